@@ -1,0 +1,154 @@
+/**
+ * Field types shared by the config schema: each one validates, explains itself in the JSON Schema
+ * and carries its own rejection message, so every config error reads the same way.
+ */
+import { isIP } from 'node:net';
+import * as z from 'zod';
+import { validateDetailed } from 'node-cron';
+import { parseDuration, parseSize } from './units.js';
+
+/** A duration string (`500ms`, `30s`, `5m`, `2h`, `1m30s`) parsed to milliseconds. */
+export const duration = () =>
+  z
+    .string({ error: 'expected a duration such as 500ms, 30s, 5m or 2h' })
+    .refine((s) => parseDuration(s) !== undefined, {
+      error: (iss) => `expected a duration such as 500ms, 30s, 5m or 2h, got ${JSON.stringify(iss.input)}`,
+    })
+    .transform((s) => parseDuration(s)!)
+    .meta({ pattern: '^(\\d+(\\.\\d+)?(ms|s|m|h|d))+$' });
+
+/** A byte size (`1048576`, `512KiB`, `1MiB`) parsed to bytes. */
+export const size = () =>
+  z
+    .union([z.string(), z.number()], { error: 'expected a size such as 1048576, 512KiB or 1MiB' })
+    .refine((v) => parseSize(v) !== undefined, {
+      error: (iss) => `expected a size such as 1048576, 512KiB or 1MiB, got ${JSON.stringify(iss.input)}`,
+    })
+    .transform((v) => parseSize(v)!);
+
+/** Ids appear in metric labels, URLs and idempotency keys, so they are kept to a safe alphabet. */
+export const id = () =>
+  z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, {
+      error: (iss) =>
+        `expected an id of lowercase letters, digits, "-" or "_" (at most 63, starting with a letter or digit), got ${JSON.stringify(iss.input)}`,
+    });
+
+/** Entity codes as the authority knows them (MOH, NIC, …). */
+export const entityCode = () =>
+  z.string().regex(/^[A-Z0-9][A-Z0-9_-]{1,31}$/, {
+    error: (iss) => `expected an entity code of uppercase letters, digits, "-" or "_" such as MOH, got ${JSON.stringify(iss.input)}`,
+  });
+
+/** A name in both languages the authority's service works in. */
+export const bilingual = () =>
+  z
+    .strictObject({
+      ar: z.string().min(1, { error: 'must not be empty' }).describe('Arabic'),
+      en: z.string().min(1, { error: 'must not be empty' }).describe('English'),
+    })
+    .describe('Text in Arabic (ar) and English (en).');
+
+export const port = () => z.number().int().min(1).max(65535);
+
+/** A host name or IP literal, without scheme or port. */
+export const host = () =>
+  z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .refine((h) => isIP(h) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9-]{0,62}\.?)*$/.test(h), {
+      error: (iss) => `expected a host name or IP address without scheme or port, got ${JSON.stringify(iss.input)}`,
+    });
+
+/** `host:port` or `[ipv6]:port`; port 0 asks the OS for a free one (tests use that). */
+export const hostPort = (defaultPort?: number) =>
+  z.string().refine((s) => splitHostPort(s, defaultPort) !== undefined, {
+    error: (iss) =>
+      `expected host:port such as 127.0.0.1:${defaultPort ?? 9470}${defaultPort ? ' (the port may be left out)' : ''}, got ${JSON.stringify(iss.input)}`,
+  });
+
+export function splitHostPort(s: string, defaultPort?: number): { host: string; port: number } | undefined {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*))(?::(\d{1,5}))?$/.exec(s);
+  if (!m) return undefined;
+  const hostPart = m[1] ?? m[2] ?? '';
+  const portPart = m[3] === undefined ? defaultPort : Number(m[3]);
+  if (portPart === undefined || portPart > 65535) return undefined;
+  if (m[1] !== undefined && isIP(hostPart) !== 6) return undefined;
+  return { host: hostPart === '' ? '0.0.0.0' : hostPart, port: portPart };
+}
+
+export const httpUrl = () =>
+  z.string().refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    { error: (iss) => `expected an absolute http:// or https:// URL, got ${JSON.stringify(iss.input)}` },
+  );
+
+export const cron = () =>
+  z.string().superRefine((expr, ctx) => {
+    const v = validateDetailed(expr);
+    if (!v.valid) {
+      const why = v.errors.map((e) => e.message).join('; ');
+      ctx.addIssue({
+        code: 'custom',
+        message: `invalid cron expression ${JSON.stringify(expr)}: ${why}; expected 6 fields (second minute hour day month weekday) such as "0 */5 * * * *", or 5 without seconds`,
+      });
+    }
+  });
+
+export const regex = () =>
+  z.string().superRefine((src, ctx) => {
+    try {
+      new RegExp(src);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(err as Error).message}` });
+    }
+  });
+
+export const timezone = () =>
+  z.string().refine(
+    (tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: (iss) => `expected an IANA time zone such as Asia/Riyadh, got ${JSON.stringify(iss.input)}` },
+  );
+
+/** One HTTP status, a class (`2xx`) or a range (`200-299`), kept as an inclusive range. */
+export const statusRange = () =>
+  z
+    .union([z.number().int(), z.string()], { error: 'expected a status code (200), a class (2xx) or a range (200-299)' })
+    .transform((v, ctx) => {
+      const r = parseStatusRange(v);
+      if (!r) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a status code (200), a class (2xx) or a range (200-299), got ${JSON.stringify(v)}`,
+        });
+        return z.NEVER;
+      }
+      return r;
+    });
+
+export function parseStatusRange(v: number | string): { min: number; max: number } | undefined {
+  const ok = (n: number) => n >= 100 && n <= 599;
+  if (typeof v === 'number') return ok(v) ? { min: v, max: v } : undefined;
+  let m = /^([1-5])xx$/i.exec(v);
+  if (m) return { min: Number(m[1]) * 100, max: Number(m[1]) * 100 + 99 };
+  m = /^(\d{3})(?:-(\d{3}))?$/.exec(v);
+  if (!m) return undefined;
+  const min = Number(m[1]);
+  const max = Number(m[2] ?? m[1]);
+  return ok(min) && ok(max) && min <= max ? { min, max } : undefined;
+}

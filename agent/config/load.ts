@@ -1,0 +1,156 @@
+/**
+ * YAML file → validated Config, or a ConfigError listing every problem as `file:line:col: path: message`.
+ * Nothing here logs or exits: `check-config`, `run` and reload decide what to do with the error.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { isAlias, isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { ConfigError, describeError, type ConfigProblem } from '../errors.js';
+import { substituteEnv } from './env.js';
+import { explainIssue, type Path, type PathProblem } from './messages.js';
+import { resolveChecks, type CheckSpec } from './resolve.js';
+import { crossFieldProblems } from './rules.js';
+import { configSchema, type Config } from './schema.js';
+
+/** Config files larger than this are refused before parsing: no real config comes near it. */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+/** Aliases expanded at most; a "billion laughs" file hits this instead of exhausting memory. */
+export const MAX_ALIAS_COUNT = 100;
+
+export interface LoadedConfig {
+  file: string;
+  config: Config;
+  checks: CheckSpec[];
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function loadConfigFile(file: string, options: LoadOptions = {}): Promise<LoadedConfig> {
+  const whole = (message: string): ConfigError => new ConfigError([{ file, line: 1, col: 1, path: '', message }]);
+  let text: string;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw whole('is not a regular file; pass the path of a YAML config file');
+    if (info.size > MAX_CONFIG_BYTES) {
+      throw whole(`file is ${info.size} bytes; a config may be at most ${MAX_CONFIG_BYTES} bytes`);
+    }
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : describeError(err);
+    throw whole(`cannot read config file: ${why}`);
+  }
+  return parseConfig(text, file, options);
+}
+
+/** Parse and validate config text; `file` names it in messages. */
+export function parseConfig(text: string, file: string, options: LoadOptions = {}): LoadedConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
+
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => {
+        const pos = at(e.pos[0]);
+        return { file, ...pos, path: '', message: `YAML syntax error: ${firstLine(e.message)}` };
+      }),
+    );
+  }
+
+  const envProblems = substituteEnv(doc, options.env ?? process.env);
+  if (envProblems.length > 0) {
+    throw new ConfigError(
+      envProblems.map((p) => ({ file, ...at(p.node.range?.[0] ?? 0), path: pathOfNode(doc, p.node), message: p.message })),
+    );
+  }
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: `YAML cannot be expanded: ${describeError(err)}` }]);
+  }
+  if (data === null || data === undefined) {
+    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: 'the file is empty; see config/examples/ for a full config' }]);
+  }
+
+  const parsed = configSchema.safeParse(data, { reportInput: true });
+  const pathProblems: PathProblem[] = parsed.success
+    ? crossFieldProblems(parsed.data)
+    : parsed.error.issues.flatMap((issue) => explainIssue(issue, configSchema, data));
+  if (pathProblems.length > 0) throw new ConfigError(position(doc, pathProblems, file, at));
+
+  return { file, config: parsed.data!, checks: resolveChecks(parsed.data!) };
+}
+
+function position(
+  doc: Document,
+  problems: PathProblem[],
+  file: string,
+  at: (offset: number) => { line: number; col: number },
+): ConfigProblem[] {
+  const seen = new Set<string>();
+  const out: ConfigProblem[] = [];
+  for (const p of problems) {
+    const node = nodeAt(doc, p.path, p.atKey ?? false);
+    const problem = { file, ...at(node?.range?.[0] ?? 0), path: formatPath(p.path), message: p.message };
+    const id = `${problem.path}\0${problem.message}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(problem);
+  }
+  return out.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/** The deepest YAML node along `path` (the key node itself when `atKey`). */
+function nodeAt(doc: Document, path: Path, atKey: boolean): YamlNode | undefined {
+  let node = doc.contents as YamlNode | null;
+  for (let i = 0; i < path.length && node; i++) {
+    if (isAlias(node)) node = node.resolve(doc) ?? null;
+    const step = path[i]!;
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((it) => (it.key as { value?: unknown } | null)?.value === step || it.key === step);
+      if (!pair) return node;
+      node = (last && atKey ? pair.key : pair.value) as YamlNode | null;
+      if (!node) return (pair.key ?? undefined) as YamlNode | undefined;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(step)] as YamlNode | undefined;
+      if (!item) return node;
+      node = item;
+    } else return node ?? undefined;
+  }
+  return node ?? undefined;
+}
+
+/** Field path of a node, for problems found on the YAML tree before validation. */
+function pathOfNode(doc: Document, target: YamlNode): string {
+  const walk = (node: unknown, path: Path): Path | undefined => {
+    if (node === target) return path;
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = (pair.key as { value?: unknown } | null)?.value;
+        const found = walk(pair.value, [...path, String(key)]);
+        if (found) return found;
+      }
+    } else if (isSeq(node)) {
+      for (let i = 0; i < node.items.length; i++) {
+        const found = walk(node.items[i], [...path, i]);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
+  return formatPath(walk(doc.contents, []) ?? []);
+}
+
+export function formatPath(path: Path): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}

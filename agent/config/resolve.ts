@@ -1,0 +1,56 @@
+/**
+ * Resolves each check against `defaults:` into the spec the scheduler, probes and detector use,
+ * so no later stage needs to know where a value came from.
+ */
+import type { CheckConfig, CheckType, Config, ServiceConfig } from './schema.js';
+
+/** A check ready to run: effective timing and thresholds, plus its type-specific config. */
+export interface CheckSpec<C extends CheckConfig = CheckConfig> {
+  /** `service/check`: unique in the agent; the key of state, history and schedules. */
+  key: string;
+  serviceId: string;
+  checkId: string;
+  type: CheckType;
+  critical: boolean;
+  /** Fixed-rate interval in ms; undefined when a cron `schedule` drives the check. */
+  intervalMs: number | undefined;
+  schedule: string | undefined;
+  timeoutMs: number;
+  /** Delay of the confirming re-probe after an UP check fails. */
+  retryIntervalMs: number;
+  failureThreshold: number;
+  successThreshold: number;
+  config: C;
+  /** Everything that affects how the check runs; equal fingerprints need no restart on reload. */
+  fingerprint: string;
+}
+
+export function checkKey(serviceId: string, checkId: string): string {
+  return `${serviceId}/${checkId}`;
+}
+
+export function resolveCheck(config: Config, service: ServiceConfig, check: CheckConfig): CheckSpec {
+  const d = config.defaults;
+  const intervalMs = check.schedule === undefined ? (check.interval ?? d.interval) : undefined;
+  const timeoutMs = check.timeout ?? d.timeout;
+  const retryIntervalMs = check.retry_interval ?? d.retry_interval ?? Math.max(1000, Math.round((intervalMs ?? timeoutMs * 3) / 3));
+  const spec: Omit<CheckSpec, 'fingerprint'> = {
+    key: checkKey(service.id, check.id),
+    serviceId: service.id,
+    checkId: check.id,
+    type: check.type,
+    critical: check.critical,
+    intervalMs,
+    schedule: check.schedule,
+    timeoutMs,
+    retryIntervalMs: Math.min(retryIntervalMs, intervalMs ?? retryIntervalMs),
+    failureThreshold: check.failure_threshold ?? d.failure_threshold,
+    successThreshold: check.success_threshold ?? d.success_threshold,
+    config: check,
+  };
+  return { ...spec, fingerprint: JSON.stringify(spec) };
+}
+
+export function resolveChecks(config: Config): CheckSpec[] {
+  return config.services.flatMap((service) => service.checks.map((check) => resolveCheck(config, service, check)));
+}

@@ -1,0 +1,170 @@
+/**
+ * The config contract: the single source of validation, defaults, TypeScript types and the JSON
+ * Schema in config/raqib.schema.json. Every default lives here and nowhere else.
+ */
+import * as z from 'zod';
+import {
+  bilingual,
+  cron,
+  duration,
+  entityCode,
+  host,
+  hostPort,
+  httpUrl,
+  id,
+  port,
+  regex,
+  size,
+  statusRange,
+  timezone,
+} from './fields.js';
+
+/** Timing and thresholds a check inherits from `defaults:` unless it sets its own. */
+const timingFields = {
+  interval: duration().describe('Time between the starts of two runs (fixed rate). Exclusive with schedule.').optional(),
+  schedule: cron().describe('Cron expression (6 fields, with seconds) run by node-cron instead of interval.').optional(),
+  timeout: duration().describe('Upper bound of one run; the probe is aborted after it.').optional(),
+  retry_interval: duration()
+    .describe('Delay of the re-probe after a check that was up fails, to confirm an outage quickly. Default: interval/3.')
+    .optional(),
+  failure_threshold: z.number().int().min(1).max(100).describe('Consecutive failures before the check is DOWN.').optional(),
+  success_threshold: z.number().int().min(1).max(100).describe('Consecutive successes before a DOWN check is UP.').optional(),
+};
+
+const checkBase = {
+  id: id().describe('Unique within its service; appears in metrics as the check label.'),
+  critical: z
+    .boolean()
+    .default(true)
+    .describe('A critical check that is down takes its service down; a non-critical one only degrades it.'),
+  ...timingFields,
+};
+
+const httpCheck = z
+  .strictObject({
+    ...checkBase,
+    type: z.literal('http'),
+    url: httpUrl(),
+    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
+    headers: z.record(z.string(), z.string()).default({}).describe('Request headers; use ${ENV} for secrets.'),
+    body: z.string().optional().describe('Request body.'),
+    insecure: z.boolean().default(false).describe('Skip TLS certificate verification. Off by default.'),
+    ca_file: z.string().optional().describe('PEM file of extra CA certificates to trust.'),
+    max_redirects: z.number().int().min(0).max(30).default(10).describe('Redirects followed; 0 keeps the first answer.'),
+    max_body_size: size().prefault('1MiB').describe('Bytes of body read at most; the rest is not downloaded.'),
+    expect: z
+      .strictObject({
+        status: z.array(statusRange()).min(1).prefault(['2xx']).describe('Accepted final status codes: 200, "2xx" or "200-299".'),
+        body_contains: z.string().optional(),
+        body_matches: regex().optional().describe('JavaScript regular expression the body must match.'),
+        json: z
+          .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+          .optional()
+          .describe('JSON body paths (a.b[0].c) and the value each must equal.'),
+        headers: z.array(z.string().min(1)).optional().describe('Response headers that must be present.'),
+        max_latency: duration().optional().describe('Slower answers are DEGRADED (code SLOW).'),
+      })
+      .prefault({}),
+  })
+  .describe('HTTP(S) request over a fresh connection, with timing phases.');
+
+const tcpCheck = z
+  .strictObject({
+    ...checkBase,
+    type: z.literal('tcp'),
+    host: host(),
+    port: port(),
+    send: z.string().optional().describe('Text sent after connecting (\\r\\n escapes allowed in YAML double quotes).'),
+    expect: z
+      .strictObject({ banner: z.string().optional().describe('Text the peer must send back (substring).') })
+      .prefault({}),
+  })
+  .describe('TCP connect, optionally with a banner exchange.');
+
+const dnsCheck = z
+  .strictObject({
+    ...checkBase,
+    type: z.literal('dns'),
+    name: z.string().min(1),
+    record: z.enum(['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS']).default('A'),
+    server: hostPort(53).optional().describe('Resolver to ask (host:port, port 53 by default); the system resolver otherwise.'),
+    expect: z
+      .strictObject({
+        rcode: z.enum(['NOERROR', 'NXDOMAIN', 'SERVFAIL', 'REFUSED']).default('NOERROR'),
+        answer_contains: z.string().optional().describe('Text one answer must contain.'),
+      })
+      .prefault({}),
+  })
+  .describe('DNS query with an expected response code and answer.');
+
+const tlsCheck = z
+  .strictObject({
+    ...checkBase,
+    type: z.literal('tls'),
+    host: host(),
+    port: port().default(443),
+    servername: z.string().optional().describe('SNI and the name the certificate must match; host by default.'),
+    ca_file: z.string().optional(),
+    expect: z
+      .strictObject({
+        cert_valid_days: z.number().int().min(0).default(14).describe('Fewer days left before expiry is DEGRADED.'),
+      })
+      .prefault({}),
+  })
+  .describe('TLS handshake: chain, host name and days until the certificate expires.');
+
+export const CHECK_TYPES = ['http', 'tcp', 'dns', 'tls'] as const;
+
+const check = z.discriminatedUnion('type', [httpCheck, tcpCheck, dnsCheck, tlsCheck]);
+
+const service = z.strictObject({
+  id: id().describe('Unique service id; the service label of metrics.'),
+  name: bilingual(),
+  provider: z
+    .union([z.literal('self'), entityCode()], { error: 'expected "self" or the providing entity\'s code such as NIC' })
+    .default('self')
+    .describe('"self" for the entity\'s own service, or the code of the entity whose service it consumes.'),
+  channel: z.enum(['web', 'mobile', 'api', 'gsb']).default('web'),
+  beneficiaries_per_day: z.number().int().min(0).default(0).describe('Typical users a day; estimates who an outage affects.'),
+  checks: z.array(check).min(1, { error: 'a service needs at least one check' }),
+});
+
+const agent = z.strictObject({
+  id: id().describe('This vantage point, e.g. riyadh-dc1; recorded in evidence.'),
+  listen: hostPort().default('0.0.0.0:9470').describe('Address of /metrics, /healthz, /readyz and /api/v1.'),
+  data_dir: z.string().min(1).default('./data').describe('Durable state; relative to the working directory.'),
+  timezone: timezone().default('Asia/Riyadh'),
+  max_concurrency: z.number().int().min(1).max(100000).default(256).describe('Probes running at once, at most.'),
+  auth_token: z.string().min(16, { error: 'must be at least 16 characters' }).optional().describe('Bearer token for /metrics and /api; use ${ENV}.'),
+  shutdown_timeout: duration().prefault('10s').describe('How long in-flight probes may finish on SIGTERM.'),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+const defaults = z
+  .strictObject({
+    interval: duration().prefault('30s'),
+    timeout: duration().prefault('10s'),
+    retry_interval: duration().optional().describe('Default: interval/3 of each check.'),
+    failure_threshold: z.number().int().min(1).max(100).default(3),
+    success_threshold: z.number().int().min(1).max(100).default(2),
+  })
+  .prefault({});
+
+export const configSchema = z.strictObject({
+  agent,
+  entity: z.strictObject({ code: entityCode(), name: bilingual() }),
+  defaults,
+  services: z.array(service).min(1, { error: 'list at least one service to watch' }),
+});
+
+/** Config as written (input side, before defaults). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** Config after validation and defaults, with durations in milliseconds and sizes in bytes. */
+export type Config = z.output<typeof configSchema>;
+export type ServiceConfig = Config['services'][number];
+export type CheckConfig = ServiceConfig['checks'][number];
+export type CheckType = CheckConfig['type'];
+export type HttpCheckConfig = Extract<CheckConfig, { type: 'http' }>;
+export type TcpCheckConfig = Extract<CheckConfig, { type: 'tcp' }>;
+export type DnsCheckConfig = Extract<CheckConfig, { type: 'dns' }>;
+export type TlsCheckConfig = Extract<CheckConfig, { type: 'tls' }>;

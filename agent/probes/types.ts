@@ -1,0 +1,50 @@
+/**
+ * The one probe contract: a probe takes its check's config and a context, and resolves (never
+ * rejects) with a result that says why. Probes touch no metrics, state or store.
+ */
+import type { Logger } from '../log.js';
+
+export type ProbeStatus = 'up' | 'degraded' | 'down';
+
+/**
+ * Time spent in each phase, in milliseconds. Only phases the probe went through are present;
+ * `total` always is. For HTTP, redirects add up in `total` while the others describe the last hop.
+ */
+export interface ProbePhases {
+  dns?: number;
+  connect?: number;
+  tls?: number;
+  /** Request sent → first byte of the response head. */
+  ttfb?: number;
+  /** Response head → end of the body read (HTTP only). */
+  transfer?: number;
+  total: number;
+}
+
+export interface ProbeResult {
+  status: ProbeStatus;
+  /**
+   * Stable reason code: `OK` when up, otherwise what went wrong (`TIMEOUT`, `ECONNREFUSED`,
+   * `DNS_NXDOMAIN`, `HTTP_STATUS`, …; see probes/codes.ts). Dashboards and reports key on it.
+   */
+  code: string;
+  /** One line for humans: what was seen and, when failing, what was expected. */
+  detail: string;
+  phases: ProbePhases;
+  /** Wall-clock time (epoch ms) at which the probe started. */
+  observedAt: number;
+  /** Final HTTP status, when an HTTP answer arrived. */
+  httpStatus?: number;
+  /** Expiry of the peer's leaf certificate (epoch seconds), when a TLS handshake completed. */
+  tlsCertExpiry?: number;
+}
+
+export interface ProbeContext {
+  /** Aborted at the check's timeout or on shutdown; a probe must stop promptly when it fires. */
+  signal: AbortSignal;
+  log: Logger;
+  /** The check's timeout in ms, for probes that hand a deadline to a library (DNS). */
+  timeoutMs: number;
+}
+
+export type ProbeFn<C> = (check: C, ctx: ProbeContext) => Promise<ProbeResult>;
