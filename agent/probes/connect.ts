@@ -1,0 +1,191 @@
+/**
+ * Timed connection set-up shared by the HTTP, TCP and TLS probes: DNS lookup, TCP connect and an
+ * optional TLS upgrade, each step measured on its own and each one abandoned the moment the probe's
+ * signal fires. Doing the steps by hand (rather than letting a library do them) is what lets a
+ * result say *where* the time went and which step failed.
+ */
+import { promises as dns } from 'node:dns';
+import { readFile } from 'node:fs/promises';
+import * as net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import * as tls from 'node:tls';
+import type { ProbePhases } from './types.js';
+
+/** TLS settings of a connection; omit them for plain TCP. */
+export interface TlsOptions {
+  /** SNI and identity name; ignored (no SNI) when it is an IP literal, as RFC 6066 requires. */
+  servername?: string;
+  /** Trust to verify against; undefined means Node's bundled roots. See {@link loadTrust}. */
+  trust?: tls.SecureContext;
+  /** False accepts any certificate (the TLS probe judges it itself, or `insecure: true`). */
+  rejectUnauthorized: boolean;
+  /** ALPN protocols offered, e.g. `['http/1.1']` so a server never picks h2 on us. */
+  alpn?: string[];
+}
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  signal: AbortSignal;
+  tls?: TlsOptions;
+  /**
+   * Filled in as each step completes (dns, connect, tls in ms), so a failed connection still
+   * reports the phases it got through.
+   */
+  phases: Partial<ProbePhases>;
+}
+
+export interface Connection {
+  socket: net.Socket | tls.TLSSocket;
+  /** The address actually connected to (after DNS). */
+  address: string;
+}
+
+/** Milliseconds since `start` (a performance.now() reading), to 0.01 ms. */
+export function since(start: number): number {
+  return Math.round((performance.now() - start) * 100) / 100;
+}
+
+/**
+ * True when the probe's own deadline fired: the caller builds the signal from
+ * `AbortSignal.timeout()` (possibly inside `AbortSignal.any`), whose reason is a TimeoutError.
+ */
+export function timedOut(signal: AbortSignal): boolean {
+  if (!signal.aborted) return false;
+  const reason = signal.reason as { name?: string } | undefined;
+  return reason?.name === 'TimeoutError';
+}
+
+/** The error to throw for an aborted signal: its reason, or a generic AbortError. */
+export function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+/** Which connection step was running, judged from the phases already recorded. */
+export function connectStage(phases: Partial<ProbePhases>, host: string, withTls: boolean): string {
+  if (phases.dns === undefined && net.isIP(host.replace(/^\[|\]$/g, '')) === 0) return 'resolving the host name';
+  if (phases.connect === undefined) return 'connecting';
+  return withTls && phases.tls === undefined ? 'in the TLS handshake' : 'connected';
+}
+
+/** One printable line from an error, for result details. */
+export function errorMessage(err: unknown): string {
+  const e = err as { message?: string; code?: string } | undefined;
+  const msg = (typeof e?.message === 'string' && e.message !== '' ? e.message : String(err)).replace(/\s+/g, ' ').trim();
+  // OpenSSL and libuv codes (CERT_HAS_EXPIRED, EPIPE) are what an operator searches for.
+  return typeof e?.code === 'string' && !msg.includes(e.code) ? `${msg} (${e.code})` : msg;
+}
+
+/**
+ * Trust for a probe: Node's bundled roots plus the PEM file, because `ca_file` is meant to *add*
+ * trust (Node's `ca` option alone would replace the store). Read once per probe so a rotated file
+ * is picked up without a restart, and built into a context up front: parsing ~150 roots takes
+ * ~15 ms, which must not be billed to the TLS phase. Rejects when the file cannot be read.
+ */
+export async function loadTrust(caFile: string | undefined): Promise<tls.SecureContext | undefined> {
+  if (caFile === undefined) return undefined;
+  const pem = await readFile(caFile, 'utf8');
+  return tls.createSecureContext({ ca: [...tls.rootCertificates, pem] });
+}
+
+/** Waits for `promise` or the signal, whichever comes first; `onAbort` cleans up the loser. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, onAbort: () => void): Promise<T> {
+  if (signal.aborted) {
+    onAbort();
+    return Promise.reject(abortError(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => {
+      onAbort();
+      reject(abortError(signal));
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', abort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** Resolves once `socket` emits `event`, rejects on its error or close; destroys it on abort. */
+function waitFor(socket: net.Socket, event: 'connect' | 'secureConnect', signal: AbortSignal): Promise<void> {
+  const done = new Promise<void>((resolve, reject) => {
+    const cleanup = () => {
+      socket.off(event, onOk);
+      socket.off('error', onErr);
+      socket.off('close', onClose);
+    };
+    const onOk = () => {
+      cleanup();
+      resolve();
+    };
+    const onErr = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = () => {
+      cleanup();
+      reject(Object.assign(new Error('socket closed during connection set-up'), { code: 'ECONNRESET' }));
+    };
+    socket.once(event, onOk);
+    socket.once('error', onErr);
+    socket.once('close', onClose);
+  });
+  return raceAbort(done, signal, () => socket.destroy());
+}
+
+/**
+ * Opens a fresh connection, timing each step into `opts.phases`. The returned socket is the
+ * caller's to destroy; on failure or abort nothing is left open. Rejects with the underlying error
+ * (ENOTFOUND, ECONNREFUSED, CERT_HAS_EXPIRED, …) or the signal's reason.
+ */
+export async function openConnection(opts: ConnectOptions): Promise<Connection> {
+  const { signal, phases } = opts;
+  if (signal.aborted) throw abortError(signal);
+  const host = opts.host.startsWith('[') && opts.host.endsWith(']') ? opts.host.slice(1, -1) : opts.host;
+
+  let address = host;
+  let family = net.isIP(host);
+  if (family === 0) {
+    const t0 = performance.now();
+    const found = await raceAbort(dns.lookup(host), signal, () => undefined);
+    phases.dns = since(t0);
+    address = found.address;
+    family = found.family;
+  }
+
+  const t1 = performance.now();
+  const raw = net.connect({ host: address, port: opts.port, family });
+  // A late RST after we gave up must not crash the process; real handlers are added by callers.
+  raw.on('error', () => undefined);
+  await waitFor(raw, 'connect', signal);
+  phases.connect = since(t1);
+  if (!opts.tls) return { socket: raw, address };
+
+  const t2 = performance.now();
+  const servername = opts.tls.servername ?? host;
+  const secure = tls.connect({
+    socket: raw,
+    host: servername,
+    ...(net.isIP(servername) === 0 ? { servername } : {}),
+    ...(opts.tls.trust ? { secureContext: opts.tls.trust } : {}),
+    ...(opts.tls.alpn ? { ALPNProtocols: opts.tls.alpn } : {}),
+    rejectUnauthorized: opts.tls.rejectUnauthorized,
+  });
+  secure.on('error', () => undefined);
+  try {
+    await waitFor(secure, 'secureConnect', signal);
+  } catch (err) {
+    secure.destroy();
+    raw.destroy();
+    throw err;
+  }
+  phases.tls = since(t2);
+  return { socket: secure, address };
+}

@@ -1,0 +1,305 @@
+/**
+ * HTTP(S) probe: one request over a fresh connection per hop, so DNS, connect and TLS failures stay
+ * visible instead of hiding behind a pooled socket. Redirects are followed by hand (loops and limits
+ * become result codes), the body is read but capped, and the answer is judged against `expect`.
+ */
+import { performance } from 'node:perf_hooks';
+import type { SecureContext, TLSSocket } from 'node:tls';
+import { Client, type Dispatcher } from 'undici';
+import type { HttpCheckConfig } from '../config/schema.js';
+import { VERSION } from '../version.js';
+import { CODES, codeForError, type ResultCode } from './codes.js';
+import { abortError, connectStage, errorMessage, loadTrust, openConnection, since, timedOut } from './connect.js';
+import type { ProbeFn, ProbePhases, ProbeResult, ProbeStatus } from './types.js';
+
+/** Sent unless the check sets its own User-Agent, so the entity can recognise our traffic. */
+export const USER_AGENT = `raqib/${VERSION}`;
+
+/**
+ * Largest response head accepted. Node's default (16 KiB) is stricter than browsers, and a probe
+ * must not call a site down that every browser loads; 256 KiB matches Chrome's limit.
+ */
+export const MAX_HEADER_SIZE = 256 * 1024;
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/** What one request/response exchange produced. */
+interface Hop {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+  truncated: boolean;
+  certExpiry?: number;
+}
+
+interface HopRequest {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+interface HopOptions {
+  signal: AbortSignal;
+  trust: SecureContext | undefined;
+  insecure: boolean;
+  maxBody: number;
+  timeoutMs: number;
+  phases: Partial<ProbePhases>;
+  /** Updated as the exchange advances, so a timeout can say what it was waiting for. */
+  progress: { stage: string };
+}
+
+const isRedirect = (status: number) => [301, 302, 303, 307, 308].includes(status);
+
+/** Runs one request on a connection of its own and reads the body up to `maxBody` bytes. */
+async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
+  const { signal, phases, progress } = opts;
+  const https = req.url.protocol === 'https:';
+  progress.stage = 'connecting';
+  const conn = await openConnection({
+    host: req.url.hostname,
+    port: Number(req.url.port) || (https ? 443 : 80),
+    signal,
+    phases,
+    ...(https ? { tls: { trust: opts.trust, rejectUnauthorized: !opts.insecure, alpn: ['http/1.1'] } } : {}),
+  });
+  let removeAbort = () => undefined as void;
+  let client: Client | undefined;
+  try {
+    let certExpiry: number | undefined;
+    if (https) {
+      const validTo = Date.parse((conn.socket as TLSSocket).getPeerCertificate().valid_to ?? '');
+      if (!Number.isNaN(validTo)) certExpiry = Math.floor(validTo / 1000);
+    }
+    let handed = false;
+    client = new Client(req.url.origin, {
+      // Hand undici the socket we timed; a second call means it was lost before the request went out.
+      // The callback must not run synchronously: undici would ignore the resume it triggers.
+      connect: (_o, cb) =>
+        queueMicrotask(() => {
+          if (handed) return cb(Object.assign(new Error('connection closed before the request was sent'), { code: 'ECONNRESET' }), null);
+          handed = true;
+          cb(null, conn.socket);
+        }),
+      maxHeaderSize: MAX_HEADER_SIZE,
+      // The signal is the real deadline; these only stop a stray request from outliving the probe.
+      headersTimeout: opts.timeoutMs + 1000,
+      bodyTimeout: opts.timeoutMs + 1000,
+    });
+    const dispatcher = client;
+    return await new Promise<Hop>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let sentAt = performance.now();
+      let headAt = 0;
+      let head: { status: number; headers: Headers } | undefined;
+      let settled = false;
+      const STOP = new Error('stop reading');
+      const done = (truncated: boolean) => {
+        if (settled || !head) return;
+        settled = true;
+        phases.transfer = since(headAt);
+        resolve({ ...head, body: Buffer.concat(chunks, size), truncated, ...(certExpiry !== undefined ? { certExpiry } : {}) });
+      };
+      const fail = (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        reject(err);
+      };
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart: () => {
+          sentAt = performance.now();
+          progress.stage = 'waiting for the response';
+        },
+        // First byte of the response head (deprecated in the types, but undici 7 still calls it).
+        onResponseStarted: () => {
+          phases.ttfb = since(sentAt);
+          progress.stage = 'reading the response head';
+        },
+        onResponseStart: (controller, status, headers) => {
+          if (status < 200) return; // 1xx: the real answer is still to come
+          headAt = performance.now();
+          phases.ttfb ??= since(sentAt);
+          head = { status, headers: headers as Headers };
+          progress.stage = 'reading the body';
+          if (isRedirect(status) && headers.location !== undefined) {
+            done(false); // a redirect's body is of no interest
+            controller.abort(STOP);
+          }
+        },
+        onResponseData: (controller, chunk) => {
+          if (settled) return;
+          const room = opts.maxBody - size;
+          const take = chunk.length <= room ? chunk : chunk.subarray(0, room);
+          chunks.push(take);
+          size += take.length;
+          if (chunk.length > room) {
+            done(true); // the cap: stop downloading and drop the connection
+            controller.abort(STOP);
+          }
+        },
+        onResponseEnd: () => done(false),
+        onResponseError: (_c, err) => {
+          if (err !== STOP) fail(err);
+        },
+      };
+      const onAbort = () => {
+        fail(abortError(signal));
+        dispatcher.destroy(new Error('probe aborted')).catch(() => undefined);
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      removeAbort = () => signal.removeEventListener('abort', onAbort);
+      const { url } = req;
+      dispatcher.dispatch(
+        { origin: url.origin, path: url.pathname + url.search, method: req.method as Dispatcher.HttpMethod, headers: req.headers, body: req.body ?? null },
+        handler,
+      );
+    });
+  } finally {
+    removeAbort();
+    await client?.destroy().catch(() => undefined);
+    conn.socket.destroy();
+  }
+}
+
+/** Value at a path such as `data.items[0].ok`; undefined when any step is missing. */
+function jsonAt(root: unknown, path: string): unknown {
+  let cur = root;
+  for (const [, key, index] of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[index ?? key!];
+  }
+  return cur;
+}
+
+/** The first unmet expectation, in the documented order of precedence, or undefined when all hold. */
+function judge(check: HttpCheckConfig, hop: Hop): { code: ResultCode; why: string } | undefined {
+  const exp = check.expect;
+  if (!exp.status.some((r) => hop.status >= r.min && hop.status <= r.max)) {
+    const want = exp.status.map((r) => (r.min === r.max ? `${r.min}` : `${r.min}-${r.max}`)).join(', ');
+    return { code: CODES.HTTP_STATUS, why: `got ${hop.status}, expected ${want}` };
+  }
+  const text = hop.body.toString('utf8');
+  if (exp.body_contains !== undefined && !text.includes(exp.body_contains)) {
+    return { code: CODES.BODY_MISMATCH, why: `body does not contain ${JSON.stringify(exp.body_contains)}` };
+  }
+  if (exp.body_matches !== undefined && !new RegExp(exp.body_matches).test(text)) {
+    return { code: CODES.BODY_MISMATCH, why: `body does not match /${exp.body_matches}/` };
+  }
+  if (exp.json !== undefined) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      return { code: CODES.JSON_MISMATCH, why: 'body is not valid JSON' };
+    }
+    for (const [path, want] of Object.entries(exp.json)) {
+      const got = jsonAt(doc, path);
+      if (got !== want) return { code: CODES.JSON_MISMATCH, why: `json ${path} is ${JSON.stringify(got) ?? 'missing'}, expected ${JSON.stringify(want)}` };
+    }
+  }
+  const missing = (exp.headers ?? []).filter((h) => hop.headers[h.toLowerCase()] === undefined);
+  if (missing.length > 0) return { code: CODES.HEADER_MISSING, why: `missing response header ${missing.join(', ')}` };
+  return undefined;
+}
+
+/** Method and body for the next hop: 303 (and 301/302 after a POST, as browsers do) turn into GET. */
+function redirectedRequest(prev: HopRequest, status: number, next: URL): HopRequest {
+  const toGet = status === 303 ? prev.method !== 'HEAD' : (status === 301 || status === 302) && prev.method === 'POST';
+  const headers = { ...prev.headers };
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    // Credentials are for the configured origin only; never hand them to whoever we are sent to.
+    if (next.origin !== prev.url.origin && ['authorization', 'cookie', 'proxy-authorization'].includes(lower)) delete headers[name];
+    if (toGet && ['content-type', 'content-length'].includes(lower)) delete headers[name];
+  }
+  return { url: next, method: toGet ? 'GET' : prev.method, headers, body: toGet ? undefined : prev.body };
+}
+
+/**
+ * Probes an HTTP(S) endpoint. Resolves (never rejects) with up, degraded (SLOW) or down and a code:
+ * OK, SLOW, HTTP_STATUS, BODY_MISMATCH, JSON_MISMATCH, HEADER_MISSING, HTTP_REDIRECT_LOOP,
+ * HTTP_TOO_MANY_REDIRECTS, CONFIG (unreadable ca_file) or whatever `codeForError` makes of a
+ * transport failure (TIMEOUT, ECONNREFUSED, DNS_*, TLS_*, HTTP_HEADERS_TOO_LARGE, …).
+ */
+export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
+  const observedAt = Date.now();
+  const t0 = performance.now();
+  const phases: Partial<ProbePhases> = {};
+  const progress = { stage: 'starting' };
+  let httpStatus: number | undefined;
+  let tlsCertExpiry: number | undefined;
+  let truncatedAt: number | undefined;
+  const result = (status: ProbeStatus, code: string, detail: string): ProbeResult => ({
+    status,
+    code,
+    detail: truncatedAt === undefined ? detail : `${detail} (body truncated at ${truncatedAt} bytes)`,
+    phases: { ...phases, total: since(t0) },
+    observedAt,
+    ...(httpStatus !== undefined ? { httpStatus } : {}),
+    ...(tlsCertExpiry !== undefined ? { tlsCertExpiry } : {}),
+  });
+
+  let trust: SecureContext | undefined;
+  try {
+    trust = await loadTrust(check.ca_file);
+  } catch (err) {
+    return result('down', CODES.CONFIG, `cannot read ca_file: ${errorMessage(err)}`);
+  }
+  const headers: Record<string, string> = { ...check.headers };
+  if (!Object.keys(headers).some((h) => h.toLowerCase() === 'user-agent')) headers['user-agent'] = USER_AGENT;
+  let req: HopRequest = { url: new URL(check.url), method: check.method, headers, body: check.body };
+  const seen = new Set([req.url.href]);
+  const opts: HopOptions = { signal: ctx.signal, trust, insecure: check.insecure, maxBody: check.max_body_size, timeoutMs: ctx.timeoutMs, phases, progress };
+
+  try {
+    for (let redirects = 0; ; redirects++) {
+      for (const k of ['dns', 'connect', 'tls', 'ttfb', 'transfer'] as const) delete phases[k]; // they describe the last hop
+      const hop = await exchange(req, opts);
+      httpStatus = hop.status;
+      tlsCertExpiry = hop.certExpiry;
+      truncatedAt = hop.truncated ? hop.body.length : undefined;
+      const location = isRedirect(hop.status) ? hop.headers.location : undefined;
+      if (typeof location !== 'string' || check.max_redirects === 0) {
+        const via = redirects > 0 ? ` after ${redirects} redirect${redirects > 1 ? 's' : ''}` : '';
+        const failed = judge(check, hop);
+        if (failed) return result('down', failed.code, `${failed.why}${via}`);
+        const total = since(t0);
+        const summary = `${hop.status} in ${Math.round(total)} ms${via}, ${hop.body.length} bytes`;
+        if (check.expect.max_latency !== undefined && total > check.expect.max_latency) {
+          return result('degraded', CODES.SLOW, `${summary}, slower than ${check.expect.max_latency} ms`);
+        }
+        return result('up', CODES.OK, summary);
+      }
+      let next: URL;
+      try {
+        next = new URL(location, req.url);
+      } catch {
+        return result('down', CODES.HTTP_PROTOCOL_ERROR, `${hop.status} with an invalid Location ${JSON.stringify(location)}`);
+      }
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+        return result('down', CODES.HTTP_PROTOCOL_ERROR, `${hop.status} redirects to unsupported ${next.protocol} URL`);
+      }
+      next.hash = '';
+      if (seen.has(next.href)) {
+        return result('down', CODES.HTTP_REDIRECT_LOOP, `redirect loop: ${req.url.href} sends back to ${next.href} after ${redirects + 1} redirects`);
+      }
+      if (redirects + 1 > check.max_redirects) {
+        return result('down', CODES.HTTP_TOO_MANY_REDIRECTS, `more than ${check.max_redirects} redirects (next: ${next.href})`);
+      }
+      seen.add(next.href);
+      req = redirectedRequest(req, hop.status, next);
+    }
+  } catch (err) {
+    const late = timedOut(ctx.signal);
+    const code = codeForError(err, late);
+    if (progress.stage === 'connecting') progress.stage = connectStage(phases, req.url.hostname, req.url.protocol === 'https:');
+    const where = req.url.href === check.url ? '' : ` at ${req.url.href}`;
+    const why = code === CODES.HTTP_HEADERS_TOO_LARGE ? `response head larger than ${MAX_HEADER_SIZE} bytes` : errorMessage(err);
+    const detail = late ? `no answer within ${ctx.timeoutMs} ms while ${progress.stage}${where}` : `${why} while ${progress.stage}${where}`;
+    ctx.log.debug({ check: check.id, code, err: errorMessage(err) }, 'http probe failed');
+    return result('down', code, detail);
+  }
+};

@@ -1,0 +1,22 @@
+/**
+ * The probes, keyed by check `type` in a literal map: adding a probe type is one file and one
+ * line here, and the compiler checks every config type has its probe.
+ */
+import type { CheckConfig, CheckType } from '../config/schema.js';
+import { dnsProbe } from './dns.js';
+import { httpProbe } from './http.js';
+import { tcpProbe } from './tcp.js';
+import { tlsProbe } from './tls.js';
+import type { ProbeContext, ProbeFn, ProbeResult } from './types.js';
+
+export const PROBES: { [T in CheckType]: ProbeFn<Extract<CheckConfig, { type: T }>> } = {
+  http: httpProbe,
+  tcp: tcpProbe,
+  dns: dnsProbe,
+  tls: tlsProbe,
+};
+
+/** Runs the probe a check's type calls for. Injected into the monitor, so tests may pass their own. */
+export type ProbeRunner = (check: CheckConfig, ctx: ProbeContext) => Promise<ProbeResult>;
+
+export const runProbe: ProbeRunner = (check, ctx) => (PROBES[check.type] as ProbeFn<CheckConfig>)(check, ctx);
