@@ -26,7 +26,7 @@ export function substituteEnv(doc: Document, env: NodeJS.ProcessEnv): EnvProblem
         if (fallback !== undefined) return fallback;
         problems.push({
           node,
-          message: `environment variable ${name} is not set; set it, or write \${${name}:-default} to give a default`,
+          message: `environment variable ${name} is ${value === '' ? 'empty' : 'not set'}; set it, or write \${${name}:-default} to give a default`,
         });
         return '';
       });

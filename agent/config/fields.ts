@@ -7,12 +7,18 @@ import * as z from 'zod';
 import { validateDetailed } from 'node-cron';
 import { parseDuration, parseSize } from './units.js';
 
-/** A duration string (`500ms`, `30s`, `5m`, `2h`, `1m30s`) parsed to milliseconds. */
-export const duration = () =>
+/**
+ * A duration string (`500ms`, `30s`, `5m`, `2h`, `1m30s`) parsed to milliseconds. `positive` refuses
+ * `0s` where zero makes no sense (an interval of 0 would run a check in a busy loop).
+ */
+export const duration = (options: { positive?: boolean } = {}) =>
   z
     .string({ error: 'expected a duration such as 500ms, 30s, 5m or 2h' })
     .refine((s) => parseDuration(s) !== undefined, {
       error: (iss) => `expected a duration such as 500ms, 30s, 5m or 2h, got ${JSON.stringify(iss.input)}`,
+    })
+    .refine((s) => !options.positive || (parseDuration(s) ?? 1) > 0, {
+      error: (iss) => `must be longer than 0, such as 500ms or 30s, got ${JSON.stringify(iss.input)}`,
     })
     .transform((s) => parseDuration(s)!)
     .meta({ pattern: '^(\\d+(\\.\\d+)?(ms|s|m|h|d))+$' });
@@ -26,47 +32,58 @@ export const size = () =>
     })
     .transform((v) => parseSize(v)!);
 
+const ID_EXPECTED = 'expected an id of lowercase letters, digits, "-" or "_" (at most 63, starting with a letter or digit)';
+
 /** Ids appear in metric labels, URLs and idempotency keys, so they are kept to a safe alphabet. */
 export const id = () =>
   z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, {
-      error: (iss) =>
-        `expected an id of lowercase letters, digits, "-" or "_" (at most 63, starting with a letter or digit), got ${JSON.stringify(iss.input)}`,
-    });
+    .string({ error: ID_EXPECTED })
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { error: (iss) => `${ID_EXPECTED}, got ${JSON.stringify(iss.input)}` });
 
-/** Entity codes as the authority knows them (MOH, NIC, …). */
-export const entityCode = () =>
-  z.string().regex(/^[A-Z0-9][A-Z0-9_-]{1,31}$/, {
-    error: (iss) => `expected an entity code of uppercase letters, digits, "-" or "_" such as MOH, got ${JSON.stringify(iss.input)}`,
-  });
+/** Entity codes as the authority knows them (MOH, NIC, …); `alternative` names another accepted value. */
+export const entityCode = (alternative?: string) => {
+  const expected = `expected ${alternative ? `${alternative} or ` : ''}an entity code of uppercase letters, digits, "-" or "_" such as MOH`;
+  return z
+    .string({ error: expected })
+    .regex(/^[A-Z0-9][A-Z0-9_-]{1,31}$/, { error: (iss) => `${expected}, got ${JSON.stringify(iss.input)}` });
+};
 
 /** A name in both languages the authority's service works in. */
 export const bilingual = () =>
   z
     .strictObject({
-      ar: z.string().min(1, { error: 'must not be empty' }).describe('Arabic'),
-      en: z.string().min(1, { error: 'must not be empty' }).describe('English'),
+      ar: z.string({ error: 'expected the name in Arabic' }).min(1, { error: 'must not be empty' }).describe('Arabic'),
+      en: z.string({ error: 'expected the name in English' }).min(1, { error: 'must not be empty' }).describe('English'),
     })
     .describe('Text in Arabic (ar) and English (en).');
 
-export const port = () => z.number().int().min(1).max(65535);
+export const port = () =>
+  z
+    .number({ error: (iss) => (iss.code === 'invalid_type' ? 'expected a port number from 1 to 65535' : undefined) })
+    .int()
+    .min(1)
+    .max(65535);
 
 /** A host name or IP literal, without scheme or port. */
 export const host = () =>
   z
-    .string()
+    .string({ error: 'expected a host name or IP address' })
     .min(1, { error: 'must not be empty' })
     .refine((h) => isIP(h) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9-]{0,62}\.?)*$/.test(h), {
       error: (iss) => `expected a host name or IP address without scheme or port, got ${JSON.stringify(iss.input)}`,
     });
 
 /** `host:port` or `[ipv6]:port`; port 0 asks the OS for a free one (tests use that). */
-export const hostPort = (defaultPort?: number) =>
-  z.string().refine((s) => splitHostPort(s, defaultPort) !== undefined, {
-    error: (iss) =>
-      `expected host:port such as 127.0.0.1:${defaultPort ?? 9470}${defaultPort ? ' (the port may be left out)' : ''}, got ${JSON.stringify(iss.input)}`,
+export const hostPort = (defaultPort?: number) => {
+  const expected = `expected host:port such as 127.0.0.1:${defaultPort ?? 9470}${defaultPort ? ' (the port may be left out)' : ''}`;
+  return z.string({ error: expected }).refine((s) => splitHostPort(s, defaultPort) !== undefined, {
+    error: (iss) => {
+      const port = /:(\d+)$/.exec(String(iss.input))?.[1];
+      const range = port !== undefined && Number(port) > 65535 ? `; port ${port} is above 65535` : '';
+      return `${expected}, got ${JSON.stringify(iss.input)}${range}`;
+    },
   });
+};
 
 export function splitHostPort(s: string, defaultPort?: number): { host: string; port: number } | undefined {
   const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*))(?::(\d{1,5}))?$/.exec(s);
@@ -79,7 +96,7 @@ export function splitHostPort(s: string, defaultPort?: number): { host: string; 
 }
 
 export const httpUrl = () =>
-  z.string().refine(
+  z.string({ error: 'expected an absolute http:// or https:// URL' }).refine(
     (s) => {
       try {
         const u = new URL(s);
@@ -95,10 +112,13 @@ export const cron = () =>
   z.string().superRefine((expr, ctx) => {
     const v = validateDetailed(expr);
     if (!v.valid) {
-      const why = v.errors.map((e) => e.message).join('; ');
+      // node-cron says "61 is a invalid expression for second"; say which field and keep it readable.
+      const why = v.errors
+        .map((e) => e.message.replace(/^(.*) is a invalid expression for (.*)$/, '"$1" is not valid for the $2 field'))
+        .join('; ');
       ctx.addIssue({
         code: 'custom',
-        message: `invalid cron expression ${JSON.stringify(expr)}: ${why}; expected 6 fields (second minute hour day month weekday) such as "0 */5 * * * *", or 5 without seconds`,
+        message: `invalid cron expression ${JSON.stringify(expr)}: ${why}. Write 6 fields (second minute hour day month weekday) such as "0 */5 * * * *", or 5 without seconds`,
       });
     }
   });
@@ -108,7 +128,9 @@ export const regex = () =>
     try {
       new RegExp(src);
     } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(err as Error).message}` });
+      // V8 says "Invalid regular expression: /(a/: Unterminated group"; keep only the reason.
+      const why = (err as Error).message.replace(/^Invalid regular expression: \/[\s\S]*\/[a-z]*: /, '');
+      ctx.addIssue({ code: 'custom', message: `invalid regular expression ${JSON.stringify(src)}: ${why.charAt(0).toLowerCase()}${why.slice(1)}` });
     }
   });
 

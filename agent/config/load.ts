@@ -2,8 +2,20 @@
  * YAML file → validated Config, or a ConfigError listing every problem as `file:line:col: path: message`.
  * Nothing here logs or exits: `check-config`, `run` and reload decide what to do with the error.
  */
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { isAlias, isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node as YamlNode,
+  type YAMLError,
+} from 'yaml';
 import { ConfigError, describeError, type ConfigProblem } from '../errors.js';
 import { substituteEnv } from './env.js';
 import { explainIssue, type Path, type PathProblem } from './messages.js';
@@ -18,6 +30,8 @@ export const MAX_ALIAS_COUNT = 100;
 
 export interface LoadedConfig {
   file: string;
+  /** sha256 of the text that was parsed: tells the file watcher whether the file changed since. */
+  hash: string;
   config: Config;
   checks: CheckSpec[];
 }
@@ -33,7 +47,7 @@ export async function loadConfigFile(file: string, options: LoadOptions = {}): P
     const info = await stat(file);
     if (!info.isFile()) throw whole('is not a regular file; pass the path of a YAML config file');
     if (info.size > MAX_CONFIG_BYTES) {
-      throw whole(`file is ${info.size} bytes; a config may be at most ${MAX_CONFIG_BYTES} bytes`);
+      throw whole(`file is ${info.size} bytes; a config may be at most ${MAX_CONFIG_BYTES / 1024 / 1024} MiB (${MAX_CONFIG_BYTES} bytes)`);
     }
     text = await readFile(file, 'utf8');
   } catch (err) {
@@ -52,12 +66,18 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   const at = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
 
   if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => {
-        const pos = at(e.pos[0]);
-        return { file, ...pos, path: '', message: `YAML syntax error: ${firstLine(e.message)}` };
-      }),
-    );
+    const problems: ConfigProblem[] = [];
+    const lines = new Set<number>();
+    const index = indexDocument(doc);
+    for (const e of doc.errors) {
+      const { offset, message } = explainYamlError(index, text, e);
+      const pos = at(offset);
+      // One broken line makes the parser stumble several times; the first complaint is the useful one.
+      if (lines.has(pos.line)) continue;
+      lines.add(pos.line);
+      problems.push({ file, ...pos, path: '', message });
+    }
+    throw new ConfigError(problems.sort((a, b) => a.line - b.line || a.col - b.col));
   }
 
   const envProblems = substituteEnv(doc, options.env ?? process.env);
@@ -71,10 +91,29 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
-    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: `YAML cannot be expanded: ${describeError(err)}` }]);
+    const reason = describeError(err);
+    const unresolved = /^Unresolved alias .*: (.*)$/.exec(reason)?.[1];
+    if (unresolved !== undefined) {
+      let alias: YamlNode | undefined;
+      visit(doc, {
+        Alias(_k, node) {
+          if (alias === undefined && node.source === unresolved) alias = node;
+        },
+      });
+      const message = `*${unresolved} refers to no anchor; define &${unresolved} on a value above it, or remove the *`;
+      throw new ConfigError([{ file, ...at(alias?.range?.[0] ?? 0), path: alias ? pathOfNode(doc, alias) : '', message }]);
+    }
+    const why = /^Excessive alias count/.test(reason)
+      ? `aliases (*name) expand to too many copies (more than ${MAX_ALIAS_COUNT}); write the repeated values out instead`
+      : /call stack/.test(reason)
+        ? TOO_DEEP
+        : `YAML cannot be expanded: ${reason}`;
+    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: why }]);
   }
   if (data === null || data === undefined) {
-    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: 'the file is empty; see config/examples/ for a full config' }]);
+    throw new ConfigError([
+      { file, line: 1, col: 1, path: '', message: 'the file is empty; a config needs at least agent:, entity: and services:' },
+    ]);
   }
 
   const parsed = configSchema.safeParse(data, { reportInput: true });
@@ -83,7 +122,8 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     : parsed.error.issues.flatMap((issue) => explainIssue(issue, configSchema, data));
   if (pathProblems.length > 0) throw new ConfigError(position(doc, pathProblems, file, at));
 
-  return { file, config: parsed.data!, checks: resolveChecks(parsed.data!) };
+  const hash = createHash('sha256').update(text).digest('hex');
+  return { file, hash, config: parsed.data!, checks: resolveChecks(parsed.data!) };
 }
 
 function position(
@@ -149,6 +189,69 @@ function pathOfNode(doc: Document, target: YamlNode): string {
 
 export function formatPath(path: Path): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+const TOO_DEEP = 'YAML syntax error: nested too deeply (hundreds of levels); a config needs only a few';
+
+/** What the parser did make of a broken document, to word its errors: keys and flow collections by offset. */
+interface SyntaxIndex {
+  keyAt: Map<number, unknown>;
+  /** Flow collections by the offset where they end, i.e. where an unclosed one was given up. */
+  flowEndingAt: Map<number, { start: number; bracket: '{' | '[' }>;
+}
+
+function indexDocument(doc: Document): SyntaxIndex {
+  const index: SyntaxIndex = { keyAt: new Map(), flowEndingAt: new Map() };
+  try {
+    visit(doc, {
+      Pair(_k, pair) {
+        if (isScalar(pair.key) && pair.key.range) index.keyAt.set(pair.key.range[0], pair.key.value);
+      },
+      Collection(_k, node) {
+        if (node.flow && node.range) index.flowEndingAt.set(node.range[1], { start: node.range[0], bracket: isMap(node) ? '{' : '[' });
+      },
+    });
+  } catch {
+    // A document too deep to walk: its errors are explained without the index.
+  }
+  return index;
+}
+
+/** Where a YAML parse error is and what to do about it, in words for whoever edits the file. */
+function explainYamlError(index: SyntaxIndex, text: string, e: YAMLError): { offset: number; message: string } {
+  const offset = e.pos[0];
+  // `{ port: ${PORT} }`: inside a flow collection the `{` of `${` opens a mapping.
+  if (text[offset] === '{' && text[offset - 1] === '$') {
+    return { offset: offset - 1, message: 'YAML syntax error: inside { } or [ ], quote a value that uses ${...}, e.g. "${NAME}"' };
+  }
+  switch (e.code) {
+    case 'DUPLICATE_KEY': {
+      const key = index.keyAt.get(offset);
+      const name = key === undefined ? 'this key' : `key ${JSON.stringify(String(key))}`;
+      return { offset, message: `${name} appears twice in the same mapping; keep only one` };
+    }
+    case 'RESOURCE_EXHAUSTION':
+      // yaml reports the stack overflow of a document nested hundreds of levels deep.
+      if (/call stack/.test(e.message)) return { offset, message: TOO_DEEP };
+      break;
+    case 'TAB_AS_INDENT':
+      return { offset, message: 'YAML syntax error: a tab is used for indentation; indent with spaces' };
+    case 'MULTIPLE_DOCS':
+      return { offset, message: 'the file holds more than one YAML document (a second ---); a config is a single document' };
+    case 'BAD_INDENT': {
+      // An unclosed `{`/`[` is noticed only where the next block line starts; point at the bracket.
+      const open = index.flowEndingAt.get(offset);
+      if (open) {
+        const close = open.bracket === '{' ? '}' : ']';
+        return {
+          offset: open.start,
+          message: `YAML syntax error: this "${open.bracket}" is not closed; end it with "${close}", and indent any continuation line more than its key`,
+        };
+      }
+      break;
+    }
+  }
+  return { offset, message: `YAML syntax error: ${firstLine(e.message)}` };
 }
 
 function firstLine(message: string): string {

@@ -16,6 +16,7 @@ export interface PathProblem {
 
 const NOUNS: Record<string, string> = {
   object: 'a mapping (key: value)',
+  record: 'a mapping (key: value)',
   array: 'a list',
   string: 'text',
   number: 'a number',
@@ -24,7 +25,7 @@ const NOUNS: Record<string, string> = {
 };
 
 export function describeValue(v: unknown): string {
-  if (v === null) return 'null';
+  if (v === null) return 'an empty value';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
@@ -87,9 +88,14 @@ export function explainIssue(issue: z.core.$ZodIssue, schema: z.ZodType, root: u
       });
     }
     case 'invalid_type': {
-      const expected = NOUNS[issue.expected] ?? issue.expected;
-      if (input === undefined) return [{ path, message: `is required: expected ${expected}` }];
-      return [{ path, message: `expected ${expected}, got ${describeValue(input)}` }];
+      // A field type that words its own expectation (fields.ts) says it better than a bare type name.
+      const expected = isDefaultMessage(issue.message)
+        ? path.length === 0 && issue.expected === 'object'
+          ? 'expected a mapping (key: value) with agent:, entity: and services: at the top level'
+          : `expected ${NOUNS[issue.expected] ?? issue.expected}`
+        : issue.message;
+      if (input === undefined) return [{ path, message: `is required: ${expected}` }];
+      return [{ path, message: `${expected}, got ${describeValue(input)}` }];
     }
     case 'invalid_value': {
       const values = issue.values.map(String);
@@ -103,7 +109,10 @@ export function explainIssue(issue: z.core.$ZodIssue, schema: z.ZodType, root: u
         const options = ((issue as { options?: unknown[] }).options ?? []).map(String);
         const value = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)['type'] : undefined;
         if (value === undefined) return [{ path, message: `is required: expected one of ${options.join(', ')}` }];
-        const guess = typeof value === 'string' ? closest(value, options) : undefined;
+        if (typeof value !== 'string') {
+          return [{ path, message: `expected one of ${options.join(', ')}, got ${describeValue(value)}` }];
+        }
+        const guess = closest(value, options);
         return [
           {
             path,
@@ -111,7 +120,8 @@ export function explainIssue(issue: z.core.$ZodIssue, schema: z.ZodType, root: u
           },
         ];
       }
-      return [{ path, message: issue.message }];
+      if (isDefaultMessage(issue.message)) return [{ path, message: `unexpected value ${describeValue(input)}` }];
+      return [{ path, message: input === undefined ? `is required: ${issue.message}` : `${issue.message}, got ${describeValue(input)}` }];
     }
     case 'too_small':
     case 'too_big': {

@@ -21,10 +21,12 @@ import {
 
 /** Timing and thresholds a check inherits from `defaults:` unless it sets its own. */
 const timingFields = {
-  interval: duration().describe('Time between the starts of two runs (fixed rate). Exclusive with schedule.').optional(),
+  interval: duration({ positive: true })
+    .describe('Time between the starts of two runs (fixed rate). Exclusive with schedule.')
+    .optional(),
   schedule: cron().describe('Cron expression (6 fields, with seconds) run by node-cron instead of interval.').optional(),
-  timeout: duration().describe('Upper bound of one run; the probe is aborted after it.').optional(),
-  retry_interval: duration()
+  timeout: duration({ positive: true }).describe('Upper bound of one run; the probe is aborted after it.').optional(),
+  retry_interval: duration({ positive: true })
     .describe('Delay of the re-probe after a check that was up fails, to confirm an outage quickly. Default: interval/3.')
     .optional(),
   failure_threshold: z.number().int().min(1).max(100).describe('Consecutive failures before the check is DOWN.').optional(),
@@ -58,7 +60,12 @@ const httpCheck = z
         body_contains: z.string().optional(),
         body_matches: regex().optional().describe('JavaScript regular expression the body must match.'),
         json: z
-          .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+          .record(
+            z.string(),
+            z.union([z.string(), z.number(), z.boolean(), z.null()], {
+              error: 'expected the value this JSON path must equal (text, a number, true, false or null)',
+            }),
+          )
           .optional()
           .describe('JSON body paths (a.b[0].c) and the value each must equal.'),
         headers: z.array(z.string().min(1)).optional().describe('Response headers that must be present.'),
@@ -121,7 +128,7 @@ const service = z.strictObject({
   id: id().describe('Unique service id; the service label of metrics.'),
   name: bilingual(),
   provider: z
-    .union([z.literal('self'), entityCode()], { error: 'expected "self" or the providing entity\'s code such as NIC' })
+    .union([z.literal('self'), entityCode('"self"')], { error: 'expected "self" or the providing entity\'s code such as NIC' })
     .default('self')
     .describe('"self" for the entity\'s own service, or the code of the entity whose service it consumes.'),
   channel: z.enum(['web', 'mobile', 'api', 'gsb']).default('web'),
@@ -142,9 +149,9 @@ const agent = z.strictObject({
 
 const defaults = z
   .strictObject({
-    interval: duration().prefault('30s'),
-    timeout: duration().prefault('10s'),
-    retry_interval: duration().optional().describe('Default: interval/3 of each check.'),
+    interval: duration({ positive: true }).prefault('30s'),
+    timeout: duration({ positive: true }).prefault('10s'),
+    retry_interval: duration({ positive: true }).optional().describe('Default: interval/3 of each check.'),
     failure_threshold: z.number().int().min(1).max(100).default(3),
     success_threshold: z.number().int().min(1).max(100).default(2),
   })
