@@ -1,0 +1,226 @@
+/**
+ * Fixed-rate scheduling of every check, on one timer and one heap.
+ *
+ * - The next regular slot is the previous *scheduled* slot plus the interval, so slow probes
+ *   never make a check drift.
+ * - A check never overlaps itself: a slot that comes while its previous run is still going
+ *   (or still waiting for a concurrency slot) is skipped and counted.
+ * - At most `maxConcurrency` runs go at once; the rest wait in arrival order, and the wait shows
+ *   as lateness (actual start − scheduled start).
+ * - `runSoon` inserts one extra run (the confirming re-probe) without moving the regular slots.
+ * - Checks with a cron `schedule` are fired by node-cron and then go through the same gate.
+ */
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import { createCronTrigger, type CronTrigger } from './cron.js';
+import { DueHeap } from './heap.js';
+import { nextAligned, phaseOffset } from './spread.js';
+
+export interface ScheduleJob {
+  key: string;
+  /** Fixed-rate interval; undefined for cron jobs. */
+  intervalMs?: number;
+  cron?: string;
+}
+
+export interface RunInfo {
+  /** Monotonic ms the run was due. */
+  scheduledAt: number;
+  lateMs: number;
+  /** A confirming re-probe rather than a regular slot. */
+  extra: boolean;
+}
+
+export type SkipReason = 'overlap' | 'missed';
+
+export interface SchedulerOptions {
+  clock: Clock;
+  log: Logger;
+  maxConcurrency: number;
+  timezone: string;
+  run(key: string, info: RunInfo): Promise<void>;
+  onSkip?(key: string, reason: SkipReason, count: number): void;
+  onStart?(key: string, info: RunInfo): void;
+  /** Builds cron triggers; node-cron unless a test passes its own. */
+  cronTrigger?: typeof createCronTrigger;
+}
+
+interface JobState {
+  job: ScheduleJob;
+  regularDue: number;
+  extraDue: number;
+  version: number;
+  busy: boolean;
+  cron?: CronTrigger;
+}
+
+export class Scheduler {
+  private readonly jobs = new Map<string, JobState>();
+  private readonly heap = new DueHeap();
+  private readonly waiting: { state: JobState; info: Omit<RunInfo, 'lateMs'> }[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private timer: unknown;
+  private timerDue = Infinity;
+  private anchor = 0;
+  private running = false;
+  private active = 0;
+
+  constructor(private readonly opts: SchedulerOptions) {}
+
+  get size(): number {
+    return this.jobs.size;
+  }
+
+  get activeRuns(): number {
+    return this.active;
+  }
+
+  set maxConcurrency(n: number) {
+    this.opts.maxConcurrency = n;
+    this.drainWaiting();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.anchor = this.opts.clock.monotonic();
+    for (const state of this.jobs.values()) this.arm(state);
+    this.armTimer();
+  }
+
+  add(job: ScheduleJob): void {
+    this.remove(job.key);
+    const state: JobState = { job, regularDue: Infinity, extraDue: Infinity, version: 0, busy: false };
+    this.jobs.set(job.key, state);
+    if (this.running) {
+      this.arm(state);
+      this.armTimer();
+    }
+  }
+
+  remove(key: string): void {
+    const state = this.jobs.get(key);
+    if (!state) return;
+    state.version++;
+    void state.cron?.stop();
+    this.jobs.delete(key);
+  }
+
+  /** One extra run after `delayMs`, unless the check is due sooner anyway. */
+  runSoon(key: string, delayMs: number): void {
+    const state = this.jobs.get(key);
+    if (!state || !this.running) return;
+    const due = this.opts.clock.monotonic() + delayMs;
+    if (due >= state.extraDue || due >= state.regularDue) return;
+    state.extraDue = due;
+    this.push(state);
+  }
+
+  /** Stop scheduling; resolves when runs in flight have finished. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer !== undefined) this.opts.clock.clearTimer(this.timer);
+    this.timer = undefined;
+    this.timerDue = Infinity;
+    for (const state of this.jobs.values()) void state.cron?.stop();
+    this.heap.clear();
+    this.waiting.length = 0;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private arm(state: JobState): void {
+    const { intervalMs, cron, key } = state.job;
+    if (intervalMs !== undefined) {
+      state.regularDue = nextAligned(this.opts.clock.monotonic(), this.anchor, intervalMs, phaseOffset(key, intervalMs));
+      this.push(state);
+    } else if (cron !== undefined) {
+      const make = this.opts.cronTrigger ?? createCronTrigger;
+      state.cron = make(cron, this.opts.timezone, this.opts.log, (scheduledWallMs) => {
+        const { clock } = this.opts;
+        const scheduledAt = clock.monotonic() - Math.max(0, clock.now() - scheduledWallMs);
+        if (this.jobs.get(key) === state && this.running) this.dispatch(state, { scheduledAt, extra: false });
+      });
+    }
+  }
+
+  private push(state: JobState): void {
+    state.version++;
+    const due = Math.min(state.regularDue, state.extraDue);
+    if (due === Infinity) return;
+    this.heap.push({ due, key: state.job.key, version: state.version });
+    if (due < this.timerDue) this.armTimer();
+  }
+
+  private armTimer(): void {
+    if (!this.running) return;
+    const top = this.heap.peek();
+    if (!top || top.due >= this.timerDue) return;
+    if (this.timer !== undefined) this.opts.clock.clearTimer(this.timer);
+    this.timerDue = top.due;
+    this.timer = this.opts.clock.setTimer(() => this.tick(), top.due - this.opts.clock.monotonic());
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    this.timerDue = Infinity;
+    const now = this.opts.clock.monotonic();
+    for (let top = this.heap.peek(); top && top.due <= now; top = this.heap.peek()) {
+      this.heap.pop();
+      const state = this.jobs.get(top.key);
+      if (!state || state.version !== top.version) continue;
+      this.fire(state, top.due, now);
+    }
+    this.armTimer();
+  }
+
+  private fire(state: JobState, due: number, now: number): void {
+    const extra = state.extraDue <= due && state.extraDue < state.regularDue;
+    if (state.extraDue <= now) state.extraDue = Infinity;
+    const interval = state.job.intervalMs;
+    if (interval !== undefined && state.regularDue <= now) {
+      // Slots that passed while the process could not run (blocked loop, suspended VM) are counted, not replayed.
+      const missed = Math.floor((now - state.regularDue) / interval);
+      if (missed > 0) this.opts.onSkip?.(state.job.key, 'missed', missed);
+      state.regularDue += (missed + 1) * interval;
+    }
+    this.push(state);
+    this.dispatch(state, { scheduledAt: due, extra });
+  }
+
+  private dispatch(state: JobState, info: Omit<RunInfo, 'lateMs'>): void {
+    if (state.busy) {
+      this.opts.onSkip?.(state.job.key, 'overlap', 1);
+      return;
+    }
+    state.busy = true;
+    if (this.active < this.opts.maxConcurrency) this.begin(state, info);
+    else this.waiting.push({ state, info });
+  }
+
+  private begin(state: JobState, info: Omit<RunInfo, 'lateMs'>): void {
+    this.active++;
+    const full: RunInfo = { ...info, lateMs: Math.max(0, this.opts.clock.monotonic() - info.scheduledAt) };
+    this.opts.onStart?.(state.job.key, full);
+    const run = this.opts
+      .run(state.job.key, full)
+      .catch((err: unknown) => this.opts.log.error({ err, check: state.job.key }, 'check run failed'))
+      .finally(() => {
+        this.active--;
+        state.busy = false;
+        this.inFlight.delete(run);
+        this.drainWaiting();
+      });
+    this.inFlight.add(run);
+  }
+
+  private drainWaiting(): void {
+    while (this.running && this.active < this.opts.maxConcurrency && this.waiting.length > 0) {
+      const next = this.waiting.shift()!;
+      if (this.jobs.get(next.state.job.key) !== next.state) {
+        next.state.busy = false;
+        continue;
+      }
+      this.begin(next.state, next.info);
+    }
+  }
+}
