@@ -1,0 +1,46 @@
+/** The incident record: what the reporting pipeline files, updates and closes. */
+import type { Impact, ServiceState } from '../detect/service-state.js';
+import type { ProbePhases, ProbeStatus } from '../probes/types.js';
+
+/** One probe result kept as evidence: what was seen, from where, and how long each phase took. */
+export interface Evidence {
+  check: string;
+  type: string;
+  status: ProbeStatus;
+  code: string;
+  detail: string;
+  phases: ProbePhases;
+  observedAt: number;
+  httpStatus?: number;
+  /** The agent (vantage point) that saw it. */
+  agentId: string;
+}
+
+export interface TimelineEntry {
+  at: number;
+  state: ServiceState;
+  impact?: Impact;
+  /** Checks that were failing at that moment. */
+  checks: string[];
+}
+
+export interface Incident {
+  /** Stable for the incident's life; the reporting pipeline derives its idempotency key from it. */
+  id: string;
+  serviceId: string;
+  status: 'open' | 'closed';
+  /** observedAt of the first failing probe: when users started to suffer. */
+  startedAt: number;
+  /** When the outage was confirmed by the thresholds. */
+  detectedAt: number;
+  /** observedAt of the first good probe of the recovery. */
+  endedAt?: number;
+  impact: Impact;
+  /** Every check that failed during the incident. */
+  checks: string[];
+  timeline: TimelineEntry[];
+  /** Latest results of the service's checks, refreshed on every change. */
+  evidence: Evidence[];
+  /** Why it closed: the service recovered, or it was removed from the config while open. */
+  resolution?: 'recovered' | 'unmonitored';
+}

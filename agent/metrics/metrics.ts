@@ -1,0 +1,141 @@
+/**
+ * Every metric raqib exports, declared on one injected Registry. Names follow prometheus.io:
+ * `raqib_` prefix, base units, `_total` counters, `_timestamp_seconds` for moments. Labels come
+ * only from config-bounded sets (service, check, type, phase, state, result), never from
+ * targets' answers, so a misbehaving endpoint cannot blow up the series count.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { CheckSpec } from '../config/resolve.js';
+import { CHECK_STATES, type CheckState } from '../detect/transition.js';
+import type { ProbeResult, ProbeStatus } from '../probes/types.js';
+
+const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
+const RESULTS: readonly ProbeStatus[] = ['up', 'degraded', 'down'];
+
+export interface BuildInfo {
+  version: string;
+}
+
+export class Metrics {
+  readonly probeSuccess: Gauge<'service' | 'check' | 'type'>;
+  readonly probeDuration: Histogram<'service' | 'type'>;
+  readonly probePhase: Gauge<'service' | 'check' | 'phase'>;
+  readonly probeHttpStatus: Gauge<'service' | 'check'>;
+  readonly probeCertExpiry: Gauge<'service' | 'check'>;
+  readonly probes: Counter<'service' | 'result'>;
+  readonly probesSkipped: Counter<'service' | 'reason'>;
+  readonly checkState: Gauge<'service' | 'check' | 'state'>;
+  readonly serviceState: Gauge<'service' | 'state'>;
+  readonly serviceUp: Gauge<'service'>;
+  readonly incidentsOpen: Gauge<'service'>;
+  readonly incidents: Counter<'service'>;
+  readonly lateness: Histogram;
+  readonly configReloadOk: Gauge;
+  readonly configReloadTime: Gauge;
+  readonly stateWrites: Counter<'result'>;
+  readonly stateWriteErrors: Counter;
+  readonly stateWriteDuration: Histogram;
+
+  constructor(readonly registry: Registry, build: BuildInfo) {
+    const r = [registry];
+    this.probeSuccess = new Gauge({ name: 'raqib_probe_success', help: 'Whether the last probe succeeded (up or degraded = 1, down = 0).', labelNames: ['service', 'check', 'type'], registers: r });
+    this.probeDuration = new Histogram({
+      name: 'raqib_probe_duration_seconds',
+      help: 'Duration of probes, per service and probe type.',
+      labelNames: ['service', 'type'],
+      buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: r,
+    });
+    this.probePhase = new Gauge({ name: 'raqib_probe_phase_seconds', help: 'Duration of each phase of the last probe (dns, connect, tls, ttfb, transfer, total).', labelNames: ['service', 'check', 'phase'], registers: r });
+    this.probeHttpStatus = new Gauge({ name: 'raqib_probe_http_status_code', help: 'HTTP status code of the last answer (0 when none arrived).', labelNames: ['service', 'check'], registers: r });
+    this.probeCertExpiry = new Gauge({ name: 'raqib_probe_tls_cert_expiry_timestamp_seconds', help: 'Expiry of the peer certificate seen by the last probe.', labelNames: ['service', 'check'], registers: r });
+    this.probes = new Counter({ name: 'raqib_probes_total', help: 'Probes run, by outcome.', labelNames: ['service', 'result'], registers: r });
+    this.probesSkipped = new Counter({ name: 'raqib_probes_skipped_total', help: 'Scheduled runs skipped because the previous run of the check was still going.', labelNames: ['service', 'reason'], registers: r });
+    this.checkState = new Gauge({ name: 'raqib_check_state', help: 'Current state of each check (1 for the current state).', labelNames: ['service', 'check', 'state'], registers: r });
+    this.serviceState = new Gauge({ name: 'raqib_service_state', help: 'Current state of each service (1 for the current state).', labelNames: ['service', 'state'], registers: r });
+    this.serviceUp = new Gauge({ name: 'raqib_service_up', help: 'Whether the service is serving (1 unless it is DOWN).', labelNames: ['service'], registers: r });
+    this.incidentsOpen = new Gauge({ name: 'raqib_incidents_open', help: 'Open incidents per service.', labelNames: ['service'], registers: r });
+    this.incidents = new Counter({ name: 'raqib_incidents_total', help: 'Incidents opened per service.', labelNames: ['service'], registers: r });
+    this.lateness = new Histogram({
+      name: 'raqib_schedule_lateness_seconds',
+      help: 'Actual start minus scheduled start of probe runs.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers: r,
+    });
+    this.configReloadOk = new Gauge({ name: 'raqib_config_last_reload_successful', help: 'Whether the last config (re)load succeeded.', registers: r });
+    this.configReloadTime = new Gauge({ name: 'raqib_config_last_reload_success_timestamp_seconds', help: 'When the config was last loaded successfully.', registers: r });
+    this.stateWrites = new Counter({ name: 'raqib_state_writes_total', help: 'Durable writes of the state file, by result.', labelNames: ['result'], registers: r });
+    this.stateWriteErrors = new Counter({ name: 'raqib_store_write_errors_total', help: 'Failed durable writes of the state file.', registers: r });
+    this.stateWriteDuration = new Histogram({ name: 'raqib_state_write_duration_seconds', help: 'Time of one durable state write (write, fsync, rename, fsync dir).', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: r });
+    new Gauge({ name: 'raqib_build_info', help: 'Build of this agent (always 1).', labelNames: ['version', 'node'], registers: r }).set({ version: build.version, node: process.version }, 1);
+    for (const result of ['ok', 'error']) this.stateWrites.inc({ result }, 0);
+    this.stateWriteErrors.inc(0);
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  }
+
+  /** Pre-set a check's series so a healthy agent never shows "no data". */
+  addCheck(spec: CheckSpec, state: CheckState): void {
+    const { serviceId: service, checkId: check } = spec;
+    this.probeSuccess.set({ service, check, type: spec.type }, 0);
+    this.setCheckState(spec, state);
+    this.probesSkipped.inc({ service, reason: 'overlap' }, 0);
+    for (const result of RESULTS) this.probes.inc({ service, result }, 0);
+  }
+
+  removeCheck(spec: CheckSpec): void {
+    const { serviceId: service, checkId: check } = spec;
+    this.probeSuccess.remove({ service, check, type: spec.type });
+    for (const state of CHECK_STATES) this.checkState.remove({ service, check, state });
+    for (const phase of PHASES) this.probePhase.remove({ service, check, phase });
+    this.probeHttpStatus.remove({ service, check });
+    this.probeCertExpiry.remove({ service, check });
+  }
+
+  addService(service: string, state: CheckState, open: number): void {
+    this.setServiceState(service, state);
+    this.incidentsOpen.set({ service }, open);
+    this.incidents.inc({ service }, 0);
+  }
+
+  removeService(service: string): void {
+    for (const state of CHECK_STATES) this.serviceState.remove({ service, state });
+    this.serviceUp.remove({ service });
+    this.incidentsOpen.remove({ service });
+    this.incidents.remove({ service });
+    for (const result of RESULTS) this.probes.remove({ service, result });
+    this.probesSkipped.remove({ service, reason: 'overlap' });
+  }
+
+  observeProbe(spec: CheckSpec, result: ProbeResult): void {
+    const { serviceId: service, checkId: check } = spec;
+    this.probeSuccess.set({ service, check, type: spec.type }, result.status === 'down' ? 0 : 1);
+    this.probeDuration.observe({ service, type: spec.type }, result.phases.total / 1000);
+    this.probes.inc({ service, result: result.status });
+    for (const phase of PHASES) {
+      const ms = result.phases[phase];
+      if (ms !== undefined) this.probePhase.set({ service, check, phase }, ms / 1000);
+    }
+    if (spec.type === 'http') this.probeHttpStatus.set({ service, check }, result.httpStatus ?? 0);
+    if (result.tlsCertExpiry !== undefined) this.probeCertExpiry.set({ service, check }, result.tlsCertExpiry);
+  }
+
+  setCheckState(spec: CheckSpec, current: CheckState): void {
+    for (const state of CHECK_STATES) this.checkState.set({ service: spec.serviceId, check: spec.checkId, state }, state === current ? 1 : 0);
+  }
+
+  setServiceState(service: string, current: CheckState): void {
+    for (const state of CHECK_STATES) this.serviceState.set({ service, state }, state === current ? 1 : 0);
+    this.serviceUp.set({ service }, current === 'DOWN' ? 0 : 1);
+  }
+
+  configLoaded(ok: boolean): void {
+    this.configReloadOk.set(ok ? 1 : 0);
+    if (ok) this.configReloadTime.set(Date.now() / 1000);
+  }
+
+  stateWritten(ok: boolean, seconds: number): void {
+    this.stateWrites.inc({ result: ok ? 'ok' : 'error' });
+    if (!ok) this.stateWriteErrors.inc();
+    this.stateWriteDuration.observe(seconds);
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * The live picture of every check and service: runs a check's probe when the scheduler says so,
+ * keeps its last results in memory, feeds the pure state machine, and turns service changes into
+ * incidents. Config (re)loads are applied here without disturbing unchanged checks.
+ */
+import type { Clock } from '../clock.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { CheckSpec } from '../config/resolve.js';
+import type { ServiceConfig } from '../config/schema.js';
+import { deriveImpact, deriveServiceState, type Impact, type ServiceState } from '../detect/service-state.js';
+import { initialDetectorState, transition, type CheckState, type DetectorState } from '../detect/transition.js';
+import type { IncidentTracker } from '../incidents/tracker.js';
+import type { Evidence } from '../incidents/types.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { ProbeRunner } from '../probes/registry.js';
+import type { ProbeResult } from '../probes/types.js';
+import type { RunInfo, Scheduler } from '../schedule/scheduler.js';
+import type { StateStore } from '../store/types.js';
+
+/** Probe results kept per check, in memory only: the state file is not written per probe. */
+export const HISTORY_SIZE = 100;
+
+export interface CheckRuntime {
+  spec: CheckSpec;
+  detector: DetectorState;
+  history: ProbeResult[];
+}
+
+export interface ServiceRuntime {
+  config: ServiceConfig;
+  checkKeys: string[];
+  state: ServiceState;
+  impact: Impact | undefined;
+  /** Ids of the checks failing (DOWN or DEGRADED) now. */
+  failing: string[];
+  since: number;
+}
+
+export interface MonitorOptions {
+  agentId: string;
+  store: StateStore;
+  metrics: Metrics;
+  clock: Clock;
+  log: Logger;
+  probe: ProbeRunner;
+  tracker: IncidentTracker;
+  /** Aborted on shutdown so probes in flight stop promptly. */
+  shutdown: AbortSignal;
+}
+
+export interface ApplySummary {
+  added: number;
+  removed: number;
+  changed: number;
+  unchanged: number;
+}
+
+export class Monitor {
+  readonly checks = new Map<string, CheckRuntime>();
+  readonly services = new Map<string, ServiceRuntime>();
+  private scheduler: Scheduler | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: MonitorOptions) {
+    this.log = opts.log.child({ module: 'monitor' });
+  }
+
+  attach(scheduler: Scheduler): void {
+    this.scheduler = scheduler;
+  }
+
+  /** Make the monitored set match `loaded`; unchanged checks keep their state and schedule. */
+  apply(loaded: LoadedConfig): ApplySummary {
+    const summary: ApplySummary = { added: 0, removed: 0, changed: 0, unchanged: 0 };
+    const next = new Map(loaded.checks.map((s) => [s.key, s]));
+    for (const [key, rt] of this.checks) {
+      if (next.has(key)) continue;
+      this.scheduler?.remove(key);
+      this.opts.metrics.removeCheck(rt.spec);
+      this.checks.delete(key);
+      this.opts.store.update((d) => delete d.checks[key]);
+      summary.removed++;
+    }
+    for (const spec of loaded.checks) {
+      const rt = this.checks.get(spec.key);
+      if (rt && rt.spec.fingerprint === spec.fingerprint) {
+        summary.unchanged++;
+        continue;
+      }
+      if (rt) {
+        if (rt.spec.type !== spec.type) this.opts.metrics.removeCheck(rt.spec);
+        rt.spec = spec;
+        summary.changed++;
+      } else {
+        const saved = this.opts.store.data.checks[spec.key];
+        const detector = saved ? { ...initialDetectorState(saved.since), state: saved.state } : initialDetectorState(this.opts.clock.now());
+        this.checks.set(spec.key, { spec, detector, history: [] });
+        summary.added++;
+      }
+      this.opts.metrics.addCheck(spec, this.checks.get(spec.key)!.detector.state);
+      this.scheduler?.add({ key: spec.key, intervalMs: spec.intervalMs, cron: spec.schedule });
+    }
+    this.applyServices(loaded);
+    return summary;
+  }
+
+  private applyServices(loaded: LoadedConfig): void {
+    const ids = new Set(loaded.config.services.map((s) => s.id));
+    for (const id of this.services.keys()) {
+      if (ids.has(id)) continue;
+      this.opts.tracker.unmonitored(id);
+      this.opts.metrics.removeService(id);
+      this.services.delete(id);
+    }
+    for (const config of loaded.config.services) {
+      const checkKeys = loaded.checks.filter((c) => c.serviceId === config.id).map((c) => c.key);
+      const existing = this.services.get(config.id);
+      if (existing) {
+        existing.config = config;
+        existing.checkKeys = checkKeys;
+        this.updateService(config.id, this.opts.clock.now(), 'reload');
+        continue;
+      }
+      // An incident left open by the previous run keeps the service DOWN until checks say otherwise.
+      const open = this.opts.tracker.openFor(config.id);
+      const svc: ServiceRuntime = {
+        config,
+        checkKeys,
+        state: open ? 'DOWN' : 'UNKNOWN',
+        impact: open?.impact,
+        failing: open ? [...(open.timeline.at(-1)?.checks ?? [])] : [],
+        since: open?.startedAt ?? this.opts.clock.now(),
+      };
+      this.services.set(config.id, svc);
+      this.opts.metrics.addService(config.id, svc.state, open ? 1 : 0);
+      this.updateService(config.id, this.opts.clock.now(), 'reload');
+    }
+  }
+
+  /** Run one check now; called by the scheduler. */
+  async run(key: string, _info: RunInfo): Promise<void> {
+    const rt = this.checks.get(key);
+    if (!rt) return;
+    const { spec } = rt;
+    const signal = AbortSignal.any([AbortSignal.timeout(spec.timeoutMs), this.opts.shutdown]);
+    const result = await this.opts.probe(spec.config, { signal, log: this.opts.log, timeoutMs: spec.timeoutMs });
+    if (this.checks.get(key) !== rt || this.opts.shutdown.aborted) return;
+    this.record(rt, result);
+  }
+
+  /** Feed one result through history, metrics and the state machine. */
+  record(rt: CheckRuntime, result: ProbeResult): void {
+    const { spec } = rt;
+    rt.history.push(result);
+    if (rt.history.length > HISTORY_SIZE) rt.history.shift();
+    this.opts.metrics.observeProbe(spec, result);
+    const out = transition(rt.detector, result, { failureThreshold: spec.failureThreshold, successThreshold: spec.successThreshold });
+    rt.detector = out.state;
+    if (out.change) {
+      const { to } = out.change;
+      this.opts.store.update((d) => {
+        d.checks[spec.key] = { state: to, since: out.state.since };
+      });
+      this.opts.metrics.setCheckState(spec, to);
+      this.log.info({ check: spec.key, from: out.change.from, to, code: result.code, detail: result.detail }, 'check state changed');
+      this.updateService(spec.serviceId, out.change.at, 'probe');
+    }
+    if (out.confirming) this.scheduler?.runSoon(spec.key, spec.retryIntervalMs);
+  }
+
+  private updateService(serviceId: string, at: number, cause: 'probe' | 'reload'): void {
+    const svc = this.services.get(serviceId);
+    if (!svc) return;
+    const views = svc.checkKeys.map((k) => this.checks.get(k)!).map((rt) => ({ state: rt.detector.state, critical: rt.spec.critical }));
+    const state = deriveServiceState(views);
+    const impact = deriveImpact(views);
+    const failing = svc.checkKeys
+      .map((k) => this.checks.get(k)!)
+      .filter((rt) => rt.detector.state === 'DOWN' || rt.detector.state === 'DEGRADED')
+      .map((rt) => rt.spec.checkId);
+    if (state === svc.state && impact === svc.impact && failing.join() === svc.failing.join()) return;
+    const from = svc.state;
+    if (state !== from) svc.since = at;
+    svc.state = state;
+    svc.impact = impact;
+    svc.failing = failing;
+    this.opts.metrics.setServiceState(serviceId, state);
+    if (state !== from) this.log.info({ service: serviceId, from, to: state, impact }, 'service state changed');
+    if (cause === 'reload' && state === 'UP') {
+      // Checks removed by a reload are not a recovery: close without claiming restoration.
+      this.opts.tracker.unmonitored(serviceId);
+      return;
+    }
+    this.opts.tracker.serviceChanged({ serviceId, from, to: state, at, impact, failing, evidence: this.evidence(svc) });
+  }
+
+  /** The latest result of each of the service's checks, as incident evidence. */
+  evidence(svc: ServiceRuntime): Evidence[] {
+    const out: Evidence[] = [];
+    for (const key of svc.checkKeys) {
+      const rt = this.checks.get(key)!;
+      const last = rt.history.at(-1);
+      if (!last) continue;
+      out.push({
+        check: rt.spec.checkId,
+        type: rt.spec.type,
+        status: last.status,
+        code: last.code,
+        detail: last.detail,
+        phases: last.phases,
+        observedAt: last.observedAt,
+        ...(last.httpStatus !== undefined ? { httpStatus: last.httpStatus } : {}),
+        agentId: this.opts.agentId,
+      });
+    }
+    return out;
+  }
+
+  checkState(key: string): CheckState | undefined {
+    return this.checks.get(key)?.detector.state;
+  }
+}

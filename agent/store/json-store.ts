@@ -1,0 +1,148 @@
+/**
+ * The lowdb-backed StateStore: one JSON file in data_dir, written durably, with changes
+ * coalesced so a burst of transitions costs one write and a quiet agent writes nothing.
+ */
+import { join } from 'node:path';
+import { Low } from 'lowdb';
+import type { Logger } from '../log.js';
+import { describeError, StoreError } from '../errors.js';
+import { DurableJsonFile, realFs, type StoreFs } from './durable-file.js';
+import { acquireLock, type DataDirLock } from './lock.js';
+import { emptyState, STATE_VERSION, type StateData, type StateStore } from './types.js';
+
+export interface StoreHooks {
+  onWrite?(ok: boolean, seconds: number): void;
+}
+
+export interface OpenStoreOptions {
+  dataDir: string;
+  log: Logger;
+  fs?: StoreFs;
+  /** Delay that gathers changes into one write. */
+  coalesceMs?: number;
+  /** First delay before retrying a failed write; doubles up to 30 s. */
+  retryMs?: number;
+  hooks?: StoreHooks;
+}
+
+export const STATE_FILE = 'state.json';
+
+function isStateData(v: unknown): v is StateData {
+  const d = v as Partial<StateData> | null;
+  return (
+    typeof d === 'object' && d !== null && d.version === STATE_VERSION &&
+    typeof d.checks === 'object' && d.checks !== null && Array.isArray(d.incidents)
+  );
+}
+
+export async function openJsonStore(options: OpenStoreOptions): Promise<JsonStore> {
+  const fs = options.fs ?? realFs;
+  try {
+    await fs.mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new StoreError('RAQIB_STORE_IO', `cannot create data_dir ${options.dataDir}: ${describeError(err)}`, err);
+  }
+  const lock = await acquireLock(fs, options.dataDir);
+  try {
+    const adapter = new DurableJsonFile<StateData>(join(options.dataDir, STATE_FILE), isStateData, fs);
+    const existing = await adapter.read();
+    const db = new Low<StateData>(adapter, existing ?? emptyState());
+    if (existing) await adapter.backup(existing);
+    return new JsonStore(db, lock, options);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+export class JsonStore implements StateStore {
+  private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  private failures = 0;
+  private lastError: unknown;
+  private closed = false;
+  private readonly log: Logger;
+  private readonly coalesceMs: number;
+  private readonly retryMs: number;
+
+  constructor(
+    private readonly db: Low<StateData>,
+    private readonly lock: DataDirLock,
+    private readonly options: OpenStoreOptions,
+  ) {
+    this.log = options.log.child({ module: 'store' });
+    this.coalesceMs = options.coalesceMs ?? 200;
+    this.retryMs = options.retryMs ?? 1000;
+  }
+
+  get data(): StateData {
+    return this.db.data;
+  }
+
+  get writable(): boolean {
+    return this.failures === 0;
+  }
+
+  update(mutate: (data: StateData) => void): void {
+    mutate(this.db.data);
+    this.dirty = true;
+    this.schedule(this.coalesceMs);
+  }
+
+  async flush(): Promise<void> {
+    this.cancelTimer();
+    while (this.dirty || this.writing) {
+      if (!this.writing) this.writing = this.writeOnce();
+      await this.writing;
+      if (this.dirty && this.failures > 0) throw this.lastError;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+      this.cancelTimer();
+      await this.lock.release();
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.writing) this.writing = this.writeOnce();
+    }, delayMs);
+  }
+
+  private cancelTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One write of the current state; on failure keeps `dirty` and schedules a retry. */
+  private async writeOnce(): Promise<void> {
+    this.dirty = false;
+    const started = performance.now();
+    try {
+      await this.db.write();
+      if (this.failures > 0) this.log.info({ failures: this.failures }, 'state write recovered');
+      this.failures = 0;
+      this.options.hooks?.onWrite?.(true, (performance.now() - started) / 1000);
+    } catch (err) {
+      this.dirty = true;
+      this.failures++;
+      this.lastError = new StoreError('RAQIB_STORE_IO', `cannot write state: ${describeError(err)}`, err);
+      this.options.hooks?.onWrite?.(false, (performance.now() - started) / 1000);
+      this.log.error({ err, failures: this.failures }, 'state write failed');
+    } finally {
+      this.writing = undefined;
+    }
+    if (this.dirty) {
+      this.schedule(this.failures > 0 ? Math.min(30_000, this.retryMs * 2 ** (this.failures - 1)) : this.coalesceMs);
+    }
+  }
+}
