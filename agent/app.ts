@@ -1,0 +1,178 @@
+/**
+ * The composition root: builds every part from the config and wires them together. Nothing
+ * else creates a logger child, registry, store, clock or probe runner; tests build an App with
+ * their own. start() either brings up everything or nothing; stop() is orderly and bounded.
+ */
+import { Registry } from 'prom-client';
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import { loadConfigFile, type LoadedConfig } from './config/load.js';
+import { splitHostPort } from './config/fields.js';
+import { watchConfig, type ConfigWatcher } from './config/watch.js';
+import { describeError, formatProblem, isConfigError, RaqibError } from './errors.js';
+import { IncidentTracker } from './incidents/tracker.js';
+import type { Logger } from './log.js';
+import { Metrics } from './metrics/metrics.js';
+import { runProbe, type ProbeRunner } from './probes/registry.js';
+import { Monitor } from './runner/monitor.js';
+import { Scheduler } from './schedule/scheduler.js';
+import { startServer, type AgentServer } from './server/server.js';
+import { createStatusApi } from './server/status-api.js';
+import type { StoreFs } from './store/durable-file.js';
+import { openJsonStore, type JsonStore } from './store/json-store.js';
+import { VERSION } from './version.js';
+
+export interface AppOptions {
+  loaded: LoadedConfig;
+  log: Logger;
+  registry?: Registry;
+  clock?: Clock;
+  fs?: StoreFs;
+  probe?: ProbeRunner;
+  env?: NodeJS.ProcessEnv;
+  /** Reload when the config file changes (SIGHUP always works). */
+  watch?: boolean;
+}
+
+export interface App {
+  readonly server: AgentServer | undefined;
+  readonly metrics: Metrics;
+  start(): Promise<void>;
+  /** Apply the config file again; false (and the old config kept) when it is invalid. */
+  reload(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+export function createApp(options: AppOptions): App {
+  const clock = options.clock ?? systemClock;
+  const registry = options.registry ?? new Registry();
+  const metrics = new Metrics(registry, { version: VERSION });
+  const log = options.log;
+  const shutdown = new AbortController();
+  let loaded = options.loaded;
+  let loadedAt = clock.now();
+  let lastReloadOk = true;
+  let store: JsonStore | undefined;
+  let server: AgentServer | undefined;
+  let scheduler: Scheduler | undefined;
+  let monitor: Monitor | undefined;
+  let watcher: ConfigWatcher | undefined;
+  let stopping: Promise<void> | undefined;
+  const startedAt = clock.now();
+
+  async function start(): Promise<void> {
+    const agent = loaded.config.agent;
+    store = await openJsonStore({ dataDir: agent.data_dir, log, fs: options.fs, hooks: { onWrite: (ok, s) => metrics.stateWritten(ok, s) } });
+    try {
+      const tracker = new IncidentTracker({ store, metrics, clock, log });
+      monitor = new Monitor({ agentId: agent.id, store, metrics, clock, log, probe: options.probe ?? runProbe, tracker, shutdown: shutdown.signal });
+      scheduler = new Scheduler({
+        clock,
+        log: log.child({ module: 'scheduler' }),
+        maxConcurrency: agent.max_concurrency,
+        timezone: agent.timezone,
+        run: (key, info) => monitor!.run(key, info),
+        onStart: (_key, info) => metrics.lateness.observe(info.lateMs / 1000),
+        onSkip: (key, reason, count) => metrics.probesSkipped.inc({ service: key.slice(0, key.indexOf('/')), reason }, count),
+      });
+      monitor.attach(scheduler);
+      monitor.apply(loaded);
+      metrics.configLoaded(true);
+      const api = createStatusApi(monitor, tracker, {
+        id: agent.id,
+        version: VERSION,
+        startedAt,
+        configFile: loaded.file,
+        configLoadedAt: () => loadedAt,
+        lastReloadOk: () => lastReloadOk,
+      });
+      const listen = splitHostPort(agent.listen)!;
+      server = await startServer(listen.host, listen.port, {
+        log,
+        authToken: () => loaded.config.agent.auth_token,
+        metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+        readiness: () => {
+          const reasons: string[] = [];
+          if (!store?.writable) reasons.push('state file is not writable: see the log for the write error');
+          if (stopping) reasons.push('shutting down');
+          return { ready: reasons.length === 0, reasons };
+        },
+        api: (path) => api(path),
+      }).catch((err: unknown) => {
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === 'EADDRINUSE' ? 'the address is already in use' : code === 'EACCES' ? 'permission denied' : describeError(err);
+        throw new RaqibError('RAQIB_LISTEN', `cannot listen on ${agent.listen} (agent.listen): ${why}`, { cause: err });
+      });
+      scheduler.start();
+      if (options.watch) watcher = watchConfig(loaded.file, loaded.hash, () => void reload());
+      log.info({ agent: agent.id, checks: loaded.checks.length, services: loaded.config.services.length, version: VERSION }, 'raqib started');
+
+    } catch (err) {
+      await scheduler?.stop();
+      await server?.close();
+      await store.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async function reload(): Promise<boolean> {
+    if (!monitor || !scheduler || stopping) return false;
+    let next: LoadedConfig;
+    try {
+      next = await loadConfigFile(loaded.file, { env: options.env });
+    } catch (err) {
+      lastReloadOk = false;
+      metrics.configLoaded(false);
+      const problems = isConfigError(err) ? err.problems.map(formatProblem) : [describeError(err)];
+      log.error({ file: loaded.file, problems }, 'config reload failed; keeping the running config');
+      return false;
+    }
+    for (const field of ['id', 'listen', 'data_dir'] as const) {
+      if (next.config.agent[field] !== loaded.config.agent[field]) {
+        log.warn({ field: `agent.${field}`, running: loaded.config.agent[field], file: next.config.agent[field] }, 'changed field needs a restart; keeping the running value');
+        next.config.agent[field] = loaded.config.agent[field] as never;
+      }
+    }
+    const summary = monitor.apply(next);
+    scheduler.maxConcurrency = next.config.agent.max_concurrency;
+    log.level = next.config.agent.log_level;
+    loaded = next;
+    loadedAt = clock.now();
+    lastReloadOk = true;
+    metrics.configLoaded(true);
+    log.info({ file: loaded.file, ...summary }, 'config reloaded');
+    return true;
+  }
+
+  async function stop(): Promise<void> {
+    stopping ??= (async () => {
+      watcher?.close();
+      const grace = loaded.config.agent.shutdown_timeout;
+      const inFlight = scheduler?.stop() ?? Promise.resolve();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        inFlight.then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), grace))),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) log.warn({ graceMs: grace }, 'probes still running at shutdown; aborting them');
+      shutdown.abort(new RaqibError('RAQIB_SHUTDOWN', 'agent is shutting down'));
+      await inFlight;
+      await server?.close();
+      await store?.close();
+      log.info('raqib stopped');
+    })();
+    return stopping;
+  }
+
+  const app: App = {
+    get server() {
+      return server;
+    },
+    metrics,
+    start,
+    reload,
+    stop,
+  };
+  return app;
+}

@@ -1,0 +1,62 @@
+/**
+ * `raqib run`: the daemon. Refuses to start on any config or state problem (nothing half-starts);
+ * SIGHUP reloads the config; SIGTERM/SIGINT stop scheduling, let probes in flight finish within
+ * agent.shutdown_timeout, flush state and exit 0. Signal handlers are installed before start-up,
+ * so a signal that arrives while the agent is starting is acted on once it has started.
+ */
+import { parseArgs } from 'node:util';
+import { createApp } from '../app.js';
+import { loadConfigFile } from '../config/load.js';
+import { createLogger } from '../log.js';
+import { configPath, usage, type Io } from './common.js';
+
+export async function runCommand(args: string[], io: Io): Promise<number> {
+  const { values } = usage('run', () => parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, strict: true }));
+  const loaded = await loadConfigFile(configPath(values.config, io.env), { env: io.env });
+  const log = createLogger({ level: loaded.config.agent.log_level });
+  const app = createApp({ loaded, log, env: io.env, watch: true });
+
+  let started = false;
+  let reloadPending = false;
+  let stopSignal: NodeJS.Signals | undefined;
+  let signals = 0;
+  let finish: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => (finish = resolve));
+
+  const stop = (signal: NodeJS.Signals) => {
+    log.info({ signal }, 'stopping');
+    app.stop().then(
+      () => finish(0),
+      (err: unknown) => {
+        log.error({ err }, 'stop failed');
+        finish(1);
+      },
+    );
+  };
+  const onStop = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      log.warn({ signal }, 'second signal: exiting now');
+      finish(1);
+    } else if (started) stop(signal);
+    else stopSignal = signal;
+  };
+  const onHup = () => {
+    if (started) void app.reload();
+    else reloadPending = true;
+  };
+  process.on('SIGTERM', onStop);
+  process.on('SIGINT', onStop);
+  process.on('SIGHUP', onHup);
+  try {
+    await app.start();
+  } catch (err) {
+    process.off('SIGTERM', onStop);
+    process.off('SIGINT', onStop);
+    process.off('SIGHUP', onHup);
+    throw err;
+  }
+  started = true;
+  if (stopSignal) stop(stopSignal);
+  else if (reloadPending) void app.reload();
+  return done;
+}

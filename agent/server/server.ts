@@ -1,0 +1,102 @@
+/**
+ * The agent's own HTTP endpoints: /metrics for Prometheus, /healthz (alive) and /readyz (able to
+ * do its job) for orchestrators, /api/v1/* for people and tools. GET only, no request bodies,
+ * bounded time per request. /metrics and /api/* take a bearer token when one is configured;
+ * the health endpoints never do, so a container runtime can always ask.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log.js';
+import { bearerMatches } from './auth.js';
+
+export interface Readiness {
+  ready: boolean;
+  reasons: string[];
+}
+
+export interface ServerDeps {
+  log: Logger;
+  /** Read on every request, so a reloaded token applies at once. */
+  authToken(): string | undefined;
+  metrics(): Promise<{ contentType: string; body: string }>;
+  readiness(): Readiness;
+  /** Handlers of /api/v1/<path>, returning JSON-able data or undefined for 404. */
+  api(path: string, query: URLSearchParams): unknown;
+}
+
+export const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
+
+export interface AgentServer {
+  address: AddressInfo;
+  close(): Promise<void>;
+}
+
+export async function startServer(host: string, port: number, deps: ServerDeps): Promise<AgentServer> {
+  const log = deps.log.child({ module: 'server' });
+  const server: Server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES, requestTimeout: 10_000, headersTimeout: 5_000 }, (req, res) => {
+    handle(req, res, deps).catch((err: unknown) => {
+      log.error({ err, url: req.url }, 'request failed');
+      if (!res.headersSent) send(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  log.info({ address: address.address, port: address.port }, 'listening');
+  return {
+    address,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 1_000).unref();
+      }),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDeps): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://agent');
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('allow', 'GET, HEAD');
+    return send(res, 405, { error: 'method not allowed: the agent API is read-only' });
+  }
+  if (req.headers['content-length'] && req.headers['content-length'] !== '0') {
+    return send(res, 413, { error: 'request bodies are not accepted' });
+  }
+  const path = url.pathname;
+  if (path === '/healthz') return send(res, 200, { status: 'ok' });
+  if (path === '/readyz') {
+    const r = deps.readiness();
+    return send(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', reasons: r.reasons });
+  }
+  if (path !== '/metrics' && !path.startsWith('/api/')) return send(res, 404, { error: 'not found' });
+  const token = deps.authToken();
+  if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
+    res.setHeader('www-authenticate', 'Bearer realm="raqib"');
+    return send(res, 401, { error: 'missing or wrong bearer token' });
+  }
+  if (path === '/metrics') {
+    const { contentType, body } = await deps.metrics();
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return;
+  }
+  if (path.startsWith('/api/v1/')) {
+    const data = deps.api(path.slice('/api/v1/'.length), url.searchParams);
+    if (data !== undefined) return send(res, 200, data);
+  }
+  return send(res, 404, { error: 'not found' });
+}
+
+function send(res: ServerResponse, status: number, data: unknown): void {
+  const body = JSON.stringify(data);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
