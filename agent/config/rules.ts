@@ -54,5 +54,60 @@ export function crossFieldProblems(config: Config): PathProblem[] {
       }
     });
   });
+  problems.push(...reportingProblems(config));
+  return problems;
+}
+
+/** Reporting needs a team to report for, a URL to report to, and windows that make sense. */
+function reportingProblems(config: Config): PathProblem[] {
+  const problems: PathProblem[] = [];
+  const { authority, crisis_team: team } = config;
+  if (authority && !team) {
+    problems.push({ path: ['authority'], message: 'reports are filed on behalf of the crisis team: add a crisis_team: section with its manager and alternates' });
+  }
+  if (authority?.mode === 'live' && !authority.url) {
+    problems.push({ path: ['authority', 'mode'], message: 'mode live needs authority.url, the base URL of the Authority API' });
+  }
+  if (team) {
+    const managers = team.members.filter((m) => m.role === 'manager').length;
+    if (managers !== 1) problems.push({ path: ['crisis_team', 'members'], message: `a crisis team has exactly one manager, found ${managers}` });
+    if (!team.members.some((m) => m.role === 'alternate')) {
+      problems.push({ path: ['crisis_team', 'members'], message: 'a crisis team needs at least one alternate, who files when the manager cannot' });
+    }
+    const emails = new Map<string, number>();
+    team.members.forEach((m, i) => {
+      const first = emails.get(m.email.toLowerCase());
+      if (first !== undefined) problems.push({ path: ['crisis_team', 'members', i, 'email'], message: `duplicate email ${m.email} (first used by members[${first}])` });
+      else emails.set(m.email.toLowerCase(), i);
+    });
+  }
+  const ids = new Map<string, number>();
+  config.notifications.forEach((n, i) => {
+    const first = ids.get(n.id);
+    if (first !== undefined) problems.push({ path: ['notifications', i, 'id'], message: `duplicate notification id "${n.id}" (first used by notifications[${first}])` });
+    else ids.set(n.id, i);
+  });
+  config.services.forEach((service, si) => {
+    const windowIds = new Set<string>();
+    service.maintenance.forEach((w, wi) => {
+      const at = ['services', si, 'maintenance', wi] as const;
+      if (windowIds.has(w.id)) problems.push({ path: [...at, 'id'], message: `duplicate maintenance id "${w.id}" in service "${service.id}"` });
+      windowIds.add(w.id);
+      const cron = w.schedule !== undefined;
+      const fixed = w.start !== undefined || w.end !== undefined;
+      if (cron === fixed) {
+        problems.push({ path: [...at], message: 'give either schedule: with duration: (a repeating window), or start: and end: (a single window)' });
+      } else if (cron && w.duration === undefined) {
+        problems.push({ path: [...at, 'schedule'], message: 'a repeating window needs duration:, e.g. duration: 2h' });
+      } else if (fixed && (w.start === undefined || w.end === undefined)) {
+        problems.push({ path: [...at, w.start === undefined ? 'end' : 'start'], message: 'a single window needs both start: and end:' });
+      } else if (fixed && Date.parse(w.end!) <= Date.parse(w.start!)) {
+        problems.push({ path: [...at, 'end'], message: `end ${w.end} is not after start ${w.start}` });
+      }
+      if (w.notify_authority && !authority) {
+        problems.push({ path: [...at, 'notify_authority'], message: 'notify_authority needs an authority: section to file with' });
+      }
+    });
+  });
   return problems;
 }

@@ -18,6 +18,7 @@ import {
   statusRange,
   timezone,
 } from './fields.js';
+import { authoritySchema, crisisTeamSchema, maintenanceSchema, notificationSchema } from './schema-reporting.js';
 
 /** Timing and thresholds a check inherits from `defaults:` unless it sets its own. */
 const timingFields = {
@@ -134,6 +135,7 @@ const service = z.strictObject({
   channel: z.enum(['web', 'mobile', 'api', 'gsb']).default('web'),
   beneficiaries_per_day: z.number().int().min(0).default(0).describe('Typical users a day; estimates who an outage affects.'),
   checks: z.array(check).min(1, { error: 'a service needs at least one check' }),
+  maintenance: z.array(maintenanceSchema).default([]),
 });
 
 const agent = z.strictObject({
@@ -162,6 +164,9 @@ export const configSchema = z.strictObject({
   entity: z.strictObject({ code: entityCode(), name: bilingual() }),
   defaults,
   services: z.array(service).min(1, { error: 'list at least one service to watch' }),
+  authority: authoritySchema.optional(),
+  crisis_team: crisisTeamSchema.optional(),
+  notifications: z.array(notificationSchema).default([]),
 });
 
 /** Config as written (input side, before defaults). */
@@ -175,3 +180,8 @@ export type HttpCheckConfig = Extract<CheckConfig, { type: 'http' }>;
 export type TcpCheckConfig = Extract<CheckConfig, { type: 'tcp' }>;
 export type DnsCheckConfig = Extract<CheckConfig, { type: 'dns' }>;
 export type TlsCheckConfig = Extract<CheckConfig, { type: 'tls' }>;
+export type AuthorityConfig = NonNullable<Config['authority']>;
+export type CrisisTeamConfig = NonNullable<Config['crisis_team']>;
+export type MemberConfig = CrisisTeamConfig['members'][number];
+export type MaintenanceConfig = ServiceConfig['maintenance'][number];
+export type NotificationConfig = Config['notifications'][number];

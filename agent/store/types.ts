@@ -3,6 +3,7 @@
  * Only store/ touches the file; a PostgreSQL store can implement the same interface.
  */
 import type { CheckState } from '../detect/transition.js';
+import type { OutboxEntry, ReportRecord } from '../authority/outbox-types.js';
 import type { Incident } from '../incidents/types.js';
 
 export const STATE_VERSION = 1;
@@ -18,10 +19,25 @@ export interface StateData {
   checks: Record<string, PersistedCheckState>;
   /** Open incidents and the most recent closed ones (bounded). */
   incidents: Incident[];
+  /** Reports to the authority, by incident id or maintenance occurrence. */
+  reports: Record<string, ReportRecord>;
+  /** Outbound calls not yet answered, and dead letters (entries with `dead`). */
+  outbox: OutboxEntry[];
+  outboxSeq: number;
+  /** The crisis team as the authority registered it. */
+  team?: { id: string; fingerprint: string; registeredAt: number };
 }
 
 export function emptyState(): StateData {
-  return { version: STATE_VERSION, checks: {}, incidents: [] };
+  return { version: STATE_VERSION, checks: {}, incidents: [], reports: {}, outbox: [], outboxSeq: 0 };
+}
+
+/** Fill in collections that a state file written by an older raqib does not have yet. */
+export function upgradeState(data: StateData): StateData {
+  data.reports ??= {};
+  data.outbox ??= [];
+  data.outboxSeq ??= data.outbox.reduce((max, e) => Math.max(max, e.seq), 0);
+  return data;
 }
 
 export interface StateStore {
