@@ -32,6 +32,8 @@ export interface AppOptions {
   env?: NodeJS.ProcessEnv;
   /** Reload when the config file changes (SIGHUP always works). */
   watch?: boolean;
+  /** Something happened after which the agent must not go on (its data_dir lock was taken over). */
+  onFatal?(reason: string): void;
 }
 
 export interface App {
@@ -48,7 +50,6 @@ export function createApp(options: AppOptions): App {
   const registry = options.registry ?? new Registry();
   const metrics = new Metrics(registry, { version: VERSION });
   const log = options.log;
-  const shutdown = new AbortController();
   let loaded = options.loaded;
   let loadedAt = clock.now();
   let lastReloadOk = true;
@@ -58,14 +59,24 @@ export function createApp(options: AppOptions): App {
   let monitor: Monitor | undefined;
   let watcher: ConfigWatcher | undefined;
   let stopping: Promise<void> | undefined;
+  let reloading: Promise<boolean> = Promise.resolve(true);
   const startedAt = clock.now();
 
   async function start(): Promise<void> {
     const agent = loaded.config.agent;
-    store = await openJsonStore({ dataDir: agent.data_dir, log, fs: options.fs, hooks: { onWrite: (ok, s) => metrics.stateWritten(ok, s) } });
+    store = await openJsonStore({
+      dataDir: agent.data_dir,
+      log,
+      fs: options.fs,
+      hooks: { onWrite: (ok, s) => metrics.stateWritten(ok, s) },
+      onLockLost: (reason) => {
+        log.fatal({ reason }, 'data_dir lock lost; stopping so two agents never file for the same incidents');
+        options.onFatal?.(reason);
+      },
+    });
     try {
       const tracker = new IncidentTracker({ store, metrics, clock, log });
-      monitor = new Monitor({ agentId: agent.id, store, metrics, clock, log, probe: options.probe ?? runProbe, tracker, shutdown: shutdown.signal });
+      monitor = new Monitor({ agentId: agent.id, store, metrics, clock, log, probe: options.probe ?? runProbe, tracker });
       scheduler = new Scheduler({
         clock,
         log: log.child({ module: 'scheduler' }),
@@ -104,7 +115,14 @@ export function createApp(options: AppOptions): App {
         throw new RaqibError('RAQIB_LISTEN', `cannot listen on ${agent.listen} (agent.listen): ${why}`, { cause: err });
       });
       scheduler.start();
-      if (options.watch) watcher = watchConfig(loaded.file, loaded.hash, () => void reload());
+      if (options.watch) {
+        try {
+          watcher = watchConfig(loaded.file, loaded.hash, () => void reload());
+        } catch (err) {
+          // e.g. the inotify limit is reached: SIGHUP still reloads, so watching is not worth failing for
+          log.warn({ err, file: loaded.file }, 'cannot watch the config file; reload with SIGHUP');
+        }
+      }
       log.info({ agent: agent.id, checks: loaded.checks.length, services: loaded.config.services.length, version: VERSION }, 'raqib started');
 
     } catch (err) {
@@ -115,7 +133,13 @@ export function createApp(options: AppOptions): App {
     }
   }
 
-  async function reload(): Promise<boolean> {
+  /** Reloads run one after another, so an older file read can never be applied last. */
+  function reload(): Promise<boolean> {
+    reloading = reloading.then(reloadOnce, reloadOnce);
+    return reloading;
+  }
+
+  async function reloadOnce(): Promise<boolean> {
     if (!monitor || !scheduler || stopping) return false;
     let next: LoadedConfig;
     try {
@@ -127,21 +151,29 @@ export function createApp(options: AppOptions): App {
       log.error({ file: loaded.file, problems }, 'config reload failed; keeping the running config');
       return false;
     }
-    for (const field of ['id', 'listen', 'data_dir'] as const) {
-      if (next.config.agent[field] !== loaded.config.agent[field]) {
-        log.warn({ field: `agent.${field}`, running: loaded.config.agent[field], file: next.config.agent[field] }, 'changed field needs a restart; keeping the running value');
-        next.config.agent[field] = loaded.config.agent[field] as never;
+    if (stopping) return false;
+    try {
+      for (const field of ['id', 'listen', 'data_dir', 'timezone'] as const) {
+        if (next.config.agent[field] !== loaded.config.agent[field]) {
+          log.warn({ field: `agent.${field}`, running: loaded.config.agent[field], file: next.config.agent[field] }, 'changed field needs a restart; keeping the running value');
+          next.config.agent[field] = loaded.config.agent[field] as never;
+        }
       }
+      const summary = monitor.apply(next);
+      scheduler.maxConcurrency = next.config.agent.max_concurrency;
+      log.level = next.config.agent.log_level;
+      loaded = next;
+      loadedAt = clock.now();
+      lastReloadOk = true;
+      metrics.configLoaded(true);
+      log.info({ file: loaded.file, ...summary }, 'config reloaded');
+      return true;
+    } catch (err) {
+      lastReloadOk = false;
+      metrics.configLoaded(false);
+      log.error({ err, file: loaded.file }, 'config reload failed while applying; the agent may be running a mix of old and new settings');
+      return false;
     }
-    const summary = monitor.apply(next);
-    scheduler.maxConcurrency = next.config.agent.max_concurrency;
-    log.level = next.config.agent.log_level;
-    loaded = next;
-    loadedAt = clock.now();
-    lastReloadOk = true;
-    metrics.configLoaded(true);
-    log.info({ file: loaded.file, ...summary }, 'config reloaded');
-    return true;
   }
 
   async function stop(): Promise<void> {
@@ -156,7 +188,7 @@ export function createApp(options: AppOptions): App {
       ]);
       clearTimeout(timer);
       if (timedOut) log.warn({ graceMs: grace }, 'probes still running at shutdown; aborting them');
-      shutdown.abort(new RaqibError('RAQIB_SHUTDOWN', 'agent is shutting down'));
+      monitor?.abortAll(new RaqibError('RAQIB_SHUTDOWN', 'agent is shutting down'));
       await inFlight;
       await server?.close();
       await store?.close();

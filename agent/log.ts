@@ -34,7 +34,11 @@ export interface LogOptions {
   destination?: DestinationStream;
 }
 
-/** The one root logger of a process; modules take `log.child({ module })` from it. */
+/**
+ * The one root logger of a process; modules take `log.child({ module })` from it. Writes to stdout
+ * asynchronously: a slow log pipe (a busy container log driver) must never stall probing. Buffered
+ * lines are flushed on exit; only a SIGKILL can lose the last few.
+ */
 export function createLogger(options: LogOptions = {}): Logger {
   return pino(
     {
@@ -45,6 +49,6 @@ export function createLogger(options: LogOptions = {}): Logger {
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: true }),
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** Entry point of the `raqib` binary: the process's streams and environment, handed to dispatch. */
+import './threadpool.js';
 import { main } from './cli/dispatch.js';
 import type { Io } from './cli/common.js';
 

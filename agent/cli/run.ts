@@ -14,7 +14,17 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   const { values } = usage('run', () => parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, strict: true }));
   const loaded = await loadConfigFile(configPath(values.config, io.env), { env: io.env });
   const log = createLogger({ level: loaded.config.agent.log_level });
-  const app = createApp({ loaded, log, env: io.env, watch: true });
+  let failed = false;
+  const app = createApp({
+    loaded,
+    log,
+    env: io.env,
+    watch: true,
+    onFatal: () => {
+      failed = true;
+      onStop('SIGTERM');
+    },
+  });
 
   let started = false;
   let reloadPending = false;
@@ -26,7 +36,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   const stop = (signal: NodeJS.Signals) => {
     log.info({ signal }, 'stopping');
     app.stop().then(
-      () => finish(0),
+      () => finish(failed ? 1 : 0),
       (err: unknown) => {
         log.error({ err }, 'stop failed');
         finish(1);

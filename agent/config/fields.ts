@@ -106,6 +106,17 @@ export const httpUrl = () =>
       }
     },
     { error: (iss) => `expected an absolute http:// or https:// URL, got ${JSON.stringify(iss.input)}` },
+  ).refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return u.username === '' && u.password === '';
+      } catch {
+        return true;
+      }
+    },
+    // Never echo the value: it holds a credential.
+    { error: 'a URL must not carry a user name or password (they would show in logs); send them in headers, e.g. Authorization: Basic ${CREDENTIALS}' },
   );
 
 export const cron = () =>

@@ -17,7 +17,7 @@ import {
   type YAMLError,
 } from 'yaml';
 import { ConfigError, describeError, type ConfigProblem } from '../errors.js';
-import { substituteEnv } from './env.js';
+import { coerceText, substituteEnv } from './env.js';
 import { explainIssue, type Path, type PathProblem } from './messages.js';
 import { resolveChecks, type CheckSpec } from './resolve.js';
 import { crossFieldProblems } from './rules.js';
@@ -80,7 +80,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     throw new ConfigError(problems.sort((a, b) => a.line - b.line || a.col - b.col));
   }
 
-  const envProblems = substituteEnv(doc, options.env ?? process.env);
+  const { problems: envProblems, substituted } = substituteEnv(doc, options.env ?? process.env);
   if (envProblems.length > 0) {
     throw new ConfigError(
       envProblems.map((p) => ({ file, ...at(p.node.range?.[0] ?? 0), path: pathOfNode(doc, p.node), message: p.message })),
@@ -116,11 +116,14 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     ]);
   }
 
-  const parsed = configSchema.safeParse(data, { reportInput: true });
+  let parsed = configSchema.safeParse(data, { reportInput: true });
+  if (!parsed.success && coerceSubstituted(doc, data, parsed.error.issues, substituted)) {
+    parsed = configSchema.safeParse(data, { reportInput: true });
+  }
   const pathProblems: PathProblem[] = parsed.success
     ? crossFieldProblems(parsed.data)
     : parsed.error.issues.flatMap((issue) => explainIssue(issue, configSchema, data));
-  if (pathProblems.length > 0) throw new ConfigError(position(doc, pathProblems, file, at));
+  if (pathProblems.length > 0) throw new ConfigError(position(doc, pathProblems, file, at, substituted));
 
   const hash = createHash('sha256').update(text).digest('hex');
   return { file, hash, config: parsed.data!, checks: resolveChecks(parsed.data!) };
@@ -131,18 +134,52 @@ function position(
   problems: PathProblem[],
   file: string,
   at: (offset: number) => { line: number; col: number },
+  substituted: Map<unknown, string[]>,
 ): ConfigProblem[] {
   const seen = new Set<string>();
   const out: ConfigProblem[] = [];
   for (const p of problems) {
     const node = nodeAt(doc, p.path, p.atKey ?? false);
-    const problem = { file, ...at(node?.range?.[0] ?? 0), path: formatPath(p.path), message: p.message };
+    const names = substituted.get(node);
+    const value = (node as { value?: unknown } | undefined)?.value;
+    // A value from the environment may be a secret: name its variable instead of printing it.
+    const message = names ? maskValue(p.message, value, names) : p.message;
+    const problem = { file, ...at(node?.range?.[0] ?? 0), path: formatPath(p.path), message };
     const id = `${problem.path}\0${problem.message}`;
     if (seen.has(id)) continue;
     seen.add(id);
     out.push(problem);
   }
   return out.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/**
+ * Where the schema wanted a number or boolean and got the text of an environment variable, use
+ * the value the text spells. Returns whether anything changed (then the caller validates again).
+ */
+function coerceSubstituted(doc: Document, data: unknown, issues: readonly { code: string; path: PropertyKey[]; expected?: string }[], substituted: Map<unknown, string[]>): boolean {
+  let changed = false;
+  for (const issue of issues) {
+    if (issue.code !== 'invalid_type' || issue.expected === undefined) continue;
+    const path = issue.path as Path;
+    const node = nodeAt(doc, path, false) as { value?: unknown } | undefined;
+    if (!substituted.has(node) || typeof node?.value !== 'string' || path.length === 0) continue;
+    const value = coerceText(node.value, issue.expected);
+    if (value === undefined) continue;
+    let parent = data as Record<string | number, unknown>;
+    for (const step of path.slice(0, -1)) parent = parent[step] as Record<string | number, unknown>;
+    parent[path.at(-1)!] = value;
+    changed = true;
+  }
+  return changed;
+}
+
+function maskValue(message: string, value: unknown, names: string[]): string {
+  const whose = `the value of ${names.map((n) => `\${${n}}`).join(' and ')}`;
+  const text = String(value);
+  let masked = message.split(JSON.stringify(value)).join(whose);
+  if (text.length > 0) masked = masked.split(text).join(whose);
+  return masked;
 }
 
 /** The deepest YAML node along `path` (the key node itself when `atKey`). */

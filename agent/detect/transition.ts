@@ -25,8 +25,12 @@ export interface DetectorState {
   successes: number;
   /** Consecutive results that were not down (up or degraded). */
   notDowns: number;
-  /** observedAt of the first failing result of the current failure streak: when the outage began. */
+  /** observedAt of the first non-up result of the current streak: when degradation began. */
   failingSince?: number;
+  /** observedAt of the first down result of the current streak of downs: when the outage began. */
+  downSince?: number;
+  /** observedAt of the first up result of the current streak of ups. */
+  upSince?: number;
   /** observedAt of the first good result of the current recovery streak: when service came back. */
   recoveringSince?: number;
 }
@@ -68,7 +72,8 @@ export function transition(prev: DetectorState, result: Pick<ProbeResult, 'statu
     ((result.status === 'down' && s.downs < policy.failureThreshold) ||
       (result.status === 'degraded' && next !== 'DEGRADED' && s.failures < policy.failureThreshold));
   if (next === prev.state) return { state, confirming };
-  const streakStart = next === 'UP' || (prev.state === 'DOWN' && next === 'DEGRADED') ? s.recoveringSince : s.failingSince;
+  const streakStart =
+    next === 'DOWN' ? s.downSince : prev.state === 'DOWN' ? s.recoveringSince : next === 'UP' ? s.upSince : s.failingSince;
   return {
     state,
     confirming,
@@ -87,6 +92,8 @@ function count(prev: DetectorState, status: ProbeStatus, at: number): Omit<Detec
     successes: up ? prev.successes + 1 : 0,
     notDowns,
     failingSince: up ? undefined : failures === 1 ? at : (prev.failingSince ?? at),
+    downSince: !down ? undefined : prev.downs === 0 ? at : (prev.downSince ?? at),
+    upSince: !up ? undefined : prev.successes === 0 ? at : (prev.upSince ?? at),
     recoveringSince: down ? undefined : notDowns === 1 ? at : (prev.recoveringSince ?? at),
   };
 }

@@ -1,8 +1,9 @@
 /**
  * Opens an incident when a service goes DOWN, records every later change in its timeline, and
- * closes it when the service is UP again. Each change is recorded in the store (and a durable write
- * started) before listeners hear of it; listeners (the reporting pipeline) only read incidents:
- * data flows one way.
+ * closes it when the service is no longer DOWN (UP, or DEGRADED: serving again, if slowly or with
+ * a warning — a certificate that expires in ten days is not an outage). Listeners (the reporting
+ * pipeline) hear of a change only once it is durable in the state file, in the order changes
+ * happened, and only ever read incidents: data flows one way.
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -40,6 +41,7 @@ export interface TrackerOptions {
 
 export class IncidentTracker {
   private readonly listeners = new Set<(event: IncidentEvent) => void>();
+  private delivery: Promise<void> = Promise.resolve();
   private readonly log: Logger;
 
   constructor(private readonly opts: TrackerOptions) {
@@ -70,14 +72,14 @@ export class IncidentTracker {
       if (change.to !== 'DOWN') return undefined;
       return this.openIncident(change);
     }
-    if (change.to === 'UP') return this.close(current, change.at, 'recovered', change.evidence);
+    if (change.to !== 'DOWN') return this.close(current, change.at, 'recovered', change.evidence);
     return this.record(current, change);
   }
 
   /** Close an open incident whose service is no longer watched (removed from the config). */
   unmonitored(serviceId: string): IncidentEvent | undefined {
     const current = this.openFor(serviceId);
-    return current ? this.close(current, this.opts.clock.now(), 'unmonitored', current.evidence) : undefined;
+    return current ? this.close(current, this.opts.clock.now(), 'unmonitored', []) : undefined;
   }
 
   private openIncident(change: ServiceChange): IncidentEvent {
@@ -117,7 +119,7 @@ export class IncidentTracker {
       incident.status = 'closed';
       incident.endedAt = endedAt;
       incident.resolution = resolution;
-      incident.evidence = evidence;
+      if (evidence.length > 0) incident.recoveryEvidence = evidence;
       incident.timeline.push({ at: endedAt, state: resolution === 'recovered' ? 'UP' : 'UNKNOWN', checks: [] });
       const closed = d.incidents.filter((i) => i.status === 'closed');
       if (closed.length > KEEP_CLOSED) {
@@ -143,16 +145,32 @@ export class IncidentTracker {
     return id;
   }
 
+  /** Resolves once every event so far has been made durable and delivered. */
+  settled(): Promise<void> {
+    return this.delivery;
+  }
+
   private emit(event: IncidentEvent): IncidentEvent {
-    // Incidents are rare and matter: write them now rather than with the next coalesced batch.
-    this.opts.store.flush().catch((err: unknown) => this.log.error({ err, incident: event.incident.id }, 'incident not yet durable; the store retries'));
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (err) {
-        this.log.error({ err, event: event.type }, 'incident listener failed');
+    // Incidents are rare and matter: write now rather than with the next coalesced batch, and let
+    // listeners (who file reports) hear of them only once they are on disk.
+    this.delivery = this.delivery.then(async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.opts.store.flush();
+          break;
+        } catch (err) {
+          if (attempt === 1) this.log.error({ err, incident: event.incident.id }, 'incident not yet durable; holding it until the state file can be written');
+          await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * attempt)));
+        }
       }
-    }
+      for (const listener of this.listeners) {
+        try {
+          listener(event);
+        } catch (err) {
+          this.log.error({ err, event: event.type }, 'incident listener failed');
+        }
+      }
+    });
     return event;
   }
 }

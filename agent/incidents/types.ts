@@ -33,14 +33,16 @@ export interface Incident {
   startedAt: number;
   /** When the outage was confirmed by the thresholds. */
   detectedAt: number;
-  /** observedAt of the first good probe of the recovery. */
+  /** When the service stopped being DOWN: the first good (or merely degraded) probe of the recovery. */
   endedAt?: number;
   impact: Impact;
   /** Every check that failed during the incident. */
   checks: string[];
   timeline: TimelineEntry[];
-  /** Latest results of the service's checks, refreshed on every change. */
+  /** Results of the service's checks while it was down: why it was down. Refreshed on every change while open. */
   evidence: Evidence[];
+  /** Results when it came back, kept apart so the failure evidence survives the close. */
+  recoveryEvidence?: Evidence[];
   /** Why it closed: the service recovered, or it was removed from the config while open. */
   resolution?: 'recovered' | 'unmonitored';
 }

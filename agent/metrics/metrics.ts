@@ -6,11 +6,13 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { CheckSpec } from '../config/resolve.js';
+import { CHECK_TYPES } from '../config/schema.js';
 import { CHECK_STATES, type CheckState } from '../detect/transition.js';
 import type { ProbeResult, ProbeStatus } from '../probes/types.js';
 
 const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
 const RESULTS: readonly ProbeStatus[] = ['up', 'degraded', 'down'];
+const SKIP_REASONS = ['overlap', 'missed'] as const;
 
 export interface BuildInfo {
   version: string;
@@ -73,12 +75,15 @@ export class Metrics {
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   }
 
-  /** Pre-set a check's series so a healthy agent never shows "no data". */
+  /**
+   * Pre-set a check's series so a healthy agent never shows "no data": its state (UNKNOWN until
+   * the first run) and its counters at 0. Not probe_success: 0 before the first probe would read
+   * as a failure and fire alerts; it appears with the first result.
+   */
   addCheck(spec: CheckSpec, state: CheckState): void {
-    const { serviceId: service, checkId: check } = spec;
-    this.probeSuccess.set({ service, check, type: spec.type }, 0);
+    const { serviceId: service } = spec;
     this.setCheckState(spec, state);
-    this.probesSkipped.inc({ service, reason: 'overlap' }, 0);
+    for (const reason of SKIP_REASONS) this.probesSkipped.inc({ service, reason }, 0);
     for (const result of RESULTS) this.probes.inc({ service, result }, 0);
   }
 
@@ -103,7 +108,8 @@ export class Metrics {
     this.incidentsOpen.remove({ service });
     this.incidents.remove({ service });
     for (const result of RESULTS) this.probes.remove({ service, result });
-    this.probesSkipped.remove({ service, reason: 'overlap' });
+    for (const reason of SKIP_REASONS) this.probesSkipped.remove({ service, reason });
+    for (const type of CHECK_TYPES) this.probeDuration.remove({ service, type });
   }
 
   observeProbe(spec: CheckSpec, result: ProbeResult): void {
@@ -113,7 +119,9 @@ export class Metrics {
     this.probes.inc({ service, result: result.status });
     for (const phase of PHASES) {
       const ms = result.phases[phase];
+      // A phase this probe never reached (no TLS after a refused connect) must not show the last good value.
       if (ms !== undefined) this.probePhase.set({ service, check, phase }, ms / 1000);
+      else this.probePhase.remove({ service, check, phase });
     }
     if (spec.type === 'http') this.probeHttpStatus.set({ service, check }, result.httpStatus ?? 0);
     if (result.tlsCertExpiry !== undefined) this.probeCertExpiry.set({ service, check }, result.tlsCertExpiry);

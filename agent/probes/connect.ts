@@ -5,7 +5,7 @@
  * result say *where* the time went and which step failed.
  */
 import { promises as dns } from 'node:dns';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import * as tls from 'node:tls';
@@ -78,14 +78,24 @@ export function errorMessage(err: unknown): string {
 
 /**
  * Trust for a probe: Node's bundled roots plus the PEM file, because `ca_file` is meant to *add*
- * trust (Node's `ca` option alone would replace the store). Read once per probe so a rotated file
- * is picked up without a restart, and built into a context up front: parsing ~150 roots takes
- * ~15 ms, which must not be billed to the TLS phase. Rejects when the file cannot be read.
+ * trust (Node's `ca` option alone would replace the store). Parsing ~150 roots takes ~15 ms of CPU,
+ * so the context is built once per file version (path, size, mtime, inode) and reused; a rotated
+ * file is picked up at the next probe. This memo is the probes' only module state: it caches
+ * immutable file content, so sharing it cannot make one check affect another. Rejects when the
+ * file cannot be read.
  */
+const trustMemo = new Map<string, { version: string; context: Promise<tls.SecureContext> }>();
+
 export async function loadTrust(caFile: string | undefined): Promise<tls.SecureContext | undefined> {
   if (caFile === undefined) return undefined;
-  const pem = await readFile(caFile, 'utf8');
-  return tls.createSecureContext({ ca: [...tls.rootCertificates, pem] });
+  const info = await stat(caFile);
+  const version = `${info.size}:${info.mtimeMs}:${info.ino}`;
+  const hit = trustMemo.get(caFile);
+  if (hit?.version === version) return hit.context;
+  const context = readFile(caFile, 'utf8').then((pem) => tls.createSecureContext({ ca: [...tls.rootCertificates, pem] }));
+  trustMemo.set(caFile, { version, context });
+  context.catch(() => trustMemo.delete(caFile));
+  return context;
 }
 
 /** Waits for `promise` or the signal, whichever comes first; `onAbort` cleans up the loser. */

@@ -164,6 +164,14 @@ async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
   }
 }
 
+/**
+ * A URL as it may appear in results, logs and reports: origin and path, without the query
+ * (where API keys and tokens often travel) or any credentials.
+ */
+function shown(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
 /** Value at a path such as `data.items[0].ok`; undefined when any step is missing. */
 function jsonAt(root: unknown, path: string): unknown {
   let cur = root;
@@ -211,8 +219,9 @@ function redirectedRequest(prev: HopRequest, status: number, next: URL): HopRequ
   const headers = { ...prev.headers };
   for (const name of Object.keys(headers)) {
     const lower = name.toLowerCase();
-    // Credentials are for the configured origin only; never hand them to whoever we are sent to.
-    if (next.origin !== prev.url.origin && ['authorization', 'cookie', 'proxy-authorization'].includes(lower)) delete headers[name];
+    // Configured headers are for the configured origin only (any of them may carry a key, such as
+    // X-Api-Key): another origin gets none of them but the User-Agent.
+    if (next.origin !== prev.url.origin && lower !== 'user-agent') delete headers[name];
     if (toGet && ['content-type', 'content-length'].includes(lower)) delete headers[name];
   }
   return { url: next, method: toGet ? 'GET' : prev.method, headers, body: toGet ? undefined : prev.body };
@@ -284,10 +293,10 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
       }
       next.hash = '';
       if (seen.has(next.href)) {
-        return result('down', CODES.HTTP_REDIRECT_LOOP, `redirect loop: ${req.url.href} sends back to ${next.href} after ${redirects + 1} redirects`);
+        return result('down', CODES.HTTP_REDIRECT_LOOP, `redirect loop: ${shown(req.url)} sends back to ${shown(next)} after ${redirects + 1} redirects`);
       }
       if (redirects + 1 > check.max_redirects) {
-        return result('down', CODES.HTTP_TOO_MANY_REDIRECTS, `more than ${check.max_redirects} redirects (next: ${next.href})`);
+        return result('down', CODES.HTTP_TOO_MANY_REDIRECTS, `more than ${check.max_redirects} redirects (next: ${shown(next)})`);
       }
       seen.add(next.href);
       req = redirectedRequest(req, hop.status, next);
@@ -296,7 +305,7 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
     const late = timedOut(ctx.signal);
     const code = codeForError(err, late);
     if (progress.stage === 'connecting') progress.stage = connectStage(phases, req.url.hostname, req.url.protocol === 'https:');
-    const where = req.url.href === check.url ? '' : ` at ${req.url.href}`;
+    const where = req.url.href === check.url ? '' : ` at ${shown(req.url)}`;
     const why = code === CODES.HTTP_HEADERS_TOO_LARGE ? `response head larger than ${MAX_HEADER_SIZE} bytes` : errorMessage(err);
     const detail = late ? `no answer within ${ctx.timeoutMs} ms while ${progress.stage}${where}` : `${why} while ${progress.stage}${where}`;
     ctx.log.debug({ check: check.id, code, err: errorMessage(err) }, 'http probe failed');

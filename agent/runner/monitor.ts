@@ -21,10 +21,26 @@ import type { StateStore } from '../store/types.js';
 /** Probe results kept per check, in memory only: the state file is not written per probe. */
 export const HISTORY_SIZE = 100;
 
+/**
+ * One past result, compact: at 10,000 checks × 100 results, full results (phases, details)
+ * would hold ~400 MB of heap; this keeps what a history view needs, and the detail only of failures.
+ */
+export interface HistoryEntry {
+  status: ProbeResult['status'];
+  code: string;
+  observedAt: number;
+  /** Total duration, ms. */
+  ms: number;
+  detail?: string;
+  httpStatus?: number;
+}
+
 export interface CheckRuntime {
   spec: CheckSpec;
   detector: DetectorState;
-  history: ProbeResult[];
+  /** The last result in full (phases, detail): evidence and the status view use it. */
+  last?: ProbeResult;
+  history: HistoryEntry[];
 }
 
 export interface ServiceRuntime {
@@ -45,8 +61,6 @@ export interface MonitorOptions {
   log: Logger;
   probe: ProbeRunner;
   tracker: IncidentTracker;
-  /** Aborted on shutdown so probes in flight stop promptly. */
-  shutdown: AbortSignal;
 }
 
 export interface ApplySummary {
@@ -61,6 +75,9 @@ export class Monitor {
   readonly services = new Map<string, ServiceRuntime>();
   private scheduler: Scheduler | undefined;
   private readonly log: Logger;
+  /** One controller per probe in flight: aborted at its timeout, or all at once on shutdown. */
+  private readonly inFlight = new Set<AbortController>();
+  private stopped = false;
 
   constructor(private readonly opts: MonitorOptions) {
     this.log = opts.log.child({ module: 'monitor' });
@@ -89,16 +106,21 @@ export class Monitor {
         continue;
       }
       if (rt) {
-        if (rt.spec.type !== spec.type) this.opts.metrics.removeCheck(rt.spec);
+        // Same check, new settings: keep its state, history and series (a reset probe_success
+        // would read as an outage until the next run); only a new type means new series.
+        if (rt.spec.type !== spec.type) {
+          this.opts.metrics.removeCheck(rt.spec);
+          this.opts.metrics.addCheck(spec, rt.detector.state);
+        }
         rt.spec = spec;
         summary.changed++;
       } else {
         const saved = this.opts.store.data.checks[spec.key];
         const detector = saved ? { ...initialDetectorState(saved.since), state: saved.state } : initialDetectorState(this.opts.clock.now());
         this.checks.set(spec.key, { spec, detector, history: [] });
+        this.opts.metrics.addCheck(spec, detector.state);
         summary.added++;
       }
-      this.opts.metrics.addCheck(spec, this.checks.get(spec.key)!.detector.state);
       this.scheduler?.add({ key: spec.key, intervalMs: spec.intervalMs, cron: spec.schedule });
     }
     this.applyServices(loaded);
@@ -109,12 +131,18 @@ export class Monitor {
     const ids = new Set(loaded.config.services.map((s) => s.id));
     for (const id of this.services.keys()) {
       if (ids.has(id)) continue;
-      this.opts.tracker.unmonitored(id);
       this.opts.metrics.removeService(id);
       this.services.delete(id);
     }
+    // Also what a previous run left behind for services and checks no longer in the config
+    // (removed while the agent was stopped): close their incidents, forget their states.
+    for (const inc of this.opts.tracker.open()) if (!ids.has(inc.serviceId)) this.opts.tracker.unmonitored(inc.serviceId);
+    const stale = Object.keys(this.opts.store.data.checks).filter((k) => !this.checks.has(k));
+    if (stale.length > 0) this.opts.store.update((d) => stale.forEach((k) => delete d.checks[k]));
+    const keysByService = new Map<string, string[]>();
+    for (const c of loaded.checks) keysByService.set(c.serviceId, [...(keysByService.get(c.serviceId) ?? []), c.key]);
     for (const config of loaded.config.services) {
-      const checkKeys = loaded.checks.filter((c) => c.serviceId === config.id).map((c) => c.key);
+      const checkKeys = keysByService.get(config.id) ?? [];
       const existing = this.services.get(config.id);
       if (existing) {
         existing.config = config;
@@ -138,21 +166,52 @@ export class Monitor {
     }
   }
 
-  /** Run one check now; called by the scheduler. */
-  async run(key: string, _info: RunInfo): Promise<void> {
+  /**
+   * Run one check now; called by the scheduler. The timeout is a plain timer on the run's own
+   * AbortController (AbortSignal.any over a long-lived shutdown signal leaks an entry per probe in
+   * Node 20); shutdown aborts the controllers in flight.
+   */
+  async run(key: string, info: RunInfo): Promise<void> {
     const rt = this.checks.get(key);
-    if (!rt) return;
+    if (!rt || this.stopped) return;
     const { spec } = rt;
-    const signal = AbortSignal.any([AbortSignal.timeout(spec.timeoutMs), this.opts.shutdown]);
-    const result = await this.opts.probe(spec.config, { signal, log: this.opts.log, timeoutMs: spec.timeoutMs });
-    if (this.checks.get(key) !== rt || this.opts.shutdown.aborted) return;
-    this.record(rt, result);
+    const ac = new AbortController();
+    const timer = this.opts.clock.setTimer(() => ac.abort(new DOMException(`no answer within ${spec.timeoutMs} ms`, 'TimeoutError')), spec.timeoutMs);
+    this.inFlight.add(ac);
+    let result: ProbeResult;
+    try {
+      result = await this.opts.probe(spec.config, { signal: ac.signal, log: this.opts.log, timeoutMs: spec.timeoutMs });
+    } finally {
+      this.opts.clock.clearTimer(timer);
+      this.inFlight.delete(ac);
+    }
+    // A reload that changed or removed the check while it ran: this result answers the old config.
+    if (this.checks.get(key) !== rt || rt.spec !== spec || this.stopped) return;
+    this.record(rt, result, info.scheduledAt + info.lateMs);
   }
 
-  /** Feed one result through history, metrics and the state machine. */
-  record(rt: CheckRuntime, result: ProbeResult): void {
+  /** Stop recording results and abort every probe in flight (shutdown after the grace period). */
+  abortAll(reason: unknown): void {
+    this.stopped = true;
+    for (const ac of this.inFlight) ac.abort(reason);
+  }
+
+  /**
+   * Feed one result through history, metrics and the state machine. `startedAt` (monotonic) is
+   * when the run began: a confirming re-probe is due retry_interval after that, not after a slow
+   * failure ended, so a timeout does not stretch confirmation.
+   */
+  record(rt: CheckRuntime, result: ProbeResult, startedAt?: number): void {
     const { spec } = rt;
-    rt.history.push(result);
+    rt.last = result;
+    rt.history.push({
+      status: result.status,
+      code: result.code,
+      observedAt: result.observedAt,
+      ms: result.phases.total,
+      ...(result.status === 'up' ? {} : { detail: result.detail }),
+      ...(result.httpStatus !== undefined ? { httpStatus: result.httpStatus } : {}),
+    });
     if (rt.history.length > HISTORY_SIZE) rt.history.shift();
     this.opts.metrics.observeProbe(spec, result);
     const out = transition(rt.detector, result, { failureThreshold: spec.failureThreshold, successThreshold: spec.successThreshold });
@@ -166,7 +225,10 @@ export class Monitor {
       this.log.info({ check: spec.key, from: out.change.from, to, code: result.code, detail: result.detail }, 'check state changed');
       this.updateService(spec.serviceId, out.change.at, 'probe');
     }
-    if (out.confirming) this.scheduler?.runSoon(spec.key, spec.retryIntervalMs);
+    if (out.confirming) {
+      const elapsed = startedAt === undefined ? 0 : this.opts.clock.monotonic() - startedAt;
+      this.scheduler?.runSoon(spec.key, Math.max(0, spec.retryIntervalMs - elapsed));
+    }
   }
 
   private updateService(serviceId: string, at: number, cause: 'probe' | 'reload'): void {
@@ -200,7 +262,7 @@ export class Monitor {
     const out: Evidence[] = [];
     for (const key of svc.checkKeys) {
       const rt = this.checks.get(key)!;
-      const last = rt.history.at(-1);
+      const last = rt.last;
       if (!last) continue;
       out.push({
         check: rt.spec.checkId,

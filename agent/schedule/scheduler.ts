@@ -50,14 +50,24 @@ interface JobState {
   regularDue: number;
   extraDue: number;
   version: number;
-  busy: boolean;
   cron?: CronTrigger;
 }
+
+/** setTimeout overflows above 2^31-1 ms (~24.8 days) and fires at once; longer waits re-arm. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class Scheduler {
   private readonly jobs = new Map<string, JobState>();
   private readonly heap = new DueHeap();
-  private readonly waiting: { state: JobState; info: Omit<RunInfo, 'lateMs'> }[] = [];
+  /** Runs waiting for a concurrency slot, in arrival order (`waitingHead` is the next one). */
+  private waiting: { state: JobState; info: Omit<RunInfo, 'lateMs'> }[] = [];
+  private waitingHead = 0;
+  /**
+   * Keys with a run going or waiting, and whether that run is an extra one. Kept per key, not per
+   * job, so a reload that replaces a job while its run is in flight cannot start a second run.
+   */
+  private readonly busy = new Map<string, { extra: boolean }>();
+  private ticking = false;
   private readonly inFlight = new Set<Promise<void>>();
   private timer: unknown;
   private timerDue = Infinity;
@@ -90,7 +100,7 @@ export class Scheduler {
 
   add(job: ScheduleJob): void {
     this.remove(job.key);
-    const state: JobState = { job, regularDue: Infinity, extraDue: Infinity, version: 0, busy: false };
+    const state: JobState = { job, regularDue: Infinity, extraDue: Infinity, version: 0 };
     this.jobs.set(job.key, state);
     if (this.running) {
       this.arm(state);
@@ -124,7 +134,9 @@ export class Scheduler {
     this.timerDue = Infinity;
     for (const state of this.jobs.values()) void state.cron?.stop();
     this.heap.clear();
-    this.waiting.length = 0;
+    for (const w of this.waiting.slice(this.waitingHead)) this.busy.delete(w.state.job.key);
+    this.waiting = [];
+    this.waitingHead = 0;
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -148,7 +160,7 @@ export class Scheduler {
     const due = Math.min(state.regularDue, state.extraDue);
     if (due === Infinity) return;
     this.heap.push({ due, key: state.job.key, version: state.version });
-    if (due < this.timerDue) this.armTimer();
+    if (due < this.timerDue && !this.ticking) this.armTimer();
   }
 
   private armTimer(): void {
@@ -156,19 +168,25 @@ export class Scheduler {
     const top = this.heap.peek();
     if (!top || top.due >= this.timerDue) return;
     if (this.timer !== undefined) this.opts.clock.clearTimer(this.timer);
-    this.timerDue = top.due;
-    this.timer = this.opts.clock.setTimer(() => this.tick(), top.due - this.opts.clock.monotonic());
+    const delay = Math.min(MAX_TIMER_MS, top.due - this.opts.clock.monotonic());
+    this.timerDue = this.opts.clock.monotonic() + delay;
+    this.timer = this.opts.clock.setTimer(() => this.tick(), delay);
   }
 
   private tick(): void {
     this.timer = undefined;
     this.timerDue = Infinity;
-    const now = this.opts.clock.monotonic();
-    for (let top = this.heap.peek(); top && top.due <= now; top = this.heap.peek()) {
-      this.heap.pop();
-      const state = this.jobs.get(top.key);
-      if (!state || state.version !== top.version) continue;
-      this.fire(state, top.due, now);
+    this.ticking = true; // jobs pushed while firing are picked up by the one armTimer below
+    try {
+      const now = this.opts.clock.monotonic();
+      for (let top = this.heap.peek(); top && top.due <= now; top = this.heap.peek()) {
+        this.heap.pop();
+        const state = this.jobs.get(top.key);
+        if (!state || state.version !== top.version) continue;
+        this.fire(state, top.due, now);
+      }
+    } finally {
+      this.ticking = false;
     }
     this.armTimer();
   }
@@ -188,11 +206,14 @@ export class Scheduler {
   }
 
   private dispatch(state: JobState, info: Omit<RunInfo, 'lateMs'>): void {
-    if (state.busy) {
-      this.opts.onSkip?.(state.job.key, 'overlap', 1);
+    const key = state.job.key;
+    const current = this.busy.get(key);
+    if (current) {
+      // A slot that meets a confirming re-probe still running is served by that run: not a skip.
+      if (!current.extra) this.opts.onSkip?.(key, 'overlap', 1);
       return;
     }
-    state.busy = true;
+    this.busy.set(key, { extra: info.extra });
     if (this.active < this.opts.maxConcurrency) this.begin(state, info);
     else this.waiting.push({ state, info });
   }
@@ -206,7 +227,7 @@ export class Scheduler {
       .catch((err: unknown) => this.opts.log.error({ err, check: state.job.key }, 'check run failed'))
       .finally(() => {
         this.active--;
-        state.busy = false;
+        this.busy.delete(state.job.key);
         this.inFlight.delete(run);
         this.drainWaiting();
       });
@@ -214,13 +235,17 @@ export class Scheduler {
   }
 
   private drainWaiting(): void {
-    while (this.running && this.active < this.opts.maxConcurrency && this.waiting.length > 0) {
-      const next = this.waiting.shift()!;
+    while (this.running && this.active < this.opts.maxConcurrency && this.waitingHead < this.waiting.length) {
+      const next = this.waiting[this.waitingHead++]!;
       if (this.jobs.get(next.state.job.key) !== next.state) {
-        next.state.busy = false;
+        this.busy.delete(next.state.job.key);
         continue;
       }
       this.begin(next.state, next.info);
+    }
+    if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.waitingHead);
+      this.waitingHead = 0;
     }
   }
 }

@@ -22,7 +22,12 @@ export interface ServerDeps {
   readiness(): Readiness;
   /** Handlers of /api/v1/<path>, returning JSON-able data or undefined for 404. */
   api(path: string, query: URLSearchParams): unknown;
+  /** Handlers of POST /api/v1/<path> (actions such as finalizing a report); undefined for 404. */
+  action?(path: string, body: unknown): Promise<{ status: number; data: unknown } | undefined>;
 }
+
+/** Largest action body accepted: actions are a few fields of text. */
+export const MAX_ACTION_BYTES = 64 * 1024;
 
 export const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
 
@@ -63,14 +68,15 @@ export async function startServer(host: string, port: number, deps: ServerDeps):
 
 async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDeps): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://agent');
+  const path = url.pathname;
+  if (req.method === 'POST' && path.startsWith('/api/v1/') && deps.action) return handleAction(req, res, deps, path.slice('/api/v1/'.length));
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
-    return send(res, 405, { error: 'method not allowed: the agent API is read-only' });
+    return send(res, 405, { error: 'method not allowed: only GET, and POST for actions under /api/v1' });
   }
   if (req.headers['content-length'] && req.headers['content-length'] !== '0') {
     return send(res, 413, { error: 'request bodies are not accepted' });
   }
-  const path = url.pathname;
   if (path === '/healthz') return send(res, 200, { status: 'ok' });
   if (path === '/readyz') {
     const r = deps.readiness();
@@ -93,6 +99,34 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDep
     if (data !== undefined) return send(res, 200, data);
   }
   return send(res, 404, { error: 'not found' });
+}
+
+/**
+ * Actions change what the agent files, so they need the bearer token — or, when no token is
+ * configured, a caller on this machine (loopback), never an anonymous one from the network.
+ */
+async function handleAction(req: IncomingMessage, res: ServerResponse, deps: ServerDeps, path: string): Promise<void> {
+  const token = deps.authToken();
+  const local = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
+  if (token !== undefined ? !bearerMatches(req.headers.authorization, token) : !local) {
+    res.setHeader('www-authenticate', 'Bearer realm="raqib"');
+    return send(res, 401, { error: token ? 'missing or wrong bearer token' : 'actions need agent.auth_token when called from another machine' });
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_ACTION_BYTES) return send(res, 413, { error: `request body larger than ${MAX_ACTION_BYTES} bytes` });
+    chunks.push(chunk as Buffer);
+  }
+  let body: unknown;
+  try {
+    body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
+  } catch {
+    return send(res, 400, { error: 'the body is not JSON' });
+  }
+  const result = await deps.action!(path, body);
+  return result ? send(res, result.status, result.data) : send(res, 404, { error: 'not found' });
 }
 
 function send(res: ServerResponse, status: number, data: unknown): void {

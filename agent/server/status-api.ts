@@ -17,7 +17,7 @@ export interface AgentInfo {
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 function checkView(rt: CheckRuntime) {
-  const last = rt.history.at(-1);
+  const last = rt.last;
   return {
     id: rt.spec.checkId,
     type: rt.spec.type,
@@ -53,7 +53,12 @@ export function createStatusApi(monitor: Monitor, tracker: IncidentTracker, agen
   });
 
   return (path: string): unknown => {
-    const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+    let parts: string[];
+    try {
+      parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      return undefined; // a malformed %-escape names nothing
+    }
     if (parts.length === 1 && parts[0] === 'status') return status();
     if (parts[0] === 'incidents') {
       if (parts.length === 1) return { open: tracker.open(), recent: tracker.recent(200) };

@@ -20,9 +20,11 @@ export async function writeFileDurably(fs: StoreFs, file: string, text: string):
   try {
     await handle.writeFile(text, 'utf8');
     await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (err) {
+    await handle.close().catch(() => undefined); // keep the write error, not a close error
+    throw err;
   }
+  await handle.close();
   await fs.rename(tmp, file);
   const dir = await fs.open(dirname(file), 'r');
   try {

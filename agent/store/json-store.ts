@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import { describeError, StoreError } from '../errors.js';
 import { DurableJsonFile, realFs, type StoreFs } from './durable-file.js';
 import { acquireLock, type DataDirLock } from './lock.js';
-import { emptyState, STATE_VERSION, type StateData, type StateStore } from './types.js';
+import { emptyState, STATE_VERSION, upgradeState, type StateData, type StateStore } from './types.js';
 
 export interface StoreHooks {
   onWrite?(ok: boolean, seconds: number): void;
@@ -23,6 +23,8 @@ export interface OpenStoreOptions {
   /** First delay before retrying a failed write; doubles up to 30 s. */
   retryMs?: number;
   hooks?: StoreHooks;
+  /** Another agent took over data_dir (this one was paused too long): stop at once. */
+  onLockLost?(reason: string): void;
 }
 
 export const STATE_FILE = 'state.json';
@@ -42,12 +44,18 @@ export async function openJsonStore(options: OpenStoreOptions): Promise<JsonStor
   } catch (err) {
     throw new StoreError('RAQIB_STORE_IO', `cannot create data_dir ${options.dataDir}: ${describeError(err)}`, err);
   }
-  const lock = await acquireLock(fs, options.dataDir);
+  const lock = await acquireLock(fs, options.dataDir, { onLost: options.onLockLost });
   try {
     const adapter = new DurableJsonFile<StateData>(join(options.dataDir, STATE_FILE), isStateData, fs);
     const existing = await adapter.read();
-    const db = new Low<StateData>(adapter, existing ?? emptyState());
-    if (existing) await adapter.backup(existing);
+    const db = new Low<StateData>(adapter, existing ? upgradeState(existing) : emptyState());
+    if (existing) {
+      // The backup is a convenience for recovering from later corruption: failing to write it
+      // (a full disk) must not keep the agent from watching services.
+      await adapter.backup(existing).catch((err: unknown) =>
+        options.log.warn({ err, file: adapter.backupFile }, 'could not write the state backup; continuing without it'),
+      );
+    }
     return new JsonStore(db, lock, options);
   } catch (err) {
     await lock.release();

@@ -1,16 +1,22 @@
 /**
  * One agent per data_dir: two agents on the same state would file the same incident twice.
- * The lock file holds the owner's pid and host, and the owner touches it every few seconds.
- * A lock is stale, and taken over, when its process is gone (same host) or it has not been
- * touched for STALE_AFTER_MS (another host, e.g. a container recreated after a crash).
+ *
+ * The lock file holds the owner's pid, host and a random token, and the owner touches it every
+ * HEARTBEAT_MS. A lock is stale when its process is gone (same host, another pid) or, when that
+ * cannot be told (another host, or our own pid number, as in a restarted container), when it has
+ * not been touched for STALE_AFTER_MS. A stale lock is removed only by the agent holding the
+ * takeover file (created with O_EXCL), after checking it is still the lock it judged stale, so
+ * agents racing for it cannot both win. The heartbeat re-reads the lock: an owner who finds it no
+ * longer theirs (a paused VM whose lock was taken over) is told at once and must stop.
  */
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
 import type { StoreFs } from './durable-file.js';
 
 export const HEARTBEAT_MS = 5_000;
-export const STALE_AFTER_MS = 30_000;
+export const STALE_AFTER_MS = 15_000;
 
 export interface DataDirLock {
   file: string;
@@ -21,65 +27,119 @@ interface LockInfo {
   pid: number;
   host: string;
   since: string;
+  token: string;
 }
 
-function alive(pid: number): boolean {
-  if (pid === process.pid) return false; // a restarted container reuses pid 1: that old lock is ours
+/** Whether the lock's owner is alive: true, false, or undefined when it cannot be told from here. */
+function alive(owner: Partial<LockInfo>): boolean | undefined {
+  if (typeof owner.pid !== 'number' || owner.host !== hostname() || owner.pid === process.pid) return undefined;
   try {
-    process.kill(pid, 0);
+    process.kill(owner.pid, 0);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
-export async function acquireLock(fs: StoreFs, dataDir: string): Promise<DataDirLock> {
-  const file = join(dataDir, 'raqib.lock');
-  const info: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await fs.open(file, 'wx', 0o600);
-      try {
-        await handle.writeFile(JSON.stringify(info));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      const heartbeat = setInterval(() => {
-        const now = new Date();
-        fs.utimes(file, now, now).catch(() => undefined);
-      }, HEARTBEAT_MS);
-      heartbeat.unref();
-      return {
-        file,
-        release: async () => {
-          clearInterval(heartbeat);
-          await fs.unlink(file).catch(() => undefined);
-        },
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new StoreError('RAQIB_STORE_IO', `cannot create lock file ${file}: ${(err as Error).message}`, err);
-      }
-    }
+async function readLock(fs: StoreFs, file: string): Promise<{ raw: string; owner: Partial<LockInfo> } | undefined> {
+  try {
+    const raw = await fs.readFile(file, 'utf8');
     let owner: Partial<LockInfo> = {};
     try {
-      owner = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<LockInfo>;
+      owner = JSON.parse(raw) as Partial<LockInfo>;
     } catch {
-      // unreadable or half-written lock: its writer died before finishing, so it is stale
+      // half-written: its writer died before finishing
     }
-    const touched = await fs.stat(file).then((s) => s.mtimeMs, () => 0);
-    const held =
-      typeof owner.pid === 'number' &&
-      (owner.host === hostname() ? alive(owner.pid) : Date.now() - touched < STALE_AFTER_MS);
-    if (held) {
-      throw new StoreError(
-        'RAQIB_STORE_LOCKED',
-        `data_dir ${dataDir} is in use by another raqib (pid ${owner.pid} on ${owner.host}, since ${owner.since ?? 'unknown'}). ` +
-          `Only one agent may use a data_dir: stop the other one, or give this agent its own agent.data_dir.`,
-      );
+    return { raw, owner };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface LockOptions {
+  /** Called when the heartbeat finds the lock is no longer ours: the agent must stop at once. */
+  onLost?(reason: string): void;
+}
+
+export async function acquireLock(fs: StoreFs, dataDir: string, options: LockOptions = {}): Promise<DataDirLock> {
+  const file = join(dataDir, 'raqib.lock');
+  const takeover = `${file}.takeover`;
+  const info: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token: randomBytes(8).toString('hex') };
+  let holdingTakeover = false;
+  try {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      if (await create(fs, file, info)) return held(fs, file, info, options);
+      const current = await readLock(fs, file);
+      if (!current) continue; // released meanwhile: try again
+      const { owner, raw } = current;
+      const touched = await fs.stat(file).then((s) => s.mtimeMs, () => 0);
+      if (alive(owner) ?? Date.now() - touched < STALE_AFTER_MS) {
+        throw new StoreError(
+          'RAQIB_STORE_LOCKED',
+          `data_dir ${dataDir} is in use by another raqib (pid ${owner.pid} on ${owner.host}, since ${owner.since ?? 'unknown'}). ` +
+            `Only one agent may use a data_dir: stop the other one, or give this agent its own agent.data_dir. ` +
+            `A lock left by an agent that died is taken over ${STALE_AFTER_MS / 1000} s after its last heartbeat.`,
+        );
+      }
+      // Stale. Only the holder of the takeover file may remove it, so racing agents cannot each
+      // remove the lock the other has just taken.
+      holdingTakeover = await create(fs, takeover, info);
+      if (!holdingTakeover) {
+        const since = await fs.stat(takeover).then((s) => s.mtimeMs, () => 0);
+        if (Date.now() - since > STALE_AFTER_MS) await fs.unlink(takeover).catch(() => undefined); // its taker died
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+        continue;
+      }
+      if ((await readLock(fs, file))?.raw === raw) await fs.unlink(file).catch(() => undefined);
+      const won = await create(fs, file, info);
+      await fs.unlink(takeover).catch(() => undefined);
+      holdingTakeover = false;
+      if (won) return held(fs, file, info, options);
     }
-    await fs.unlink(file).catch(() => undefined);
+  } finally {
+    if (holdingTakeover) await fs.unlink(takeover).catch(() => undefined);
   }
   throw new StoreError('RAQIB_STORE_LOCKED', `could not take the lock ${file}; another agent is starting at the same time`);
+}
+
+/** Create `file` with our lock info if it does not exist; false when it does. */
+async function create(fs: StoreFs, file: string, info: LockInfo): Promise<boolean> {
+  let handle;
+  try {
+    handle = await fs.open(file, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new StoreError('RAQIB_STORE_IO', `cannot create lock file ${file}: ${(err as Error).message}`, err);
+  }
+  try {
+    await handle.writeFile(JSON.stringify(info));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+function held(fs: StoreFs, file: string, info: LockInfo, options: LockOptions): DataDirLock {
+  let lost = false;
+  const ours = async () => (await readLock(fs, file))?.owner.token === info.token;
+  const heartbeat = setInterval(() => {
+    void (async () => {
+      if (!(await ours())) {
+        if (!lost) options.onLost?.(`the lock ${file} is no longer this agent's: another agent took over the data_dir`);
+        lost = true;
+        return;
+      }
+      const now = new Date();
+      await fs.utimes(file, now, now).catch(() => undefined);
+    })();
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+  return {
+    file,
+    release: async () => {
+      clearInterval(heartbeat);
+      if (await ours()) await fs.unlink(file).catch(() => undefined);
+    },
+  };
 }

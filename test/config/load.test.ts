@@ -483,7 +483,7 @@ describe('environment substitution', () => {
   it('a single reference that is not a number stays text, so the field type decides', () => {
     const err = parseRejection(withChecks('      - { id: c, type: tcp, host: h, port: "${PORT}" }\n'), { PORT: '5432 # admin' });
     expect(lines(err)).toEqual([
-      'raqib.yaml:10:44: services[0].checks[0].port: expected a port number from 1 to 65535, got "5432 # admin"',
+      'raqib.yaml:10:44: services[0].checks[0].port: expected a port number from 1 to 65535, got the value of ${PORT}',
     ]);
   });
 

@@ -54,6 +54,16 @@ describe('check state machine (failure_threshold 3, success_threshold 2)', () =>
     ]);
   });
 
+  it('dates an outage that follows a degraded spell from its first down probe', () => {
+    const { changes } = run('ugggddd');
+    expect(changes.at(-1)).toEqual({ from: 'DEGRADED', to: 'DOWN', at: 5000, decidedAt: 7000 });
+  });
+
+  it('dates the end of a degraded spell from the first good probe of the recovery', () => {
+    const { changes } = run('uggggguu');
+    expect(changes.at(-1)).toEqual({ from: 'DEGRADED', to: 'UP', at: 7000, decidedAt: 8000 });
+  });
+
   it('dates a recovery from its first good probe', () => {
     const { changes } = run('udddduu');
     expect(changes.at(-1)).toEqual({ from: 'DOWN', to: 'UP', at: 6000, decidedAt: 7000 });

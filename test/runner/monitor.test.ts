@@ -52,17 +52,22 @@ async function setup(dataDir?: string) {
     const m = (await registry.getSingleMetric(name)!.get()).values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val));
     return m?.value;
   };
-  return { clock, outcome, monitor, tracker, events, store, scheduler, metric, dir, loaded };
+  /** Advance the clock, then wait until incident events are durable and delivered. */
+  const advance = async (ms: number) => {
+    await clock.advance(ms);
+    await tracker.settled();
+  };
+  return { clock, advance, outcome, monitor, tracker, events, store, scheduler, metric, dir, loaded };
 }
 
 describe('monitor: from probe results to incidents', () => {
   it('confirms an outage with quick re-probes and opens one incident dated from the first failure', async () => {
     const t = await setup();
-    await t.clock.advance(60_000); // both checks up
+    await t.advance(60_000); // both checks up
     expect(t.monitor.services.get('web')!.state).toBe('UP');
     t.outcome['web/portal'] = 'down';
     const failedAt = t.clock.now();
-    await t.clock.advance(60_000); // first failure at the next slot, then re-probes every 10 s (interval/3)
+    await t.advance(60_000); // first failure at the next slot, then re-probes every 10 s (interval/3)
     const incidents = t.events.filter((e) => e.type === 'opened');
     expect(incidents).toHaveLength(1);
     const inc = incidents[0]!.incident;
@@ -83,10 +88,10 @@ describe('monitor: from probe results to incidents', () => {
   it('closes the incident after two good probes, dated from the first one', async () => {
     const t = await setup();
     t.outcome['web/portal'] = 'down';
-    await t.clock.advance(120_000);
+    await t.advance(120_000);
     t.outcome['web/portal'] = 'up';
     const recoveredAfter = t.clock.now();
-    await t.clock.advance(90_000);
+    await t.advance(90_000);
     const closed = t.events.filter((e) => e.type === 'closed');
     expect(closed).toHaveLength(1);
     expect(closed[0]!.incident.resolution).toBe('recovered');
@@ -99,7 +104,7 @@ describe('monitor: from probe results to incidents', () => {
   it('only degrades the service when a non-critical check fails, and opens no incident', async () => {
     const t = await setup();
     t.outcome['web/port'] = 'down';
-    await t.clock.advance(120_000);
+    await t.advance(120_000);
     expect(t.monitor.services.get('web')!.state).toBe('DEGRADED');
     expect(t.events).toEqual([]);
   });
@@ -107,9 +112,9 @@ describe('monitor: from probe results to incidents', () => {
   it('records a change of impact in the open incident timeline', async () => {
     const t = await setup();
     t.outcome['web/portal'] = 'down';
-    await t.clock.advance(120_000);
+    await t.advance(120_000);
     t.outcome['web/port'] = 'down';
-    await t.clock.advance(120_000);
+    await t.advance(120_000);
     const inc = t.tracker.open()[0]!;
     expect(inc.checks).toEqual(['portal', 'port']);
     expect(t.events.map((e) => e.type)).toEqual(['opened', 'changed']);
@@ -118,23 +123,90 @@ describe('monitor: from probe results to incidents', () => {
   it('keeps check states and the open incident across a restart without opening another', async () => {
     const t = await setup();
     t.outcome['web/portal'] = 'down';
-    await t.clock.advance(120_000);
+    await t.advance(120_000);
     await t.scheduler.stop();
     await t.store.close();
     const again = await setup(t.dir);
     again.outcome['web/portal'] = 'down';
-    await again.clock.advance(120_000);
+    await again.advance(120_000);
     expect(again.monitor.checkState('web/portal')).toBe('DOWN');
     expect(again.events).toEqual([]);
     expect(again.tracker.open()).toHaveLength(1);
     again.outcome['web/portal'] = 'up';
-    await again.clock.advance(120_000);
+    await again.advance(120_000);
     expect(again.events.map((e) => e.type)).toEqual(['closed']);
   });
 
   it('keeps the last 100 results of each check in memory only', async () => {
     const t = await setup();
-    await t.clock.advance(30_000 * 150);
+    await t.advance(30_000 * 150);
     expect(t.monitor.checks.get('web/portal')!.history).toHaveLength(100);
+  });
+});
+
+describe('monitor: review regressions', () => {
+  it('closes the incident when the service is serving again, even if still degraded', async () => {
+    const t = await setup();
+    t.outcome['web/portal'] = 'down';
+    await t.advance(120_000);
+    t.outcome['web/portal'] = 'degraded';
+    await t.advance(120_000);
+    expect(t.monitor.services.get('web')!.state).toBe('DEGRADED');
+    expect(t.events.map((e) => e.type)).toEqual(['opened', 'closed']);
+    const closed = t.events[1]!.incident;
+    expect(closed.resolution).toBe('recovered');
+    expect(closed.evidence.find((e) => e.check === 'portal')!.status).toBe('down'); // why it was down survives the close
+    expect(closed.recoveryEvidence!.find((e) => e.check === 'portal')!.status).toBe('degraded');
+  });
+
+  it('closes as unmonitored an incident whose service was removed while the agent was stopped, and forgets its checks', async () => {
+    const t = await setup();
+    t.outcome['web/portal'] = 'down';
+    await t.advance(120_000);
+    await t.scheduler.stop();
+    await t.store.close();
+    const { IncidentTracker } = await import('../../agent/incidents/tracker.js');
+    const store = await openJsonStore({ dataDir: t.dir, log });
+    const metrics = new Metrics(new Registry(), { version: 'test' });
+    const clock = new ManualClock();
+    const tracker = new IncidentTracker({ store, metrics, clock, log });
+    const monitor = new Monitor({ agentId: 'a', store, metrics, clock, log, probe: async () => ({ status: 'up', code: 'OK', detail: '', phases: { total: 1 }, observedAt: 0 }), tracker });
+    monitor.apply(loadedConfig([{ id: 'other', checks: [{ id: 'x', type: 'tcp', host: '127.0.0.1', port: 1 }] }], { data_dir: t.dir }));
+    await tracker.settled();
+    expect(tracker.open()).toEqual([]);
+    expect(tracker.recent()[0]).toMatchObject({ serviceId: 'web', resolution: 'unmonitored' });
+    expect(Object.keys(store.data.checks)).toEqual([]);
+    await store.close();
+  });
+
+  it('confirms an outage of timeouts within interval/3 × 2 of the first failing run, without counting skips', async () => {
+    const dir = await tempDir();
+    const clock = new ManualClock();
+    // Every probe takes its full 10 s timeout, as a hung server makes it.
+    const probe: ProbeRunner = (_check, ctx) =>
+      new Promise((resolve) => {
+        const started = clock.now();
+        ctx.signal.addEventListener('abort', () => resolve({ status: 'down', code: 'TIMEOUT', detail: 'hung', phases: { total: 10_000 }, observedAt: started }));
+      });
+    const store = await openJsonStore({ dataDir: dir, log });
+    const registry = new Registry();
+    const metrics = new Metrics(registry, { version: 'test' });
+    const tracker = new IncidentTracker({ store, metrics, clock, log });
+    const monitor = new Monitor({ agentId: 'a', store, metrics, clock, log, probe, tracker });
+    const skips: string[] = [];
+    const scheduler = new Scheduler({ clock, log, maxConcurrency: 10, timezone: 'Asia/Riyadh', run: (k, i) => monitor.run(k, i), onSkip: (_k, r) => skips.push(r) });
+    monitor.attach(scheduler);
+    monitor.apply(loadedConfig([{ id: 'web', checks: [{ id: 'portal', type: 'http', url: 'http://127.0.0.1:1/' }] }], { data_dir: dir }));
+    scheduler.start();
+    await clock.advance(120_000);
+    await tracker.settled();
+    const inc = tracker.open()[0]!;
+    // Runs start at t0, t0+10 s and t0+20 s (each re-probe due 10 s after the previous run began,
+    // which is when the timeout ends it); the third failure, at t0+30 s, confirms the outage.
+    expect(inc.detectedAt - inc.startedAt).toBe(30_000);
+    monitor.abortAll(new Error('test over'));
+    await scheduler.stop();
+    await store.close();
+    expect(skips).toEqual([]);
   });
 });

@@ -125,6 +125,28 @@ describe('fixed-rate scheduler', () => {
     expect(runs.slice(before).every((r) => r.info.scheduledAt % 1000 === phaseOffset('svc/b', 1000))).toBe(true);
   });
 
+  it('never runs a check twice at once when a reload replaces it mid-run', async () => {
+    const { clock, scheduler, runs, maxActive } = setup({ runMs: 5_000 });
+    scheduler.add({ key: 'svc/a', intervalMs: 10_000 });
+    scheduler.start();
+    await clock.advance(phaseOffset('svc/a', 10_000) + 1);
+    scheduler.add({ key: 'svc/a', intervalMs: 7_000 }); // reload with a new interval while the run is in flight
+    await clock.advance(20_000);
+    expect(maxActive()).toBe(1);
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('does not count a regular slot served by a confirming re-probe still running as skipped', async () => {
+    const { clock, scheduler, skips } = setup({ runMs: 6_000 });
+    scheduler.add({ key: 'svc/a', intervalMs: 10_000 });
+    scheduler.start();
+    const offset = phaseOffset('svc/a', 10_000);
+    await clock.advance(offset + 6_000); // regular run finished
+    scheduler.runSoon('svc/a', 1_000); // re-probe at offset+7 s, running until offset+13 s, over the slot at offset+10 s
+    await clock.advance(8_000);
+    expect(skips).toEqual([]);
+  });
+
   it('sends cron-fired runs through the same overlap gate', async () => {
     const fires: ((wall: number) => void)[] = [];
     const clock = new ManualClock();

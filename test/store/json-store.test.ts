@@ -134,11 +134,25 @@ describe('JSON state store', () => {
   it('refuses a fresh lock held from another host, and takes a stale one', async () => {
     const dir = await tempDir();
     const lockFile = join(dir, 'raqib.lock');
-    await fsp.writeFile(lockFile, JSON.stringify({ pid: 1, host: 'other-host' }));
+    await fsp.writeFile(lockFile, JSON.stringify({ pid: 1, host: 'other-host', token: 'theirs' }));
     await expect(openJsonStore({ dataDir: dir, log })).rejects.toThrow(/in use by another raqib \(pid 1 on other-host/);
     const old = new Date(Date.now() - 60_000);
     await fsp.utimes(lockFile, old, old);
     const store = await openJsonStore({ dataDir: dir, log });
     await store.close();
+  });
+
+  it('lets exactly one of many agents racing for a stale lock win it', async () => {
+    const dir = await tempDir();
+    for (let round = 0; round < 10; round++) {
+      const lockFile = join(dir, 'raqib.lock');
+      await fsp.writeFile(lockFile, JSON.stringify({ pid: 1, host: 'gone-host', token: 'old' }));
+      const old = new Date(Date.now() - 60_000);
+      await fsp.utimes(lockFile, old, old);
+      const results = await Promise.allSettled(Array.from({ length: 4 }, () => openJsonStore({ dataDir: dir, log })));
+      const won = results.filter((r) => r.status === 'fulfilled');
+      expect(won).toHaveLength(1);
+      await (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof openJsonStore>>>).value.close();
+    }
   });
 });
