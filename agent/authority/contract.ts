@@ -50,6 +50,12 @@ export const crisisTeamBody = z
     const alternates = team.members.filter((m) => m.role === 'alternate').length;
     if (managers !== 1) ctx.addIssue({ code: 'custom', path: ['members'], message: `a crisis team has exactly one manager, got ${managers}` });
     if (alternates < 1) ctx.addIssue({ code: 'custom', path: ['members'], message: 'a crisis team has at least one alternate' });
+    const seen = new Map<string, number>();
+    team.members.forEach((m, i) => {
+      const first = seen.get(m.email.toLowerCase());
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['members', i, 'email'], message: `the same person as members[${first}]` });
+      else seen.set(m.email.toLowerCase(), i);
+    });
   });
 export type CrisisTeamBody = z.infer<typeof crisisTeamBody>;
 
@@ -209,7 +215,7 @@ export const tokenAnswer = z.object({
 export type TokenAnswer = z.infer<typeof tokenAnswer>;
 
 export const tokenError = z.object({
-  error: z.enum(['authorization_pending', 'slow_down', 'expired_token', 'access_denied', 'invalid_grant', 'invalid_client', 'invalid_request', 'unsupported_grant_type']),
+  error: z.enum(['authorization_pending', 'slow_down', 'expired_token', 'access_denied', 'invalid_grant', 'invalid_client', 'invalid_request', 'invalid_scope', 'unsupported_grant_type']),
   error_description: z.string().optional(),
 });
 
@@ -218,3 +224,5 @@ export const SCOPE = 'reports:write teams:write';
 
 /** Header carrying the caller's idempotency key on POSTs that create something. */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
+/** Header the authority sets on an answer replayed for a repeated idempotency key. */
+export const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed';
