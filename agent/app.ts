@@ -4,6 +4,7 @@
  * their own. start() either brings up everything or nothing; stop() is orderly and bounded.
  */
 import { Registry } from 'prom-client';
+import { writeAgentFile } from './agent-file.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { loadConfigFile, type LoadedConfig } from './config/load.js';
@@ -14,6 +15,7 @@ import { IncidentTracker } from './incidents/tracker.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
 import { runProbe, type ProbeRunner } from './probes/registry.js';
+import { startReporting, type ReportingRuntime } from './reporting/runtime.js';
 import { Monitor } from './runner/monitor.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { startServer, type AgentServer } from './server/server.js';
@@ -34,6 +36,8 @@ export interface AppOptions {
   watch?: boolean;
   /** Something happened after which the agent must not go on (its data_dir lock was taken over). */
   onFatal?(reason: string): void;
+  /** How often reporting looks at time-driven work (tests shorten it). */
+  reportingTickMs?: number;
 }
 
 export interface App {
@@ -57,6 +61,8 @@ export function createApp(options: AppOptions): App {
   let server: AgentServer | undefined;
   let scheduler: Scheduler | undefined;
   let monitor: Monitor | undefined;
+  let tracker: IncidentTracker | undefined;
+  let reporting: ReportingRuntime | undefined;
   let watcher: ConfigWatcher | undefined;
   let stopping: Promise<void> | undefined;
   let reloading: Promise<boolean> = Promise.resolve(true);
@@ -75,7 +81,7 @@ export function createApp(options: AppOptions): App {
       },
     });
     try {
-      const tracker = new IncidentTracker({ store, metrics, clock, log });
+      tracker = new IncidentTracker({ store, metrics, clock, log });
       monitor = new Monitor({ agentId: agent.id, store, metrics, clock, log, probe: options.probe ?? runProbe, tracker });
       scheduler = new Scheduler({
         clock,
@@ -89,6 +95,20 @@ export function createApp(options: AppOptions): App {
       monitor.attach(scheduler);
       monitor.apply(loaded);
       metrics.configLoaded(true);
+      if (loaded.config.authority) {
+        reporting = await startReporting({
+          config: () => loaded.config,
+          store,
+          tracker,
+          clock,
+          log,
+          registry,
+          userAgent: `raqib/${VERSION}`,
+          tickMs: options.reportingTickMs,
+        });
+      } else {
+        log.warn('no authority: section in the config: incidents are detected and recorded, but nothing is reported');
+      }
       const api = createStatusApi(monitor, tracker, {
         id: agent.id,
         version: VERSION,
@@ -108,13 +128,24 @@ export function createApp(options: AppOptions): App {
           if (stopping) reasons.push('shutting down');
           return { ready: reasons.length === 0, reasons };
         },
-        api: (path) => api(path),
+        api: (path) => {
+          const [first, ref, ...rest] = path.split('/');
+          if (first === 'reports' && reporting && rest.length === 0) return reporting.view(ref ? decodeURIComponent(ref) : undefined);
+          return api(path);
+        },
+        action: async (path, body) => {
+          const m = /^reports\/([^/]+)\/finalize$/.exec(path);
+          if (!m || !reporting) return undefined;
+          return reporting.finalize(decodeURIComponent(m[1]!), body);
+        },
       }).catch((err: unknown) => {
         const code = (err as NodeJS.ErrnoException).code;
         const why = code === 'EADDRINUSE' ? 'the address is already in use' : code === 'EACCES' ? 'permission denied' : describeError(err);
         throw new RaqibError('RAQIB_LISTEN', `cannot listen on ${agent.listen} (agent.listen): ${why}`, { cause: err });
       });
+      await writeAgentFile(agent.data_dir, server.address, log);
       scheduler.start();
+      reporting?.start();
       if (options.watch) {
         try {
           watcher = watchConfig(loaded.file, loaded.hash, () => void reload());
@@ -127,6 +158,7 @@ export function createApp(options: AppOptions): App {
 
     } catch (err) {
       await scheduler?.stop();
+      await reporting?.stop().catch(() => undefined);
       await server?.close();
       await store.close().catch(() => undefined);
       throw err;
@@ -159,6 +191,10 @@ export function createApp(options: AppOptions): App {
           next.config.agent[field] = loaded.config.agent[field] as never;
         }
       }
+      if (JSON.stringify(next.config.authority) !== JSON.stringify(loaded.config.authority)) {
+        log.warn({ field: 'authority' }, 'changed field needs a restart; keeping the running value');
+        next.config.authority = loaded.config.authority;
+      }
       const summary = monitor.apply(next);
       scheduler.maxConcurrency = next.config.agent.max_concurrency;
       log.level = next.config.agent.log_level;
@@ -166,6 +202,7 @@ export function createApp(options: AppOptions): App {
       loadedAt = clock.now();
       lastReloadOk = true;
       metrics.configLoaded(true);
+      reporting?.reloaded();
       log.info({ file: loaded.file, ...summary }, 'config reloaded');
       return true;
     } catch (err) {
@@ -190,6 +227,8 @@ export function createApp(options: AppOptions): App {
       if (timedOut) log.warn({ graceMs: grace }, 'probes still running at shutdown; aborting them');
       monitor?.abortAll(new RaqibError('RAQIB_SHUTDOWN', 'agent is shutting down'));
       await inFlight;
+      await tracker?.settled();
+      await reporting?.stop();
       await server?.close();
       await store?.close();
       log.info('raqib stopped');

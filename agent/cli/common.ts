@@ -22,3 +22,9 @@ export function usage<T>(command: string, parse: () => T): T {
 export function configPath(value: string | undefined, env: NodeJS.ProcessEnv): string {
   return value ?? env['RAQIB_CONFIG'] ?? DEFAULT_CONFIG;
 }
+
+/** Rows as aligned columns (the last column is not padded), for the CLI's tables. */
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
+  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ')).join('\n') + '\n';
+}

@@ -7,7 +7,11 @@ import type { Io } from './common.js';
 import { USAGE } from './help.js';
 import { probeCommand } from './probe.js';
 import { runCommand } from './run.js';
+import { loginCommand } from './login.js';
+import { reportsCommand } from './reports.js';
+import { sandboxCommand } from './sandbox.js';
 import { schemaCommand } from './schema.js';
+import { teamCommand } from './team.js';
 import { isRaqibError, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 
@@ -16,6 +20,10 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   'check-config': checkConfigCommand,
   probe: probeCommand,
   schema: schemaCommand,
+  login: loginCommand,
+  team: teamCommand,
+  reports: reportsCommand,
+  sandbox: sandboxCommand,
 };
 
 export async function main(argv: string[], io: Io): Promise<number> {

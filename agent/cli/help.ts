@@ -6,6 +6,16 @@ Usage:
   raqib check-config [--config FILE]   validate a config: exit 0 when valid, 2 with file:line:col problems otherwise
   raqib probe [--config FILE] [SERVICE[/CHECK] ...]
                                        run checks once and print a table: exit 0 if all are up, 1 otherwise
+  raqib login [--config FILE] [--as EMAIL]
+                                       sign in to the authority for the crisis team's manager (or an alternate)
+  raqib team register|show [--config FILE]
+                                       register the crisis team with the authority, or show its registration
+  raqib reports list|show ID [--json] [--config FILE]
+                                       reports filed, their status, updates, guidance and undelivered calls
+  raqib reports finalize ID --actions "…" [--root-cause "…"]
+                                       add the actions taken: the running agent files the final report
+  raqib sandbox [--listen 127.0.0.1:8787] [--data FILE] [--auto-approve] [--ack-delay 2s]
+                                       run the sandbox authority (Authority API v1) for drills and tests
   raqib schema                         print the JSON Schema of the config
   raqib --version | --help
 

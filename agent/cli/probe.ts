@@ -9,7 +9,7 @@ import { createLogger } from '../log.js';
 import { runProbe } from '../probes/registry.js';
 import type { ProbeResult } from '../probes/types.js';
 import { parseArgs } from 'node:util';
-import { configPath, usage, type Io } from './common.js';
+import { configPath, table, usage, type Io } from './common.js';
 
 const PARALLEL = 16;
 
@@ -29,7 +29,7 @@ export async function probeCommand(args: string[], io: Io): Promise<number> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL, selected.length) }, worker));
-  io.out(table(selected, results));
+  io.out(table(resultRows(selected, results)));
   return results.every((r) => r.status === 'up') ? 0 : 1;
 }
 
@@ -42,12 +42,11 @@ function select(checks: CheckSpec[], filters: string[]): CheckSpec[] {
   return checks.filter((c) => filters.some((f) => c.key === f || c.serviceId === f));
 }
 
-function table(specs: CheckSpec[], results: ProbeResult[]): string {
+function resultRows(specs: CheckSpec[], results: ProbeResult[]): string[][] {
   const rows = [['SERVICE', 'CHECK', 'TYPE', 'STATUS', 'CODE', 'LATENCY', 'DETAIL']];
   specs.forEach((s, i) => {
     const r = results[i]!;
     rows.push([s.serviceId, s.checkId, s.type, r.status.toUpperCase(), r.code, `${Math.round(r.phases.total)}ms`, r.detail]);
   });
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
-  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ')).join('\n') + '\n';
+  return rows;
 }

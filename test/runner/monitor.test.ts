@@ -43,7 +43,7 @@ async function setup(dataDir?: string) {
   const tracker = new IncidentTracker({ store, metrics, clock, log });
   const events: IncidentEvent[] = [];
   tracker.onEvent((e) => events.push(e));
-  const monitor = new Monitor({ agentId: 'test-agent', store, metrics, clock, log, probe, tracker, shutdown: new AbortController().signal });
+  const monitor = new Monitor({ agentId: 'test-agent', store, metrics, clock, log, probe, tracker });
   const scheduler = new Scheduler({ clock, log, maxConcurrency: 10, timezone: 'Asia/Riyadh', run: (k, i) => monitor.run(k, i) });
   monitor.attach(scheduler);
   monitor.apply(loaded);

@@ -1,0 +1,124 @@
+/**
+ * `raqib reports list | show ID | finalize ID --actions "…" [--root-cause "…"]`.
+ * list and show read the state file directly (read-only, so they work while the agent runs or
+ * when it is down); finalize asks the running agent, which alone may queue a report.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { request } from 'undici';
+import { AGENT_FILE } from '../agent-file.js';
+import { splitHostPort } from '../config/fields.js';
+import { loadConfigFile } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { RaqibError, UsageError } from '../errors.js';
+import { findRecord, reportDetail, reportsView } from '../reporting/views.js';
+import { STATE_FILE } from '../store/json-store.js';
+import { emptyState, upgradeState, type StateData } from '../store/types.js';
+import { configPath, table, usage, type Io } from './common.js';
+
+export async function reportsCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = usage('reports', () =>
+    parseArgs({
+      args,
+      options: { config: { type: 'string', short: 'c' }, actions: { type: 'string' }, 'root-cause': { type: 'string' }, json: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
+  const [action, ref] = positionals;
+  const { config } = await loadConfigFile(configPath(values.config, io.env), { env: io.env });
+  if (action === 'list') return list(await readState(config), io, values.json ?? false);
+  if (action === 'show' && ref) return show(await readState(config), ref, io, values.json ?? false);
+  if (action === 'finalize' && ref) {
+    if (!values.actions) throw new UsageError('reports finalize: give the actions taken with --actions "…"');
+    return finalize(config, ref, values.actions, values['root-cause'], io);
+  }
+  throw new UsageError('reports: say list, show ID or finalize ID --actions "…"');
+}
+
+async function readState(config: Config): Promise<StateData> {
+  const file = join(config.agent.data_dir, STATE_FILE);
+  try {
+    return upgradeState(JSON.parse(await readFile(file, 'utf8')) as StateData);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
+    throw new RaqibError('RAQIB_STORE_CORRUPT', `cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+function list(data: StateData, io: Io, json: boolean): number {
+  const view = reportsView(data);
+  if (json) {
+    io.out(`${JSON.stringify(view, null, 2)}\n`);
+    return 0;
+  }
+  const rows = [['REPORT', 'TYPE', 'SERVICE', 'STATUS', 'FILED', 'UPDATES', 'GUIDANCE', 'OUTBOX']];
+  for (const r of view.reports) {
+    const outbox = `${r.pending} pending${r.dead_letters ? `, ${r.dead_letters} dead` : ''}`;
+    rows.push([r.reference ?? r.key, r.type, r.service, r.status, r.filed_at ?? '-', String(r.updates + (r.restored ? 1 : 0)), String(r.guidance), outbox]);
+  }
+  io.out(table(rows));
+  if (view.outbox.dead_letters.length > 0) {
+    io.out(`\nDead letters (refused by the far side; not retried — act on them by hand):\n`);
+    for (const d of view.outbox.dead_letters) io.out(`  #${d.seq} ${d.summary} (${d.idempotency_key}): ${d.dead?.status ?? ''} ${d.dead?.reason ?? ''}\n`);
+  }
+  return 0;
+}
+
+function show(data: StateData, ref: string, io: Io, json: boolean): number {
+  const rec = findRecord(data, ref);
+  if (!rec) throw new UsageError(`reports show: no report ${ref}; raqib reports list shows them`);
+  const d = reportDetail(rec, data.outbox);
+  if (json) {
+    io.out(`${JSON.stringify(d, null, 2)}\n`);
+    return 0;
+  }
+  const lines = [
+    `report     ${d.reference ?? '(not filed yet)'}  ${d.id ?? ''}`,
+    `type       ${d.type} (${d.kind})`,
+    `service    ${d.service}${d.incident ? `  incident ${d.incident}` : ''}`,
+    `status     ${d.status}${d.done ? ' (done)' : ''}`,
+    `filed      ${d.filed_at ?? '-'}   acknowledged ${d.acknowledged_at ?? '-'}${d.escalated_at ? `   escalated ${d.escalated_at}` : ''}`,
+    `updates    ${d.updates}${d.restored ? ' + restoration' : ''}   final reports ${d.finals}${d.actions_pending ? ' (actions to follow)' : ''}`,
+  ];
+  if (d.status_history.length) lines.push('history', ...d.status_history.map((h) => `  ${h.at}  ${h.status}`));
+  lines.push(`guidance   ${d.guidance.length === 0 ? 'none' : ''}`);
+  for (const g of d.guidance) lines.push(`  ${g.at}  ${g.text.en}`, `  ${' '.repeat(g.at.length)}  ${g.text.ar}`);
+  lines.push(`outbox     ${d.outbox.length === 0 ? 'empty (everything delivered)' : ''}`);
+  for (const e of d.outbox) {
+    const state = e.dead ? `DEAD ${e.dead.status ?? ''} ${e.dead.reason}` : `pending, ${e.attempts} attempts, next ${e.next_attempt_at}${e.last_error ? `, last error: ${e.last_error}` : ''}`;
+    lines.push(`  #${e.seq} ${e.summary}: ${state}`);
+  }
+  io.out(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+/** The running agent's URL: from data_dir/agent.json (written at start), else from agent.listen. */
+async function agentUrl(config: Config): Promise<string> {
+  try {
+    const { url } = JSON.parse(await readFile(join(config.agent.data_dir, AGENT_FILE), 'utf8')) as { url?: string };
+    if (url) return url;
+  } catch {
+    // not written (agent never started here): fall back to the config
+  }
+  const listen = splitHostPort(config.agent.listen)!;
+  const host = ['0.0.0.0', '::', ''].includes(listen.host) ? '127.0.0.1' : listen.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${listen.port}`;
+}
+
+async function finalize(config: Config, ref: string, actions: string, rootCause: string | undefined, io: Io): Promise<number> {
+  const url = `${await agentUrl(config)}/api/v1/reports/${encodeURIComponent(ref)}/finalize`;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (config.agent.auth_token) headers['authorization'] = `Bearer ${config.agent.auth_token}`;
+  let res;
+  try {
+    res = await request(url, { method: 'POST', headers, body: JSON.stringify({ actions, ...(rootCause ? { root_cause: rootCause } : {}) }), signal: AbortSignal.timeout(10_000) });
+  } catch (err) {
+    throw new RaqibError('RAQIB_AGENT_DOWN', `cannot reach the agent at ${url} (${(err as Error).message}); finalize needs the agent running (raqib run)`);
+  }
+  const body = (await res.body.json().catch(() => ({}))) as { error?: string; reference?: string; key?: string };
+  if (res.statusCode >= 400) throw new RaqibError('RAQIB_FINALIZE', `finalize ${ref}: ${body.error ?? `HTTP ${res.statusCode}`}`);
+  io.out(`Final report of ${body.reference ?? body.key ?? ref} queued with the actions taken; raqib files it now.\n`);
+  return 0;
+}

@@ -1,0 +1,86 @@
+/**
+ * Metrics of the reporting pipeline, on the same injected Registry as the rest. Gauges that
+ * describe the outbox and open reports are computed from the state when scraped, so they can
+ * never drift from what is actually queued.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { REPORT_TYPES } from '../authority/contract.js';
+import type { OutboxOp } from '../authority/outbox-types.js';
+import type { StateStore } from '../store/types.js';
+
+const OUTCOMES = ['filed', 'failed', 'suppressed'] as const;
+const OPS: readonly OutboxOp[] = ['create_report', 'add_update', 'final_report', 'notify'];
+
+export class ReportingMetrics {
+  readonly reports: Counter<'type' | 'outcome'>;
+  readonly deadLetters: Counter<'op'>;
+  readonly requestDuration: Histogram<'endpoint' | 'code'>;
+  readonly authorized: Gauge;
+  readonly ackSeconds: Histogram;
+  readonly guidance: Counter;
+  readonly notifications: Counter<'channel' | 'result'>;
+
+  constructor(registry: Registry, store: () => StateStore | undefined) {
+    const r = [registry];
+    this.reports = new Counter({ name: 'raqib_reports_total', help: 'Reports to the authority, by type and outcome (filed, failed: refused for good, suppressed: planned maintenance).', labelNames: ['type', 'outcome'], registers: r });
+    this.deadLetters = new Counter({ name: 'raqib_dead_letters_total', help: 'Outbound calls the far side refused for good, by operation.', labelNames: ['op'], registers: r });
+    this.requestDuration = new Histogram({
+      name: 'raqib_authority_request_duration_seconds',
+      help: 'Requests to the authority, by endpoint and HTTP status (or "network").',
+      labelNames: ['endpoint', 'code'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: r,
+    });
+    this.authorized = new Gauge({ name: 'raqib_authority_authorized', help: 'Whether the agent holds a valid sign-in to file reports (1) or not (0).', registers: r });
+    this.ackSeconds = new Histogram({
+      name: 'raqib_report_ack_seconds',
+      help: 'Time from filing a report to the authority acknowledging it.',
+      buckets: [10, 30, 60, 300, 900, 1800, 3600, 7200, 21600],
+      registers: r,
+    });
+    this.guidance = new Counter({ name: 'raqib_guidance_total', help: 'Guidance items received from the authority.', registers: r });
+    this.notifications = new Counter({ name: 'raqib_notifications_total', help: 'Team notifications delivered or failed, by channel.', labelNames: ['channel', 'result'], registers: r });
+    const openByType = () => {
+      const counts = new Map<string, number>(REPORT_TYPES.map((t) => [t, 0]));
+      for (const rec of Object.values(store()?.data.reports ?? {})) if (!rec.done && rec.reportId) counts.set(rec.type, (counts.get(rec.type) ?? 0) + 1);
+      return counts;
+    };
+    new Gauge({
+      name: 'raqib_reports_open',
+      help: 'Reports filed and not yet closed at the authority, by type.',
+      labelNames: ['type'],
+      registers: r,
+      collect() {
+        for (const [type, n] of openByType()) this.set({ type }, n);
+      },
+    });
+    new Gauge({
+      name: 'raqib_outbox_pending',
+      help: 'Outbound calls waiting to be delivered (dead letters excluded).',
+      registers: r,
+      collect() {
+        this.set(store()?.data.outbox.filter((e) => !e.dead).length ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'raqib_outbox_oldest_age_seconds',
+      help: 'Age of the oldest undelivered outbound call (0 when none).',
+      registers: r,
+      collect() {
+        const oldest = store()?.data.outbox.find((e) => !e.dead);
+        this.set(oldest ? Math.max(0, (Date.now() - oldest.createdAt) / 1000) : 0);
+      },
+    });
+    new Gauge({
+      name: 'raqib_dead_letters',
+      help: 'Dead letters kept in the outbox for people to look at.',
+      registers: r,
+      collect() {
+        this.set(store()?.data.outbox.filter((e) => e.dead).length ?? 0);
+      },
+    });
+    for (const type of REPORT_TYPES) for (const outcome of OUTCOMES) this.reports.inc({ type, outcome }, 0);
+    for (const op of OPS) this.deadLetters.inc({ op }, 0);
+    this.guidance.inc(0);
+  }
+}

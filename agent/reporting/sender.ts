@@ -1,0 +1,114 @@
+/**
+ * Sends one outbox entry. A report entry's body is built at its first attempt — when the filer
+ * (the signed-in manager or alternate) and the registered team are known — then written durably
+ * into the entry, and only then sent; every retry after that sends the same body.
+ */
+import type { AuthorityApi } from '../authority/client.js';
+import type { FinalReportBody, ReportBody, UpdateBody } from '../authority/contract.js';
+import { NotReady } from '../authority/outbox.js';
+import type { BuildSpec, OutboxEntry, ReportRecord } from '../authority/outbox-types.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import {
+  buildFinalReport, buildMaintenanceReport, buildMaintenanceUpdate, buildOngoingUpdate, buildOutageReport, buildRestoredUpdate,
+  type MaintenanceWindow, type ReportContext,
+} from '../report/build.js';
+import type { StateStore } from '../store/types.js';
+import { filerFor, type Filer } from './filer.js';
+import type { Notifier } from './notify.js';
+
+export interface SenderOptions {
+  config: () => Config;
+  store: StateStore;
+  api: AuthorityApi;
+  notifier: Notifier;
+  log: Logger;
+  /** The email of the member the agent is signed in as; the configured manager in drafts mode. */
+  subject(): Promise<string | undefined>;
+}
+
+export class ReportSender {
+  constructor(private readonly opts: SenderOptions) {}
+
+  async send(entry: OutboxEntry): Promise<unknown> {
+    if (entry.op === 'notify') return this.opts.notifier.send(entry);
+    const { store } = this.opts;
+    const rec = entry.reportKey ? store.data.reports[entry.reportKey] : undefined;
+    if (!rec) {
+      this.opts.log.warn({ seq: entry.seq, report: entry.reportKey }, 'outbox entry for an unknown report; dropping it');
+      return undefined;
+    }
+    if (entry.op !== 'create_report' && !rec.reportId) throw new NotReady('waiting for the report itself to be filed first');
+    if (entry.body === null || entry.body === undefined) {
+      const body = this.build(entry, rec, filerFor(this.opts.config(), store, await this.opts.subject()));
+      store.update(() => (entry.body = body));
+      await store.flush(); // the body must be durable before it is sent once
+    }
+    switch (entry.op) {
+      case 'create_report':
+        return this.opts.api.createReport(entry.idempotencyKey, entry.body as ReportBody);
+      case 'add_update':
+        return this.opts.api.addUpdate(rec.reportId!, entry.idempotencyKey, entry.body as UpdateBody);
+      case 'final_report':
+        return this.opts.api.fileFinalReport(rec.reportId!, entry.idempotencyKey, entry.body as FinalReportBody);
+    }
+  }
+
+  private build(entry: OutboxEntry, rec: ReportRecord, filer: Filer): unknown {
+    const config = this.opts.config();
+    const service = config.services.find((s) => s.id === rec.serviceId);
+    if (!service) throw new NotReady(`service ${rec.serviceId} is no longer in the config; cannot word its report`);
+    const ctx: ReportContext = {
+      entity: config.entity,
+      service,
+      timeZone: config.agent.timezone,
+      submitter: filer,
+      now: entry.createdAt,
+    };
+    const spec: BuildSpec = entry.build ?? { kind: 'report' };
+    if (rec.kind === 'maintenance') {
+      const w = rec.window!;
+      const window: MaintenanceWindow = { serviceId: rec.serviceId, windowId: w.windowId, start: w.start, end: w.end, ...descriptionOf(service, w.windowId) };
+      if (spec.kind === 'maintenance') return buildMaintenanceReport(window, ctx);
+      if (spec.kind === 'maintenance_update') return buildMaintenanceUpdate(window, ctx, spec.status, spec.at);
+      if (spec.kind === 'maintenance_final') return maintenanceFinal(window, ctx);
+      throw new Error(`cannot build ${spec.kind} for a maintenance report`);
+    }
+    const incident = this.opts.store.data.incidents.find((i) => i.id === rec.incidentId);
+    if (!incident) throw new NotReady(`incident ${rec.incidentId} is no longer in the state file; cannot word its report`);
+    switch (spec.kind) {
+      case 'report':
+        return buildOutageReport(incident, ctx);
+      case 'ongoing':
+        return buildOngoingUpdate(incident, ctx, spec.reason);
+      case 'restored':
+        return buildRestoredUpdate(incident, ctx);
+      case 'final':
+        return buildFinalReport(incident, ctx, spec.actions);
+      default:
+        throw new Error(`cannot build ${spec.kind} for an outage report`);
+    }
+  }
+}
+
+function descriptionOf(service: Config['services'][number], windowId: string): { description?: { ar: string; en: string } } {
+  const d = service.maintenance.find((m) => m.id === windowId)?.description;
+  return d ? { description: d } : {};
+}
+
+/** A completed window's final report: the window itself is the timeline, the maintenance the action. */
+function maintenanceFinal(w: MaintenanceWindow, ctx: ReportContext): FinalReportBody {
+  const update = buildMaintenanceUpdate(w, ctx, 'completed', w.end);
+  const report = buildMaintenanceReport(w, ctx);
+  return {
+    ended_at: update.ended_at ?? report.expected_end_at!,
+    duration_seconds: Math.round((w.end - w.start) / 1000),
+    beneficiaries_affected: report.beneficiaries_affected,
+    timeline: [
+      { at: report.started_at, event: { ar: 'بدء الصيانة المجدولة', en: 'Scheduled maintenance started' } },
+      { at: update.ended_at ?? report.expected_end_at!, event: { ar: 'اكتمال الصيانة المجدولة', en: 'Scheduled maintenance completed' } },
+    ],
+    actions_taken: w.description ?? { ar: 'نُفّذت الصيانة المجدولة كما أُعلن عنها.', en: 'The scheduled maintenance was carried out as announced.' },
+    actions_pending: false,
+  };
+}
