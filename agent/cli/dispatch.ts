@@ -7,6 +7,7 @@ import type { Io } from './common.js';
 import { USAGE } from './help.js';
 import { probeCommand } from './probe.js';
 import { runCommand } from './run.js';
+import { demoCommand } from './demo.js';
 import { loginCommand } from './login.js';
 import { reportsCommand } from './reports.js';
 import { sandboxCommand } from './sandbox.js';
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   team: teamCommand,
   reports: reportsCommand,
   sandbox: sandboxCommand,
+  demo: demoCommand,
 };
 
 export async function main(argv: string[], io: Io): Promise<number> {

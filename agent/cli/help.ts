@@ -16,6 +16,7 @@ Usage:
                                        add the actions taken: the running agent files the final report
   raqib sandbox [--listen 127.0.0.1:8787] [--data FILE] [--auto-approve] [--ack-delay 2s]
                                        run the sandbox authority (Authority API v1) for drills and tests
+  raqib demo [--keep]                  the whole loop in half a minute, narrated, against the built-in sandbox
   raqib schema                         print the JSON Schema of the config
   raqib --version | --help
 
