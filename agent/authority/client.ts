@@ -143,15 +143,16 @@ export class HttpAuthorityClient implements AuthorityApi {
       throw new AuthorityError('network', `${method} ${endpoint}: the answer was cut off (${describeError(err)})`, { cause: err });
     }
     if (res.statusCode >= 400) {
-      const parsed = problem.safeParse(safeJson(text));
+      // A gateway that echoes the request must not carry the token into errors, logs and the audit log.
+      const parsed = problem.safeParse(safeJson(token ? text.split(token).join('[redacted]') : text));
       const p = parsed.success ? parsed.data : undefined;
       const retryAfter = parseRetryAfter(headerOf(res.headers['retry-after']), Date.now());
       report(res.statusCode, p?.title);
       const why = p ? `${p.title}${p.detail ? `: ${p.detail}` : ''}` : `HTTP ${res.statusCode}`;
       throw new AuthorityError('http', `${method} ${endpoint}: ${res.statusCode} ${why}`, { status: res.statusCode, problem: p, retryAfterMs: retryAfter });
     }
-    report(res.statusCode);
     const parsed = schema.safeParse(safeJson(text));
+    report(res.statusCode, parsed.success ? undefined : 'the answer does not match Authority API v1');
     if (!parsed.success) {
       throw new AuthorityError('invalid_answer', `${method} ${endpoint}: the answer does not match Authority API v1 (${parsed.error.issues[0]?.message ?? 'unreadable'})`);
     }

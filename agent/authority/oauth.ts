@@ -54,11 +54,17 @@ export interface PollOptions {
 
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
       clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
+      reject(signal!.reason);
+    };
+    // the listener goes with the wait: a long sign-in polls a hundred times on one signal
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /**
@@ -82,6 +88,11 @@ export async function pollDeviceToken(ep: OAuthEndpoint, auth: DeviceAuthorizati
     }
     if (code === 'slow_down') {
       interval += 5_000;
+      continue;
+    }
+    if (status === 429 || status >= 500) {
+      // The authority is busy or briefly down: the code is still valid, so keep waiting for it.
+      if (Date.now() > deadline) throw new AuthorityError('auth', 'the sign-in code expired before it was approved; run raqib login again');
       continue;
     }
     if (code === 'access_denied') throw new AuthorityError('auth', 'the sign-in was declined');

@@ -21,6 +21,8 @@ import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 export const HOLD_MS = 30_000;
 /** Lanes sent at the same time. */
 export const LANES_IN_FLIGHT = 4;
+/** The longest delay a Node timer holds. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Sends one entry; resolves with the answer, or throws (AuthorityError to be classified). */
 export type EntrySender = (entry: OutboxEntry) => Promise<unknown>;
@@ -152,7 +154,8 @@ export class Outbox {
         this.pump();
       });
     }
-    if (next !== Infinity) this.timer = this.opts.clock.setTimer(() => this.pump(), next - now);
+    // Capped: setTimeout turns a delay over 2^31-1 ms (a Retry-After of weeks) into 1 ms, which would spin.
+    if (next !== Infinity) this.timer = this.opts.clock.setTimer(() => this.pump(), Math.min(next - now, MAX_TIMER_MS));
   }
 
   private async attempt(entry: OutboxEntry): Promise<void> {

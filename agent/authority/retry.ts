@@ -33,6 +33,9 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // Only an HTTP date (RFC 9110 §5.6.7: IMF-fixdate, RFC 850 or asctime, each starting with the day
+  // name and carrying hh:mm:ss): Date.parse alone reads free text such as "retry in 2099" as a date.
+  if (!/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? .*\b\d\d:\d\d:\d\d\b/.test(trimmed)) return undefined;
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

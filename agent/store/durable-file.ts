@@ -18,6 +18,9 @@ export async function writeFileDurably(fs: StoreFs, file: string, text: string):
   const tmp = join(dirname(file), `.${basename(file)}.tmp`);
   const handle = await fs.open(tmp, 'w', 0o600);
   try {
+    // open's mode applies only when it creates the file: a temp file a crash left behind with
+    // wider permissions would pass them on to what holds tokens and state.
+    await handle.chmod(0o600);
     await handle.writeFile(text, 'utf8');
     await handle.sync();
   } catch (err) {

@@ -155,4 +155,14 @@ describe('JSON state store', () => {
       await (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof openJsonStore>>>).value.close();
     }
   });
+
+  it('keeps the state file 0600 even when a crash left a world-readable temp file behind', async () => {
+    const dir = await tempDir();
+    await fsp.writeFile(join(dir, `.${STATE_FILE}.tmp`), 'old', { mode: 0o644 });
+    await fsp.chmod(join(dir, `.${STATE_FILE}.tmp`), 0o644);
+    const store = await openJsonStore({ dataDir: dir, log });
+    store.update((d) => (d.checks['s/c'] = { state: 'UP', since: 1 }));
+    await store.close();
+    expect((await fsp.stat(join(dir, STATE_FILE))).mode & 0o777).toBe(0o600);
+  });
 });
