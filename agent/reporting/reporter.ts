@@ -184,6 +184,7 @@ export class Reporter {
       try {
         const rec = this.find(ref);
         if (!rec) throw new RaqibError('RAQIB_REPORT_UNKNOWN', `no report ${ref}; raqib reports list shows them`);
+        if (rec.kind === 'maintenance') throw new RaqibError('RAQIB_REPORT_MAINTENANCE', `${rec.reference ?? rec.key} is a scheduled maintenance report; its final report is filed when the window completes`);
         if (rec.kind === 'outage' && !rec.restoredQueued) throw new RaqibError('RAQIB_REPORT_ONGOING', `the outage of ${rec.serviceId} is not over yet; the final report follows its restoration`);
         if (rec.finals > 0 && !rec.actionsPending) throw new RaqibError('RAQIB_REPORT_FINAL', `the final report of ${rec.reference ?? rec.key} was already filed with its actions`);
         await this.queueFinal(rec, { kind: 'final', actions });
@@ -283,6 +284,10 @@ export class Reporter {
 
   /** Record what the authority answered to a delivered entry. */
   delivered(entry: OutboxEntry, answer: unknown): void {
+    if (entry.op === 'notify') {
+      this.opts.metrics.notifications.inc({ channel: entry.channel ?? '', result: 'delivered' });
+      return;
+    }
     const rec = entry.reportKey ? this.records[entry.reportKey] : undefined;
     if (!rec) return;
     const now = this.opts.clock.now();
@@ -306,6 +311,7 @@ export class Reporter {
         if (report.status) this.setStatus(rec, report.status, now);
         if (report.status === 'closed' || report.status === 'cancelled') rec.done = true;
       });
+      this.log.info({ report: rec.reference, status: report.status, actionsPending: rec.actionsPending }, 'final report filed with the authority');
     }
   }
 
@@ -314,7 +320,10 @@ export class Reporter {
     this.opts.metrics.deadLetters.inc({ op: entry.op });
     const rec = entry.reportKey ? this.records[entry.reportKey] : undefined;
     if (entry.op === 'create_report' && rec) this.opts.metrics.reports.inc({ type: rec.type, outcome: 'failed' });
-    if (entry.op === 'notify') return;
+    if (entry.op === 'notify') {
+      this.opts.metrics.notifications.inc({ channel: entry.channel ?? '', result: 'failed' });
+      return;
+    }
     void this.opts.notifier.notify({
       event: 'report_failed', at: this.opts.clock.now(), subject: `${entry.idempotencyKey}`, serviceId: rec?.serviceId, ...(rec ? { report: this.ref(rec) } : {}),
       message: {

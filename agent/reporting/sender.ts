@@ -10,7 +10,7 @@ import type { BuildSpec, OutboxEntry, ReportRecord } from '../authority/outbox-t
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import {
-  buildFinalReport, buildMaintenanceReport, buildMaintenanceUpdate, buildOngoingUpdate, buildOutageReport, buildRestoredUpdate,
+  buildFinalReport, buildMaintenanceFinal, buildMaintenanceReport, buildMaintenanceUpdate, buildOngoingUpdate, buildOutageReport, buildRestoredUpdate,
   type MaintenanceWindow, type ReportContext,
 } from '../report/build.js';
 import type { StateStore } from '../store/types.js';
@@ -71,7 +71,8 @@ export class ReportSender {
       const window: MaintenanceWindow = { serviceId: rec.serviceId, windowId: w.windowId, start: w.start, end: w.end, ...descriptionOf(service, w.windowId) };
       if (spec.kind === 'maintenance') return buildMaintenanceReport(window, ctx);
       if (spec.kind === 'maintenance_update') return buildMaintenanceUpdate(window, ctx, spec.status, spec.at);
-      if (spec.kind === 'maintenance_final') return maintenanceFinal(window, ctx);
+      // After an overrun the window completed when it was queued (with its `completed` update), not at its planned end.
+      if (spec.kind === 'maintenance_final') return buildMaintenanceFinal(window, ctx, rec.windowUpdates?.includes('extended') ? entry.createdAt : w.end);
       throw new Error(`cannot build ${spec.kind} for a maintenance report`);
     }
     const incident = this.opts.store.data.incidents.find((i) => i.id === rec.incidentId);
@@ -94,21 +95,4 @@ export class ReportSender {
 function descriptionOf(service: Config['services'][number], windowId: string): { description?: { ar: string; en: string } } {
   const d = service.maintenance.find((m) => m.id === windowId)?.description;
   return d ? { description: d } : {};
-}
-
-/** A completed window's final report: the window itself is the timeline, the maintenance the action. */
-function maintenanceFinal(w: MaintenanceWindow, ctx: ReportContext): FinalReportBody {
-  const update = buildMaintenanceUpdate(w, ctx, 'completed', w.end);
-  const report = buildMaintenanceReport(w, ctx);
-  return {
-    ended_at: update.ended_at ?? report.expected_end_at!,
-    duration_seconds: Math.round((w.end - w.start) / 1000),
-    beneficiaries_affected: report.beneficiaries_affected,
-    timeline: [
-      { at: report.started_at, event: { ar: 'بدء الصيانة المجدولة', en: 'Scheduled maintenance started' } },
-      { at: update.ended_at ?? report.expected_end_at!, event: { ar: 'اكتمال الصيانة المجدولة', en: 'Scheduled maintenance completed' } },
-    ],
-    actions_taken: w.description ?? { ar: 'نُفّذت الصيانة المجدولة كما أُعلن عنها.', en: 'The scheduled maintenance was carried out as announced.' },
-    actions_pending: false,
-  };
 }
