@@ -78,7 +78,8 @@ export class FollowUp {
       reporter.setStatus(rec, report.status, now);
       rec.guidance.push(...fresh);
       if (acked) rec.acknowledgedAt = Date.parse(report.acknowledged_at!);
-      if (FINAL_STATUSES.includes(report.status) && (rec.kind === 'maintenance' || rec.finals > 0 || report.status === 'cancelled')) rec.done = true;
+      // Closed or cancelled by the authority: nothing more is expected (a final report now would be refused).
+      if (FINAL_STATUSES.includes(report.status)) rec.done = true;
     });
     const ref = reporter.ref(rec);
     if (acked) {

@@ -5,7 +5,9 @@
  */
 import type { AuthorityApi } from '../authority/client.js';
 import type { FinalReportBody, ReportBody, UpdateBody } from '../authority/contract.js';
+import { AuthorityError } from '../authority/errors.js';
 import { NotReady } from '../authority/outbox.js';
+import { describeError } from '../errors.js';
 import type { BuildSpec, OutboxEntry, ReportRecord } from '../authority/outbox-types.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
@@ -38,11 +40,22 @@ export class ReportSender {
       this.opts.log.warn({ seq: entry.seq, report: entry.reportKey }, 'outbox entry for an unknown report; dropping it');
       return undefined;
     }
-    if (entry.op !== 'create_report' && !rec.reportId) throw new NotReady('waiting for the report itself to be filed first');
+    if (entry.op !== 'create_report' && !rec.reportId) {
+      const refused = store.data.outbox.find((e) => e.reportKey === rec.key && e.op === 'create_report' && e.dead);
+      // Its report will never be filed by raqib: waiting forever would only hide that.
+      if (refused) throw new AuthorityError('http', `its report was refused by the authority (dead letter #${refused.seq}); file both by hand`, { status: 424 });
+      throw new NotReady('waiting for the report itself to be filed first');
+    }
     if (entry.body === null || entry.body === undefined) {
       const body = this.build(entry, rec, filerFor(this.opts.config(), store, await this.opts.subject()));
       store.update(() => (entry.body = body));
-      await store.flush(); // the body must be durable before it is sent once
+      try {
+        await store.flush(); // the body must be durable before it is sent once
+      } catch (err) {
+        // Not on disk: forget it, so nothing that was never written can be sent (it is rebuilt later).
+        store.update(() => (entry.body = null));
+        throw new NotReady(`the state file cannot be written (${describeError(err)}); the report waits until it can`);
+      }
     }
     switch (entry.op) {
       case 'create_report':

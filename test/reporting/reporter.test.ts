@@ -237,7 +237,7 @@ describe('restoration and the final report', () => {
     const notes = h.notifications();
     expect(notes).toHaveLength(1);
     expect(notes[0]!.body).toMatchObject({ event: 'report_failed', service: 'appointments', report: { key: id } });
-    expect(h.logged('team notified').map((l) => l['event'])).toEqual(['report_failed']);
+    expect(h.logged('team notified').map((l) => l['event'])).toEqual(['incident_opened', 'incident_closed', 'report_failed']);
     for (let i = 0; i < 3; i++) await h.tickAt(24 * HOUR);
     expect(h.keys()).toEqual([`raqib:MOH:${id}:report`]);
   });
