@@ -134,6 +134,12 @@ const service = z.strictObject({
     .describe('"self" for the entity\'s own service, or the code of the entity whose service it consumes.'),
   channel: z.enum(['web', 'mobile', 'api', 'gsb']).default('web'),
   beneficiaries_per_day: z.number().int().min(0).default(0).describe('Typical users a day; estimates who an outage affects.'),
+  slo: z
+    .number({ error: 'expected an availability objective in percent, such as 99.5' })
+    .gt(0, { error: 'must be more than 0 (percent)' })
+    .lt(100, { error: 'must be less than 100 (percent): 100% leaves no error budget' })
+    .default(99.5)
+    .describe('Availability objective in percent; dashboards and burn-rate alerts measure against it.'),
   checks: z.array(check).min(1, { error: 'a service needs at least one check' }),
   maintenance: z.array(maintenanceSchema).default([]),
 });

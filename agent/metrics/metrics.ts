@@ -31,6 +31,7 @@ export class Metrics {
   readonly serviceUp: Gauge<'service'>;
   readonly incidentsOpen: Gauge<'service'>;
   readonly incidents: Counter<'service'>;
+  readonly sloObjective: Gauge<'service'>;
   readonly lateness: Histogram;
   readonly configReloadOk: Gauge;
   readonly configReloadTime: Gauge;
@@ -58,6 +59,7 @@ export class Metrics {
     this.serviceUp = new Gauge({ name: 'raqib_service_up', help: 'Whether the service is serving (1 unless it is DOWN).', labelNames: ['service'], registers: r });
     this.incidentsOpen = new Gauge({ name: 'raqib_incidents_open', help: 'Open incidents per service.', labelNames: ['service'], registers: r });
     this.incidents = new Counter({ name: 'raqib_incidents_total', help: 'Incidents opened per service.', labelNames: ['service'], registers: r });
+    this.sloObjective = new Gauge({ name: 'raqib_service_slo_objective', help: 'Availability objective of each service, as a ratio (slo: 99.5 → 0.995).', labelNames: ['service'], registers: r });
     this.lateness = new Histogram({
       name: 'raqib_schedule_lateness_seconds',
       help: 'Actual start minus scheduled start of probe runs.',
@@ -96,8 +98,9 @@ export class Metrics {
     this.probeCertExpiry.remove({ service, check });
   }
 
-  addService(service: string, state: CheckState, open: number): void {
+  addService(service: string, state: CheckState, open: number, slo: number): void {
     this.setServiceState(service, state);
+    this.sloObjective.set({ service }, slo / 100);
     this.incidentsOpen.set({ service }, open);
     this.incidents.inc({ service }, 0);
   }
@@ -107,6 +110,7 @@ export class Metrics {
     this.serviceUp.remove({ service });
     this.incidentsOpen.remove({ service });
     this.incidents.remove({ service });
+    this.sloObjective.remove({ service });
     for (const result of RESULTS) this.probes.remove({ service, result });
     for (const reason of SKIP_REASONS) this.probesSkipped.remove({ service, reason });
     for (const type of CHECK_TYPES) this.probeDuration.remove({ service, type });

@@ -4,7 +4,7 @@
  * never drift from what is actually queued.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { REPORT_TYPES } from '../authority/contract.js';
+import { REPORT_STATUSES, REPORT_TYPES } from '../authority/contract.js';
 import type { OutboxOp } from '../authority/outbox-types.js';
 import type { StateStore } from '../store/types.js';
 
@@ -52,6 +52,21 @@ export class ReportingMetrics {
       registers: r,
       collect() {
         for (const [type, n] of openByType()) this.set({ type }, n);
+      },
+    });
+    new Gauge({
+      name: 'raqib_reports_status',
+      help: 'Reports not yet done, by their status at the authority (queued: not filed yet).',
+      labelNames: ['status'],
+      registers: r,
+      collect() {
+        const counts = new Map<string, number>([...REPORT_STATUSES, 'queued'].map((s) => [s, 0]));
+        for (const rec of Object.values(store()?.data.reports ?? {})) {
+          if (rec.done || (rec.suppressedUntil !== undefined && rec.queuedAt === 0)) continue;
+          const status = rec.status ?? 'queued';
+          counts.set(status, (counts.get(status) ?? 0) + 1);
+        }
+        for (const [status, n] of counts) this.set({ status }, n);
       },
     });
     new Gauge({

@@ -147,6 +147,7 @@ export class Monitor {
       if (existing) {
         existing.config = config;
         existing.checkKeys = checkKeys;
+        this.opts.metrics.sloObjective.set({ service: config.id }, config.slo / 100);
         this.updateService(config.id, this.opts.clock.now(), 'reload');
         continue;
       }
@@ -161,7 +162,7 @@ export class Monitor {
         since: open?.startedAt ?? this.opts.clock.now(),
       };
       this.services.set(config.id, svc);
-      this.opts.metrics.addService(config.id, svc.state, open ? 1 : 0);
+      this.opts.metrics.addService(config.id, svc.state, open ? 1 : 0, config.slo);
       this.updateService(config.id, this.opts.clock.now(), 'reload');
     }
   }
