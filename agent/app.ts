@@ -9,6 +9,7 @@ import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { loadConfigFile, type LoadedConfig } from './config/load.js';
 import { splitHostPort } from './config/fields.js';
+import { CANARY_SERVICE, resolveCanaries } from './config/resolve.js';
 import { watchConfig, type ConfigWatcher } from './config/watch.js';
 import { describeError, formatProblem, isConfigError, RaqibError } from './errors.js';
 import { IncidentTracker } from './incidents/tracker.js';
@@ -16,6 +17,7 @@ import type { Logger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
 import { runProbe, type ProbeRunner } from './probes/registry.js';
 import { startReporting, type ReportingRuntime } from './reporting/runtime.js';
+import { ConnectivityGuard } from './runner/connectivity.js';
 import { Monitor } from './runner/monitor.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { startServer, type AgentServer } from './server/server.js';
@@ -62,6 +64,7 @@ export function createApp(options: AppOptions): App {
   let scheduler: Scheduler | undefined;
   let monitor: Monitor | undefined;
   let tracker: IncidentTracker | undefined;
+  let guard: ConnectivityGuard | undefined;
   let reporting: ReportingRuntime | undefined;
   let watcher: ConfigWatcher | undefined;
   let stopping: Promise<void> | undefined;
@@ -82,18 +85,20 @@ export function createApp(options: AppOptions): App {
     });
     try {
       tracker = new IncidentTracker({ store, metrics, clock, log });
-      monitor = new Monitor({ agentId: agent.id, store, metrics, clock, log, probe: options.probe ?? runProbe, tracker });
+      guard = new ConnectivityGuard(options.probe ?? runProbe, clock, log, { blind: metrics.agentBlind, canaryUp: metrics.canaryUp });
+      monitor = new Monitor({ agentId: agent.id, store, metrics, clock, log, probe: options.probe ?? runProbe, tracker, guard });
       scheduler = new Scheduler({
         clock,
         log: log.child({ module: 'scheduler' }),
         maxConcurrency: agent.max_concurrency,
         timezone: agent.timezone,
-        run: (key, info) => monitor!.run(key, info),
+        run: (key, info) => (key.startsWith(`${CANARY_SERVICE}/`) ? guard!.run(key) : monitor!.run(key, info)),
         onStart: (_key, info) => metrics.lateness.observe(info.lateMs / 1000),
         onSkip: (key, reason, count) => metrics.probesSkipped.inc({ service: key.slice(0, key.indexOf('/')), reason }, count),
       });
       monitor.attach(scheduler);
       monitor.apply(loaded);
+      applyCanaries(loaded);
       metrics.configLoaded(true);
       if (loaded.config.authority) {
         reporting = await startReporting({
@@ -105,6 +110,7 @@ export function createApp(options: AppOptions): App {
           registry,
           userAgent: `raqib/${VERSION}`,
           tickMs: options.reportingTickMs,
+          blind: () => guard?.blind ?? false,
         });
       } else {
         log.warn('no authority: section in the config: incidents are detected and recorded, but nothing is reported');
@@ -116,7 +122,7 @@ export function createApp(options: AppOptions): App {
         configFile: loaded.file,
         configLoadedAt: () => loadedAt,
         lastReloadOk: () => lastReloadOk,
-      });
+      }, guard);
       const listen = splitHostPort(agent.listen)!;
       server = await startServer(listen.host, listen.port, {
         log,
@@ -125,6 +131,7 @@ export function createApp(options: AppOptions): App {
         readiness: () => {
           const reasons: string[] = [];
           if (!store?.writable) reasons.push('state file is not writable: see the log for the write error');
+          if (guard?.blind) reasons.push('agent is blind: no connectivity canary answers, so no outage can be confirmed or reported');
           if (stopping) reasons.push('shutting down');
           return { ready: reasons.length === 0, reasons };
         },
@@ -165,6 +172,14 @@ export function createApp(options: AppOptions): App {
     }
   }
 
+  /** Schedule the connectivity canaries of `config` (keys `#connectivity/<id>`), replacing the old ones. */
+  function applyCanaries(next: LoadedConfig): void {
+    const canaries = resolveCanaries(next.config);
+    for (const old of guard!.canaries) if (!canaries.some((c) => c.key === old.key && c.fingerprint === old.fingerprint)) scheduler!.remove(old.key);
+    for (const c of canaries) if (!guard!.canaries.some((o) => o.key === c.key && o.fingerprint === c.fingerprint)) scheduler!.add({ key: c.key, intervalMs: c.intervalMs, cron: c.schedule });
+    guard!.apply(canaries);
+  }
+
   /** Reloads run one after another, so an older file read can never be applied last. */
   function reload(): Promise<boolean> {
     reloading = reloading.then(reloadOnce, reloadOnce);
@@ -196,6 +211,7 @@ export function createApp(options: AppOptions): App {
         next.config.authority = loaded.config.authority;
       }
       const summary = monitor.apply(next);
+      applyCanaries(next);
       scheduler.maxConcurrency = next.config.agent.max_concurrency;
       log.level = next.config.agent.log_level;
       loaded = next;
@@ -226,6 +242,7 @@ export function createApp(options: AppOptions): App {
       clearTimeout(timer);
       if (timedOut) log.warn({ graceMs: grace }, 'probes still running at shutdown; aborting them');
       monitor?.abortAll(new RaqibError('RAQIB_SHUTDOWN', 'agent is shutting down'));
+      guard?.abortAll(new RaqibError('RAQIB_SHUTDOWN', 'agent is shutting down'));
       await inFlight;
       await tracker?.settled();
       await reporting?.stop();

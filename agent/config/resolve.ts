@@ -51,6 +51,33 @@ export function resolveCheck(config: Config, service: ServiceConfig, check: Chec
   return { ...spec, fingerprint: JSON.stringify(spec) };
 }
 
+/** Service id under which connectivity canaries run: `#` cannot appear in a configured id. */
+export const CANARY_SERVICE = '#connectivity';
+
+/** The connectivity canaries as specs, timed by agent.connectivity; one failure counts (they only report reach). */
+export function resolveCanaries(config: Config): CheckSpec[] {
+  const c = config.agent.connectivity;
+  return c.canaries.map((check) => {
+    const intervalMs = check.schedule === undefined ? (check.interval ?? c.interval) : undefined;
+    const timeoutMs = check.timeout ?? c.timeout;
+    const spec: Omit<CheckSpec, 'fingerprint'> = {
+      key: checkKey(CANARY_SERVICE, check.id),
+      serviceId: CANARY_SERVICE,
+      checkId: check.id,
+      type: check.type,
+      critical: true,
+      intervalMs,
+      schedule: check.schedule,
+      timeoutMs,
+      retryIntervalMs: intervalMs ?? timeoutMs,
+      failureThreshold: 1,
+      successThreshold: 1,
+      config: check,
+    };
+    return { ...spec, fingerprint: JSON.stringify(spec) };
+  });
+}
+
 export function resolveChecks(config: Config): CheckSpec[] {
   return config.services.flatMap((service) => service.checks.map((check) => resolveCheck(config, service, check)));
 }

@@ -54,7 +54,49 @@ export function crossFieldProblems(config: Config): PathProblem[] {
       }
     });
   });
-  problems.push(...reportingProblems(config));
+  problems.push(...reportingProblems(config), ...guardProblems(config));
+  return problems;
+}
+
+/** Canaries must be tellable apart; dependencies must name services and never go round in a circle. */
+function guardProblems(config: Config): PathProblem[] {
+  const problems: PathProblem[] = [];
+  const { connectivity } = config.agent;
+  const canaryIds = new Map<string, number>();
+  connectivity.canaries.forEach((c, i) => {
+    const at = ['agent', 'connectivity', 'canaries', i] as const;
+    const first = canaryIds.get(c.id);
+    if (first !== undefined) problems.push({ path: [...at, 'id'], message: `duplicate canary id "${c.id}" (first used by canaries[${first}])` });
+    else canaryIds.set(c.id, i);
+    const interval = c.interval ?? connectivity.interval;
+    const timeout = c.timeout ?? connectivity.timeout;
+    if (c.schedule === undefined && timeout > interval) {
+      problems.push({ path: [...at, c.timeout !== undefined ? 'timeout' : 'interval'], message: `timeout ${formatDuration(timeout)} is longer than interval ${formatDuration(interval)}` });
+    }
+  });
+  const ids = new Set(config.services.map((s) => s.id));
+  const deps = new Map(config.services.map((s) => [s.id, s.depends_on]));
+  config.services.forEach((service, si) => {
+    service.depends_on.forEach((dep, di) => {
+      const at = ['services', si, 'depends_on', di];
+      if (dep === service.id) problems.push({ path: at, message: 'a service cannot depend on itself' });
+      else if (!ids.has(dep)) problems.push({ path: at, message: `no service "${dep}"; depends_on names services of this config` });
+    });
+    if (service.depends_on.includes(service.id)) return;
+    // A cycle would let two services each wait for the other's incident: neither would be reported.
+    const seen = new Set<string>();
+    const stack = [...service.depends_on];
+    while (stack.length > 0) {
+      const next = stack.pop()!;
+      if (next === service.id && service.depends_on.length > 0) {
+        problems.push({ path: ['services', si, 'depends_on'], message: `depends_on goes round in a circle back to "${service.id}"; dependencies must form a tree` });
+        break;
+      }
+      if (seen.has(next)) continue;
+      seen.add(next);
+      stack.push(...(deps.get(next) ?? []));
+    }
+  });
   return problems;
 }
 

@@ -123,6 +123,13 @@ const tlsCheck = z
 
 export const CHECK_TYPES = ['http', 'tcp', 'dns', 'tls'] as const;
 
+/** More than `changes` state changes within `window` make a service FLAPPING: one incident, reported as intermittent. */
+const flapping = () =>
+  z.strictObject({
+    changes: z.number().int().min(2).max(1000).default(4),
+    window: duration({ positive: true }).prefault('30m'),
+  });
+
 const check = z.discriminatedUnion('type', [httpCheck, tcpCheck, dnsCheck, tlsCheck]);
 
 const service = z.strictObject({
@@ -142,6 +149,11 @@ const service = z.strictObject({
     .describe('Availability objective in percent; dashboards and burn-rate alerts measure against it.'),
   checks: z.array(check).min(1, { error: 'a service needs at least one check' }),
   maintenance: z.array(maintenanceSchema).default([]),
+  depends_on: z
+    .array(id())
+    .default([])
+    .describe('Services this one cannot work without: while one is down, this one\'s failures join its incident instead of a report of their own.'),
+  flapping: flapping().optional().describe('Overrides defaults.flapping for this service.'),
 });
 
 const agent = z.strictObject({
@@ -153,6 +165,14 @@ const agent = z.strictObject({
   auth_token: z.string().min(16, { error: 'must be at least 16 characters' }).optional().describe('Bearer token for /metrics and /api; use ${ENV}.'),
   shutdown_timeout: duration().prefault('10s').describe('How long in-flight probes may finish on SIGTERM.'),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  connectivity: z
+    .strictObject({
+      interval: duration({ positive: true }).prefault('10s').describe('How often each canary runs (unless it sets its own).'),
+      timeout: duration({ positive: true }).prefault('3s'),
+      canaries: z.array(check).default([]).describe('Checks of the agent\'s own reach (gateway, resolvers, the authority\'s host).'),
+    })
+    .prefault({})
+    .describe('When every canary fails the agent is blind: it opens no incident and files nothing until one answers.'),
 });
 
 const defaults = z
@@ -162,6 +182,7 @@ const defaults = z
     retry_interval: duration({ positive: true }).optional().describe('Default: interval/3 of each check.'),
     failure_threshold: z.number().int().min(1).max(100).default(3),
     success_threshold: z.number().int().min(1).max(100).default(2),
+    flapping: flapping().prefault({}),
   })
   .prefault({});
 

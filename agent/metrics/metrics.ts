@@ -32,6 +32,8 @@ export class Metrics {
   readonly incidentsOpen: Gauge<'service'>;
   readonly incidents: Counter<'service'>;
   readonly sloObjective: Gauge<'service'>;
+  readonly agentBlind: Gauge;
+  readonly canaryUp: Gauge<'canary'>;
   readonly lateness: Histogram;
   readonly configReloadOk: Gauge;
   readonly configReloadTime: Gauge;
@@ -59,6 +61,8 @@ export class Metrics {
     this.serviceUp = new Gauge({ name: 'raqib_service_up', help: 'Whether the service is serving (1 unless it is DOWN).', labelNames: ['service'], registers: r });
     this.incidentsOpen = new Gauge({ name: 'raqib_incidents_open', help: 'Open incidents per service.', labelNames: ['service'], registers: r });
     this.incidents = new Counter({ name: 'raqib_incidents_total', help: 'Incidents opened per service.', labelNames: ['service'], registers: r });
+    this.agentBlind = new Gauge({ name: 'raqib_agent_blind', help: 'Whether every connectivity canary fails (1): the agent then opens no incident and files nothing.', registers: r });
+    this.canaryUp = new Gauge({ name: 'raqib_connectivity_canary_up', help: 'Whether each connectivity canary answered on its last run.', labelNames: ['canary'], registers: r });
     this.sloObjective = new Gauge({ name: 'raqib_service_slo_objective', help: 'Availability objective of each service, as a ratio (slo: 99.5 → 0.995).', labelNames: ['service'], registers: r });
     this.lateness = new Histogram({
       name: 'raqib_schedule_lateness_seconds',

@@ -38,6 +38,8 @@ export interface ReporterOptions {
   metrics: ReportingMetrics;
   /** How often time-driven work (periodic updates, deadlines, windows) is looked at. */
   tickMs?: number;
+  /** The agent cannot see the network: make no new claims (periodic "still down" updates). */
+  blind?: () => boolean;
 }
 
 export class Reporter {
@@ -211,7 +213,7 @@ export class Reporter {
         }
         continue;
       }
-      if (open && !rec.restoredQueued && now - (rec.lastUpdateAt ?? rec.queuedAt) >= authority.update_interval) {
+      if (open && !rec.restoredQueued && !this.opts.blind?.() && now - (rec.lastUpdateAt ?? rec.queuedAt) >= authority.update_interval) {
         await this.queue.update(rec, { kind: 'ongoing', reason: 'periodic' });
       }
       if (rec.restoredQueued && rec.finals === 0 && rec.finalDueAt !== undefined && now >= rec.finalDueAt) {

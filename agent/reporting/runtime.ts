@@ -37,6 +37,8 @@ export interface ReportingDeps {
   registry: Registry;
   userAgent: string;
   tickMs?: number;
+  /** Whether the agent is blind (every connectivity canary fails). */
+  blind?: () => boolean;
 }
 
 export interface ReportingRuntime {
@@ -105,7 +107,7 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
   sender.send = new ReportSender({ config, store, api: connection.api, notifier, log, subject: () => connection.subject() });
   // Time-driven work is looked at often enough for the shortest interval it serves.
   const tickMs = deps.tickMs ?? Math.min(10_000, Math.max(250, Math.round(config().authority!.update_interval / 4)));
-  const reporter = new Reporter({ config, store, outbox, notifier, tracker: deps.tracker, clock, log, metrics, tickMs });
+  const reporter = new Reporter({ config, store, outbox, notifier, tracker: deps.tracker, clock, log, metrics, tickMs, blind: deps.blind });
   const followUp = connection.mode === 'drafts' ? undefined : new FollowUp({ config, store, api: connection.api, reporter, notifier, metrics, clock, log });
 
   let teamTimer: unknown;

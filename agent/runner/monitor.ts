@@ -17,6 +17,8 @@ import type { ProbeRunner } from '../probes/registry.js';
 import type { ProbeResult } from '../probes/types.js';
 import type { RunInfo, Scheduler } from '../schedule/scheduler.js';
 import type { StateStore } from '../store/types.js';
+import { runBounded } from './bounded-probe.js';
+import type { ConnectivityGuard } from './connectivity.js';
 
 /** Probe results kept per check, in memory only: the state file is not written per probe. */
 export const HISTORY_SIZE = 100;
@@ -61,6 +63,8 @@ export interface MonitorOptions {
   log: Logger;
   probe: ProbeRunner;
   tracker: IncidentTracker;
+  /** The blind-agent guard; without one, every failure counts. */
+  guard?: ConnectivityGuard;
 }
 
 export interface ApplySummary {
@@ -167,28 +171,31 @@ export class Monitor {
     }
   }
 
-  /**
-   * Run one check now; called by the scheduler. The timeout is a plain timer on the run's own
-   * AbortController (AbortSignal.any over a long-lived shutdown signal leaks an entry per probe in
-   * Node 20); shutdown aborts the controllers in flight.
-   */
+  /** Run one check now; called by the scheduler. */
   async run(key: string, info: RunInfo): Promise<void> {
     const rt = this.checks.get(key);
     if (!rt || this.stopped) return;
     const { spec } = rt;
-    const ac = new AbortController();
-    const timer = this.opts.clock.setTimer(() => ac.abort(new DOMException(`no answer within ${spec.timeoutMs} ms`, 'TimeoutError')), spec.timeoutMs);
-    this.inFlight.add(ac);
-    let result: ProbeResult;
-    try {
-      result = await this.opts.probe(spec.config, { signal: ac.signal, log: this.opts.log, timeoutMs: spec.timeoutMs });
-    } finally {
-      this.opts.clock.clearTimer(timer);
-      this.inFlight.delete(ac);
-    }
+    const result = await runBounded(this.opts.probe, spec, this.opts.clock, this.opts.log, this.inFlight);
     // A reload that changed or removed the check while it ran: this result answers the old config.
     if (this.checks.get(key) !== rt || rt.spec !== spec || this.stopped) return;
-    this.record(rt, result, info.scheduledAt + info.lateMs);
+    const counts = await this.counts(rt, result);
+    if (this.checks.get(key) !== rt || rt.spec !== spec || this.stopped) return;
+    this.record(rt, result, info.scheduledAt + info.lateMs, counts);
+  }
+
+  /**
+   * Whether a result may count toward the thresholds. A failure seen while the agent is blind says
+   * nothing about the service; and a failure that would confirm an outage counts only once the
+   * canaries, run again now, show the agent can see the network.
+   */
+  private async counts(rt: CheckRuntime, result: ProbeResult): Promise<boolean> {
+    const guard = this.opts.guard;
+    if (!guard || result.status === 'up') return true;
+    if (guard.blind) return false;
+    const peek = transition(rt.detector, result, { failureThreshold: rt.spec.failureThreshold, successThreshold: rt.spec.successThreshold });
+    if (peek.change?.to !== 'DOWN') return true;
+    return guard.verify();
   }
 
   /** Stop recording results and abort every probe in flight (shutdown after the grace period). */
@@ -202,7 +209,7 @@ export class Monitor {
    * when the run began: a confirming re-probe is due retry_interval after that, not after a slow
    * failure ended, so a timeout does not stretch confirmation.
    */
-  record(rt: CheckRuntime, result: ProbeResult, startedAt?: number): void {
+  record(rt: CheckRuntime, result: ProbeResult, startedAt?: number, counts = true): void {
     const { spec } = rt;
     rt.last = result;
     rt.history.push({
@@ -215,6 +222,10 @@ export class Monitor {
     });
     if (rt.history.length > HISTORY_SIZE) rt.history.shift();
     this.opts.metrics.observeProbe(spec, result);
+    if (!counts) {
+      this.log.debug({ check: spec.key, code: result.code }, 'failure while blind: not counted');
+      return;
+    }
     const out = transition(rt.detector, result, { failureThreshold: spec.failureThreshold, successThreshold: spec.successThreshold });
     rt.detector = out.state;
     if (out.change) {

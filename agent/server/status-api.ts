@@ -3,6 +3,7 @@
  * and open and recent incidents. Built on request from in-memory state; nothing is cached.
  */
 import type { IncidentTracker } from '../incidents/tracker.js';
+import type { ConnectivityGuard } from '../runner/connectivity.js';
 import type { Monitor, CheckRuntime } from '../runner/monitor.js';
 
 export interface AgentInfo {
@@ -30,13 +31,14 @@ function checkView(rt: CheckRuntime) {
   };
 }
 
-export function createStatusApi(monitor: Monitor, tracker: IncidentTracker, agent: AgentInfo) {
+export function createStatusApi(monitor: Monitor, tracker: IncidentTracker, agent: AgentInfo, guard?: ConnectivityGuard) {
   const status = () => ({
     agent: {
       id: agent.id,
       version: agent.version,
       started_at: iso(agent.startedAt),
       config: { file: agent.configFile, loaded_at: iso(agent.configLoadedAt()), last_reload_successful: agent.lastReloadOk() },
+      connectivity: guard?.status() ?? { blind: false, canaries: [] },
     },
     services: [...monitor.services.values()].map((svc) => ({
       id: svc.config.id,

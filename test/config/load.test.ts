@@ -263,11 +263,12 @@ describe('valid-minimal.yaml: everything not written takes its documented defaul
       max_concurrency: 256,
       shutdown_timeout: 10_000,
       log_level: 'info',
+      connectivity: { interval: 10_000, timeout: 3_000, canaries: [] },
     });
   });
 
-  it('fills defaults: interval 30s, timeout 10s, failure_threshold 3, success_threshold 2', () => {
-    expect(loaded.config.defaults).toEqual({ interval: 30_000, timeout: 10_000, failure_threshold: 3, success_threshold: 2 });
+  it('fills defaults: interval 30s, timeout 10s, failure_threshold 3, success_threshold 2, flapping 4 changes in 30m', () => {
+    expect(loaded.config.defaults).toEqual({ interval: 30_000, timeout: 10_000, failure_threshold: 3, success_threshold: 2, flapping: { changes: 4, window: 1_800_000 } });
   });
 
   it('fills service defaults: provider self, channel web, no beneficiaries', () => {
@@ -358,6 +359,7 @@ describe('valid-full.yaml: every field once, overrides win over defaults', () =>
       auth_token: '0123456789abcdef0123',
       shutdown_timeout: 20_000,
       log_level: 'debug',
+      connectivity: { interval: 10_000, timeout: 3_000, canaries: [] },
     });
   });
 
