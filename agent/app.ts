@@ -12,7 +12,7 @@ import { splitHostPort } from './config/fields.js';
 import { CANARY_SERVICE, resolveCanaries } from './config/resolve.js';
 import { watchConfig, type ConfigWatcher } from './config/watch.js';
 import { describeError, formatProblem, isConfigError, RaqibError } from './errors.js';
-import { IncidentTracker } from './incidents/tracker.js';
+import { IncidentTracker, type ServicePolicy } from './incidents/tracker.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
 import { runProbe, type ProbeRunner } from './probes/registry.js';
@@ -65,6 +65,7 @@ export function createApp(options: AppOptions): App {
   let monitor: Monitor | undefined;
   let tracker: IncidentTracker | undefined;
   let guard: ConnectivityGuard | undefined;
+  let tickTimer: unknown;
   let reporting: ReportingRuntime | undefined;
   let watcher: ConfigWatcher | undefined;
   let stopping: Promise<void> | undefined;
@@ -84,7 +85,7 @@ export function createApp(options: AppOptions): App {
       },
     });
     try {
-      tracker = new IncidentTracker({ store, metrics, clock, log });
+      tracker = new IncidentTracker({ store, metrics, clock, log, policy: servicePolicy() });
       guard = new ConnectivityGuard(options.probe ?? runProbe, clock, log, { blind: metrics.agentBlind, canaryUp: metrics.canaryUp });
       monitor = new Monitor({ agentId: agent.id, store, metrics, clock, log, probe: options.probe ?? runProbe, tracker, guard });
       scheduler = new Scheduler({
@@ -153,6 +154,11 @@ export function createApp(options: AppOptions): App {
       await writeAgentFile(agent.data_dir, server.address, log);
       scheduler.start();
       reporting?.start();
+      const trackerTick = () => {
+        tracker!.tick(clock.now());
+        tickTimer = clock.setTimer(trackerTick, 5_000);
+      };
+      tickTimer = clock.setTimer(trackerTick, 5_000);
       if (options.watch) {
         try {
           watcher = watchConfig(loaded.file, loaded.hash, () => void reload());
@@ -170,6 +176,21 @@ export function createApp(options: AppOptions): App {
       await store.close().catch(() => undefined);
       throw err;
     }
+  }
+
+  /** What the incident tracker asks of the configured services (read live, so reloads apply). */
+  function servicePolicy(): ServicePolicy {
+    const service = (id: string) => loaded.config.services.find((s) => s.id === id);
+    return {
+      flapping: (id) => service(id)?.flapping ?? loaded.config.defaults.flapping,
+      dependsOn: (id) => service(id)?.depends_on ?? [],
+      name: (id) => service(id)?.name ?? { ar: id, en: id },
+      current: (id) => {
+        const svc = monitor?.services.get(id);
+        if (!svc || !monitor) return undefined;
+        return { serviceId: id, to: svc.state, impact: svc.impact, failing: svc.failing, evidence: monitor.evidence(svc) };
+      },
+    };
   }
 
   /** Schedule the connectivity canaries of `config` (keys `#connectivity/<id>`), replacing the old ones. */
@@ -232,6 +253,7 @@ export function createApp(options: AppOptions): App {
   async function stop(): Promise<void> {
     stopping ??= (async () => {
       watcher?.close();
+      if (tickTimer !== undefined) clock.clearTimer(tickTimer);
       const grace = loaded.config.agent.shutdown_timeout;
       const inFlight = scheduler?.stop() ?? Promise.resolve();
       let timer: NodeJS.Timeout | undefined;

@@ -4,13 +4,16 @@ import type { Guidance, ReportStatus, ReportType } from './contract.js';
 
 export type OutboxOp = 'create_report' | 'add_update' | 'final_report' | 'notify';
 
+/** Why an update is filed while the outage lasts. */
+export type OngoingReason = 'periodic' | 'impact_changed' | 'intermittent' | 'affected_services';
+
 /**
  * What a report call will say, kept until its body is built. Bodies are built at the first
  * attempt (when the filer and team are known), written durably, and only then sent.
  */
 export type BuildSpec =
   | { kind: 'report' }
-  | { kind: 'ongoing'; reason: 'periodic' | 'impact_changed' }
+  | { kind: 'ongoing'; reason: OngoingReason }
   | { kind: 'restored' }
   | { kind: 'final'; actions?: { taken: string; rootCause?: string } }
   | { kind: 'maintenance' }
@@ -72,6 +75,8 @@ export interface ReportRecord {
   /** Updates queued so far (numbers the idempotency keys). */
   updates: number;
   restoredQueued?: boolean;
+  /** Restorations queued so far: a flapping outage that came back is restored again later. */
+  restorations?: number;
   /** Final reports queued so far: a second one carries the actions after a timeline-only first. */
   finals: number;
   finalDueAt?: number;
@@ -84,6 +89,10 @@ export interface ReportRecord {
   windowUpdates?: ('in_progress' | 'completed' | 'extended')[];
   /** An outage inside a maintenance window: not filed unless it outlasts the window (this time). */
   suppressedUntil?: number;
+  /** The intermittent (flapping) update was queued. */
+  intermittentReported?: boolean;
+  /** Dependent services already told to the authority. */
+  affectedReported?: number;
   /** No more work: closed or cancelled at the authority, or given up. */
   done?: boolean;
 }

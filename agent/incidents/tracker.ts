@@ -1,15 +1,23 @@
 /**
  * Opens an incident when a service goes DOWN, records every later change in its timeline, and
  * closes it when the service is no longer DOWN (UP, or DEGRADED: serving again, if slowly or with
- * a warning — a certificate that expires in ten days is not an outage). Listeners (the reporting
- * pipeline) hear of a change only once it is durable in the state file, in the order changes
- * happened, and only ever read incidents: data flows one way.
+ * a warning — a certificate that expires in ten days is not an outage). Two refinements keep the
+ * authority from hearing noise:
+ * - flapping: a service that changes state more than `flapping.changes` times within
+ *   `flapping.window` keeps one incident open, marked intermittent, until it has been stable for a
+ *   whole window (`tick` closes it then);
+ * - dependencies: a service that goes DOWN while a service it `depends_on` has an open incident
+ *   joins that incident as affected, instead of opening its own; if it is still down when that
+ *   incident closes, it gets its own then.
+ * Listeners (the reporting pipeline) hear of a change only once it is durable in the state file, in
+ * the order changes happened, and only ever read incidents: data flows one way.
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Impact, ServiceState } from '../detect/service-state.js';
 import type { StateStore } from '../store/types.js';
+import { FlapCounter, type FlapPolicy } from './flapping.js';
 import type { Evidence, Incident } from './types.js';
 
 /** Closed incidents kept in the state file; older ones are dropped (reports keep their own copy). */
@@ -32,16 +40,27 @@ export interface ServiceChange {
   evidence: Evidence[];
 }
 
+/** What the tracker needs to know of the configured services, asked when needed (config reloads). */
+export interface ServicePolicy {
+  flapping(serviceId: string): FlapPolicy;
+  dependsOn(serviceId: string): readonly string[];
+  name(serviceId: string): { ar: string; en: string };
+  /** The service's state now, as a change from DOWN (for dependents left down when their host closes). */
+  current(serviceId: string): Omit<ServiceChange, 'from' | 'at'> | undefined;
+}
+
 export interface TrackerOptions {
   store: StateStore;
   metrics: Metrics;
   clock: Clock;
   log: Logger;
+  policy?: ServicePolicy;
 }
 
 export class IncidentTracker {
   private readonly listeners = new Set<(event: IncidentEvent) => void>();
   private delivery: Promise<void> = Promise.resolve();
+  private readonly flaps = new FlapCounter();
   private readonly log: Logger;
 
   constructor(private readonly opts: TrackerOptions) {
@@ -67,13 +86,109 @@ export class IncidentTracker {
 
   /** Apply a service state change; returns the event it caused, if any. */
   serviceChanged(change: ServiceChange): IncidentEvent | undefined {
+    const policy = this.opts.policy;
+    const flips = (change.from === 'DOWN') !== (change.to === 'DOWN') && policy ? this.flaps.note(change.serviceId, change.at, policy.flapping(change.serviceId)) : 0;
+    const host = this.hostOf(change.serviceId);
+    if (host) return this.dependentChanged(host, change);
     const current = this.openFor(change.serviceId);
     if (!current) {
       if (change.to !== 'DOWN') return undefined;
-      return this.openIncident(change);
+      const dependency = this.dependencyIncident(change.serviceId);
+      if (dependency) return this.rollUp(dependency, change);
+      const recent = policy && flips > policy.flapping(change.serviceId).changes ? this.recentlyClosed(change.serviceId, change.at - policy.flapping(change.serviceId).window) : undefined;
+      return recent ? this.reopen(recent, change, flips) : this.openIncident(change);
     }
-    if (change.to !== 'DOWN') return this.close(current, change.at, 'recovered', change.evidence);
+    if (change.to !== 'DOWN') {
+      const flapping = policy && (current.flapping || flips > policy.flapping(change.serviceId).changes);
+      return flapping ? this.keepFlapping(current, change, flips) : this.close(current, change.at, 'recovered', change.evidence);
+    }
     return this.record(current, change);
+  }
+
+  /**
+   * Close intermittent incidents whose service has been serving for a whole flapping window.
+   * Called every few seconds by the agent.
+   */
+  tick(now: number): IncidentEvent[] {
+    const policy = this.opts.policy;
+    if (!policy) return [];
+    const events: IncidentEvent[] = [];
+    for (const inc of this.open()) {
+      if (!inc.flapping || policy.current(inc.serviceId)?.to === 'DOWN') continue;
+      const lastChange = this.flaps.last(inc.serviceId) ?? inc.timeline.at(-1)!.at;
+      if (now - lastChange < policy.flapping(inc.serviceId).window) continue;
+      this.flaps.forget(inc.serviceId);
+      events.push(this.close(inc, lastChange, 'recovered', policy.current(inc.serviceId)?.evidence ?? []));
+    }
+    return events;
+  }
+
+  /** The open incident a DOWN dependent has joined, if any. */
+  private hostOf(serviceId: string): Incident | undefined {
+    return this.open().find((i) => i.affected?.some((a) => a.serviceId === serviceId && a.until === undefined));
+  }
+
+  /** An open incident of a service `serviceId` depends on (directly, or through the one that joined). */
+  private dependencyIncident(serviceId: string): Incident | undefined {
+    for (const dep of this.opts.policy?.dependsOn(serviceId) ?? []) {
+      const inc = this.openFor(dep) ?? this.hostOf(dep);
+      if (inc) return inc;
+    }
+    return undefined;
+  }
+
+  private rollUp(host: Incident, change: ServiceChange): IncidentEvent {
+    const name = this.opts.policy!.name(change.serviceId);
+    this.opts.store.update(() => {
+      host.affected = [...(host.affected ?? []), { serviceId: change.serviceId, name, since: change.at }];
+    });
+    this.log.warn({ incident: host.id, service: change.serviceId }, 'dependent service down: joined the incident of the service it depends on');
+    return this.emit({ type: 'changed', incident: host });
+  }
+
+  /** A dependent that joined `host` changed: it recovered (leaves the incident) or is still down. */
+  private dependentChanged(host: Incident, change: ServiceChange): IncidentEvent | undefined {
+    if (change.to === 'DOWN') return undefined;
+    this.opts.store.update(() => {
+      const entry = host.affected!.find((a) => a.serviceId === change.serviceId && a.until === undefined)!;
+      entry.until = change.at;
+    });
+    this.log.info({ incident: host.id, service: change.serviceId }, 'dependent service serving again');
+    return this.emit({ type: 'changed', incident: host });
+  }
+
+  /** The service's last incident, if it closed after `since` (a flapping service's previous outage). */
+  private recentlyClosed(serviceId: string, since: number): Incident | undefined {
+    const last = this.opts.store.data.incidents.filter((i) => i.serviceId === serviceId).at(-1);
+    return last?.status === 'closed' && last.resolution === 'recovered' && (last.endedAt ?? 0) > since ? last : undefined;
+  }
+
+  /** Down again soon after closing, while flapping: the same outage goes on, intermittently. */
+  private reopen(incident: Incident, change: ServiceChange, flips: number): IncidentEvent {
+    this.opts.store.update(() => {
+      incident.status = 'open';
+      delete incident.endedAt;
+      delete incident.resolution;
+      delete incident.recoveryEvidence;
+      incident.flapping = { since: incident.flapping?.since ?? change.at, changes: flips };
+      incident.timeline.push({ at: change.at, state: change.to, impact: change.impact, checks: [...change.failing] });
+      incident.evidence = change.evidence;
+    });
+    this.countOpen(incident.serviceId);
+    this.opts.metrics.serviceFlapping.set({ service: incident.serviceId }, 1);
+    this.log.warn({ incident: incident.id, service: incident.serviceId, changes: flips }, 'service is flapping: its last incident is open again, reported as intermittent');
+    return this.emit({ type: 'changed', incident });
+  }
+
+  private keepFlapping(incident: Incident, change: ServiceChange, flips: number): IncidentEvent {
+    const first = !incident.flapping;
+    this.opts.store.update(() => {
+      incident.flapping = { since: incident.flapping?.since ?? change.at, changes: Math.max(flips, incident.flapping?.changes ?? 0) };
+      incident.timeline.push({ at: change.at, state: change.to, impact: change.impact, checks: [...change.failing] });
+    });
+    this.opts.metrics.serviceFlapping.set({ service: incident.serviceId }, 1);
+    if (first) this.log.warn({ incident: incident.id, service: incident.serviceId, changes: flips }, 'service is flapping: keeping one incident open until it is stable');
+    return this.emit({ type: 'changed', incident });
   }
 
   /** Close an open incident whose service is no longer watched (removed from the config). */
@@ -115,6 +230,7 @@ export class IncidentTracker {
   }
 
   private close(incident: Incident, endedAt: number, resolution: Incident['resolution'], evidence: Evidence[]): IncidentEvent {
+    const stillDown = (incident.affected ?? []).filter((a) => a.until === undefined);
     this.opts.store.update((d) => {
       incident.status = 'closed';
       incident.endedAt = endedAt;
@@ -128,8 +244,16 @@ export class IncidentTracker {
       }
     });
     this.countOpen(incident.serviceId);
+    if (incident.flapping) this.opts.metrics.serviceFlapping.set({ service: incident.serviceId }, 0);
     this.log.info({ incident: incident.id, service: incident.serviceId, resolution, durationSeconds: Math.round((endedAt - incident.startedAt) / 1000) }, 'incident closed');
-    return this.emit({ type: 'closed', incident });
+    const event = this.emit({ type: 'closed', incident });
+    // Dependents still down when the service they depend on is back have an outage of their own.
+    for (const a of stillDown) {
+      this.opts.store.update(() => (a.until = endedAt));
+      const now = this.opts.policy?.current(a.serviceId);
+      if (now?.to === 'DOWN') this.openIncident({ ...now, from: 'DOWN', at: a.since });
+    }
+    return event;
   }
 
   private countOpen(serviceId: string): void {

@@ -45,4 +45,20 @@ export interface Incident {
   recoveryEvidence?: Evidence[];
   /** Why it closed: the service recovered, or it was removed from the config while open. */
   resolution?: 'recovered' | 'unmonitored';
+  /**
+   * Set when the service kept going down and up (more than `flapping.changes` state changes within
+   * `flapping.window`): the incident stays open, reported as intermittent, until the service has
+   * been stable for a whole window.
+   */
+  flapping?: { since: number; changes: number };
+  /** Services that depend on this one and failed while it was down: rolled into this incident. */
+  affected?: AffectedService[];
+}
+
+export interface AffectedService {
+  serviceId: string;
+  name: { ar: string; en: string };
+  since: number;
+  /** When that service was serving again. */
+  until?: number;
 }

@@ -33,6 +33,7 @@ export class Metrics {
   readonly incidents: Counter<'service'>;
   readonly sloObjective: Gauge<'service'>;
   readonly agentBlind: Gauge;
+  readonly serviceFlapping: Gauge<'service'>;
   readonly canaryUp: Gauge<'canary'>;
   readonly lateness: Histogram;
   readonly configReloadOk: Gauge;
@@ -61,6 +62,7 @@ export class Metrics {
     this.serviceUp = new Gauge({ name: 'raqib_service_up', help: 'Whether the service is serving (1 unless it is DOWN).', labelNames: ['service'], registers: r });
     this.incidentsOpen = new Gauge({ name: 'raqib_incidents_open', help: 'Open incidents per service.', labelNames: ['service'], registers: r });
     this.incidents = new Counter({ name: 'raqib_incidents_total', help: 'Incidents opened per service.', labelNames: ['service'], registers: r });
+    this.serviceFlapping = new Gauge({ name: 'raqib_service_flapping', help: 'Whether the service is flapping: one incident open, reported as intermittent.', labelNames: ['service'], registers: r });
     this.agentBlind = new Gauge({ name: 'raqib_agent_blind', help: 'Whether every connectivity canary fails (1): the agent then opens no incident and files nothing.', registers: r });
     this.canaryUp = new Gauge({ name: 'raqib_connectivity_canary_up', help: 'Whether each connectivity canary answered on its last run.', labelNames: ['canary'], registers: r });
     this.sloObjective = new Gauge({ name: 'raqib_service_slo_objective', help: 'Availability objective of each service, as a ratio (slo: 99.5 → 0.995).', labelNames: ['service'], registers: r });
@@ -105,6 +107,7 @@ export class Metrics {
   addService(service: string, state: CheckState, open: number, slo: number): void {
     this.setServiceState(service, state);
     this.sloObjective.set({ service }, slo / 100);
+    this.serviceFlapping.set({ service }, 0);
     this.incidentsOpen.set({ service }, open);
     this.incidents.inc({ service }, 0);
   }
@@ -115,6 +118,7 @@ export class Metrics {
     this.incidentsOpen.remove({ service });
     this.incidents.remove({ service });
     this.sloObjective.remove({ service });
+    this.serviceFlapping.remove({ service });
     for (const result of RESULTS) this.probes.remove({ service, result });
     for (const reason of SKIP_REASONS) this.probesSkipped.remove({ service, reason });
     for (const type of CHECK_TYPES) this.probeDuration.remove({ service, type });

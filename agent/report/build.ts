@@ -5,6 +5,7 @@
  * Maintenance bodies are in maintenance.ts and re-exported here, so callers import one module.
  */
 import type { Bilingual, FinalReportBody, ReportBody, UpdateBody } from '../authority/contract.js';
+import type { OngoingReason } from '../authority/outbox-types.js';
 import type { Incident } from '../incidents/types.js';
 import {
   assertSameService, entityOf, reportTypeFor, reportingAgents, serviceFacts, serviceOf, submittedByOf, type ReportContext,
@@ -46,7 +47,7 @@ export function buildOutageReport(incident: Incident, ctx: ReportContext): Repor
     started_at: toIso(incident.startedAt, tz),
     detected_at: toIso(incident.detectedAt, tz),
     ...(incident.endedAt !== undefined ? { ended_at: toIso(incident.endedAt, tz) } : {}),
-    title: outageTitle(service, incident.impact),
+    title: outageTitle(service, incident.impact, incident.flapping !== undefined),
     description: outageDescription({
       service,
       impact: incident.impact,
@@ -56,6 +57,8 @@ export function buildOutageReport(incident: Incident, ctx: ReportContext): Repor
       affected,
       perDay: ctx.service.beneficiaries_per_day,
       agents: reportingAgents(ctx, incident.evidence),
+      dependents: dependentNames(incident),
+      intermittent: incident.flapping !== undefined,
     }),
     evidence: toEvidenceItems(incident.evidence, incident.serviceId, tz),
     submitted_by: submittedByOf(ctx),
@@ -73,7 +76,7 @@ function previousImpact(incident: Incident): Incident['impact'] | undefined {
  * An update while the outage lasts: every update_interval (`periodic`) or when the impact
  * changed (`impact_changed`), with the current impact, beneficiaries so far and fresh evidence.
  */
-export function buildOngoingUpdate(incident: Incident, ctx: ReportContext, reason: 'periodic' | 'impact_changed'): UpdateBody {
+export function buildOngoingUpdate(incident: Incident, ctx: ReportContext, reason: OngoingReason): UpdateBody {
   assertSameService(incident.serviceId, ctx);
   const tz = ctx.timeZone;
   const affected = estimateIncident(ctx.service.beneficiaries_per_day, incident, ctx.now);
@@ -93,9 +96,16 @@ export function buildOngoingUpdate(incident: Incident, ctx: ReportContext, reaso
       failing: failingChecks(incident),
       affected,
       perDay: ctx.service.beneficiaries_per_day,
+      dependents: dependentNames(incident),
+      ...(incident.flapping ? { changes: incident.flapping.changes } : {}),
     }),
     evidence: toEvidenceItems(incident.evidence, incident.serviceId, tz),
   };
+}
+
+/** Names of the dependent services rolled into the incident. */
+function dependentNames(incident: Incident): Bilingual[] | undefined {
+  return incident.affected?.map((a) => a.name);
 }
 
 function endOf(incident: Incident): number {

@@ -7,6 +7,7 @@
  * sentence. Functions take facts already formatted (dates, durations) and only arrange words.
  */
 import type { Bilingual } from '../authority/contract.js';
+import type { OngoingReason } from '../authority/outbox-types.js';
 import type { Impact } from '../detect/service-state.js';
 import { formatNumber } from './arabic.js';
 import {
@@ -17,9 +18,10 @@ import {
 export { CHANNEL_TEXT, IMPACT_TEXT, serviceRef } from './templates-common.js';
 export type { Channel, FailingCheck, ServiceFacts } from './templates-common.js';
 
-/** «انقطاع خدمة المواعيد» / "Outage of the Appointments service", by impact. */
-export function outageTitle(s: ServiceFacts, impact: Impact): Bilingual {
+/** «انقطاع خدمة المواعيد» / "Outage of the Appointments service", by impact; intermittent when flapping. */
+export function outageTitle(s: ServiceFacts, impact: Impact, intermittent = false): Bilingual {
   const ref = serviceWithProvider(s);
+  if (intermittent) return { ar: `انقطاع متقطع في ${ref.ar}`, en: `Intermittent outage of ${ref.en}` };
   if (impact === 'partial') return { ar: `انقطاع جزئي في ${ref.ar}`, en: `Partial outage of ${ref.en}` };
   if (impact === 'degraded') return { ar: `تدهور أداء ${ref.ar}`, en: `Degraded performance of ${ref.en}` };
   return { ar: `انقطاع ${ref.ar}`, en: `Outage of ${ref.en}` };
@@ -35,7 +37,25 @@ export interface OutageFacts {
   affected: number;
   perDay: number;
   agents: readonly string[];
+  /** Services that depend on this one and fail with it (names). */
+  dependents?: readonly Bilingual[];
+  /** The service goes down and up repeatedly. */
+  intermittent?: boolean;
 }
+
+/** «الخدمات المتأثرة لاعتمادها عليها: …» — services rolled into this incident. */
+function dependentsLine(dependents: readonly Bilingual[] | undefined): Bilingual | undefined {
+  if (!dependents || dependents.length === 0) return undefined;
+  return {
+    ar: `الخدمات المتأثرة لاعتمادها على هذه الخدمة: ${dependents.map((d) => d.ar).join('، ')}`,
+    en: `Services affected because they depend on it: ${dependents.map((d) => d.en).join(', ')}`,
+  };
+}
+
+const INTERMITTENT: Bilingual = {
+  ar: 'الخدمة تتعطل وتعود بشكل متكرر؛ يبقى البلاغ مفتوحاً حتى تستقر.',
+  en: 'The service keeps failing and recovering; the report stays open until it is stable.',
+};
 
 /** The opening report's description: what, since when, why, how many, and who reports. */
 export function outageDescription(f: OutageFacts): Bilingual {
@@ -54,6 +74,8 @@ export function outageDescription(f: OutageFacts): Bilingual {
     label(L.detected, f.detectedAt),
     ...failingLines(f.failing),
     affectedLine(L.affectedSoFar, f.affected, f.perDay),
+    dependentsLine(f.dependents),
+    f.intermittent ? INTERMITTENT : undefined,
     reportedBy(f.agents, 'عنه'),
   ]);
 }
@@ -61,7 +83,7 @@ export function outageDescription(f: OutageFacts): Bilingual {
 /** What an ongoing update says, already formatted. */
 export interface OngoingFacts {
   service: ServiceFacts;
-  reason: 'periodic' | 'impact_changed';
+  reason: OngoingReason;
   impact: Impact;
   /** The impact before the change, when the timeline tells it. */
   previousImpact?: Impact;
@@ -70,14 +92,19 @@ export interface OngoingFacts {
   failing: readonly FailingCheck[];
   affected: number;
   perDay: number;
+  dependents?: readonly Bilingual[];
+  /** How often it changed state within the flapping window, when intermittent. */
+  changes?: number;
 }
 
-/** An update while the outage lasts: still ongoing, or the impact changed. */
+/** An update while the outage lasts: still ongoing, the impact changed, intermittent, or dependents affected. */
 export function ongoingNote(f: OngoingFacts): Bilingual {
   const ref = serviceRef(f.service.name);
   const prev = f.previousImpact && f.previousImpact !== f.impact ? f.previousImpact : undefined;
   const head: Bilingual =
     f.reason === 'periodic' ? { ar: `لا يزال العطل في ${ref.ar} قائماً.`, en: `The incident affecting ${ref.en} is still ongoing.` }
+    : f.reason === 'intermittent' ? { ar: `${ref.ar} تتعطل وتعود بشكل متقطع (${f.changes ?? ''} تغييرات في الحالة)؛ يبقى البلاغ مفتوحاً حتى تستقر.`, en: `${cap(ref.en)} is failing intermittently (${f.changes ?? ''} changes of state); the report stays open until it is stable.` }
+    : f.reason === 'affected_services' ? { ar: `امتد أثر العطل في ${ref.ar} إلى خدمات تعتمد عليها.`, en: `The incident affecting ${ref.en} also affects services that depend on it.` }
     : prev ? { ar: `تغيّر نطاق الأثر على ${ref.ar} من ${IMPACT_TEXT[prev].ar} إلى ${IMPACT_TEXT[f.impact].ar}، ولا يزال العطل قائماً.`, en: `The impact on ${ref.en} changed from ${IMPACT_TEXT[prev].en} to ${IMPACT_TEXT[f.impact].en}; the incident is still ongoing.` }
     : { ar: `تغيّر نطاق الأثر على ${ref.ar}، ولا يزال العطل قائماً.`, en: `The impact on ${ref.en} changed; the incident is still ongoing.` };
   return join([
@@ -87,6 +114,7 @@ export function ongoingNote(f: OngoingFacts): Bilingual {
     label(L.durationSoFar, f.duration),
     ...failingLines(f.failing),
     affectedLine(L.affectedSoFar, f.affected, f.perDay),
+    dependentsLine(f.dependents),
   ]);
 }
 

@@ -55,11 +55,13 @@ export class ReportQueue {
   /** The restoration, once; the final report is due final_report_deadline after the outage ended. */
   async restored(rec: ReportRecord, endedAt: number): Promise<void> {
     if (rec.restoredQueued) return;
+    const n = (rec.restorations ?? 0) + 1;
     this.store.update(() => {
       rec.restoredQueued = true;
+      rec.restorations = n;
       rec.finalDueAt = endedAt + this.config().authority!.final_report_deadline;
     });
-    await this.queue(rec, 'add_update', ':restored', { kind: 'restored' }, 'restoration');
+    await this.queue(rec, 'add_update', n === 1 ? ':restored' : `:restored:${n}`, { kind: 'restored' }, n === 1 ? 'restoration' : `restoration ${n}`);
   }
 
   async final(rec: ReportRecord, build: BuildSpec): Promise<void> {

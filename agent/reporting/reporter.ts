@@ -106,7 +106,24 @@ export class Reporter {
     if (e.type === 'closed') await this.tell('incident_closed', inc, `The outage of ${inc.serviceId} is over (${inc.resolution}).`, `انتهى انقطاع الخدمة ${inc.serviceId}.`);
     if (!rec) return;
     if (e.type === 'changed') {
-      if (!rec.suppressedUntil && inc.impact !== rec.lastImpact) await this.queue.update(rec, { kind: 'ongoing', reason: 'impact_changed' }, inc.impact);
+      if (rec.suppressedUntil !== undefined || rec.done) return;
+      if (inc.status === 'open' && rec.restoredQueued && rec.finals === 0) {
+        // A flapping outage came back: it is not over after all; a later restoration will say when it is.
+        this.opts.store.update(() => {
+          rec.restoredQueued = false;
+          delete rec.finalDueAt;
+        });
+      }
+      if (inc.impact !== rec.lastImpact) await this.queue.update(rec, { kind: 'ongoing', reason: 'impact_changed' }, inc.impact);
+      if (inc.flapping && !rec.intermittentReported) {
+        this.opts.store.update(() => (rec.intermittentReported = true));
+        await this.queue.update(rec, { kind: 'ongoing', reason: 'intermittent' });
+      }
+      const affected = inc.affected?.length ?? 0;
+      if (affected > (rec.affectedReported ?? 0)) {
+        this.opts.store.update(() => (rec.affectedReported = affected));
+        await this.queue.update(rec, { kind: 'ongoing', reason: 'affected_services' });
+      }
       return;
     }
     if (rec.suppressedUntil !== undefined && rec.queuedAt === 0) {
