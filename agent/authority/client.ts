@@ -8,7 +8,7 @@ import { Agent, request } from 'undici';
 import type * as z from 'zod';
 import { describeError } from '../errors.js';
 import {
-  API_PREFIX, crisisTeam, crisisTeamList, IDEMPOTENCY_HEADER, problem, report, reportCreated, reportUpdate,
+  API_PREFIX, crisisTeam, crisisTeamList, IDEMPOTENCY_HEADER, problem, report, reportCreated, reportList, reportUpdate,
   type CrisisTeam, type CrisisTeamBody, type FinalReportBody, type Report, type ReportBody, type ReportCreated,
   type ReportUpdate, type UpdateBody,
 } from './contract.js';
@@ -22,6 +22,8 @@ export interface AuthorityApi {
   /** Answers the report as it stands after the final report (at least its status). */
   fileFinalReport(reportId: string, idempotencyKey: string, body: FinalReportBody): Promise<Pick<Report, 'status'>>;
   getReport(reportId: string): Promise<Report>;
+  /** The report filed under this idempotency key, if any (a 409 on a create means it may exist). */
+  findReportByKey(idempotencyKey: string): Promise<Report | undefined>;
   findTeam(entityCode: string): Promise<CrisisTeam | undefined>;
   registerTeam(body: CrisisTeamBody): Promise<CrisisTeam>;
   updateTeam(teamId: string, body: CrisisTeamBody): Promise<CrisisTeam>;
@@ -84,6 +86,11 @@ export class HttpAuthorityClient implements AuthorityApi {
 
   getReport(reportId: string): Promise<Report> {
     return this.call('get_report', 'GET', `${API_PREFIX}/reports/${encodeURIComponent(reportId)}`, report);
+  }
+
+  async findReportByKey(key: string): Promise<Report | undefined> {
+    const list = await this.call('find_report', 'GET', `${API_PREFIX}/reports?idempotency_key=${encodeURIComponent(key)}`, reportList);
+    return list.items[0];
   }
 
   async findTeam(entityCode: string): Promise<CrisisTeam | undefined> {

@@ -55,6 +55,10 @@ export class DraftsAuthority implements AuthorityApi {
     throw new AuthorityError('http', 'drafts mode has no authority to ask', { status: 501 });
   }
 
+  async findReportByKey(): Promise<Report | undefined> {
+    return undefined;
+  }
+
   async findTeam(): Promise<CrisisTeam | undefined> {
     return undefined;
   }

@@ -46,25 +46,69 @@ export class ReportSender {
       if (refused) throw new AuthorityError('http', `its report was refused by the authority (dead letter #${refused.seq}); file both by hand`, { status: 424 });
       throw new NotReady('waiting for the report itself to be filed first');
     }
+    const subject = await this.opts.subject();
+    const signer = (entry.body as { submitted_by?: { email?: string } } | null)?.submitted_by?.email;
+    if (entry.body && signer && subject && signer.toLowerCase() !== subject.toLowerCase()) {
+      // Another manager or alternate signed in since the body was written: the authority would refuse
+      // it (403). If the first attempt was filed after all, take that report; else file under the new name.
+      if (entry.op === 'create_report') {
+        const filed = await this.opts.api.findReportByKey(entry.idempotencyKey);
+        if (filed) return { id: filed.id, reference: filed.reference, status: filed.status };
+      }
+      this.opts.log.warn({ seq: entry.seq, from: signer, to: subject }, 'signed-in person changed; rewording the report in their name');
+      await this.materialize(entry, null);
+    }
     if (entry.body === null || entry.body === undefined) {
-      const body = this.build(entry, rec, filerFor(this.opts.config(), store, await this.opts.subject()));
-      store.update(() => (entry.body = body));
-      try {
-        await store.flush(); // the body must be durable before it is sent once
-      } catch (err) {
-        // Not on disk: forget it, so nothing that was never written can be sent (it is rebuilt later).
-        store.update(() => (entry.body = null));
-        throw new NotReady(`the state file cannot be written (${describeError(err)}); the report waits until it can`);
+      await this.materialize(entry, this.build(entry, rec, filerFor(this.opts.config(), store, subject)));
+    }
+    try {
+      switch (entry.op) {
+        case 'create_report':
+          return await this.opts.api.createReport(entry.idempotencyKey, entry.body as ReportBody);
+        case 'add_update':
+          return await this.opts.api.addUpdate(rec.reportId!, entry.idempotencyKey, entry.body as UpdateBody);
+        case 'final_report':
+          return await this.opts.api.fileFinalReport(rec.reportId!, entry.idempotencyKey, entry.body as FinalReportBody);
+      }
+    } catch (err) {
+      const outcome = await this.recover(entry, err);
+      if ('answer' in outcome) return outcome.answer;
+      throw outcome.error;
+    }
+  }
+
+  /** Write the body into the entry durably before it is ever sent (null forgets it). */
+  private async materialize(entry: OutboxEntry, body: unknown): Promise<void> {
+    const { store } = this.opts;
+    store.update(() => (entry.body = body));
+    try {
+      await store.flush();
+    } catch (err) {
+      // Not on disk: forget it, so nothing that was never written can be sent (it is rebuilt later).
+      store.update(() => (entry.body = null));
+      throw new NotReady(`the state file cannot be written (${describeError(err)}); the report waits until it can`);
+    }
+  }
+
+  /**
+   * Some refusals are not the request's fault: a 403 on filing means the signed-in person may not
+   * file (hold it until someone who may signs in); a 409 "key reused" on filing may mean the report
+   * was filed under this key after all (then that report is the answer). The rest stand.
+   */
+  private async recover(entry: OutboxEntry, err: unknown): Promise<{ answer: unknown } | { error: unknown }> {
+    if (!(err instanceof AuthorityError) || entry.op !== 'create_report') return { error: err };
+    if (err.status === 403) {
+      const why = err.problem?.detail ?? err.message;
+      return { error: new AuthorityError('auth', `the authority refused the signed-in person (${why}); sign in as the crisis team's manager or an alternate: raqib login --as <email>`, { status: 403 }) };
+    }
+    if (err.status === 409 && err.problem?.type.endsWith('/idempotency-key-reused')) {
+      const filed = await this.opts.api.findReportByKey(entry.idempotencyKey).catch(() => undefined);
+      if (filed) {
+        this.opts.log.warn({ seq: entry.seq, report: filed.reference }, 'the authority already holds this report under its key; taking that one');
+        return { answer: { id: filed.id, reference: filed.reference, status: filed.status } };
       }
     }
-    switch (entry.op) {
-      case 'create_report':
-        return this.opts.api.createReport(entry.idempotencyKey, entry.body as ReportBody);
-      case 'add_update':
-        return this.opts.api.addUpdate(rec.reportId!, entry.idempotencyKey, entry.body as UpdateBody);
-      case 'final_report':
-        return this.opts.api.fileFinalReport(rec.reportId!, entry.idempotencyKey, entry.body as FinalReportBody);
-    }
+    return { error: err };
   }
 
   private build(entry: OutboxEntry, rec: ReportRecord, filer: Filer): unknown {

@@ -55,6 +55,11 @@ export class Idempotency {
     return json(seen.status, seen.body, { [REPLAYED_HEADER]: 'true' });
   }
 
+  /** The answer body once given for this key, whatever the body was (for lookups by key). */
+  answered(scope: string, key: string): Record<string, unknown> | undefined {
+    return this.state.idempotency.get(`${scope}\u0000${key}`)?.body as Record<string, unknown> | undefined;
+  }
+
   remember(scope: string, key: string, hash: string, reply: Reply): void {
     this.state.idempotency.set(`${scope}\u0000${key}`, { hash, status: reply.status, body: structuredClone(reply.body), at: new Date(this.now()).toISOString() });
   }

@@ -21,6 +21,8 @@ import { roleIn, sameEmail, type SandboxState } from './state.js';
 import type { Principal } from './tokens.js';
 
 const listQuery = z.strictObject({
+  /** The report filed under this Idempotency-Key, if any: how a client that lost the answer finds it. */
+  idempotency_key: z.string().min(1).max(200).optional(),
   status: z.enum(REPORT_STATUSES).optional(),
   type: z.enum(REPORT_TYPES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
@@ -88,11 +90,12 @@ export class Reports {
   list(ctx: Ctx, who: Principal): Reply {
     const q = listQuery.safeParse(Object.fromEntries(ctx.url.searchParams));
     if (!q.success) throw problems.badQuery(fieldErrors(q.error));
-    const { status, type, limit, cursor } = q.data;
+    const { status, type, limit, cursor, idempotency_key: key } = q.data;
     const entities = this.state.entitiesOf(who.subject);
+    const keyed = key === undefined ? undefined : new Set([...entities].map((e) => this.idempotency.answered(`reports:${e}`, key)?.['id']).filter(Boolean));
     let items = [...this.state.reports.values()]
       .reverse()
-      .filter((r) => entities.has(r.body.entity.code) && (!status || r.status === status) && (!type || r.type === type));
+      .filter((r) => entities.has(r.body.entity.code) && (!status || r.status === status) && (!type || r.type === type) && (!keyed || keyed.has(r.id)));
     if (cursor !== undefined) {
       const after = Buffer.from(cursor, 'base64url').toString('utf8');
       const at = items.findIndex((r) => r.id === after);

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, runCli, sample, startAgent, stopAllAgents, type AgentProcess } from '../helpers/agent-process.js';
-import { closeSandboxes, control, MANAGER, reportingConfig, startTestSandbox } from '../helpers/reporting.js';
+import { ALTERNATE, closeSandboxes, control, MANAGER, reportingConfig, startTestSandbox } from '../helpers/reporting.js';
 import { startSwitchTarget, type SwitchTarget } from '../helpers/switch-target.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -149,6 +149,21 @@ describe('reporting to the authority', () => {
     expect((await t.cli('login')).code).toBe(0);
     await eventually(() => t.sandbox.state.reports[0]!.updates.some((u) => u.status === 'restored'), 10_000);
     expect(await metric(agent, 'raqib_authority_authorized')).toBe(1);
+  });
+
+  it('files in the name of whoever signs in next, when the first signer lost their sign-in mid-report', async () => {
+    const t = await setup();
+    await t.start();
+    await eventually(() => t.sandbox.state.teams.length === 1);
+    await control(t.sandbox, 'tokens/revoke');
+    await control(t.sandbox, 'tokens/expire');
+    t.target.set(false); // the report is worded in the manager's name, then held: her sign-in is gone
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(t.sandbox.state.reports).toHaveLength(0);
+    expect((await t.cli('login', '--as', ALTERNATE.email)).code).toBe(0);
+    const filed = await eventually(() => t.sandbox.state.reports[0], 10_000);
+    expect(filed.body.submitted_by).toMatchObject({ email: ALTERNATE.email, role: 'alternate' });
+    expect(t.sandbox.state.reports).toHaveLength(1);
   });
 
   it('files one scheduled_maintenance report for a planned window and no outage report for an outage inside it', async () => {

@@ -197,6 +197,14 @@ export class FakeAuthority implements AuthorityApi {
     throw new Error('FakeAuthority.getReport: not used');
   }
 
+  /** Reports filed under a key, as the authority would find them; tests fill it. */
+  filedByKey = new Map<string, Report>();
+
+  async findReportByKey(key: string): Promise<Report | undefined> {
+    await this.enter('find_report', undefined, { key });
+    return this.filedByKey.get(key);
+  }
+
   async findTeam(entityCode: string): Promise<CrisisTeam | undefined> {
     await this.enter('find_team', entityCode);
     return this.teams.find((t) => t.entity.code === entityCode);
