@@ -89,6 +89,8 @@ export interface ReportRecord {
   windowUpdates?: ('in_progress' | 'completed' | 'extended')[];
   /** An outage inside a maintenance window: not filed unless it outlasts the window (this time). */
   suppressedUntil?: number;
+  /** When the team was last told the report is still not filed. */
+  notFiledToldAt?: number;
   /** The intermittent (flapping) update was queued. */
   intermittentReported?: boolean;
   /** Dependent services already told to the authority. */

@@ -13,6 +13,7 @@ import type { Clock } from '../clock.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StateStore } from '../store/types.js';
+import { flushUntilDurable } from '../store/until-durable.js';
 import { isAuthorityError } from './errors.js';
 import type { OutboxEntry } from './outbox-types.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
@@ -99,17 +100,13 @@ export class Outbox {
   }
 
   private async confirmDurable(): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const waiting = [...this.unflushed];
-      try {
-        await this.opts.store.flush();
-        for (const seq of waiting) this.unflushed.delete(seq);
-        return;
-      } catch (err) {
-        if (attempt === 1) this.log.error({ err: describeError(err), entries: waiting.length }, 'outbox entries not durable yet; holding them until the state file can be written');
-        await new Promise<void>((resolve) => this.opts.clock.setTimer(resolve, Math.min(HOLD_MS, 500 * attempt)));
-      }
-    }
+    const waiting = [...this.unflushed];
+    await flushUntilDurable(
+      this.opts.store,
+      (ms) => new Promise<void>((resolve) => this.opts.clock.setTimer(resolve, Math.min(HOLD_MS, ms))),
+      (err) => this.log.error({ err: describeError(err), entries: waiting.length }, 'outbox entries not durable yet; holding them until the state file can be written'),
+    );
+    for (const seq of waiting) this.unflushed.delete(seq);
   }
 
   start(): void {
@@ -141,7 +138,9 @@ export class Outbox {
     for (const e of this.opts.store.data.outbox) if (!e.dead && !heads.has(e.lane)) heads.set(e.lane, e);
     for (const [lane, e] of heads) if (this.unflushed.has(e.seq)) heads.delete(lane);
     let next = Infinity;
-    for (const [lane, entry] of heads) {
+    // Reports before notifications: a hanging chat webhook must never delay what the authority is owed.
+    const ordered = [...heads].sort(([a], [b]) => Number(a.startsWith('notify:')) - Number(b.startsWith('notify:')));
+    for (const [lane, entry] of ordered) {
       if (this.inFlight.has(lane)) continue;
       if (entry.nextAttemptAt > now) {
         next = Math.min(next, entry.nextAttemptAt);

@@ -17,10 +17,11 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Impact, ServiceState } from '../detect/service-state.js';
 import type { StateStore } from '../store/types.js';
+import { flushUntilDurable } from '../store/until-durable.js';
 import { FlapCounter, type FlapPolicy } from './flapping.js';
 import type { Evidence, Incident } from './types.js';
 
-/** Closed incidents kept in the state file; older ones are dropped (reports keep their own copy). */
+/** Closed incidents kept in the state file; older ones are dropped unless their report is unfinished. */
 export const KEEP_CLOSED = 200;
 
 export type IncidentEvent =
@@ -237,7 +238,8 @@ export class IncidentTracker {
       incident.resolution = resolution;
       if (evidence.length > 0) incident.recoveryEvidence = evidence;
       incident.timeline.push({ at: endedAt, state: resolution === 'recovered' ? 'UP' : 'UNKNOWN', checks: [] });
-      const closed = d.incidents.filter((i) => i.status === 'closed');
+      // An incident whose report is not finished stays: its updates and final report are worded from it.
+      const closed = d.incidents.filter((i) => i.status === 'closed' && (d.reports[i.id]?.done ?? true));
       if (closed.length > KEEP_CLOSED) {
         const drop = new Set(closed.slice(0, closed.length - KEEP_CLOSED));
         d.incidents = d.incidents.filter((i) => !drop.has(i));
@@ -278,15 +280,11 @@ export class IncidentTracker {
     // Incidents are rare and matter: write now rather than with the next coalesced batch, and let
     // listeners (who file reports) hear of them only once they are on disk.
     this.delivery = this.delivery.then(async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await this.opts.store.flush();
-          break;
-        } catch (err) {
-          if (attempt === 1) this.log.error({ err, incident: event.incident.id }, 'incident not yet durable; holding it until the state file can be written');
-          await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * attempt)));
-        }
-      }
+      await flushUntilDurable(
+        this.opts.store,
+        (ms) => new Promise((resolve) => this.opts.clock.setTimer(resolve, ms)),
+        (err) => this.log.error({ err, incident: event.incident.id }, 'incident not yet durable; holding it until the state file can be written'),
+      );
       for (const listener of this.listeners) {
         try {
           listener(event);

@@ -10,7 +10,9 @@ import type { IncidentTracker } from '../incidents/tracker.js';
 import type { Logger } from '../log.js';
 import type { ReportRecord } from '../authority/outbox-types.js';
 import type { StateStore } from '../store/types.js';
-import type { ReportQueue } from './queue.js';
+import type { Clock } from '../clock.js';
+import type { Notifier } from './notify.js';
+import { ReportQueue } from './queue.js';
 import type { Config } from '../config/schema.js';
 
 export class MaintenanceReports {
@@ -19,6 +21,8 @@ export class MaintenanceReports {
     private readonly store: StateStore,
     private readonly queue: ReportQueue,
     private readonly tracker: IncidentTracker,
+    private readonly notifier: Notifier,
+    private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
 
@@ -34,6 +38,10 @@ export class MaintenanceReports {
     }
     for (const rec of Object.values(this.queue.records)) {
       if (rec.kind !== 'maintenance' || rec.done || !rec.window) continue;
+      if (!this.stillPlanned(rec)) {
+        await this.withdrawn(rec);
+        continue;
+      }
       const done = rec.windowUpdates ?? [];
       if (now >= rec.window.start && !done.includes('in_progress')) await this.progress(rec, 'in_progress', rec.window.start);
       if (now >= rec.window.end && !done.includes('completed')) {
@@ -46,6 +54,28 @@ export class MaintenanceReports {
         }
       }
     }
+  }
+
+  /** Whether the announced occurrence is still in the config (a window can be removed or moved). */
+  private stillPlanned(rec: ReportRecord): boolean {
+    const { services, agent } = this.config();
+    const service = services.find((s) => s.id === rec.serviceId);
+    if (!service) return false;
+    const w = rec.window!;
+    return windowsBetween(service, agent.timezone, w.start, w.start + 1).some((o) => o.windowId === w.windowId && o.start === w.start && o.notifyAuthority);
+  }
+
+  /** The window was removed or moved after it was announced: stop, and tell the team to withdraw it. */
+  private async withdrawn(rec: ReportRecord): Promise<void> {
+    this.store.update(() => (rec.done = true));
+    this.log.warn({ report: rec.reference ?? rec.key }, 'announced maintenance window is no longer in the config; not following it further');
+    await this.notifier.notify({
+      event: 'report_failed', at: this.clock.now(), subject: `${rec.key}:withdrawn`, serviceId: rec.serviceId, report: ReportQueue.ref(rec),
+      message: {
+        en: `The maintenance window announced as ${rec.reference ?? rec.key} was removed or moved in the config. Ask the authority to cancel that report; a moved window is announced again.`,
+        ar: `أُزيلت نافذة الصيانة المعلنة في البلاغ ${rec.reference ?? rec.key} أو نُقلت. يرجى طلب إلغاء ذلك البلاغ من الهيئة؛ وتُعلن النافذة المنقولة من جديد.`,
+      },
+    });
   }
 
   private async announce(key: string, w: WindowOccurrence, service: ServiceConfig): Promise<void> {

@@ -10,6 +10,7 @@ import type { Config, ServiceConfig } from '../config/schema.js';
 import type { Incident } from '../incidents/types.js';
 import { reportTypeFor } from '../report/build.js';
 import type { StateStore } from '../store/types.js';
+import { findRecord } from './views.js';
 
 export class ReportQueue {
   constructor(
@@ -25,7 +26,7 @@ export class ReportQueue {
 
   /** Find a record by incident id, report key, authority id or reference. */
   find(ref: string): ReportRecord | undefined {
-    return Object.values(this.records).find((r) => r.key === ref || r.incidentId === ref || r.reportId === ref || r.reference === ref);
+    return findRecord(this.store.data, ref);
   }
 
   newRecord(key: string, kind: ReportRecord['kind'], service: ServiceConfig, extra: Partial<ReportRecord> = {}): ReportRecord {

@@ -27,6 +27,9 @@ import { MaintenanceReports } from './maintenance-reports.js';
 import type { Notifier } from './notify.js';
 import { ReportQueue } from './queue.js';
 
+/** How long a confirmed outage may wait to be filed before the team is told (and told again). */
+export const NOT_FILED_MS = 10 * 60_000;
+
 export interface ReporterOptions {
   config: () => Config;
   store: StateStore;
@@ -54,7 +57,7 @@ export class Reporter {
   constructor(private readonly opts: ReporterOptions) {
     this.log = opts.log.child({ module: 'reporting' });
     this.queue = new ReportQueue(opts.config, opts.store, opts.outbox, opts.clock);
-    this.maintenance = new MaintenanceReports(opts.config, opts.store, this.queue, opts.tracker, this.log);
+    this.maintenance = new MaintenanceReports(opts.config, opts.store, this.queue, opts.tracker, opts.notifier, opts.clock, this.log);
     this.answers = new Answers(opts.store, opts.notifier, opts.metrics, opts.clock, this.log);
   }
 
@@ -104,7 +107,7 @@ export class Reporter {
     if (e.type === 'opened') return this.opened(inc);
     const rec = this.queue.records[inc.id];
     if (e.type === 'closed') await this.tell('incident_closed', inc, `The outage of ${inc.serviceId} is over (${inc.resolution}).`, `انتهى انقطاع الخدمة ${inc.serviceId}.`);
-    if (!rec) return;
+    if (!rec || this.refused(rec)) return;
     if (e.type === 'changed') {
       if (rec.suppressedUntil !== undefined || rec.done) return;
       if (inc.status === 'open' && rec.restoredQueued && rec.finals === 0) {
@@ -126,6 +129,7 @@ export class Reporter {
       }
       return;
     }
+    if (rec.done) return;
     if (rec.suppressedUntil !== undefined && rec.queuedAt === 0) {
       this.opts.store.update(() => (rec.done = true));
       this.log.info({ incident: inc.id }, 'outage ended inside its maintenance window; nothing to report');
@@ -145,17 +149,16 @@ export class Reporter {
     if (!this.cfg.authority || this.queue.records[inc.id]) return;
     const service = this.service(inc.serviceId);
     if (!service) return;
-    await this.tell('incident_opened', inc, `Outage of ${inc.serviceId} confirmed (${inc.impact}).`, `تأكّد انقطاع الخدمة ${inc.serviceId}.`);
     const window = activeWindow(service, this.cfg.agent.timezone, inc.startedAt);
+    if (!window) await this.fileOutage(inc, service); // the report first: it is what the authority is owed
+    await this.tell('incident_opened', inc, `Outage of ${inc.serviceId} confirmed (${inc.impact}).`, `تأكّد انقطاع الخدمة ${inc.serviceId}.`);
     if (window) {
       this.opts.store.update((d) => {
         d.reports[inc.id] = this.queue.newRecord(inc.id, 'outage', service, { incidentId: inc.id, suppressedUntil: window.end, queuedAt: 0 });
       });
       this.opts.metrics.reports.inc({ type: reportTypeFor(service).type, outcome: 'suppressed' });
       this.log.info({ incident: inc.id, window: window.windowId, until: new Date(window.end).toISOString() }, 'outage inside a maintenance window; not reported unless it outlasts the window');
-      return;
     }
-    await this.fileOutage(inc, service);
   }
 
   private async fileOutage(inc: Incident, service: ServiceConfig): Promise<void> {
@@ -199,8 +202,14 @@ export class Reporter {
         const rec = this.queue.find(ref);
         if (!rec) throw new RaqibError('RAQIB_REPORT_UNKNOWN', `no report ${ref}; raqib reports list shows them`);
         if (rec.kind === 'maintenance') throw new RaqibError('RAQIB_REPORT_MAINTENANCE', `${rec.reference ?? rec.key} is a scheduled maintenance report; its final report is filed when the window completes`);
-        const over = rec.restoredQueued || this.opts.store.data.incidents.find((i) => i.id === rec.incidentId)?.status === 'closed';
-        if (!over) throw new RaqibError('RAQIB_REPORT_ONGOING', `the outage of ${rec.serviceId} is not over yet; the final report follows its restoration`);
+        if (!rec.restoredQueued) {
+          const inc = this.opts.store.data.incidents.find((i) => i.id === rec.incidentId);
+          if (inc?.status === 'closed') {
+            // No restoration was seen (the service stopped being monitored): raqib cannot say when it ended.
+            throw new RaqibError('RAQIB_REPORT_UNMONITORED', `raqib stopped monitoring ${rec.serviceId} before it recovered, so it cannot say when the outage ended; file the restoration and final report of ${rec.reference ?? rec.key} by hand`);
+          }
+          throw new RaqibError('RAQIB_REPORT_ONGOING', `the outage of ${rec.serviceId} is not over yet; the final report follows its restoration`);
+        }
         if (rec.done) throw new RaqibError('RAQIB_REPORT_FINAL', `report ${rec.reference ?? rec.key} is ${rec.status ?? 'done'} at the authority; nothing more can be filed`);
         if (rec.finals > 0 && !rec.actionsPending) throw new RaqibError('RAQIB_REPORT_FINAL', `the final report of ${rec.reference ?? rec.key} was already filed with its actions`);
         await this.queue.final(rec, { kind: 'final', actions });
@@ -230,6 +239,8 @@ export class Reporter {
         }
         continue;
       }
+      if (this.refused(rec)) continue;
+      await this.escalateUnfiled(rec, now);
       if (open && !rec.restoredQueued && !this.opts.blind?.() && now - (rec.lastUpdateAt ?? rec.queuedAt) >= authority.update_interval) {
         await this.queue.update(rec, { kind: 'ongoing', reason: 'periodic' });
       }
@@ -239,6 +250,31 @@ export class Reporter {
       }
     }
     await this.maintenance.tick(now);
+  }
+
+  /** Whether the authority refused this report for good (its create is a dead letter). */
+  private refused(rec: ReportRecord): boolean {
+    return !rec.reportId && this.opts.store.data.outbox.some((e) => e.reportKey === rec.key && e.op === 'create_report' && e.dead);
+  }
+
+  /**
+   * The crisis team believes the authority has the report from the first minute: when it has not
+   * been filed after NOT_FILED_MS (authority down, nobody signed in, disk full…), say so and why,
+   * and again every NOT_FILED_MS until it is.
+   */
+  private async escalateUnfiled(rec: ReportRecord, now: number): Promise<void> {
+    if (rec.reportId || rec.queuedAt === 0 || now - rec.queuedAt < NOT_FILED_MS || now - (rec.notFiledToldAt ?? 0) < NOT_FILED_MS) return;
+    const waiting = this.opts.store.data.outbox.find((e) => e.reportKey === rec.key && e.op === 'create_report' && !e.dead);
+    const minutes = Math.round((now - rec.queuedAt) / 60_000);
+    this.opts.store.update(() => (rec.notFiledToldAt = now));
+    this.log.error({ report: rec.key, minutes, lastError: waiting?.lastError }, 'report still not filed with the authority');
+    await this.opts.notifier.notify({
+      event: 'report_failed', at: now, subject: `${rec.key}:unfiled:${minutes}`, serviceId: rec.serviceId, report: ReportQueue.ref(rec),
+      message: {
+        en: `The report on ${rec.serviceId} is still not filed after ${minutes} minutes${waiting?.lastError ? ` (${waiting.lastError})` : ''}. raqib keeps trying; if it cannot be fixed now, report by phone or the portal.`,
+        ar: `لم يُقدَّم البلاغ عن الخدمة ${rec.serviceId} بعد مرور ${minutes} دقيقة. يواصل رقيب المحاولة؛ وإن تعذّر ذلك فيرجى الإبلاغ هاتفياً أو عبر البوابة.`,
+      },
+    });
   }
 
   /** After a crash: open incidents with no record, closed ones whose restoration was never queued. */

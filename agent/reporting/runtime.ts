@@ -110,6 +110,46 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
   const reporter = new Reporter({ config, store, outbox, notifier, tracker: deps.tracker, clock, log, metrics, tickMs, blind: deps.blind });
   const followUp = connection.mode === 'drafts' ? undefined : new FollowUp({ config, store, api: connection.api, reporter, notifier, metrics, clock, log });
 
+  /**
+   * Reports, entries and the team registration belong to the authority they were made with. After
+   * a switch (sandbox → live, a new url) none of them may reach the new one: pending entries become
+   * dead letters that say so, finished or closed reports are left as they are, and the outages still
+   * open are filed afresh with the new authority (reconcile does that, as for a record never made).
+   */
+  function leaveOtherAuthority(): void {
+    const identity = `${connection.mode} ${connection.embedded ? 'built-in' : connection.url}`;
+    const previous = store.data.authority;
+    if (previous === identity) return;
+    store.update((d) => {
+      if (previous !== undefined) {
+        const now = clock.now();
+        for (const e of d.outbox) {
+          if (e.dead || e.op === 'notify') continue;
+          e.dead = { at: now, reason: `made for the previous authority (${previous}); not sent to ${identity}` };
+        }
+        for (const [key, rec] of Object.entries(d.reports)) {
+          const open = d.incidents.some((i) => i.id === rec.incidentId && i.status === 'open');
+          if (open && rec.kind === 'outage') delete d.reports[key];
+          else rec.done = true;
+        }
+        delete d.team;
+        log.warn({ module: 'reporting', from: previous, to: identity }, 'the authority changed: reports made for the previous one stay there; open outages are filed with the new one');
+      }
+      d.authority = identity;
+    });
+  }
+
+  /**
+   * An authenticated call every followup_interval, so a revoked sign-in is found (and the team
+   * told) while all is quiet, not when an outage needs filing; it also drives the authorized gauge
+   * from the first minute after a restart.
+   */
+  let heartbeatTimer: unknown;
+  function heartbeat(): void {
+    void connection.api.findTeam(config().entity.code).catch((err: unknown) => log.debug({ module: 'reporting', err: describeError(err) }, 'authority heartbeat failed'));
+    heartbeatTimer = clock.setTimer(heartbeat, config().authority!.followup_interval);
+  }
+
   let teamTimer: unknown;
   let registering: Promise<void> | undefined;
   async function registerTeam(): Promise<void> {
@@ -136,7 +176,9 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
   return {
     connection, reporter, outbox, followUp,
     start() {
+      leaveOtherAuthority();
       metrics.authorized.set(connection.mode === 'drafts' ? 1 : 0);
+      if (connection.mode !== 'drafts') heartbeat();
       if (connection.tokens) {
         // `raqib login` while the agent runs: use the new sign-in at once, not at the next retry.
         watchFile(signInPath(config().agent.data_dir), { interval: 1_000, persistent: false }, () => {
@@ -151,6 +193,7 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
     },
     async stop() {
       unwatchFile(signInPath(config().agent.data_dir));
+      if (heartbeatTimer !== undefined) clock.clearTimer(heartbeatTimer);
       reporter.stop();
       followUp?.stop();
       outbox!.stop();

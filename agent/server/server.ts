@@ -108,7 +108,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDep
 async function handleAction(req: IncomingMessage, res: ServerResponse, deps: ServerDeps, path: string): Promise<void> {
   const token = deps.authToken();
   const local = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
-  if (token !== undefined ? !bearerMatches(req.headers.authorization, token) : !local) {
+  // A page in a browser on this machine can reach loopback too: a JSON content type forces a CORS
+  // preflight (which this server never grants), and the Host check defeats DNS rebinding.
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return send(res, 415, { error: 'send the action as application/json' });
+  const loopbackHost = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i.test(req.headers.host ?? '');
+  if (token !== undefined ? !bearerMatches(req.headers.authorization, token) : !(local && loopbackHost)) {
     res.setHeader('www-authenticate', 'Bearer realm="raqib"');
     return send(res, 401, { error: token ? 'missing or wrong bearer token' : 'actions need agent.auth_token when called from another machine' });
   }

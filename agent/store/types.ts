@@ -26,6 +26,8 @@ export interface StateData {
   outboxSeq: number;
   /** The crisis team as the authority registered it. */
   team?: { id: string; fingerprint: string; registeredAt: number };
+  /** Which authority the reports and the team belong to (`mode url`): switching leaves them behind. */
+  authority?: string;
 }
 
 export function emptyState(): StateData {

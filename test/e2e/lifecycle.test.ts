@@ -107,6 +107,18 @@ describe('agent endpoints', () => {
     expect(JSON.stringify(agent.logs)).not.toContain('secret-marker');
   });
 
+  it('accepts actions only as JSON from this machine by a loopback name, so a web page cannot forge one', async () => {
+    const t = await startSwitchTarget(true);
+    targets.push(t);
+    const agent = await startAgent(config(t.url));
+    const url = `${agent.url}/api/v1/reports/x/finalize`;
+    const { request } = await import('undici');
+    const post = async (headers: Record<string, string>) => (await request(url, { method: 'POST', headers, body: '{"actions":"x"}' })).statusCode;
+    expect(await post({ 'content-type': 'text/plain' })).toBe(415);
+    expect(await post({ 'content-type': 'application/json', host: 'attacker.example' })).toBe(401);
+    expect(await post({ 'content-type': 'application/json' })).toBe(404); // allowed through; no reporting configured here
+  });
+
   it('exports build info, pre-set series and Node process metrics', async () => {
     const t = await startSwitchTarget(true);
     targets.push(t);

@@ -166,6 +166,31 @@ describe('reporting to the authority', () => {
     expect(t.sandbox.state.reports).toHaveLength(1);
   });
 
+  it('never sends to a new authority what was made for the previous one, and files open outages with the new one', async () => {
+    const t = await setup();
+    const first = await t.start();
+    await eventually(() => t.sandbox.state.teams.length === 1);
+    await control(t.sandbox, 'faults', { down: true }); // the drill sandbox goes away with a report pending
+    t.target.set(false);
+    await eventually(async () => (await metric(first, 'raqib_outbox_pending')) === 1);
+    expect(await first.stop('SIGTERM')).toBe(0);
+
+    const live = await startTestSandbox(); // "switching to live"
+    const yaml = reportingConfig(t.target.url, live.url);
+    await writeFile(t.configFile, yaml);
+    expect((await t.cli('login')).code).toBe(0);
+    const second = await startAgent(yaml, { dir: t.dir });
+    const filed = await eventually(() => live.state.reports[0]);
+    expect(filed.type).toBe('own_service_outage');
+    expect(live.state.teams).toHaveLength(1);
+    const list = await t.cli('reports', 'list');
+    expect(list.stdout).toMatch(/made for the previous authority \(sandbox http:\/\/127\.0\.0\.1:\d+\); not sent to sandbox http/);
+    await control(t.sandbox, 'faults', {}, 'DELETE');
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(t.sandbox.state.reports).toHaveLength(0);
+    expect(second.logs.some((l) => l.msg === 'the authority changed: reports made for the previous one stay there; open outages are filed with the new one')).toBe(true);
+  });
+
   it('files one scheduled_maintenance report for a planned window and no outage report for an outage inside it', async () => {
     const now = Date.now();
     const window = {

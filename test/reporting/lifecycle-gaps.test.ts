@@ -41,15 +41,17 @@ describe('report lifecycle after review', () => {
     expect(h.record(id)!.finalDueAt).toBe(endedAt - 10 * MINUTE + 24 * HOUR);
   });
 
-  it('files the final report of an outage closed as no longer monitored when the team adds actions', async () => {
+  it('refuses to finalize an outage raqib stopped watching before it ended, since it cannot say when it ended', async () => {
     const h = await harness();
     await h.down();
     const id = h.incident().id;
     h.filed(id);
     h.tracker.unmonitored('appointments');
     await h.settled();
-    await h.reporter.finalize(id, { taken: 'Moved the service to the new platform' });
-    expect(h.keys()).toContain(`raqib:MOH:${id}:final:1`);
+    const err = await h.reporter.finalize(id, { taken: 'Moved the service to the new platform' }).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('RAQIB_REPORT_UNMONITORED');
+    expect((err as Error).message).toMatch(/file the restoration and final report of .* by hand/);
+    expect(h.keys().filter((k) => k.includes(':final:'))).toEqual([]);
   });
 
   it('stops working on a report the authority closed, and files no final report at the deadline', async () => {

@@ -67,8 +67,8 @@ describe('building the body', () => {
     expect(body.submitted_by).toEqual({ name: MANAGER.name, role: 'manager', email: MANAGER.email, crisis_team_id: TEAM_ID });
   });
 
-  it('sends the identical body on a retry, though the incident, the clock and the signed-in person changed since', async () => {
-    const { h, api, sender, who } = await setup();
+  it('sends the identical body on a retry, though the incident and the clock changed since', async () => {
+    const { h, api, sender } = await setup();
     await h.down('total');
     const entry = h.reportEntries()[0]!;
     api.failNext = new AuthorityError('network', 'connection reset');
@@ -76,11 +76,23 @@ describe('building the body', () => {
     const first = JSON.stringify(api.calls[0]!.body);
     h.clock.jump(20 * MINUTE);
     await h.still('partial');
-    who.subject = ALTERNATE.email;
     await sender.send(entry);
     expect(api.calls).toHaveLength(2);
     expect(JSON.stringify(api.calls[1]!.body)).toBe(first);
     expect(api.calls[1]!.key).toBe(api.calls[0]!.key);
+  });
+
+  it('rewords the report in the name of whoever signed in since, after asking the authority it did not file it already', async () => {
+    const { h, api, sender, who } = await setup();
+    await h.down('total');
+    const entry = h.reportEntries()[0]!;
+    api.failNext = new AuthorityError('network', 'connection reset');
+    await expect(sender.send(entry)).rejects.toThrow('connection reset');
+    who.subject = ALTERNATE.email;
+    await sender.send(entry);
+    expect(api.calls.map((c) => c.op)).toEqual(['create_report', 'find_report', 'create_report']);
+    expect(api.calls[2]!.key).toBe(api.calls[0]!.key);
+    expect((api.calls[2]!.body as { submitted_by: { email: string } }).submitted_by.email).toBe(ALTERNATE.email);
   });
 
   it('sends the identical body when the outbox retries a failed attempt', async () => {

@@ -1,0 +1,18 @@
+/**
+ * Keep flushing until everything changed so far is on disk. Used where something must not go on
+ * before it is durable (an incident before anyone hears of it, an outbox entry before it is sent):
+ * a failing disk then holds that work back, with one error logged, until a write succeeds.
+ */
+import type { StateStore } from './types.js';
+
+export async function flushUntilDurable(store: StateStore, wait: (ms: number) => Promise<void>, onFirstFailure: (err: unknown) => void): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await store.flush();
+      return;
+    } catch (err) {
+      if (attempt === 1) onFirstFailure(err);
+      await wait(Math.min(30_000, 500 * attempt));
+    }
+  }
+}
