@@ -142,9 +142,12 @@ export function createApp(options: AppOptions): App {
           return api(path);
         },
         action: async (path, body) => {
-          const m = /^reports\/([^/]+)\/finalize$/.exec(path);
-          if (!m || !reporting) return undefined;
-          return reporting.finalize(decodeURIComponent(m[1]!), body);
+          if (!reporting) return undefined;
+          const finalize = /^reports\/([^/]+)\/finalize$/.exec(path);
+          if (finalize) return reporting.finalize(decodeURIComponent(finalize[1]!), body);
+          const dead = /^outbox\/(\d+)\/(retry|dismiss)$/.exec(path);
+          if (dead) return reporting.deadLetter(Number(dead[1]), dead[2] as 'retry' | 'dismiss');
+          return undefined;
         },
       }).catch((err: unknown) => {
         const code = (err as NodeJS.ErrnoException).code;

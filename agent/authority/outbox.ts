@@ -120,6 +120,34 @@ export class Outbox {
     this.timer = undefined;
   }
 
+  /**
+   * A person fixed what made the far side refuse an entry (e.g. the signer) and wants it sent again:
+   * it becomes pending with a fresh attempt count. Its body is rebuilt at the next attempt if it was
+   * never accepted (a refused body was never filed, so rewording cannot duplicate anything).
+   */
+  retryDead(seq: number): OutboxEntry | undefined {
+    const entry = this.opts.store.data.outbox.find((e) => e.seq === seq && e.dead);
+    if (!entry) return undefined;
+    this.opts.store.update(() => {
+      delete entry.dead;
+      entry.attempts = 0;
+      entry.nextAttemptAt = this.opts.clock.now();
+      if (entry.op !== 'notify') entry.body = null;
+    });
+    this.log.warn({ seq, summary: entry.summary }, 'dead letter sent again at a person\'s request');
+    this.pump();
+    return entry;
+  }
+
+  /** A person handled a dead letter by hand (filed it in the portal): it leaves the outbox. */
+  dismissDead(seq: number): OutboxEntry | undefined {
+    const entry = this.opts.store.data.outbox.find((e) => e.seq === seq && e.dead);
+    if (!entry) return undefined;
+    this.opts.store.update((d) => (d.outbox = d.outbox.filter((e) => e !== entry)));
+    this.log.warn({ seq, summary: entry.summary, reason: entry.dead?.reason }, 'dead letter dismissed by a person');
+    return entry;
+  }
+
   /** Retry every waiting entry now (after a sign-in, or when told the authority is back). */
   nudge(): void {
     const now = this.opts.clock.now();

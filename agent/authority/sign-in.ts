@@ -23,14 +23,25 @@ export function signInPath(dataDir: string): string {
   return join(dataDir, SIGN_IN_FILE);
 }
 
-export async function readSignIn(dataDir: string): Promise<SignIn | undefined> {
+/** The saved sign-in; undefined when there is none. `why` says what was wrong with one that is unusable. */
+export async function readSignIn(dataDir: string, why?: (reason: string) => void): Promise<SignIn | undefined> {
+  const file = signInPath(dataDir);
+  let text: string;
   try {
-    const value = JSON.parse(await readFile(signInPath(dataDir), 'utf8')) as Partial<SignIn>;
-    if (typeof value.refresh_token !== 'string' || typeof value.subject !== 'string' || typeof value.authority_url !== 'string') return undefined;
-    return value as SignIn;
-  } catch {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') why?.(`cannot read ${file} (${code ?? (err as Error).message}): was raqib login run as another user?`);
     return undefined;
   }
+  try {
+    const value = JSON.parse(text) as Partial<SignIn>;
+    if (typeof value.refresh_token === 'string' && typeof value.subject === 'string' && typeof value.authority_url === 'string') return value as SignIn;
+  } catch {
+    // fall through
+  }
+  why?.(`${file} is not a raqib sign-in; run raqib login again`);
+  return undefined;
 }
 
 export async function saveSignIn(dataDir: string, signIn: SignIn, fs: StoreFs = realFs): Promise<void> {

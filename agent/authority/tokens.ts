@@ -32,6 +32,7 @@ export class TokenManager implements TokenSource {
   private access: { token: string; expiresAt: number } | undefined;
   private refreshing: Promise<string> | undefined;
   private state: boolean | undefined;
+  private subjectOfToken: string | undefined;
   private readonly now: () => number;
 
   constructor(private readonly opts: TokenManagerOptions) {
@@ -48,9 +49,18 @@ export class TokenManager implements TokenSource {
     return (await this.signIn())?.subject;
   }
 
-  private async signIn() {
-    const saved = await readSignIn(this.opts.dataDir);
-    return saved && sameAuthority(saved.authority_url, this.opts.authorityUrl) ? saved : undefined;
+  /** Who the current access token was issued for (the audit log's actor). */
+  get currentSubject(): string | undefined {
+    return this.subjectOfToken;
+  }
+
+  private async signIn(why?: (reason: string) => void) {
+    const saved = await readSignIn(this.opts.dataDir, why);
+    if (saved && !sameAuthority(saved.authority_url, this.opts.authorityUrl)) {
+      why?.(`the saved sign-in is for ${saved.authority_url}, not ${this.opts.authorityUrl}; run raqib login again`);
+      return undefined;
+    }
+    return saved;
   }
 
   invalidate(): void {
@@ -64,14 +74,17 @@ export class TokenManager implements TokenSource {
   }
 
   private async refresh(): Promise<string> {
-    const signIn = await this.signIn();
+    let problem: string | undefined;
+    const signIn = await this.signIn((reason) => (problem = reason));
     if (!signIn) {
-      this.set(false, 'no sign-in: a crisis team manager or alternate must run raqib login');
-      throw new AuthorityError('auth', 'not signed in to the authority: a crisis team manager or alternate must run raqib login');
+      const reason = problem ?? 'no sign-in: a crisis team manager or alternate must run raqib login';
+      this.set(false, reason);
+      throw new AuthorityError('auth', `not signed in to the authority: ${reason}`);
     }
     try {
       const answer = await refreshAccessToken(this.opts.endpoint, signIn.refresh_token);
       this.access = { token: answer.access_token, expiresAt: this.now() + answer.expires_in * 1000 };
+      this.subjectOfToken = signIn.subject;
       this.set(true, `signed in as ${signIn.subject}`);
       return answer.access_token;
     } catch (err) {

@@ -14,6 +14,7 @@ Usage:
                                        reports filed, their status, updates, guidance and undelivered calls
   raqib reports finalize ID --actions "…" [--root-cause "…"]
                                        add the actions taken: the running agent files the final report
+  raqib reports retry|dismiss SEQ      send a dead letter again (after fixing its cause), or drop it (handled by hand)
   raqib sandbox [--listen 127.0.0.1:8787] [--data FILE] [--auto-approve] [--ack-delay 2s]
                                        run the sandbox authority (Authority API v1) for drills and tests
   raqib demo [--keep]                  the whole loop in half a minute, narrated, against the built-in sandbox

@@ -32,9 +32,17 @@ export async function reportsCommand(args: string[], io: Io): Promise<number> {
   if (action === 'show' && ref) return show(await readState(config), ref, io, values.json ?? false);
   if (action === 'finalize' && ref) {
     if (!values.actions) throw new UsageError('reports finalize: give the actions taken with --actions "…"');
-    return finalize(config, ref, values.actions, values['root-cause'], io);
+    const body = { actions: values.actions, ...(values['root-cause'] ? { root_cause: values['root-cause'] } : {}) };
+    const answer = (await askAgent(config, `reports/${encodeURIComponent(ref)}/finalize`, body)) as { reference?: string; key?: string };
+    io.out(`Final report of ${answer.reference ?? answer.key ?? ref} queued with the actions taken; raqib files it now.\n`);
+    return 0;
   }
-  throw new UsageError('reports: say list, show ID or finalize ID --actions "…"');
+  if ((action === 'retry' || action === 'dismiss') && ref && /^\d+$/.test(ref)) {
+    await askAgent(config, `outbox/${ref}/${action}`, {});
+    io.out(action === 'retry' ? `Dead letter #${ref} is queued again.\n` : `Dead letter #${ref} is dismissed (handled by hand).\n`);
+    return 0;
+  }
+  throw new UsageError('reports: say list, show ID, finalize ID --actions "…", retry SEQ or dismiss SEQ');
 }
 
 async function readState(config: Config): Promise<StateData> {
@@ -42,7 +50,9 @@ async function readState(config: Config): Promise<StateData> {
   try {
     return upgradeState(JSON.parse(await readFile(file, 'utf8')) as StateData);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return emptyState();
+    if (code === 'EACCES') throw new RaqibError('RAQIB_STORE_IO', `cannot read ${file}: permission denied; run this as the user the agent runs as`);
     throw new RaqibError('RAQIB_STORE_CORRUPT', `cannot read ${file}: ${(err as Error).message}`);
   }
 }
@@ -107,18 +117,24 @@ async function agentUrl(config: Config): Promise<string> {
   return `http://${host.includes(':') ? `[${host}]` : host}:${listen.port}`;
 }
 
-async function finalize(config: Config, ref: string, actions: string, rootCause: string | undefined, io: Io): Promise<number> {
-  const url = `${await agentUrl(config)}/api/v1/reports/${encodeURIComponent(ref)}/finalize`;
+/** POST an action to the running agent; its error message, or a clear one when it cannot be reached. */
+async function askAgent(config: Config, path: string, body: unknown): Promise<unknown> {
+  const url = `${await agentUrl(config)}/api/v1/${path}`;
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (config.agent.auth_token) headers['authorization'] = `Bearer ${config.agent.auth_token}`;
   let res;
   try {
-    res = await request(url, { method: 'POST', headers, body: JSON.stringify({ actions, ...(rootCause ? { root_cause: rootCause } : {}) }), signal: AbortSignal.timeout(10_000) });
+    res = await request(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
   } catch (err) {
-    throw new RaqibError('RAQIB_AGENT_DOWN', `cannot reach the agent at ${url} (${(err as Error).message}); finalize needs the agent running (raqib run)`);
+    const timedOut = (err as Error).name === 'TimeoutError';
+    throw new RaqibError(
+      'RAQIB_AGENT_DOWN',
+      timedOut
+        ? `the agent at ${url} did not answer within 10 s; it may still act on it: check with raqib reports show/list`
+        : `cannot reach the agent at ${url} (${(err as Error).message}); this needs the agent running (raqib run)`,
+    );
   }
-  const body = (await res.body.json().catch(() => ({}))) as { error?: string; reference?: string; key?: string };
-  if (res.statusCode >= 400) throw new RaqibError('RAQIB_FINALIZE', `finalize ${ref}: ${body.error ?? `HTTP ${res.statusCode}`}`);
-  io.out(`Final report of ${body.reference ?? body.key ?? ref} queued with the actions taken; raqib files it now.\n`);
-  return 0;
+  const answer = (await res.body.json().catch(() => ({}))) as { error?: string };
+  if (res.statusCode >= 400) throw new RaqibError('RAQIB_AGENT_REFUSED', `${path}: ${answer.error ?? `HTTP ${res.statusCode}`}`);
+  return answer;
 }

@@ -17,6 +17,8 @@ export class Answers {
     private readonly metrics: ReportingMetrics,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** In drafts mode nothing is filed: a draft is ready for a person to paste into the portal. */
+    private readonly drafts = false,
   ) {}
 
   delivered(entry: OutboxEntry, answer: unknown): void {
@@ -36,10 +38,16 @@ export class Answers {
         if (created.status) ReportQueue.setStatus(rec, created.status, now);
       });
       this.metrics.reports.inc({ type: rec.type, outcome: 'filed' });
-      this.log.warn({ report: created.reference, id: created.id, type: rec.type, service: rec.serviceId, incident: rec.incidentId }, 'report filed with the authority');
+      if (this.drafts) {
+        this.log.warn({ report: created.reference, type: rec.type, service: rec.serviceId, incident: rec.incidentId }, 'report drafted: paste it into the authority\'s portal now');
+      } else {
+        this.log.warn({ report: created.reference, id: created.id, type: rec.type, service: rec.serviceId, incident: rec.incidentId }, 'report filed with the authority');
+      }
       void this.notifier.notify({
         event: 'report_filed', at: now, subject: rec.key, serviceId: rec.serviceId, report: ReportQueue.ref(rec),
-        message: { en: `Report ${created.reference} (${rec.type}) filed for ${rec.serviceId}.`, ar: `قُدّم البلاغ ${created.reference} عن الخدمة ${rec.serviceId}.` },
+        message: this.drafts
+          ? { en: `Nothing was sent: the report on ${rec.serviceId} is drafted as data_dir/drafts/${created.reference}-report.md. Paste it into the authority's portal now.`, ar: `لم يُرسَل شيء: البلاغ عن الخدمة ${rec.serviceId} جاهز في data_dir/drafts/${created.reference}-report.md. يرجى إدخاله في بوابة الهيئة الآن.` }
+          : { en: `Report ${created.reference} (${rec.type}) filed for ${rec.serviceId}.`, ar: `قُدّم البلاغ ${created.reference} عن الخدمة ${rec.serviceId}.` },
       });
     } else if (entry.op === 'final_report') {
       const report = answer as { status?: ReportRecord['status'] };

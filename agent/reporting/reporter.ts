@@ -43,6 +43,8 @@ export interface ReporterOptions {
   tickMs?: number;
   /** The agent cannot see the network: make no new claims (periodic "still down" updates). */
   blind?: () => boolean;
+  /** drafts: nothing is filed, drafts are written for a person to paste. */
+  drafts?: boolean;
 }
 
 export class Reporter {
@@ -58,7 +60,7 @@ export class Reporter {
     this.log = opts.log.child({ module: 'reporting' });
     this.queue = new ReportQueue(opts.config, opts.store, opts.outbox, opts.clock);
     this.maintenance = new MaintenanceReports(opts.config, opts.store, this.queue, opts.tracker, opts.notifier, opts.clock, this.log);
-    this.answers = new Answers(opts.store, opts.notifier, opts.metrics, opts.clock, this.log);
+    this.answers = new Answers(opts.store, opts.notifier, opts.metrics, opts.clock, this.log, opts.drafts ?? false);
   }
 
   private get cfg(): Config {

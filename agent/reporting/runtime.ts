@@ -54,6 +54,8 @@ export interface ReportingRuntime {
   finalize(ref: string, body: unknown): Promise<{ status: number; data: unknown }>;
   /** The config was reloaded: register the crisis team again if it changed. */
   reloaded(): void;
+  /** POST /api/v1/outbox/{seq}/retry|dismiss: a person acts on a dead letter. */
+  deadLetter(seq: number, action: 'retry' | 'dismiss'): Promise<{ status: number; data: unknown }>;
 }
 
 export async function startReporting(deps: ReportingDeps): Promise<ReportingRuntime> {
@@ -62,14 +64,14 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
   const audit = new AuditLog(config().agent.data_dir, log);
   let notifier: Notifier | undefined;
   let outbox: Outbox | undefined;
-  /** Who requests are made as, for the audit log (the signed-in member). */
-  let actor: string | undefined;
+  /** Who requests are made as, for the audit log: the member the current token was issued for. */
+  const actorNow = () => connectionRef?.tokens?.currentSubject;
 
   const onRequest = (ev: RequestEvent) => {
     metrics.requestDuration.observe({ endpoint: ev.endpoint, code: String(ev.outcome) }, ev.seconds);
     void audit.append({
       at: new Date(clock.now()).toISOString(),
-      ...(actor ? { actor } : {}),
+      ...(actorNow() ? { actor: actorNow() } : {}),
       on_behalf_of: store.data.team?.id,
       endpoint: ev.endpoint,
       method: ev.method,
@@ -82,7 +84,6 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
   const onAuthorizedChange = (authorized: boolean, reason: string) => {
     metrics.authorized.set(authorized ? 1 : 0);
     if (authorized) {
-      void connectionRef?.subject().then((s) => (actor = s));
       outbox?.nudge(); // signed in again: what waited goes now
       void registerTeam();
       return;
@@ -107,7 +108,7 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
   sender.send = new ReportSender({ config, store, api: connection.api, notifier, log, subject: () => connection.subject() });
   // Time-driven work is looked at often enough for the shortest interval it serves.
   const tickMs = deps.tickMs ?? Math.min(10_000, Math.max(250, Math.round(config().authority!.update_interval / 4)));
-  const reporter = new Reporter({ config, store, outbox, notifier, tracker: deps.tracker, clock, log, metrics, tickMs, blind: deps.blind });
+  const reporter = new Reporter({ config, store, outbox, notifier, tracker: deps.tracker, clock, log, metrics, tickMs, blind: deps.blind, drafts: connection.mode === 'drafts' });
   const followUp = connection.mode === 'drafts' ? undefined : new FollowUp({ config, store, api: connection.api, reporter, notifier, metrics, clock, log });
 
   /**
@@ -204,6 +205,12 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
     },
     reloaded() {
       void registerTeam();
+    },
+    async deadLetter(seq: number, action: 'retry' | 'dismiss') {
+      const entry = action === 'retry' ? outbox!.retryDead(seq) : outbox!.dismissDead(seq);
+      if (!entry) return { status: 404, data: { error: `no dead letter #${seq}; raqib reports list shows them` } };
+      await store.flush();
+      return { status: 200, data: { seq, summary: entry.summary, action } };
     },
     view(ref?: string) {
       if (ref === undefined) return reportsView(store.data);

@@ -126,6 +126,14 @@ describe('reporting to the authority', () => {
     const list = await t.cli('reports', 'list');
     expect(list.stdout).toMatch(/Dead letters .*\n\s+#1 report \(raqib:MOH:appointments-\d{8}T\d{6}Z:report\): 400 .*not in the service catalogue/);
     expect(t.sandbox.state.reports).toHaveLength(0);
+
+    // The cause is fixed at the authority's side; a person sends it again.
+    await control(t.sandbox, 'faults', {}, 'DELETE');
+    const retry = await t.cli('reports', 'retry', '1');
+    expect(retry.stderr).toBe('');
+    expect(retry.stdout).toBe('Dead letter #1 is queued again.\n');
+    await eventually(() => t.sandbox.state.reports.length === 1);
+    expect(await metric(agent, 'raqib_dead_letters')).toBe(0);
   });
 
   it('refreshes an expired access token by itself, holds the queue when the sign-in is revoked, and resumes after a new login', async () => {
