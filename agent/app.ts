@@ -128,7 +128,7 @@ export function createApp(options: AppOptions): App {
       server = await startServer(listen.host, listen.port, {
         log,
         authToken: () => loaded.config.agent.auth_token,
-        metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+        metrics: () => ({ contentType: registry.contentType, chunks: metrics.renderChunks() }),
         readiness: () => {
           const reasons: string[] = [];
           if (!store?.writable) reasons.push('state file is not writable: see the log for the write error');

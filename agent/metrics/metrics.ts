@@ -1,16 +1,18 @@
 /**
- * Every metric raqib exports, declared on one injected Registry. Names follow prometheus.io:
- * `raqib_` prefix, base units, `_total` counters, `_timestamp_seconds` for moments. Labels come
- * only from config-bounded sets (service, check, type, phase, state, result), never from
- * targets' answers, so a misbehaving endpoint cannot blow up the series count.
+ * Every metric raqib exports: the per-service and per-agent families on one injected prom-client
+ * Registry, the per-check families (the bulk of the series) in CheckSeries, which caches their
+ * rendered lines. Names follow prometheus.io: `raqib_` prefix, base units, `_total` counters,
+ * `_timestamp_seconds` for moments. Labels come only from config-bounded sets (service, check,
+ * type, phase, state, result), never from targets' answers, so a misbehaving endpoint cannot blow
+ * up the series count.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { CheckSpec } from '../config/resolve.js';
 import { CHECK_TYPES } from '../config/schema.js';
 import { CHECK_STATES, type CheckState } from '../detect/transition.js';
 import type { ProbeResult, ProbeStatus } from '../probes/types.js';
+import { CheckSeries } from './check-series.js';
 
-const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
 const RESULTS: readonly ProbeStatus[] = ['up', 'degraded', 'down'];
 const SKIP_REASONS = ['overlap', 'missed'] as const;
 
@@ -19,14 +21,11 @@ export interface BuildInfo {
 }
 
 export class Metrics {
-  readonly probeSuccess: Gauge<'service' | 'check' | 'type'>;
+  /** raqib_probe_success, _phase_seconds, _http_status_code, _tls_cert_expiry…, raqib_check_state. */
+  readonly checks = new CheckSeries();
   readonly probeDuration: Histogram<'service' | 'type'>;
-  readonly probePhase: Gauge<'service' | 'check' | 'phase'>;
-  readonly probeHttpStatus: Gauge<'service' | 'check'>;
-  readonly probeCertExpiry: Gauge<'service' | 'check'>;
   readonly probes: Counter<'service' | 'result'>;
   readonly probesSkipped: Counter<'service' | 'reason'>;
-  readonly checkState: Gauge<'service' | 'check' | 'state'>;
   readonly serviceState: Gauge<'service' | 'state'>;
   readonly serviceUp: Gauge<'service'>;
   readonly incidentsOpen: Gauge<'service'>;
@@ -44,7 +43,6 @@ export class Metrics {
 
   constructor(readonly registry: Registry, build: BuildInfo) {
     const r = [registry];
-    this.probeSuccess = new Gauge({ name: 'raqib_probe_success', help: 'Whether the last probe succeeded (up or degraded = 1, down = 0).', labelNames: ['service', 'check', 'type'], registers: r });
     this.probeDuration = new Histogram({
       name: 'raqib_probe_duration_seconds',
       help: 'Duration of probes, per service and probe type.',
@@ -52,12 +50,8 @@ export class Metrics {
       buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: r,
     });
-    this.probePhase = new Gauge({ name: 'raqib_probe_phase_seconds', help: 'Duration of each phase of the last probe (dns, connect, tls, ttfb, transfer, total).', labelNames: ['service', 'check', 'phase'], registers: r });
-    this.probeHttpStatus = new Gauge({ name: 'raqib_probe_http_status_code', help: 'HTTP status code of the last answer (0 when none arrived).', labelNames: ['service', 'check'], registers: r });
-    this.probeCertExpiry = new Gauge({ name: 'raqib_probe_tls_cert_expiry_timestamp_seconds', help: 'Expiry of the peer certificate seen by the last probe.', labelNames: ['service', 'check'], registers: r });
     this.probes = new Counter({ name: 'raqib_probes_total', help: 'Probes run, by outcome.', labelNames: ['service', 'result'], registers: r });
     this.probesSkipped = new Counter({ name: 'raqib_probes_skipped_total', help: 'Scheduled runs skipped because the previous run of the check was still going.', labelNames: ['service', 'reason'], registers: r });
-    this.checkState = new Gauge({ name: 'raqib_check_state', help: 'Current state of each check (1 for the current state).', labelNames: ['service', 'check', 'state'], registers: r });
     this.serviceState = new Gauge({ name: 'raqib_service_state', help: 'Current state of each service (1 for the current state).', labelNames: ['service', 'state'], registers: r });
     this.serviceUp = new Gauge({ name: 'raqib_service_up', help: 'Whether the service is serving (1 unless it is DOWN).', labelNames: ['service'], registers: r });
     this.incidentsOpen = new Gauge({ name: 'raqib_incidents_open', help: 'Open incidents per service.', labelNames: ['service'], registers: r });
@@ -90,18 +84,13 @@ export class Metrics {
    */
   addCheck(spec: CheckSpec, state: CheckState): void {
     const { serviceId: service } = spec;
-    this.setCheckState(spec, state);
+    this.checks.add(spec, state);
     for (const reason of SKIP_REASONS) this.probesSkipped.inc({ service, reason }, 0);
     for (const result of RESULTS) this.probes.inc({ service, result }, 0);
   }
 
   removeCheck(spec: CheckSpec): void {
-    const { serviceId: service, checkId: check } = spec;
-    this.probeSuccess.remove({ service, check, type: spec.type });
-    for (const state of CHECK_STATES) this.checkState.remove({ service, check, state });
-    for (const phase of PHASES) this.probePhase.remove({ service, check, phase });
-    this.probeHttpStatus.remove({ service, check });
-    this.probeCertExpiry.remove({ service, check });
+    this.checks.remove(spec);
   }
 
   addService(service: string, state: CheckState, open: number, slo: number): void {
@@ -125,22 +114,28 @@ export class Metrics {
   }
 
   observeProbe(spec: CheckSpec, result: ProbeResult): void {
-    const { serviceId: service, checkId: check } = spec;
-    this.probeSuccess.set({ service, check, type: spec.type }, result.status === 'down' ? 0 : 1);
+    const service = spec.serviceId;
+    this.checks.observe(spec, result);
     this.probeDuration.observe({ service, type: spec.type }, result.phases.total / 1000);
     this.probes.inc({ service, result: result.status });
-    for (const phase of PHASES) {
-      const ms = result.phases[phase];
-      // A phase this probe never reached (no TLS after a refused connect) must not show the last good value.
-      if (ms !== undefined) this.probePhase.set({ service, check, phase }, ms / 1000);
-      else this.probePhase.remove({ service, check, phase });
-    }
-    if (spec.type === 'http') this.probeHttpStatus.set({ service, check }, result.httpStatus ?? 0);
-    if (result.tlsCertExpiry !== undefined) this.probeCertExpiry.set({ service, check }, result.tlsCertExpiry);
   }
 
   setCheckState(spec: CheckSpec, current: CheckState): void {
-    for (const state of CHECK_STATES) this.checkState.set({ service: spec.serviceId, check: spec.checkId, state }, state === current ? 1 : 0);
+    this.checks.setState(spec, current);
+  }
+
+  /** The whole exposition: the Registry's families, then the cached per-check ones. */
+  async render(): Promise<string> {
+    return (await this.registry.metrics()) + this.checks.render();
+  }
+
+  /** The same exposition in pieces, for a server to write without holding the event loop. */
+  async *renderChunks(): AsyncGenerator<string> {
+    yield await this.registry.metrics();
+    for (const piece of this.checks.chunks()) {
+      yield piece;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   setServiceState(service: string, current: CheckState): void {

@@ -18,7 +18,8 @@ export interface ServerDeps {
   log: Logger;
   /** Read on every request, so a reloaded token applies at once. */
   authToken(): string | undefined;
-  metrics(): Promise<{ contentType: string; body: string }>;
+  /** The exposition, as pieces written one by one (the event loop stays free between them). */
+  metrics(): { contentType: string; chunks: AsyncIterable<string> };
   readiness(): Readiness;
   /** Handlers of /api/v1/<path>, returning JSON-able data or undefined for 404. */
   api(path: string, query: URLSearchParams): unknown;
@@ -89,9 +90,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDep
     return send(res, 401, { error: 'missing or wrong bearer token' });
   }
   if (path === '/metrics') {
-    const { contentType, body } = await deps.metrics();
+    const { contentType, chunks } = deps.metrics();
     res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    if (req.method === 'HEAD') return void res.end();
+    for await (const chunk of chunks) {
+      if (res.destroyed) return;
+      if (!res.write(chunk)) await new Promise<void>((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+    }
+    res.end();
     return;
   }
   if (path.startsWith('/api/v1/')) {
