@@ -85,7 +85,7 @@ describe('TokenManager', () => {
     expect(t.a.count(REFRESH)).toBe(before); // its refresh token is never sent elsewhere
     expect(await t.tokens.subject()).toBeUndefined();
     expect(t.tokens.authorized).toBe(false);
-    expect(t.changes).toEqual([[false, expect.stringMatching(/no sign-in/)]]);
+    expect(t.changes).toEqual([[false, expect.stringMatching(/the saved sign-in is for http:\/\/127\.0\.0\.1:\d+, not https:\/\/authority\.example\.sa; run raqib login again/)]]);
   });
 
   it('treats the same authority url with a trailing slash as the same authority', async () => {
