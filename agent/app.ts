@@ -12,6 +12,7 @@ import { splitHostPort } from './config/fields.js';
 import { CANARY_SERVICE, resolveCanaries } from './config/resolve.js';
 import { watchConfig, type ConfigWatcher } from './config/watch.js';
 import { describeError, formatProblem, isConfigError, RaqibError } from './errors.js';
+import { activeWindow } from './incidents/maintenance.js';
 import { IncidentTracker, type ServicePolicy } from './incidents/tracker.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
@@ -54,7 +55,9 @@ export interface App {
 export function createApp(options: AppOptions): App {
   const clock = options.clock ?? systemClock;
   const registry = options.registry ?? new Registry();
-  const metrics = new Metrics(registry, { version: VERSION });
+  const metrics = new Metrics(registry, { version: VERSION, agent: options.loaded.config.agent.id });
+  metrics.maintenance = () =>
+    loaded.config.services.map((s): [string, boolean] => [s.id, activeWindow(s, loaded.config.agent.timezone, clock.now()) !== undefined]);
   const log = options.log;
   let loaded = options.loaded;
   let loadedAt = clock.now();

@@ -18,6 +18,8 @@ const SKIP_REASONS = ['overlap', 'missed'] as const;
 
 export interface BuildInfo {
   version: string;
+  /** agent.id: dashboards name agents by it rather than by scrape address. */
+  agent?: string;
 }
 
 export class Metrics {
@@ -40,6 +42,9 @@ export class Metrics {
   readonly stateWrites: Counter<'result'>;
   readonly stateWriteErrors: Counter;
   readonly stateWriteDuration: Histogram;
+
+  /** Services and whether each is in a maintenance window now; app.ts sets it from the live config. */
+  maintenance: () => Iterable<[string, boolean]> = () => [];
 
   constructor(readonly registry: Registry, build: BuildInfo) {
     const r = [registry];
@@ -71,7 +76,18 @@ export class Metrics {
     this.stateWrites = new Counter({ name: 'raqib_state_writes_total', help: 'Durable writes of the state file, by result.', labelNames: ['result'], registers: r });
     this.stateWriteErrors = new Counter({ name: 'raqib_store_write_errors_total', help: 'Failed durable writes of the state file.', registers: r });
     this.stateWriteDuration = new Histogram({ name: 'raqib_state_write_duration_seconds', help: 'Time of one durable state write (write, fsync, rename, fsync dir).', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: r });
-    new Gauge({ name: 'raqib_build_info', help: 'Build of this agent (always 1).', labelNames: ['version', 'node'], registers: r }).set({ version: build.version, node: process.version }, 1);
+    new Gauge({ name: 'raqib_build_info', help: 'Build of this agent (always 1).', labelNames: ['version', 'node', 'agent'], registers: r }).set({ version: build.version, node: process.version, agent: build.agent ?? '' }, 1);
+    const metrics = this;
+    new Gauge({
+      name: 'raqib_service_in_maintenance',
+      help: 'Whether the service is inside one of its planned maintenance windows now (its downtime is planned).',
+      labelNames: ['service'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const [service, active] of metrics.maintenance()) this.set({ service }, active ? 1 : 0);
+      },
+    });
     for (const result of ['ok', 'error']) this.stateWrites.inc({ result }, 0);
     this.stateWriteErrors.inc(0);
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });

@@ -19,6 +19,20 @@ export class ReportingMetrics {
   readonly ackSeconds: Histogram;
   readonly guidance: Counter;
   readonly notifications: Counter<'channel' | 'result'>;
+  readonly authorityErrors: Counter<'class'>;
+
+  /** Pre-set the delivered/failed counters of each configured notification channel. */
+  channels(ids: readonly string[]): void {
+    for (const channel of ids) for (const result of ['delivered', 'failed']) this.notifications.inc({ channel, result }, 0);
+  }
+
+  /** Count a failed authority request by class (outcome is the HTTP status or 'network'). */
+  requestFailed(outcome: number | 'network'): void {
+    if (outcome === 'network') this.authorityErrors.inc({ class: 'network' });
+    else if (outcome === 429) this.authorityErrors.inc({ class: 'rate_limited' });
+    else if (outcome >= 500) this.authorityErrors.inc({ class: 'server' });
+    else if (outcome >= 400) this.authorityErrors.inc({ class: 'client' });
+  }
 
   constructor(registry: Registry, store: () => StateStore | undefined) {
     const r = [registry];
@@ -40,6 +54,13 @@ export class ReportingMetrics {
     });
     this.guidance = new Counter({ name: 'raqib_guidance_total', help: 'Guidance items received from the authority.', registers: r });
     this.notifications = new Counter({ name: 'raqib_notifications_total', help: 'Team notifications delivered or failed, by channel.', labelNames: ['channel', 'result'], registers: r });
+    this.authorityErrors = new Counter({
+      name: 'raqib_authority_errors_total',
+      help: 'Failed requests to the authority, by class: network (no answer), rate_limited (429), server (5xx), client (other 4xx).',
+      labelNames: ['class'],
+      registers: r,
+    });
+    for (const c of ['network', 'rate_limited', 'server', 'client']) this.authorityErrors.inc({ class: c }, 0);
     const openByType = () => {
       const counts = new Map<string, number>(REPORT_TYPES.map((t) => [t, 0]));
       for (const rec of Object.values(store()?.data.reports ?? {})) if (!rec.done && rec.reportId) counts.set(rec.type, (counts.get(rec.type) ?? 0) + 1);

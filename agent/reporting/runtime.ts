@@ -69,6 +69,7 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
 
   const onRequest = (ev: RequestEvent) => {
     metrics.requestDuration.observe({ endpoint: ev.endpoint, code: String(ev.outcome) }, ev.seconds);
+    metrics.requestFailed(ev.outcome);
     void audit.append({
       at: new Date(clock.now()).toISOString(),
       ...(actorNow() ? { actor: actorNow() } : {}),
@@ -177,6 +178,7 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
   return {
     connection, reporter, outbox, followUp,
     start() {
+      metrics.channels(config().notifications.map((c) => c.id));
       leaveOtherAuthority();
       metrics.authorized.set(connection.mode === 'drafts' ? 1 : 0);
       if (connection.mode !== 'drafts') heartbeat();

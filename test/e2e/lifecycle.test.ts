@@ -124,7 +124,8 @@ describe('agent endpoints', () => {
     targets.push(t);
     const agent = await startAgent(config(t.url));
     const text = await agent.metrics();
-    expect(text).toMatch(/^raqib_build_info\{version="\d+\.\d+\.\d+",node="v\d+/m);
+    expect(text).toMatch(/^raqib_build_info\{version="\d+\.\d+\.\d+",node="v[\d.]+",agent="test-agent"\} 1$/m);
+    expect(sample(text, 'raqib_service_in_maintenance', { service: 'web' })).toBe(0);
     expect(sample(text, 'raqib_probes_total', { service: 'web', result: 'down' })).toBe(0);
     expect(sample(text, 'raqib_probes_skipped_total', { service: 'web', reason: 'overlap' })).toBe(0);
     expect(sample(text, 'raqib_incidents_total', { service: 'web' })).toBe(0);
