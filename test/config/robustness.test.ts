@@ -7,22 +7,13 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../agent/config/load.js';
 import { ConfigError } from '../../agent/errors.js';
+import { seededRandom } from '../../agent/sandbox/ids.js';
 
 const VALID = readFileSync(new URL('../fixtures/config/valid-full.yaml', import.meta.url), 'utf8');
 const DOCUMENTS = 2_000;
 const SEED = 0x5eed;
 
-/** mulberry32: small, fast and good enough to drive mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 type Rand = () => number;
 const int = (r: Rand, n: number): number => Math.floor(r() * n);

@@ -3,6 +3,7 @@
  * the real IncidentTracker and a ManualClock, with a log that tests can read back. The outbox is
  * not started unless asked, so the entries the Reporter queues stay in the state to look at.
  */
+import { afterEach } from 'vitest';
 import { Registry } from 'prom-client';
 import type { AuthorityApi } from '../../agent/authority/client.js';
 import type { CrisisTeam, CrisisTeamBody, FinalReportBody, Report, ReportBody, ReportCreated, ReportUpdate, UpdateBody } from '../../agent/authority/contract.js';
@@ -229,4 +230,20 @@ export class FakeAuthority implements AuthorityApi {
   ops(): string[] {
     return this.calls.map((c) => c.op);
   }
+}
+
+/**
+ * `harness(...)` for a test file: each harness made in a test is closed after it.
+ * Usage: `const harness = harnessPerTest();` at the top of a test file.
+ */
+export function harnessPerTest(): (...args: Parameters<typeof reportingHarness>) => Promise<Harness> {
+  const open: Harness[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((h) => h.close()));
+  });
+  return async (...args) => {
+    const h = await reportingHarness(...args);
+    open.push(h);
+    return h;
+  };
 }

@@ -3,21 +3,13 @@
  * being due; an outage no longer watched can still be finalized; the authority closing a report
  * ends raqib's work on it; steps behind a refused report are refused too instead of waiting forever.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuthorityError } from '../../agent/authority/errors.js';
 import { ReportSender } from '../../agent/reporting/sender.js';
 import { MANAGER } from '../helpers/reporting.js';
-import { FakeAuthority, HOUR, MINUTE, reportingHarness, type Harness } from './harness.js';
+import { FakeAuthority, HOUR, MINUTE, harnessPerTest } from './harness.js';
 
-const open: Harness[] = [];
-async function harness(...args: Parameters<typeof reportingHarness>): Promise<Harness> {
-  const h = await reportingHarness(...args);
-  open.push(h);
-  return h;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((h) => h.close()));
-});
+const harness = harnessPerTest();
 
 describe('report lifecycle after review', () => {
   it('tells the team an outage opened and closed, and when the final report is due', async () => {

@@ -4,20 +4,12 @@
  * which are filed only if they outlast it. Times are Asia/Riyadh; the manual clock starts at
  * 2026-11-28 12:00 Riyadh (09:00 UTC).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isRaqibError } from '../../agent/errors.js';
 import type { MiniService } from '../helpers/config.js';
-import { HOUR, MINUTE, reportingHarness, SERVICE, type Harness } from './harness.js';
+import { HOUR, MINUTE, harnessPerTest, SERVICE, type Harness } from './harness.js';
 
-const open: Harness[] = [];
-async function harness(...args: Parameters<typeof reportingHarness>): Promise<Harness> {
-  const h = await reportingHarness(...args);
-  open.push(h);
-  return h;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((h) => h.close()));
-});
+const harness = harnessPerTest();
 
 const T0 = Date.UTC(2026, 10, 28, 9, 0, 0);
 /** 15:00–17:00 Riyadh, three hours after the clock's start. */

@@ -4,19 +4,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isRaqibError } from '../../agent/errors.js';
-import { HOUR, MINUTE, reportingHarness, type Harness } from './harness.js';
+import { HOUR, MINUTE, harnessPerTest, type Harness } from './harness.js';
 
-const open: Harness[] = [];
-async function harness(...args: Parameters<typeof reportingHarness>): Promise<Harness> {
-  const h = await reportingHarness(...args);
-  open.push(h);
-  return h;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((h) => h.close()));
-});
+const harness = harnessPerTest();
 
 async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   try {
@@ -69,13 +61,11 @@ describe('filing an outage', () => {
     const id = first.incident().id;
     expect(first.entries()).toEqual([]);
     await first.close();
-    open.splice(open.indexOf(first), 1);
 
     const second = await harness({ dir: first.dir, clock: first.clock });
     await second.settled();
     expect(second.keys()).toEqual([`raqib:MOH:${id}:report`]);
     await second.close();
-    open.splice(open.indexOf(second), 1);
 
     const third = await harness({ dir: first.dir, clock: first.clock });
     await third.settled();
@@ -93,7 +83,6 @@ describe('filing an outage', () => {
     const closedAt = first.incident().endedAt!;
     expect(first.keys()).toEqual([`raqib:MOH:${id}:report`]);
     await first.close();
-    open.splice(open.indexOf(first), 1);
 
     const second = await harness({ dir: first.dir, clock: first.clock });
     await second.settled();

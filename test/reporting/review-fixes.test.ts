@@ -2,19 +2,11 @@
  * What the second review of the reporting pipeline found, each pinned by a test: an unfiled report
  * is escalated, a withdrawn window is not followed, reports go before notifications.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NOT_FILED_MS } from '../../agent/reporting/reporter.js';
-import { HOUR, MINUTE, reportingHarness, SERVICE, type Harness } from './harness.js';
+import { HOUR, MINUTE, harnessPerTest, SERVICE } from './harness.js';
 
-const open: Harness[] = [];
-async function harness(...args: Parameters<typeof reportingHarness>): Promise<Harness> {
-  const h = await reportingHarness(...args);
-  open.push(h);
-  return h;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((h) => h.close()));
-});
+const harness = harnessPerTest();
 
 describe('review fixes in the report lifecycle', () => {
   it('tells the team when a confirmed outage is still not filed after ten minutes, and again every ten', async () => {
