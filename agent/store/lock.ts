@@ -85,8 +85,10 @@ export async function acquireLock(fs: StoreFs, dataDir: string, options: LockOpt
       // remove the lock the other has just taken.
       holdingTakeover = await create(fs, takeover, info);
       if (!holdingTakeover) {
+        // Its taker died: gone from this host (a crash mid-takeover), or silent for too long.
+        const taker = await readLock(fs, takeover);
         const since = await fs.stat(takeover).then((s) => s.mtimeMs, () => 0);
-        if (Date.now() - since > STALE_AFTER_MS) await fs.unlink(takeover).catch(() => undefined); // its taker died
+        if ((taker && alive(taker.owner) === false) || Date.now() - since > STALE_AFTER_MS) await fs.unlink(takeover).catch(() => undefined);
         await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
         continue;
       }
