@@ -18,7 +18,7 @@ import {
 } from 'yaml';
 import { ConfigError, describeError, type ConfigProblem } from '../errors.js';
 import { coerceText, substituteEnv } from './env.js';
-import { explainIssue, type Path, type PathProblem } from './messages.js';
+import { describeValue, explainIssue, type Path, type PathProblem } from './messages.js';
 import { resolveChecks, type CheckSpec } from './resolve.js';
 import { crossFieldProblems } from './rules.js';
 import { configSchema, type Config } from './schema.js';
@@ -177,7 +177,10 @@ function coerceSubstituted(doc: Document, data: unknown, issues: readonly { code
 function maskValue(message: string, value: unknown, names: string[]): string {
   const whose = `the value of ${names.map((n) => `\${${n}}`).join(' and ')}`;
   const text = String(value);
-  let masked = message.split(JSON.stringify(value)).join(whose);
+  // Messages shorten long text (describeValue): mask that shortened form too, or a long secret's
+  // first characters would be printed.
+  let masked = typeof value === 'string' ? message.split(describeValue(value)).join(whose) : message;
+  masked = masked.split(JSON.stringify(value)).join(whose);
   if (text.length > 0) masked = masked.split(text).join(whose);
   return masked;
 }
