@@ -19,7 +19,16 @@ import type { Impact, ServiceState } from '../detect/service-state.js';
 import type { StateStore } from '../store/types.js';
 import { flushUntilDurable } from '../store/until-durable.js';
 import { FlapCounter, type FlapPolicy } from './flapping.js';
-import type { Evidence, Incident } from './types.js';
+import type { Evidence, Incident, TimelineEntry } from './types.js';
+
+/** Timeline entries kept per incident: a service flapping for days must not grow the state file without end. */
+export const MAX_TIMELINE = 1_000;
+
+/** Append, keeping the opening entry and the most recent ones. */
+function appendTimeline(incident: Incident, entry: TimelineEntry): void {
+  incident.timeline.push(entry);
+  if (incident.timeline.length > MAX_TIMELINE) incident.timeline.splice(1, incident.timeline.length - MAX_TIMELINE);
+}
 
 /** Closed incidents kept in the state file; older ones are dropped unless their report is unfinished. */
 export const KEEP_CLOSED = 200;
@@ -172,7 +181,7 @@ export class IncidentTracker {
       delete incident.resolution;
       delete incident.recoveryEvidence;
       incident.flapping = { since: incident.flapping?.since ?? change.at, changes: flips };
-      incident.timeline.push({ at: change.at, state: change.to, impact: change.impact, checks: [...change.failing] });
+      appendTimeline(incident, { at: change.at, state: change.to, impact: change.impact, checks: [...change.failing] });
       incident.evidence = change.evidence;
     });
     this.countOpen(incident.serviceId);
@@ -185,7 +194,7 @@ export class IncidentTracker {
     const first = !incident.flapping;
     this.opts.store.update(() => {
       incident.flapping = { since: incident.flapping?.since ?? change.at, changes: Math.max(flips, incident.flapping?.changes ?? 0) };
-      incident.timeline.push({ at: change.at, state: change.to, impact: change.impact, checks: [...change.failing] });
+      appendTimeline(incident, { at: change.at, state: change.to, impact: change.impact, checks: [...change.failing] });
     });
     this.opts.metrics.serviceFlapping.set({ service: incident.serviceId }, 1);
     if (first) this.log.warn({ incident: incident.id, service: incident.serviceId, changes: flips }, 'service is flapping: keeping one incident open until it is stable');
@@ -221,7 +230,7 @@ export class IncidentTracker {
 
   private record(incident: Incident, change: ServiceChange): IncidentEvent {
     this.opts.store.update(() => {
-      incident.timeline.push({ at: change.at, state: change.to, impact: change.impact, checks: [...change.failing] });
+      appendTimeline(incident, { at: change.at, state: change.to, impact: change.impact, checks: [...change.failing] });
       for (const check of change.failing) if (!incident.checks.includes(check)) incident.checks.push(check);
       if (change.impact) incident.impact = change.impact;
       incident.evidence = change.evidence;
@@ -237,7 +246,7 @@ export class IncidentTracker {
       incident.endedAt = endedAt;
       incident.resolution = resolution;
       if (evidence.length > 0) incident.recoveryEvidence = evidence;
-      incident.timeline.push({ at: endedAt, state: resolution === 'recovered' ? 'UP' : 'UNKNOWN', checks: [] });
+      appendTimeline(incident, { at: endedAt, state: resolution === 'recovered' ? 'UP' : 'UNKNOWN', checks: [] });
       // An incident whose report is not finished stays: its updates and final report are worded from it.
       const closed = d.incidents.filter((i) => i.status === 'closed' && (d.reports[i.id]?.done ?? true));
       if (closed.length > KEEP_CLOSED) {

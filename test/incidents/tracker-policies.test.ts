@@ -158,3 +158,17 @@ describe('dependencies', () => {
     expect(t.tracker.openFor('nafath')!.affected!.map((a) => a.serviceId)).toEqual(['gateway', 'appointments']);
   });
 });
+
+describe('bounds', () => {
+  it('keeps the opening entry and the latest 999 of a timeline that flaps for days', async () => {
+    const t = await setup();
+    for (let i = 0; i < 700; i++) {
+      await t.go('web', 'DOWN', 1_000);
+      await t.go('web', 'UP', 1_000);
+    }
+    const inc = t.tracker.openFor('web')!;
+    expect(inc.timeline).toHaveLength(1_000);
+    expect(inc.timeline[0]!.state).toBe('DOWN');
+    expect(inc.timeline.at(-1)!.at).toBe(t.clock.now());
+  });
+});
