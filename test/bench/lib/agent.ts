@@ -1,0 +1,150 @@
+/**
+ * The built agent (dist/agent/main.js) as a child process, run the way an operator runs it.
+ * With log_level warn the agent does not log "listening", so its address is read from
+ * data_dir/agent.json, which it writes once it listens.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import * as http from 'node:http';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { AGENT_MAIN, track } from './paths.js';
+import { parseExposition, type Snapshot } from './prom.js';
+
+/** Metric families the benchmark reads from /metrics. */
+export const FAMILIES = [
+  'raqib_probes_total',
+  'raqib_probes_skipped_total',
+  'raqib_schedule_lateness_seconds',
+  'raqib_state_writes_total',
+  'nodejs_eventloop_lag_max_seconds',
+  'nodejs_heap_size_used_bytes',
+  'nodejs_heap_size_total_bytes',
+  'nodejs_external_memory_bytes',
+  'nodejs_active_handles_total',
+  'nodejs_gc_duration_seconds',
+  'nodejs_heap_space_size_used_bytes',
+  'nodejs_heap_space_size_total_bytes',
+];
+
+export interface Scrape {
+  snap: Snapshot;
+  /** Request sent to last body byte, ms. */
+  ms: number;
+  /** monotonic ms (performance.now()) when the response was complete. */
+  at: number;
+}
+
+export interface AgentRun {
+  child: ChildProcess;
+  pid: number;
+  url: string;
+  /** Spawn to /healthz answering, ms. */
+  startMs: number;
+  scrape(): Promise<Scrape>;
+  get(path: string): Promise<{ ms: number; bytes: number; status: number }>;
+  stderr(): string;
+  stdoutTail(): string;
+  stop(): Promise<number | null>;
+}
+
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 4 });
+
+/** GET over a kept-alive connection; resolves with the body once complete, and the time it took. */
+export function fetchText(url: string, timeoutMs = 60_000): Promise<{ status: number; body: string; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const req = http.get(url, { agent: keepAlive, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - t0 }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface StartAgentOptions {
+  dir: string;
+  yaml: string;
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+  startTimeoutMs?: number;
+}
+
+export async function startAgentProcess(opts: StartAgentOptions): Promise<AgentRun> {
+  const configFile = join(opts.dir, 'raqib.yaml');
+  const dataDir = join(opts.dir, 'data');
+  await writeFile(configFile, opts.yaml);
+  const t0 = performance.now();
+  const child = track(
+    spawn(process.execPath, [...(opts.nodeArgs ?? []), AGENT_MAIN, 'run', '--config', configFile], {
+      cwd: opts.dir,
+      env: { ...process.env, RAQIB_CONFIG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  let stderr = '';
+  let stdout = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
+  child.stdout!.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-20_000)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 120_000);
+  let url = '';
+  while (!url) {
+    if (gone) throw new Error(`the agent exited before listening:\n${stderr}\n${stdout.slice(-4000)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the agent did not start within ${opts.startTimeoutMs ?? 120_000} ms:\n${stderr}\n${stdout.slice(-4000)}`);
+    }
+    try {
+      const info = JSON.parse(await readFile(join(dataDir, 'agent.json'), 'utf8')) as { pid: number; url: string };
+      if (info.pid === child.pid) url = info.url;
+    } catch {
+      // not written yet
+    }
+    if (!url) await sleep(50);
+  }
+  for (;;) {
+    try {
+      if ((await fetchText(`${url}/healthz`, 5000)).status === 200) break;
+    } catch {
+      // not serving yet
+    }
+    if (gone || Date.now() > deadline) throw new Error(`the agent never answered /healthz:\n${stderr}`);
+    await sleep(50);
+  }
+  const startMs = performance.now() - t0;
+
+  return {
+    child,
+    pid: child.pid!,
+    url,
+    startMs,
+    scrape: async () => {
+      const res = await fetchText(`${url}/metrics`);
+      if (res.status !== 200) throw new Error(`GET /metrics: ${res.status}`);
+      const at = performance.now();
+      return { snap: parseExposition(res.body, FAMILIES), ms: res.ms, at };
+    },
+    get: async (path) => {
+      const res = await fetchText(`${url}${path}`);
+      return { ms: res.ms, bytes: Buffer.byteLength(res.body), status: res.status };
+    },
+    stderr: () => stderr,
+    stdoutTail: () => stdout.slice(-4000),
+    stop: async () => {
+      if (!gone) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}

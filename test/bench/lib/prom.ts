@@ -1,0 +1,114 @@
+/**
+ * Just enough of the Prometheus text format for the benchmark: the samples of a few metric
+ * families out of a large exposition (100k+ lines), their sums, and histogram quantiles as
+ * bucket bounds.
+ */
+
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+export interface Snapshot {
+  /** Samples of the families asked for, by metric name (with its _bucket/_sum/_count suffix). */
+  samples: Map<string, Sample[]>;
+  /** Every sample line in the exposition (the series count). */
+  series: number;
+  /** Sample lines per metric family (histogram suffixes folded into their family). */
+  byFamily: Map<string, number>;
+  bytes: number;
+}
+
+const LINE = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/;
+const LABEL = /(\w+)="((?:[^"\\]|\\.)*)"/g;
+
+/** Parses the samples of the families whose names start with one of `families`; counts the rest. */
+export function parseExposition(text: string, families: readonly string[]): Snapshot {
+  const samples = new Map<string, Sample[]>();
+  const byFamily = new Map<string, number>();
+  let series = 0;
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (end > start && text.charCodeAt(start) !== 35 /* # */) {
+      series++;
+      const line = text.slice(start, end);
+      let nameEnd = start;
+      while (nameEnd < end && text.charCodeAt(nameEnd) !== 123 /* { */ && text.charCodeAt(nameEnd) !== 32) nameEnd++;
+      const family = text.slice(start, nameEnd).replace(/_(bucket|sum|count)$/, '');
+      byFamily.set(family, (byFamily.get(family) ?? 0) + 1);
+      if (families.some((f) => line.startsWith(f))) {
+        const m = LINE.exec(line);
+        if (m) {
+          const labels: Record<string, string> = {};
+          for (const l of (m[2] ?? '').matchAll(LABEL)) labels[l[1]!] = l[2]!;
+          const value = m[3] === '+Inf' ? Infinity : Number(m[3]);
+          const list = samples.get(m[1]!) ?? [];
+          list.push({ name: m[1]!, labels, value });
+          samples.set(m[1]!, list);
+        }
+      }
+    }
+    start = end + 1;
+  }
+  return { samples, series, byFamily, bytes: Buffer.byteLength(text) };
+}
+
+/** Sum of the samples of `name` whose labels include `match`. */
+export function sum(snap: Snapshot, name: string, match: Record<string, string> = {}): number {
+  let total = 0;
+  for (const s of snap.samples.get(name) ?? []) {
+    if (Object.entries(match).every(([k, v]) => s.labels[k] === v)) total += s.value;
+  }
+  return total;
+}
+
+/** Largest sample of `name` (a gauge), or NaN when absent. */
+export function max(snap: Snapshot, name: string): number {
+  const list = snap.samples.get(name) ?? [];
+  return list.length === 0 ? NaN : Math.max(...list.map((s) => s.value));
+}
+
+/** Cumulative bucket counts of a histogram, summed over its other labels, by upper bound. */
+export function buckets(snap: Snapshot, name: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const s of snap.samples.get(`${name}_bucket`) ?? []) {
+    const le = s.labels['le'] === '+Inf' ? Infinity : Number(s.labels['le']);
+    out.set(le, (out.get(le) ?? 0) + s.value);
+  }
+  return out;
+}
+
+export interface BucketStats {
+  count: number;
+  /** Mean from _sum/_count, seconds. */
+  mean: number;
+  /** Upper bounds (seconds) of the buckets holding the 50th and 99th percentiles and the largest observation. */
+  p50: number;
+  p99: number;
+  max: number;
+  /** The bucket bounds, so a reader can tell "≤ 5 ms" from "≤ 10 ms". */
+  bounds: number[];
+}
+
+/**
+ * What a histogram recorded between two snapshots: quantiles as "at most this bucket bound"
+ * (Infinity when past the last finite bound). This is as precise as the buckets allow.
+ */
+export function histogramDelta(before: Snapshot, after: Snapshot, name: string): BucketStats {
+  const a = buckets(before, name);
+  const b = buckets(after, name);
+  const bounds = [...b.keys()].sort((x, y) => x - y);
+  const cum = bounds.map((le) => (b.get(le) ?? 0) - (a.get(le) ?? 0));
+  const count = cum.at(-1) ?? 0;
+  const at = (q: number) => {
+    if (count === 0) return NaN;
+    const rank = Math.ceil(q * count);
+    const i = cum.findIndex((c) => c >= rank);
+    return bounds[i] ?? Infinity;
+  };
+  const dSum = sum(after, `${name}_sum`) - sum(before, `${name}_sum`);
+  return { count, mean: count > 0 ? dSum / count : NaN, p50: at(0.5), p99: at(0.99), max: at(1), bounds: bounds.filter(Number.isFinite) };
+}

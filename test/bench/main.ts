@@ -1,0 +1,641 @@
+/**
+ * `npm run bench`: how much one agent can watch, measured, and side by side with blackbox_exporter.
+ *
+ * 1. Starts the targets (HTTP, HTTPS, TCP, DNS on 127.0.0.1; some slow, some failing) in a process
+ *    of their own.
+ * 2. Main run: the built agent with N mixed checks at the interval; after a warm-up (the first
+ *    runs spread over one interval, and failing checks confirmed DOWN), T seconds are measured:
+ *    probes/s, skipped slots, CPU and RSS from /proc, scheduler lateness, /metrics response time
+ *    and series, the longest event-loop block, state-file writes.
+ * 3. Comparison: for each probe type (HTTP, HTTPS, TCP by default) an agent with N healthy checks
+ *    of that type, then blackbox_exporter driven at the same rate against the same target, each
+ *    for the same time; CPU µs per probe of both and their ratio.
+ *
+ * Prints one Markdown report on stdout (progress goes to stderr). See docs/performance.md.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { writeFile } from 'node:fs/promises';
+import { startAgentProcess, type AgentRun, type Scrape } from './lib/agent.js';
+import { blackboxInstalled, blackboxVersion, drive, installBlackbox, probePath, startBlackbox, type Comparable } from './lib/blackbox.js';
+import { buildConfig, PROBE_TYPES, type Mix, type MixSummary } from './lib/config.js';
+import { spawned, TARGETS_MAIN, track } from './lib/paths.js';
+import { cpuSeconds, machine, memory, ProcWatch } from './lib/proc.js';
+import { monoMs, summariseProfile, type ProfileSummary } from './lib/profile.js';
+import { histogramDelta, max, sum, type BucketStats } from './lib/prom.js';
+import { bound, fmt, median, ms, profileSection, table, verdict } from './lib/report.js';
+import type { JitterStats, TargetAddresses } from './lib/targets.js';
+
+/**
+ * The agent keeps each check's last 100 results in memory (agent/runner/monitor.ts HISTORY_SIZE);
+ * a run of a few minutes at 30 s fills a few of them. One entry of today's shape (an object of
+ * status, code, observedAt, ms, httpStatus) takes ~112 bytes of heap, measured with 10^6 of them
+ * under --expose-gc; failures carry a detail string too. Used only to project the RSS of a
+ * long-running agent; docs/performance.md explains.
+ */
+const HISTORY_SIZE = 100;
+const HISTORY_ENTRY_BYTES = 112;
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
+
+// ---------------------------------------------------------------- options
+
+function duration(text: string, flag: string): number {
+  let total = 0;
+  let rest = text.trim();
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  if (/^\d+(\.\d+)?$/.test(rest)) return Number(rest) * 1000;
+  while (rest) {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
+    if (!m) throw new Error(`--${flag}: expected a duration such as 500ms, 30s or 2m, got ${JSON.stringify(text)}`);
+    total += Number(m[1]) * unit[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  return total;
+}
+
+function count(text: string, flag: string): number {
+  const n = Number(text.replace(/[_,]/g, ''));
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag}: expected a positive whole number, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+const HELP = `npm run bench -- [options]
+
+  --checks N            checks in the main run (default 10000; --smoke: 300)
+  --seconds T           measured seconds of the main run, after the warm-up (default 120; --smoke: 6)
+  --interval D          interval of every check (default 30s; --smoke: 2s)
+  --warmup D            before measuring (default interval + 2 × interval/3 + timeout + 2 s: every
+                        check has run, and failing checks are confirmed DOWN)
+  --timeout D           check timeout (default 5s; --smoke: 1s)
+  --types T             main run: mixed | http | https | tcp | dns | tls (default mixed)
+  --compare LIST        probe types compared with blackbox_exporter, or none (default http,https,tcp;
+                        --smoke: http)
+  --compare-checks N    checks of each comparison run (default: --checks)
+  --compare-seconds T   measured seconds of each side of a comparison (default 60; --smoke: 2)
+  --blackbox on|off|auto  on: install prometheus-blackbox-exporter with apt-get if missing (default);
+                        auto: use it only if installed (--smoke default); off: agent figures only
+  --scrape-every D      /metrics scrape period in the main run (default 15s; --smoke: 2s)
+  --max-concurrency N   agent.max_concurrency (default 1024)
+  --cpu-prof            profile the agent (node --cpu-prof) in the main run and summarise the window
+  --node-args="FLAGS"   extra node flags for the main run's agent, e.g. --node-args="--max-old-space-size=256"
+  --out FILE            also write the report to FILE
+  --keep                keep the temporary directory (configs, data, profiles)
+  --smoke               a few hundred checks, seconds long: checks that the benchmark works
+`;
+
+interface Options {
+  checks: number;
+  seconds: number;
+  intervalMs: number;
+  warmupMs: number;
+  timeoutMs: number;
+  types: Mix;
+  compare: Comparable[];
+  compareChecks: number;
+  compareSeconds: number;
+  blackbox: 'on' | 'off' | 'auto';
+  scrapeMs: number;
+  maxConcurrency: number;
+  cpuProf: boolean;
+  /** Extra node flags for the agent of the main run (e.g. V8 heap sizing). */
+  nodeArgs: string[];
+  out: string | undefined;
+  keep: boolean;
+  smoke: boolean;
+}
+
+function options(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      checks: { type: 'string' },
+      seconds: { type: 'string' },
+      interval: { type: 'string' },
+      warmup: { type: 'string' },
+      timeout: { type: 'string' },
+      types: { type: 'string' },
+      compare: { type: 'string' },
+      'compare-checks': { type: 'string' },
+      'compare-seconds': { type: 'string' },
+      blackbox: { type: 'string' },
+      'scrape-every': { type: 'string' },
+      'max-concurrency': { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+      'node-args': { type: 'string' },
+      out: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      smoke: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const smoke = values.smoke;
+  const checks = values.checks ? count(values.checks, 'checks') : smoke ? 300 : 10_000;
+  const intervalMs = values.interval ? duration(values.interval, 'interval') : smoke ? 2_000 : 30_000;
+  const timeoutMs = values.timeout ? duration(values.timeout, 'timeout') : smoke ? 1_000 : 5_000;
+  if (timeoutMs > intervalMs) throw new Error('--timeout must not exceed --interval');
+  const types = (values.types ?? 'mixed') as Mix;
+  if (!PROBE_TYPES.includes(types)) throw new Error(`--types: one of ${PROBE_TYPES.join(', ')}`);
+  const compareList = values.compare ?? (smoke ? 'http' : 'http,https,tcp');
+  const compare = compareList === 'none' ? [] : compareList.split(',').map((s) => s.trim());
+  for (const c of compare) if (!['http', 'https', 'tcp', 'dns'].includes(c)) throw new Error(`--compare: http, https, tcp, dns or none, got ${c}`);
+  const blackbox = (values.blackbox ?? (smoke ? 'auto' : 'on')) as Options['blackbox'];
+  if (!['on', 'off', 'auto'].includes(blackbox)) throw new Error('--blackbox: on, off or auto');
+  return {
+    checks,
+    seconds: values.seconds ? duration(values.seconds, 'seconds') / 1000 : smoke ? 6 : 120,
+    intervalMs,
+    // Every check has run once (one interval) and a failing one is confirmed DOWN: two re-probes
+    // retry_interval (interval/3) apart, the last of which may take the whole timeout.
+    warmupMs: values.warmup ? duration(values.warmup, 'warmup') : Math.round(intervalMs + (2 * intervalMs) / 3 + timeoutMs + 2_000),
+    timeoutMs,
+    types,
+    compare: compare as Comparable[],
+    compareChecks: values['compare-checks'] ? count(values['compare-checks'], 'compare-checks') : checks,
+    compareSeconds: values['compare-seconds'] ? duration(values['compare-seconds'], 'compare-seconds') / 1000 : smoke ? 2 : 60,
+    blackbox,
+    scrapeMs: values['scrape-every'] ? duration(values['scrape-every'], 'scrape-every') : smoke ? 2_000 : 15_000,
+    maxConcurrency: values['max-concurrency'] ? count(values['max-concurrency'], 'max-concurrency') : 1024,
+    cpuProf: values['cpu-prof'],
+    nodeArgs: (values['node-args'] ?? '').split(/\s+/).filter(Boolean),
+    out: values.out,
+    keep: values.keep,
+    smoke,
+  };
+}
+
+// ---------------------------------------------------------------- targets process
+
+interface TargetsProcess {
+  child: ChildProcess;
+  addresses: TargetAddresses;
+  jitterStart(): void;
+  jitterStop(): Promise<JitterStats>;
+  close(): Promise<void>;
+}
+
+async function startTargets(intervalMs: number): Promise<TargetsProcess> {
+  const child = track(fork(TARGETS_MAIN, [String(intervalMs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const listeners = new Set<(m: { type: string } & Record<string, unknown>) => void>();
+  child.on('message', (m) => listeners.forEach((l) => l(m as { type: string })));
+  const next = (type: string) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`targets: no ${type} message`)), 30_000);
+      const l = (m: { type: string } & Record<string, unknown>) => {
+        if (m.type !== type) return;
+        clearTimeout(timer);
+        listeners.delete(l);
+        resolve(m);
+      };
+      listeners.add(l);
+    });
+  const ready = await next('ready');
+  return {
+    child,
+    addresses: ready['addresses'] as TargetAddresses,
+    jitterStart: () => child.send({ type: 'jitter-start' }),
+    jitterStop: async () => {
+      const reply = next('jitter');
+      child.send({ type: 'jitter-stop' });
+      return (await reply)['stats'] as JitterStats;
+    },
+    close: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send({ type: 'close' });
+      await Promise.race([exited, sleep(5000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+// ---------------------------------------------------------------- runs
+
+interface MainResult {
+  checks: number;
+  mix: MixSummary;
+  wall: number;
+  warmupMs: number;
+  startMs: number;
+  rssStart: number;
+  /** Largest RSS sampled during the warm-up, and when (s after the agent answered). */
+  warmupPeak: { rss: number; at: number };
+  rssMax: number;
+  rssEnd: number;
+  rssPeak: number;
+  cpu: number;
+  /** The kernel's part of `cpu`. */
+  system: number;
+  heap: { used: number; total: number; external: number; spaces: { space: string; used: number; total: number }[] };
+  probes: number;
+  /** Results each check has had since the start (its in-memory history fills up to 100). */
+  resultsPerCheck: number;
+  extraProbes: number;
+  expectedRate: number;
+  missed: number;
+  overlap: number;
+  lateness: BucketStats;
+  halves: { rate: number; lateness: BucketStats }[];
+  jitter: JitterStats;
+  metricsMs: number[];
+  series: number;
+  /** The largest families and their series. */
+  families: [string, number][];
+  metricsBytes: number;
+  loopMaxMs: number;
+  /** Main-thread GC pause time in the window by kind (major, minor, incremental, weakcb), ms. */
+  gc: Record<string, number>;
+  stateWrites: number;
+  statusMs: number;
+  statusBytes: number;
+  targetsCpu: number;
+  stopMs: number;
+  exitCode: number | null;
+  profile?: ProfileSummary;
+  profileFile?: string;
+}
+
+const probesOf = (s: Scrape) => sum(s.snap, 'raqib_probes_total');
+
+async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Promise<MainResult> {
+  const runDir = await mkdtemp(join(dir, 'main-'));
+  const { yaml, summary } = buildConfig({
+    checks: opts.checks,
+    mix: opts.types,
+    intervalMs: opts.intervalMs,
+    timeoutMs: opts.timeoutMs,
+    dataDir: join(runDir, 'data'),
+    maxConcurrency: opts.maxConcurrency,
+    targets: targets.addresses,
+  });
+  const profDir = join(runDir, 'prof');
+  log(`main run: ${fmt(opts.checks)} ${opts.types} checks every ${opts.intervalMs / 1000} s; warm-up ${fmt(opts.warmupMs / 1000)} s, then ${opts.seconds} s measured`);
+  const agent = await startAgentProcess({ dir: runDir, yaml, nodeArgs: [...opts.nodeArgs, ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])] });
+  const rssStart = memory(agent.pid).rss;
+  log(`agent ${agent.pid} answering after ${fmt(agent.startMs)} ms (RSS ${fmt(rssStart)} MiB); warming up`);
+  try {
+    const warmupPeak = { rss: rssStart, at: 0 };
+    const answeredAt = performance.now();
+    const peakTimer = setInterval(() => {
+      const { rss } = memory(agent.pid);
+      if (rss > warmupPeak.rss) Object.assign(warmupPeak, { rss, at: (performance.now() - answeredAt) / 1000 });
+    }, 250);
+    peakTimer.unref();
+    await sleep(opts.warmupMs);
+    clearInterval(peakTimer);
+    const watch = new ProcWatch(agent.pid);
+    const s0 = await agent.scrape();
+    const targetsCpu0 = cpuSeconds(targets.child.pid!);
+    targets.jitterStart();
+    watch.mark();
+    const from = monoMs();
+    const t0 = performance.now();
+    const scrapes: Scrape[] = [];
+    const endAt = t0 + opts.seconds * 1000;
+    for (let next = t0 + opts.scrapeMs; next < endAt; next += opts.scrapeMs) {
+      await sleep(next - performance.now());
+      scrapes.push(await agent.scrape());
+      const last = scrapes.at(-1)!;
+      log(`  +${fmt((performance.now() - t0) / 1000)} s: ${fmt(probesOf(last) - probesOf(s0))} probes, /metrics ${ms(last.ms)}, RSS ${fmt(memory(agent.pid).rss)} MiB`);
+    }
+    await sleep(endAt - performance.now());
+    const w = watch.window();
+    const to = monoMs();
+    const targetsCpu = cpuSeconds(targets.child.pid!) - targetsCpu0;
+    const jitter = await targets.jitterStop();
+    const s1 = await agent.scrape();
+    scrapes.push(s1);
+    watch.stop();
+
+    const probes = probesOf(s1) - probesOf(s0);
+    const skipped = (reason: string) => sum(s1.snap, 'raqib_probes_skipped_total', { reason }) - sum(s0.snap, 'raqib_probes_skipped_total', { reason });
+    const lateness = histogramDelta(s0.snap, s1.snap, 'raqib_schedule_lateness_seconds');
+    const mid = scrapes.reduce((best, s) => (Math.abs(s.at - (t0 + endAt) / 2) < Math.abs(best.at - (t0 + endAt) / 2) ? s : best), s1);
+    const halves =
+      mid === s1
+        ? []
+        : [
+            { rate: (probesOf(mid) - probesOf(s0)) / ((mid.at - s0.at) / 1000), lateness: histogramDelta(s0.snap, mid.snap, 'raqib_schedule_lateness_seconds') },
+            { rate: (probesOf(s1) - probesOf(mid)) / ((s1.at - mid.at) / 1000), lateness: histogramDelta(mid.snap, s1.snap, 'raqib_schedule_lateness_seconds') },
+          ];
+    const statusTimes: number[] = [];
+    let statusBytes = 0;
+    for (let i = 0; i < 3; i++) {
+      const r = await agent.get('/api/v1/status');
+      statusTimes.push(r.ms);
+      statusBytes = r.bytes;
+    }
+    const expectedRate = opts.checks / (opts.intervalMs / 1000);
+    const result: MainResult = {
+      checks: opts.checks,
+      mix: summary,
+      wall: w.wall,
+      warmupMs: opts.warmupMs,
+      startMs: agent.startMs,
+      rssStart,
+      warmupPeak,
+      rssMax: w.rssMax,
+      rssEnd: w.rssEnd,
+      rssPeak: w.peak,
+      cpu: w.cpu,
+      system: w.system,
+      heap: {
+        used: sum(s1.snap, 'nodejs_heap_size_used_bytes') / 1048576,
+        total: sum(s1.snap, 'nodejs_heap_size_total_bytes') / 1048576,
+        external: sum(s1.snap, 'nodejs_external_memory_bytes') / 1048576,
+        spaces: (s1.snap.samples.get('nodejs_heap_space_size_total_bytes') ?? [])
+          .map((x) => ({
+            space: x.labels['space'] ?? '?',
+            total: x.value / 1048576,
+            used: sum(s1.snap, 'nodejs_heap_space_size_used_bytes', { space: x.labels['space'] ?? '?' }) / 1048576,
+          }))
+          .filter((x) => x.total >= 1)
+          .sort((a, b) => b.total - a.total),
+      },
+      probes,
+      resultsPerCheck: probesOf(s1) / opts.checks,
+      extraProbes: Math.max(0, probes - expectedRate * w.wall),
+      expectedRate,
+      missed: skipped('missed'),
+      overlap: skipped('overlap'),
+      lateness,
+      halves,
+      jitter,
+      metricsMs: scrapes.map((s) => s.ms),
+      series: s1.snap.series,
+      families: [...s1.snap.byFamily.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4),
+      metricsBytes: s1.snap.bytes,
+      loopMaxMs: Math.max(...scrapes.map((s) => max(s.snap, 'nodejs_eventloop_lag_max_seconds') * 1000)),
+      gc: Object.fromEntries(
+        ['major', 'minor', 'incremental', 'weakcb'].map((kind) => [
+          kind,
+          (sum(s1.snap, 'nodejs_gc_duration_seconds_sum', { kind }) - sum(s0.snap, 'nodejs_gc_duration_seconds_sum', { kind })) * 1000,
+        ]),
+      ),
+      stateWrites: sum(s1.snap, 'raqib_state_writes_total') - sum(s0.snap, 'raqib_state_writes_total'),
+      statusMs: median(statusTimes),
+      statusBytes,
+      targetsCpu: targetsCpu / w.wall,
+      stopMs: 0,
+      exitCode: null,
+    };
+    const stopAt = performance.now();
+    result.exitCode = await agent.stop();
+    result.stopMs = performance.now() - stopAt;
+    if (opts.cpuProf) {
+      const file = (await readdir(profDir).catch(() => [])).find((f) => f.endsWith('.cpuprofile'));
+      if (file) {
+        result.profileFile = join(profDir, file);
+        result.profile = await summariseProfile(result.profileFile, from, to);
+      } else log('no CPU profile was written (did the agent exit cleanly?)');
+    }
+    return result;
+  } finally {
+    await agent.stop();
+  }
+}
+
+interface CompareRow {
+  type: Comparable;
+  checks: number;
+  rate: number;
+  raqib: { rate: number; cpu: number; system: number; usPerProbe: number; rss: number; failures: number };
+  blackbox?: { rate: number; cpu: number; system: number; usPerProbe: number; ok: number; failed: number; pending: number; rss: number };
+  targetsCpu: number;
+}
+
+async function compareRun(type: Comparable, opts: Options, dir: string, targets: TargetsProcess, useBlackbox: boolean): Promise<CompareRow> {
+  const runDir = await mkdtemp(join(dir, `${type}-`));
+  const { yaml } = buildConfig({
+    checks: opts.compareChecks,
+    mix: type,
+    intervalMs: opts.intervalMs,
+    timeoutMs: opts.timeoutMs,
+    dataDir: join(runDir, 'data'),
+    maxConcurrency: opts.maxConcurrency,
+    targets: targets.addresses,
+  });
+  const rate = opts.compareChecks / (opts.intervalMs / 1000);
+  // Healthy checks: once every check has run once (one interval), the rate is steady.
+  const warmup = opts.intervalMs + 1_000;
+  log(`${type}: agent with ${fmt(opts.compareChecks)} checks (${fmt(rate, 1)} probes/s); warm-up ${fmt(warmup / 1000)} s, ${opts.compareSeconds} s measured`);
+  let agent: AgentRun | undefined;
+  let row: CompareRow;
+  try {
+    agent = await startAgentProcess({ dir: runDir, yaml });
+    await sleep(warmup);
+    const watch = new ProcWatch(agent.pid);
+    const s0 = await agent.scrape();
+    const tc0 = cpuSeconds(targets.child.pid!);
+    watch.mark();
+    await sleep(opts.compareSeconds * 1000);
+    const w = watch.window();
+    const tc = cpuSeconds(targets.child.pid!) - tc0;
+    const s1 = await agent.scrape();
+    watch.stop();
+    const probes = probesOf(s1) - probesOf(s0);
+    const down = sum(s1.snap, 'raqib_probes_total', { result: 'down' }) - sum(s0.snap, 'raqib_probes_total', { result: 'down' });
+    row = {
+      type,
+      checks: opts.compareChecks,
+      rate,
+      raqib: { rate: probes / w.wall, cpu: w.cpu / w.wall, system: w.system / w.cpu, usPerProbe: (w.cpu / probes) * 1e6, rss: w.rssEnd, failures: down },
+      targetsCpu: tc / w.wall,
+    };
+  } finally {
+    await agent?.stop();
+  }
+  if (!useBlackbox) return row;
+  const bb = await startBlackbox(runDir, targets.addresses, opts.timeoutMs);
+  try {
+    log(`${type}: blackbox_exporter ${bb.pid} at ${fmt(rate, 1)} probes/s for ${opts.compareSeconds} s`);
+    // A few seconds at the rate first, so neither side pays its start-up in the window.
+    await drive(bb, probePath(type, targets.addresses), rate, Math.min(5, opts.compareSeconds));
+    const watch = new ProcWatch(bb.pid);
+    watch.mark();
+    const d = await drive(bb, probePath(type, targets.addresses), rate, opts.compareSeconds);
+    const w = watch.window();
+    watch.stop();
+    const done = d.ok + d.failed;
+    row.blackbox = { rate: done / w.wall, cpu: w.cpu / w.wall, system: w.system / w.cpu, usPerProbe: (w.cpu / done) * 1e6, ok: d.ok, failed: d.failed, pending: d.pending, rss: w.rssEnd };
+  } finally {
+    await bb.stop();
+  }
+  return row;
+}
+
+// ---------------------------------------------------------------- report
+
+function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before: ReturnType<typeof machine>; after: ReturnType<typeof machine>; blackbox: string; node: string }): string {
+  const full = opts.checks >= 10_000 && opts.intervalMs === 30_000 && opts.types === 'mixed';
+  const judge = (ok: boolean) => (full ? verdict(ok) : 'n/a (not a full run)');
+  const types = Object.entries(m.mix.byType)
+    .map(([t, n]) => `${t} ${fmt(n)}`)
+    .join(', ');
+  const mixNote = opts.types === 'mixed' ? `; ${fmt(m.mix.slow)} slow, ${fmt(m.mix.failing)} failing` : '';
+  const cpuShare = m.cpu / m.wall;
+  const lat = m.lateness;
+  const halves = m.halves.length === 2 ? m.halves : undefined;
+  const lines: string[] = [];
+  lines.push(`### raqib benchmark: ${opts.smoke ? 'smoke run' : full ? 'full run' : 'custom run'}`, '');
+  lines.push(
+    `Machine: ${env.before.cores} × ${env.before.cpu}; load average (1 min) ${fmt(env.before.load1, 2)} at the start, ${fmt(env.after.load1, 2)} at the end. ` +
+      `Node ${env.node}${opts.nodeArgs.length ? ` (agent flags: ${opts.nodeArgs.join(' ')})` : ''}. Command: \`npm run bench --${process.argv
+        .slice(2)
+        .map((a) => ` ${/\s/.test(a) ? JSON.stringify(a) : a}`)
+        .join('')}\`.`,
+    '',
+  );
+  const rowsMain: string[][] = [
+    ['checks', `${fmt(m.checks)} (${types}${mixNote}) in services of 50`, '10,000 (stretch 20,000)', ''],
+    ['interval / measured', `${fmt(opts.intervalMs / 1000)} s / ${fmt(m.wall, 1)} s after ${fmt(m.warmupMs / 1000)} s of warm-up`, '', ''],
+    ['probes/s achieved (expected)', `${fmt(m.probes / m.wall, 1)} (${fmt(m.expectedRate, 1)} + confirming re-probes)`, '', ''],
+    ['missed / overlap-skipped slots', `${fmt(m.missed)} / ${fmt(m.overlap)}`, 'no missed slots', judge(m.missed === 0)],
+    ['agent CPU (kernel part)', `${fmt(cpuShare * 100, 1)}% of one core (${fmt((m.system / m.cpu) * 100)}% in the kernel)`, '< 50%', judge(cpuShare < 0.5)],
+    ['agent CPU per probe (incl. scrapes)', `${fmt((m.cpu / m.probes) * 1e6)} µs`, '', ''],
+    ['RSS at start / max / end of the window', `${fmt(m.rssStart)} / ${fmt(m.rssMax)} / ${fmt(m.rssEnd)} MiB`, '≤ 300 MiB', judge(m.rssMax <= 300)],
+    [
+      'RSS peak during the warm-up (peak ever, VmHWM)',
+      `${fmt(m.warmupPeak.rss)} MiB at ${fmt(m.warmupPeak.at, 1)} s after start-up (${fmt(m.rssPeak)} MiB)`,
+      '≤ 300 MiB',
+      judge(m.rssPeak <= 300),
+    ],
+    [
+      'RSS projected once histories are full (estimate)',
+      m.resultsPerCheck >= HISTORY_SIZE
+        ? `${fmt(m.rssEnd)} MiB (histories already full)`
+        : `${fmt(m.rssEnd + (m.checks * (HISTORY_SIZE - m.resultsPerCheck) * HISTORY_ENTRY_BYTES) / 1048576)} MiB: each check holds ${fmt(m.resultsPerCheck, 1)} of its last ${HISTORY_SIZE} results so far, at ~${HISTORY_ENTRY_BYTES} B each`,
+      '≤ 300 MiB',
+      judge(m.rssEnd + (m.checks * Math.max(0, HISTORY_SIZE - m.resultsPerCheck) * HISTORY_ENTRY_BYTES) / 1048576 <= 300),
+    ],
+    [
+      'JS heap used / heap total / external at the end; by space (used / total)',
+      `${fmt(m.heap.used)} / ${fmt(m.heap.total)} / ${fmt(m.heap.external)} MiB; ${m.heap.spaces.map((x) => `${x.space} ${fmt(x.used)} / ${fmt(x.total)}`).join(', ')} MiB`,
+      '',
+      '',
+    ],
+    [
+      'scheduler lateness p50 / p99 / max (histogram bounds)',
+      `${bound(lat.p50, lat)} / ${bound(lat.p99, lat)} / ${bound(lat.max, lat)}; mean ${ms(lat.mean * 1000)} (n = ${fmt(lat.count)})`,
+      'p99 ≤ 10 ms, max ≤ 100 ms',
+      judge(lat.p99 <= 0.01 && lat.max <= 0.1),
+    ],
+    [
+      'slot regularity at the targets: |gap − interval| p50 / p99 / max',
+      `${ms(m.jitter.p50)} / ${ms(m.jitter.p99)} / ${ms(m.jitter.max)} (n = ${fmt(m.jitter.count)})`,
+      '',
+      '',
+    ],
+    [
+      'drift: mean gap − interval; lateness mean 1st / 2nd half',
+      `${ms(m.jitter.drift)}; ${halves ? `${ms(halves[0]!.lateness.mean * 1000)} / ${ms(halves[1]!.lateness.mean * 1000)} (probes/s ${fmt(halves[0]!.rate, 1)} / ${fmt(halves[1]!.rate, 1)})` : '–'}`,
+      'no drift',
+      judge(Math.abs(m.jitter.drift) < 5),
+    ],
+    ['/metrics response median / max', `${ms(median(m.metricsMs))} / ${ms(Math.max(...m.metricsMs))} (${m.metricsMs.length} scrapes)`, '≤ 150 ms', judge(Math.max(...m.metricsMs) <= 150)],
+    [
+      '/metrics series / size; largest families',
+      `${fmt(m.series)} / ${fmt(m.metricsBytes / 1048576, 1)} MiB; ${m.families.map(([f, n]) => `${f} ${fmt(n)}`).join(', ')}`,
+      '',
+      '',
+    ],
+    ['longest event-loop block', ms(m.loopMaxMs), '≤ 50 ms', judge(m.loopMaxMs <= 50)],
+    [
+      'GC pauses on the main thread (major / minor / incremental)',
+      `${fmt((m.gc['major'] ?? 0) / m.wall, 1)} / ${fmt((m.gc['minor'] ?? 0) / m.wall, 1)} / ${fmt((m.gc['incremental'] ?? 0) / m.wall, 1)} ms per second`,
+      '',
+      '',
+    ],
+    ['state-file writes/s', fmt(m.stateWrites / m.wall, 2), '0 while nothing changes', judge(m.stateWrites === 0)],
+    ['/api/v1/status response (median of 3) / size', `${ms(m.statusMs)} / ${fmt(m.statusBytes / 1048576, 1)} MiB`, '', ''],
+    ['start-up (spawn → /healthz) / stop (SIGTERM → exit)', `${ms(m.startMs)} / ${ms(m.stopMs)}, exit code ${m.exitCode}`, '', ''],
+    ['targets process CPU (not the agent)', `${fmt(m.targetsCpu * 100, 1)}% of one core`, '', ''],
+  ];
+  lines.push(table(['figure', 'value', 'target', ''], rowsMain), '');
+  if (rows.length > 0) {
+    lines.push(
+      `#### CPU per probe: raqib vs blackbox_exporter ${env.blackbox} (fresh connection per probe on both sides, ${fmt(rows[0]!.checks)} checks' worth each)`,
+      '',
+    );
+    const cmp = rows.map((r) => {
+      const bb = r.blackbox;
+      const ratio = bb ? r.raqib.usPerProbe / bb.usPerProbe : NaN;
+      return [
+        r.type === 'http' ? 'HTTP' : r.type === 'https' ? 'HTTPS' : r.type.toUpperCase(),
+        `${fmt(r.raqib.rate, 1)} (${fmt(r.rate, 1)})`,
+        `${fmt(r.raqib.cpu * 100, 1)}%`,
+        `${fmt(r.raqib.usPerProbe)} µs (${fmt(r.raqib.system * 100)}% kernel)`,
+        bb ? `${fmt(bb.rate, 1)}${bb.failed || bb.pending ? ` (${fmt(bb.failed)} failed, ${fmt(bb.pending)} unanswered)` : ''}` : '–',
+        bb ? `${fmt(bb.cpu * 100, 1)}%` : '–',
+        bb ? `${fmt(bb.usPerProbe)} µs (${fmt(bb.system * 100)}% kernel)` : 'not run',
+        bb ? `${fmt(ratio, 2)}` : '–',
+        bb ? (full || opts.compareChecks >= 10_000 ? verdict(ratio <= 0.5) : 'n/a') : '',
+        `${fmt(r.targetsCpu * 100, 1)}%`,
+      ];
+    });
+    lines.push(
+      table(['probe', 'raqib probes/s (expected)', 'raqib CPU', 'raqib µs/probe', 'blackbox probes/s', 'blackbox CPU', 'blackbox µs/probe', 'raqib / blackbox', '≤ 0.5', 'targets CPU'], cmp),
+      '',
+    );
+    const failing = rows.filter((r) => r.raqib.failures > 0).map((r) => `${r.type}: ${fmt(r.raqib.failures)} down results`);
+    if (failing.length) lines.push(`Note: probes of healthy targets failed in the comparison (${failing.join('; ')}): the machine was overloaded.`, '');
+  }
+  if (m.profile) lines.push(profileSection(`Agent CPU profile of the measured window (${m.profileFile})`, m.profile), '');
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<number> {
+  const opts = options(process.argv.slice(2));
+  const before = machine();
+  if (before.load1 > 0.5) log(`the machine is busy (load average ${fmt(before.load1, 2)} over the last minute): figures will be noisy`);
+  let useBlackbox = opts.compare.length > 0 && opts.blackbox !== 'off';
+  if (useBlackbox && !blackboxInstalled()) {
+    if (opts.blackbox === 'on') installBlackbox(log);
+    else {
+      log('prometheus-blackbox-exporter is not installed: comparing raqib only (--blackbox on installs it)');
+      useBlackbox = false;
+    }
+  }
+  process.once('exit', () => spawned.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill('SIGKILL')));
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+  const dir = await mkdtemp(join(tmpdir(), 'raqib-bench-'));
+  // An interrupted run removes its directory too (its processes are gone by then).
+  if (!opts.keep && !opts.cpuProf) process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const targets = await startTargets(opts.intervalMs);
+  try {
+    const m = await mainRun(opts, dir, targets);
+    if (m.probes <= 0) throw new Error('the agent ran no probe in the measured window');
+    const rows: CompareRow[] = [];
+    for (const type of opts.compare) rows.push(await compareRun(type, opts, dir, targets, useBlackbox));
+    const text = report(opts, m, rows, { before, after: machine(), blackbox: useBlackbox ? blackboxVersion() : '(not run)', node: process.version });
+    process.stdout.write(`${text}\n`);
+    if (opts.out) await writeFile(opts.out, `${text}\n`);
+    if (m.exitCode !== 0) log(`the agent exited with ${m.exitCode} on SIGTERM`);
+    return 0;
+  } finally {
+    await targets.close();
+    if (opts.keep || opts.cpuProf) log(`kept ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);
