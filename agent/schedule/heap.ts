@@ -1,6 +1,8 @@
 /** A binary min-heap of due times: the scheduler's queue of what runs next, O(log n) per slot. */
 export interface HeapEntry {
   due: number;
+  /** The job may start up to this many ms before `due`, to share a wake-up with another run. */
+  early: number;
   key: string;
   /** Bumped whenever the job is rescheduled; entries with an old version are ignored when popped. */
   version: number;

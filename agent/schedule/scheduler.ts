@@ -9,6 +9,11 @@
  *   as lateness (actual start − scheduled start).
  * - `runSoon` inserts one extra run (the confirming re-probe) without moving the regular slots.
  * - Checks with a cron `schedule` are fired by node-cron and then go through the same gate.
+ * - Wake-ups are shared: when the timer fires for one run, runs due within the next few
+ *   milliseconds (`coalesceMs`, at most a quarter of their interval) start with it, early rather
+ *   than late. A wake-up of the process costs more CPU than a probe (docs/performance.md §1), and
+ *   10,000 checks with their own phases would otherwise wake it every 3 ms for one probe each.
+ *   Lateness stays actual start − scheduled start, clamped at 0; the slots do not move.
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -43,12 +48,18 @@ export interface SchedulerOptions {
   onStart?(key: string, info: RunInfo): void;
   /** Builds cron triggers; node-cron unless a test passes its own. */
   cronTrigger?: typeof createCronTrigger;
+  /** Runs due within this many ms of a wake-up start in it (default 10; capped at interval/4). */
+  coalesceMs?: number;
 }
+
+const DEFAULT_COALESCE_MS = 10;
 
 interface JobState {
   job: ScheduleJob;
   regularDue: number;
   extraDue: number;
+  /** How early a run of this job may start to share a wake-up. */
+  early: number;
   version: number;
   cron?: CronTrigger;
 }
@@ -100,7 +111,9 @@ export class Scheduler {
 
   add(job: ScheduleJob): void {
     this.remove(job.key);
-    const state: JobState = { job, regularDue: Infinity, extraDue: Infinity, version: 0 };
+    const coalesce = this.opts.coalesceMs ?? DEFAULT_COALESCE_MS;
+    const early = job.intervalMs === undefined ? 0 : Math.max(0, Math.min(coalesce, job.intervalMs / 4));
+    const state: JobState = { job, regularDue: Infinity, extraDue: Infinity, early, version: 0 };
     this.jobs.set(job.key, state);
     if (this.running) {
       this.arm(state);
@@ -159,7 +172,7 @@ export class Scheduler {
     state.version++;
     const due = Math.min(state.regularDue, state.extraDue);
     if (due === Infinity) return;
-    this.heap.push({ due, key: state.job.key, version: state.version });
+    this.heap.push({ due, early: state.early, key: state.job.key, version: state.version });
     if (due < this.timerDue && !this.ticking) this.armTimer();
   }
 
@@ -179,7 +192,7 @@ export class Scheduler {
     this.ticking = true; // jobs pushed while firing are picked up by the one armTimer below
     try {
       const now = this.opts.clock.monotonic();
-      for (let top = this.heap.peek(); top && top.due <= now; top = this.heap.peek()) {
+      for (let top = this.heap.peek(); top && top.due - top.early <= now; top = this.heap.peek()) {
         this.heap.pop();
         const state = this.jobs.get(top.key);
         if (!state || state.version !== top.version) continue;
@@ -191,13 +204,15 @@ export class Scheduler {
     this.armTimer();
   }
 
+  /** Start the run due at `due`; `now` may be up to `state.early` before it (a shared wake-up). */
   private fire(state: JobState, due: number, now: number): void {
     const extra = state.extraDue <= due && state.extraDue < state.regularDue;
-    if (state.extraDue <= now) state.extraDue = Infinity;
+    const horizon = now + state.early;
+    if (state.extraDue <= horizon) state.extraDue = Infinity;
     const interval = state.job.intervalMs;
-    if (interval !== undefined && state.regularDue <= now) {
+    if (interval !== undefined && state.regularDue <= horizon) {
       // Slots that passed while the process could not run (blocked loop, suspended VM) are counted, not replayed.
-      const missed = Math.floor((now - state.regularDue) / interval);
+      const missed = Math.max(0, Math.floor((now - state.regularDue) / interval));
       if (missed > 0) this.opts.onSkip?.(state.job.key, 'missed', missed);
       state.regularDue += (missed + 1) * interval;
     }

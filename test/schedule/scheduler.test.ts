@@ -7,7 +7,7 @@ import { ManualClock } from '../helpers/manual-clock.js';
 const log = createLogger({ level: 'silent' });
 
 /** A scheduler on a manual clock whose runs each take `runMs` of manual time. */
-function setup(opts: { runMs?: number | ((key: string) => number); maxConcurrency?: number } = {}) {
+function setup(opts: { runMs?: number | ((key: string) => number); maxConcurrency?: number; coalesceMs?: number } = {}) {
   const clock = new ManualClock();
   const runs: { key: string; info: RunInfo; at: number }[] = [];
   const skips: { key: string; reason: SkipReason; count: number }[] = [];
@@ -18,6 +18,7 @@ function setup(opts: { runMs?: number | ((key: string) => number); maxConcurrenc
     log,
     timezone: 'Asia/Riyadh',
     maxConcurrency: opts.maxConcurrency ?? 100,
+    ...(opts.coalesceMs !== undefined ? { coalesceMs: opts.coalesceMs } : {}),
     run: (key, info) => {
       runs.push({ key, info, at: clock.monotonic() });
       active++;
@@ -176,6 +177,43 @@ describe('fixed-rate scheduler', () => {
     fires[0]!(clock.now());
     expect(started).toEqual(['svc/cron', 'svc/cron']);
     expect(skips).toEqual(['overlap']);
+  });
+
+  it('starts runs due within a few ms in one wake-up, early but never late, without moving slots', async () => {
+    const { clock, scheduler, runs } = setup({ runMs: 50 });
+    const keys = Array.from({ length: 300 }, (_, i) => `svc/c${i}`);
+    for (const key of keys) scheduler.add({ key, intervalMs: 1000 });
+    scheduler.start();
+    await clock.advance(3_000);
+    const wakeups = new Set(runs.map((r) => r.at));
+    // 300 phases in one second are ~3 ms apart: a 10 ms window takes several per wake-up.
+    expect(wakeups.size).toBeLessThan((runs.length * 2) / 3);
+    expect(runs.every((r) => r.info.lateMs === 0 && r.at <= r.info.scheduledAt && r.info.scheduledAt - r.at <= 10)).toBe(true);
+    // Each wake-up is on time for its first run: batching never delays a run.
+    const firstOf = new Map<number, number>();
+    for (const r of runs) firstOf.set(r.at, Math.min(firstOf.get(r.at) ?? Infinity, r.info.scheduledAt));
+    expect([...firstOf].every(([at, first]) => at === first)).toBe(true);
+    for (const key of keys) {
+      const slots = runs.filter((r) => r.key === key).map((r) => r.info.scheduledAt);
+      const offset = phaseOffset(key, 1000);
+      expect(slots).toEqual(slots.map((_, k) => offset + k * 1000));
+    }
+  });
+
+  it('wakes once per run when coalescing is off, and never starts a short-interval run more than a quarter interval early', async () => {
+    const off = setup({ coalesceMs: 0 });
+    for (let i = 0; i < 50; i++) off.scheduler.add({ key: `svc/c${i}`, intervalMs: 1000 });
+    off.scheduler.start();
+    await off.clock.advance(1_000);
+    expect(off.runs.every((r) => r.at === r.info.scheduledAt)).toBe(true);
+
+    const short = setup({ coalesceMs: 10 });
+    for (let i = 0; i < 20; i++) short.scheduler.add({ key: `svc/s${i}`, intervalMs: 8 });
+    short.scheduler.start();
+    await short.clock.advance(200);
+    expect(short.runs.length).toBeGreaterThan(0);
+    expect(short.runs.every((r) => r.info.scheduledAt - r.at <= 2)).toBe(true);
+    expect(short.skips).toEqual([]);
   });
 
   it('waits for runs in flight when stopped, then fires nothing more', async () => {
