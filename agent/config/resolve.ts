@@ -2,6 +2,7 @@
  * Resolves each check against `defaults:` into the spec the scheduler, probes and detector use,
  * so no later stage needs to know where a value came from.
  */
+import { createHash } from 'node:crypto';
 import type { CheckConfig, CheckType, Config, ServiceConfig } from './schema.js';
 
 /** A check ready to run: effective timing and thresholds, plus its type-specific config. */
@@ -21,8 +22,16 @@ export interface CheckSpec<C extends CheckConfig = CheckConfig> {
   failureThreshold: number;
   successThreshold: number;
   config: C;
-  /** Everything that affects how the check runs; equal fingerprints need no restart on reload. */
+  /**
+   * Everything that affects how the check runs; equal fingerprints need no restart on reload.
+   * A SHA-1 of the spec's JSON rather than the JSON itself: ~600 B per check, 6 MiB at 10,000.
+   */
   fingerprint: string;
+}
+
+/** The fingerprint of a spec: equal when the JSON of the two specs is (a SHA-1 collision aside). */
+function fingerprintOf(spec: Omit<CheckSpec, 'fingerprint'>): string {
+  return createHash('sha1').update(JSON.stringify(spec)).digest('base64');
 }
 
 export function checkKey(serviceId: string, checkId: string): string {
@@ -48,7 +57,7 @@ export function resolveCheck(config: Config, service: ServiceConfig, check: Chec
     successThreshold: check.success_threshold ?? d.success_threshold,
     config: check,
   };
-  return { ...spec, fingerprint: JSON.stringify(spec) };
+  return { ...spec, fingerprint: fingerprintOf(spec) };
 }
 
 /** Service id under which connectivity canaries run: `#` cannot appear in a configured id. */
@@ -74,7 +83,7 @@ export function resolveCanaries(config: Config): CheckSpec[] {
       successThreshold: 1,
       config: check,
     };
-    return { ...spec, fingerprint: JSON.stringify(spec) };
+    return { ...spec, fingerprint: fingerprintOf(spec) };
   });
 }
 
