@@ -16,7 +16,7 @@ import { activeWindow } from './incidents/maintenance.js';
 import { IncidentTracker, type ServicePolicy } from './incidents/tracker.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
-import { runProbe, type ProbeRunner } from './probes/registry.js';
+import { createProbeRunner, type ProbeRunner } from './probes/registry.js';
 import { startReporting, type ReportingRuntime } from './reporting/runtime.js';
 import { ConnectivityGuard } from './runner/connectivity.js';
 import { Monitor } from './runner/monitor.js';
@@ -89,8 +89,9 @@ export function createApp(options: AppOptions): App {
     });
     try {
       tracker = new IncidentTracker({ store, metrics, clock, log, policy: servicePolicy() });
-      guard = new ConnectivityGuard(options.probe ?? runProbe, clock, log, { blind: metrics.agentBlind, canaryUp: metrics.canaryUp });
-      monitor = new Monitor({ agentId: agent.id, store, metrics, clock, log, probe: options.probe ?? runProbe, tracker, guard });
+      const probe = options.probe ?? createProbeRunner();
+      guard = new ConnectivityGuard(probe, clock, log, { blind: metrics.agentBlind, canaryUp: metrics.canaryUp });
+      monitor = new Monitor({ agentId: agent.id, store, metrics, clock, log, probe, tracker, guard });
       scheduler = new Scheduler({
         clock,
         log: log.child({ module: 'scheduler' }),

@@ -53,6 +53,12 @@ const httpCheck = z
     body: z.string().optional().describe('Request body.'),
     insecure: z.boolean().default(false).describe('Skip TLS certificate verification. Off by default.'),
     ca_file: z.string().optional().describe('PEM file of extra CA certificates to trust.'),
+    tls_resume: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Resume TLS sessions on the fresh connection of each probe, with a full, verified handshake at least every 10 minutes, after any failure and once the certificate has expired. false: a full handshake on every probe.',
+      ),
     max_redirects: z.number().int().min(0).max(30).default(10).describe('Redirects followed; 0 keeps the first answer.'),
     max_body_size: size().prefault('1MiB').describe('Bytes of body read at most; the rest is not downloaded.'),
     expect: z

@@ -21,6 +21,10 @@ export interface TlsOptions {
   rejectUnauthorized: boolean;
   /** ALPN protocols offered, e.g. `['http/1.1']` so a server never picks h2 on us. */
   alpn?: string[];
+  /** A session to resume (see tls-sessions.ts); the server may still insist on a full handshake. */
+  session?: Buffer;
+  /** Receives each session (ticket) the server issues on this connection. */
+  onSession?: (session: Buffer) => void;
 }
 
 export interface ConnectOptions {
@@ -79,23 +83,48 @@ export function errorMessage(err: unknown): string {
 /**
  * Trust for a probe: Node's bundled roots plus the PEM file, because `ca_file` is meant to *add*
  * trust (Node's `ca` option alone would replace the store). Parsing ~150 roots takes ~15 ms of CPU,
- * so the context is built once per file version (path, size, mtime, inode) and reused; a rotated
- * file is picked up at the next probe. This memo is the probes' only module state: it caches
- * immutable file content, so sharing it cannot make one check affect another. Rejects when the
- * file cannot be read.
+ * so the context is built once per file version (path, size, mtime, inode) and reused. The version
+ * is looked at no more than once every TRUST_RECHECK_MS per file (a `stat` per probe was 5% of the
+ * agent's busy time at 10,000 checks), so a rotated file is picked up within 5 s. These memos are
+ * the probes' only module state: they cache immutable file content and Node's defaults, so sharing
+ * them cannot make one check affect another. Rejects when the file cannot be read.
  */
-const trustMemo = new Map<string, { version: string; context: Promise<tls.SecureContext> }>();
+const trustMemo = new Map<string, { version: string; checkedAt: number; context: Promise<tls.SecureContext> }>();
+export const TRUST_RECHECK_MS = 5_000;
 
 export async function loadTrust(caFile: string | undefined): Promise<tls.SecureContext | undefined> {
   if (caFile === undefined) return undefined;
+  const hit = trustMemo.get(caFile);
+  const now = performance.now();
+  if (hit && now - hit.checkedAt < TRUST_RECHECK_MS) return hit.context;
   const info = await stat(caFile);
   const version = `${info.size}:${info.mtimeMs}:${info.ino}`;
-  const hit = trustMemo.get(caFile);
-  if (hit?.version === version) return hit.context;
-  const context = readFile(caFile, 'utf8').then((pem) => tls.createSecureContext({ ca: [...tls.rootCertificates, pem] }));
-  trustMemo.set(caFile, { version, context });
-  context.catch(() => trustMemo.delete(caFile));
+  const current = trustMemo.get(caFile);
+  if (current?.version === version) {
+    current.checkedAt = now;
+    return current.context;
+  }
+  const context = readFile(caFile, 'utf8').then((pem) => {
+    // OpenSSL skips what is not a certificate without a word: say so rather than trust nothing extra.
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    return tls.createSecureContext({ ca: [...tls.rootCertificates, pem] });
+  });
+  const entry = { version, checkedAt: now, context };
+  trustMemo.set(caFile, entry);
+  context.catch(() => {
+    if (trustMemo.get(caFile) === entry) trustMemo.delete(caFile);
+  });
   return context;
+}
+
+/**
+ * Node's default trust (its bundled roots), built once. Without a `secureContext`, every
+ * `tls.connect` builds a context of its own: about a quarter of a verified handshake's CPU.
+ */
+let defaultContext: tls.SecureContext | undefined;
+function defaultTrust(): tls.SecureContext {
+  defaultContext ??= tls.createSecureContext();
+  return defaultContext;
 }
 
 /** Waits for `promise` or the signal, whichever comes first; `onAbort` cleans up the loser. */
@@ -184,11 +213,13 @@ export async function openConnection(opts: ConnectOptions): Promise<Connection> 
     socket: raw,
     host: servername,
     ...(net.isIP(servername) === 0 ? { servername } : {}),
-    ...(opts.tls.trust ? { secureContext: opts.tls.trust } : {}),
+    secureContext: opts.tls.trust ?? defaultTrust(),
     ...(opts.tls.alpn ? { ALPNProtocols: opts.tls.alpn } : {}),
+    ...(opts.tls.session ? { session: opts.tls.session } : {}),
     rejectUnauthorized: opts.tls.rejectUnauthorized,
   });
   secure.on('error', () => undefined);
+  if (opts.tls.onSession) secure.on('session', opts.tls.onSession);
   try {
     await waitFor(secure, 'secureConnect', signal);
   } catch (err) {

@@ -7,6 +7,7 @@ import { dnsProbe } from './dns.js';
 import { httpProbe } from './http.js';
 import { tcpProbe } from './tcp.js';
 import { tlsProbe } from './tls.js';
+import { TlsSessions } from './tls-sessions.js';
 import type { ProbeContext, ProbeFn, ProbeResult } from './types.js';
 
 export const PROBES: { [T in CheckType]: ProbeFn<Extract<CheckConfig, { type: T }>> } = {
@@ -20,3 +21,8 @@ export const PROBES: { [T in CheckType]: ProbeFn<Extract<CheckConfig, { type: T 
 export type ProbeRunner = (check: CheckConfig, ctx: ProbeContext) => Promise<ProbeResult>;
 
 export const runProbe: ProbeRunner = (check, ctx) => (PROBES[check.type] as ProbeFn<CheckConfig>)(check, ctx);
+
+/** The agent's runner: every probe it runs shares one cache of TLS sessions to resume. */
+export function createProbeRunner(tlsSessions = new TlsSessions()): ProbeRunner {
+  return (check, ctx) => runProbe(check, { ...ctx, tlsSessions });
+}

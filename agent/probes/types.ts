@@ -3,6 +3,7 @@
  * rejects) with a result that says why. Probes touch no metrics, state or store.
  */
 import type { Logger } from '../log.js';
+import type { TlsSessions } from './tls-sessions.js';
 
 export type ProbeStatus = 'up' | 'degraded' | 'down';
 
@@ -45,6 +46,8 @@ export interface ProbeContext {
   log: Logger;
   /** The check's timeout in ms, for probes that hand a deadline to a library (DNS). */
   timeoutMs: number;
+  /** Sessions HTTPS probes may resume; without it every handshake is a full one. */
+  tlsSessions?: TlsSessions;
 }
 
 export type ProbeFn<C> = (check: C, ctx: ProbeContext) => Promise<ProbeResult>;

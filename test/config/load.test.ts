@@ -293,7 +293,7 @@ describe('valid-minimal.yaml: everything not written takes its documented defaul
     });
   });
 
-  it('fills http defaults: GET, 2xx, 1 MiB body, 10 redirects, verified TLS', () => {
+  it('fills http defaults: GET, 2xx, 1 MiB body, 10 redirects, verified TLS, resumed sessions', () => {
     expect(loaded.checks[0]!.config).toEqual({
       id: 'home',
       type: 'http',
@@ -302,6 +302,7 @@ describe('valid-minimal.yaml: everything not written takes its documented defaul
       method: 'GET',
       headers: {},
       insecure: false,
+      tls_resume: true,
       max_redirects: 10,
       max_body_size: 1_048_576,
       expect: { status: [{ min: 200, max: 299 }] },

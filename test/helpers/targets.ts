@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 
 const TLS_DIR = fileURLToPath(new URL('../fixtures/tls/', import.meta.url));
@@ -50,6 +51,8 @@ export interface HttpTarget extends Target {
   namedUrl: string;
   /** Every request seen: method, path, lower-cased headers and body. */
   requests: { method: string; path: string; headers: http.IncomingHttpHeaders; body: string }[];
+  /** TLS handshakes completed so far, full and resumed (both 0 for plain HTTP). */
+  handshakes: { full: number; resumed: number };
 }
 
 /** Socket bookkeeping shared by every kind of target. */
@@ -141,10 +144,12 @@ export async function startHttpTarget(opts: { tls?: CertName } = {}): Promise<Ht
     ? https.createServer({ cert: readFileSync(tlsFixture(`${opts.tls}.crt`)), key: readFileSync(tlsFixture(`${opts.tls}.key`)) }, handler)
     : http.createServer(handler);
   server.on('tlsClientError', () => undefined);
+  const handshakes = { full: 0, resumed: 0 };
+  server.on('secureConnection', (s: TLSSocket) => handshakes[s.isSessionReused() ? 'resumed' : 'full']++);
   const tracked = track(server);
   const port = await listen(server);
   const scheme = opts.tls ? 'https' : 'http';
-  return { ...tracked, host: '127.0.0.1', port, url: `${scheme}://127.0.0.1:${port}`, namedUrl: `${scheme}://localhost:${port}`, requests };
+  return { ...tracked, host: '127.0.0.1', port, url: `${scheme}://127.0.0.1:${port}`, namedUrl: `${scheme}://localhost:${port}`, requests, handshakes };
 }
 
 function route(req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: string): void {

@@ -1,0 +1,75 @@
+/**
+ * TLS sessions kept between HTTPS probes of the same endpoint, so most probes resume a session on
+ * their fresh connection instead of paying a full handshake (about a third of an HTTPS probe's
+ * CPU: docs/performance.md §2). A resumed handshake does not show the certificate again, so:
+ *
+ * - a full handshake, with the chain and host name verified, happens at least every `maxAgeMs`
+ *   (10 minutes) per endpoint, after any failed probe of it, and once the certificate seen at
+ *   the last full handshake has expired;
+ * - the expiry reported by a resumed probe is the one seen at that full handshake.
+ *
+ * Sessions are keyed by endpoint and trust (host, port, ca_file, insecure), never shared between
+ * differently verified connections. The `tls` check type never resumes: inspecting the
+ * certificate is its job.
+ */
+
+/** What a resumed connection needs, and what it reports in place of the certificate. */
+export interface CachedSession {
+  session: Buffer;
+  /** Expiry of the leaf certificate seen at the last full handshake (epoch seconds). */
+  certExpiry: number | undefined;
+}
+
+interface Entry extends CachedSession {
+  /** When the last full (verified) handshake of this endpoint happened (epoch ms). */
+  fullAt: number;
+}
+
+export const TLS_SESSION_MAX_AGE_MS = 10 * 60_000;
+/** Endpoints remembered at most; the least recently saved go first. */
+const MAX_ENTRIES = 50_000;
+
+export class TlsSessions {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly maxAgeMs = TLS_SESSION_MAX_AGE_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The session to resume, or undefined when the next handshake must be a full one. */
+  get(key: string): CachedSession | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    const now = this.now();
+    if (now - e.fullAt >= this.maxAgeMs || (e.certExpiry !== undefined && e.certExpiry * 1000 <= now)) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return e;
+  }
+
+  /**
+   * A session from a successful probe. After a full handshake `certExpiry` is the one just seen
+   * and the age restarts; after a resumed one the age and the expiry carry over.
+   */
+  save(key: string, session: Buffer, handshake: { resumed: false; certExpiry: number | undefined } | { resumed: true }): void {
+    const prev = this.entries.get(key);
+    let entry: Entry;
+    if (!handshake.resumed) entry = { session, certExpiry: handshake.certExpiry, fullAt: this.now() };
+    else if (prev) entry = { session, certExpiry: prev.certExpiry, fullAt: prev.fullAt };
+    else return; // resumed from a session forgotten meanwhile: the next probe verifies in full
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  /** After a failure: the next probe of the endpoint does a full handshake. */
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+}

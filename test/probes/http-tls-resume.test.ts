@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpProbe } from '../../agent/probes/http.js';
+import { TlsSessions, TLS_SESSION_MAX_AGE_MS } from '../../agent/probes/tls-sessions.js';
+import { httpCheck, probeContext } from '../helpers/check-config.js';
+import { CA_FILE, startHttpTarget, type HttpTarget } from '../helpers/targets.js';
+
+const EXPIRY = Date.UTC(2046, 0, 1) / 1000; // test/fixtures/tls/localhost.crt
+
+let t: HttpTarget;
+beforeAll(async () => {
+  t = await startHttpTarget({ tls: 'localhost' });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+/** Handshakes the target sees during `fn`. */
+async function seen(fn: () => Promise<unknown>): Promise<{ full: number; resumed: number }> {
+  const before = { ...t.handshakes };
+  await fn();
+  await t.idle();
+  return { full: t.handshakes.full - before.full, resumed: t.handshakes.resumed - before.resumed };
+}
+
+/** A clock for TlsSessions that tests move by hand. */
+function clock(start = Date.now()) {
+  const c = { ms: start, now: () => c.ms };
+  return c;
+}
+
+describe('HTTPS probes resume TLS sessions on fresh connections', () => {
+  it('resumes after one full handshake, reporting the expiry the full handshake saw', async () => {
+    const ctx = { ...probeContext(), tlsSessions: new TlsSessions() };
+    const check = httpCheck({ url: `${t.namedUrl}/ok`, ca_file: CA_FILE });
+    const results: Awaited<ReturnType<typeof httpProbe>>[] = [];
+    const counts = await seen(async () => {
+      for (let i = 0; i < 3; i++) results.push(await httpProbe(check, ctx));
+    });
+    expect(counts).toEqual({ full: 1, resumed: 2 });
+    for (const r of results) {
+      expect(r).toMatchObject({ status: 'up', code: 'OK', tlsCertExpiry: EXPIRY });
+      expect(r.phases.tls).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('does a full handshake every probe with tls_resume: false, and without a session cache', async () => {
+    const ctx = { ...probeContext(), tlsSessions: new TlsSessions() };
+    const off = httpCheck({ url: `${t.namedUrl}/ok`, ca_file: CA_FILE, tls_resume: false });
+    expect(await seen(async () => {
+      for (let i = 0; i < 3; i++) expect((await httpProbe(off, ctx)).tlsCertExpiry).toBe(EXPIRY);
+    })).toEqual({ full: 3, resumed: 0 });
+    // Node's default trust is one shared context: sharing it must not resume anything by itself.
+    const insecure = httpCheck({ url: `${t.url}/ok`, insecure: true });
+    expect(await seen(async () => {
+      for (let i = 0; i < 3; i++) expect((await httpProbe(insecure, probeContext())).code).toBe('OK');
+    })).toEqual({ full: 3, resumed: 0 });
+  });
+
+  it('verifies in full again after a failed probe of the endpoint', async () => {
+    const ctx = { ...probeContext(), tlsSessions: new TlsSessions() };
+    const ok = httpCheck({ url: `${t.namedUrl}/ok`, ca_file: CA_FILE });
+    const failing = httpCheck({ url: `${t.namedUrl}/status/503`, ca_file: CA_FILE });
+    const counts = await seen(async () => {
+      await httpProbe(ok, ctx); // full
+      expect((await httpProbe(failing, ctx)).code).toBe('HTTP_STATUS'); // resumed, then forgotten
+      await httpProbe(ok, ctx); // full again
+      await httpProbe(ok, ctx); // resumed
+    });
+    expect(counts).toEqual({ full: 2, resumed: 2 });
+  });
+
+  it('does a full handshake once the last one is 10 minutes old', async () => {
+    const c = clock();
+    const ctx = { ...probeContext(), tlsSessions: new TlsSessions(TLS_SESSION_MAX_AGE_MS, c.now) };
+    const check = httpCheck({ url: `${t.namedUrl}/ok`, ca_file: CA_FILE });
+    const counts = await seen(async () => {
+      await httpProbe(check, ctx); // full
+      c.ms += TLS_SESSION_MAX_AGE_MS - 1000;
+      await httpProbe(check, ctx); // resumed: the age counts from the full handshake
+      c.ms += 1000;
+      await httpProbe(check, ctx); // full
+      await httpProbe(check, ctx); // resumed
+    });
+    expect(counts).toEqual({ full: 2, resumed: 2 });
+  });
+
+  it('never resumes a session across different trust settings for the same endpoint', async () => {
+    const ctx = { ...probeContext(), tlsSessions: new TlsSessions() };
+    const counts = await seen(async () => {
+      await httpProbe(httpCheck({ url: `${t.namedUrl}/ok`, insecure: true }), ctx);
+      await httpProbe(httpCheck({ url: `${t.namedUrl}/ok`, ca_file: CA_FILE }), ctx);
+      await httpProbe(httpCheck({ url: `${t.namedUrl}/ok` }), ctx); // Node's roots only: untrusted
+    });
+    expect(counts.resumed).toBe(0);
+    expect(ctx.tlsSessions.size).toBe(2);
+  });
+});
+
+describe('TlsSessions', () => {
+  const session = Buffer.from('s');
+  it('hands out nothing once the certificate seen at the full handshake has expired', () => {
+    const c = clock(Date.UTC(2030, 0, 1));
+    const s = new TlsSessions(TLS_SESSION_MAX_AGE_MS, c.now);
+    s.save('a', session, { resumed: false, certExpiry: c.ms / 1000 + 60 });
+    expect(s.get('a')?.session).toBe(session);
+    c.ms += 60_000;
+    expect(s.get('a')).toBeUndefined();
+  });
+
+  it('carries the age and expiry of the full handshake over resumed sessions, and ignores a resumed save it never saw', () => {
+    const c = clock();
+    const s = new TlsSessions(1000, c.now);
+    s.save('a', session, { resumed: false, certExpiry: 123 * 1e9 });
+    c.ms += 600;
+    s.save('a', Buffer.from('t'), { resumed: true });
+    expect(s.get('a')).toMatchObject({ session: Buffer.from('t'), certExpiry: 123 * 1e9 });
+    c.ms += 400;
+    expect(s.get('a')).toBeUndefined();
+    s.save('b', session, { resumed: true });
+    expect(s.size).toBe(0);
+  });
+});
