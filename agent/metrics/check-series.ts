@@ -42,6 +42,14 @@ export interface CheckRef {
 const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 const num = (v: number) => (Number.isFinite(v) ? String(v) : v > 0 ? '+Inf' : v < 0 ? '-Inf' : 'NaN');
 
+/**
+ * The parts as one flat string. `+` and template literals give V8 ropes (cons-strings: a 32-byte
+ * node per concatenation, the parts kept as they are), and a cached line would keep its rope for
+ * as long as it is cached: about 45 nodes, 1.4 KB a check. `join` copies the parts into one new
+ * sequential string (with two parts or more: a single one could come back as it is).
+ */
+const flat = (parts: string[]): string => parts.join('');
+
 export class CheckSeries {
   private readonly checks = new Map<string, CheckLines>();
 
@@ -51,7 +59,8 @@ export class CheckSeries {
 
   /** A new check: its state (UNKNOWN until it runs); no probe series until the first result. */
   add(spec: CheckRef, state: CheckState): void {
-    const entry: CheckLines = { labels: `service="${esc(spec.serviceId)}",check="${esc(spec.checkId)}"`, type: spec.type, lines: CHECK_FAMILIES.map(() => '') };
+    const labels = flat(['service="', esc(spec.serviceId), '",check="', esc(spec.checkId), '"']);
+    const entry: CheckLines = { labels, type: spec.type, lines: CHECK_FAMILIES.map(() => '') };
     this.checks.set(spec.key, entry);
     this.setState(spec, state);
   }
@@ -63,22 +72,24 @@ export class CheckSeries {
   setState(spec: CheckRef, current: CheckState): void {
     const c = this.checks.get(spec.key);
     if (!c) return;
-    c.lines[4] = CHECK_STATES.map((s) => `${STATE.name}{${c.labels},state="${s}"} ${s === current ? 1 : 0}\n`).join('');
+    const parts: string[] = [];
+    for (const s of CHECK_STATES) parts.push(STATE.name, '{', c.labels, ',state="', s, '"} ', s === current ? '1' : '0', '\n');
+    c.lines[4] = flat(parts);
   }
 
   observe(spec: CheckRef, result: ProbeResult): void {
     const c = this.checks.get(spec.key);
     if (!c) return;
-    c.lines[0] = `${SUCCESS.name}{${c.labels},type="${esc(c.type)}"} ${result.status === 'down' ? 0 : 1}\n`;
-    let phases = '';
+    c.lines[0] = flat([SUCCESS.name, '{', c.labels, ',type="', esc(c.type), '"} ', result.status === 'down' ? '0' : '1', '\n']);
+    const phases: string[] = [];
     for (const phase of PHASES) {
       const ms = result.phases[phase];
       // A phase the probe never reached (no TLS after a refused connect) has no series, not a stale one.
-      if (ms !== undefined) phases += `${PHASE.name}{${c.labels},phase="${phase}"} ${num(ms / 1000)}\n`;
+      if (ms !== undefined) phases.push(PHASE.name, '{', c.labels, ',phase="', phase, '"} ', num(ms / 1000), '\n');
     }
-    c.lines[1] = phases;
-    if (c.type === 'http') c.lines[2] = `${HTTP_STATUS.name}{${c.labels}} ${result.httpStatus ?? 0}\n`;
-    if (result.tlsCertExpiry !== undefined) c.lines[3] = `${CERT_EXPIRY.name}{${c.labels}} ${num(result.tlsCertExpiry)}\n`;
+    c.lines[1] = flat(phases);
+    if (c.type === 'http') c.lines[2] = flat([HTTP_STATUS.name, '{', c.labels, '} ', String(result.httpStatus ?? 0), '\n']);
+    if (result.tlsCertExpiry !== undefined) c.lines[3] = flat([CERT_EXPIRY.name, '{', c.labels, '} ', num(result.tlsCertExpiry), '\n']);
   }
 
   /** The exposition text of every per-check family (Prometheus text format 0.0.4). */

@@ -5,6 +5,8 @@
 //   options: --scrapes 10   scrapes measured per N (after one warm-up scrape)
 //            --load 0.25    keep the agent's event loop this busy with simulated probe work
 //                           (short timer callbacks that also record probe results), as in a run
+//            --dist DIR     another build's dist/agent to measure (a copy inside the repo, e.g.
+//                           .tmp/before/dist/agent, so that it resolves node_modules)
 //
 // Each N runs in a fresh child process (the agent side); this process is the scraper. Printed:
 // - response time (GET sent → last byte, kept-alive connection), median and max;
@@ -18,9 +20,10 @@
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
-const DIST = new URL('../../../dist/agent/', import.meta.url);
 const CHECKS_PER_SERVICE = 50;
 
 const args = process.argv.slice(2);
@@ -32,6 +35,10 @@ const opt = (name, dflt) => {
   return Number(v);
 };
 
+const distArg = args.indexOf('--dist');
+// Another build to compare with (a copy of dist/ inside the repo, so that it finds node_modules).
+const DIST = distArg >= 0 ? pathToFileURL(`${resolve(args.splice(distArg, 2)[1])}/`) : new URL('../../../dist/agent/', import.meta.url);
+
 if (args[0] === 'agent') await agent(Number(args[1]), Number(args[2]));
 else if (args[0] === 'ropes') await ropes(Number(args[1]));
 else await main();
@@ -40,9 +47,9 @@ async function main() {
   const scrapes = opt('scrapes', 10);
   const load = opt('load', 0);
   const sizes = args.length ? args.map(Number) : [10_000];
-  console.log(`node ${process.version}; ${scrapes} scrapes after 1 warm-up; simulated probe load ${load}`);
+  console.log(`node ${process.version}; ${DIST.pathname}; ${scrapes} scrapes after 1 warm-up; simulated probe load ${load}`);
   {
-    const child = fork(new URL(import.meta.url).pathname, ['ropes', '1000'], { execArgv: ['--expose-gc'] });
+    const child = fork(new URL(import.meta.url).pathname, ['ropes', '1000', '--dist', DIST.pathname], { execArgv: ['--expose-gc'] });
     const r = await new Promise((resolve) => child.once('message', resolve));
     child.kill();
     const kib = (b) => (b / 1024).toFixed(0);
@@ -52,7 +59,7 @@ async function main() {
     );
   }
   for (const n of sizes) {
-    const child = fork(new URL(import.meta.url).pathname, ['agent', String(n), String(load)], { execArgv: ['--expose-gc'] });
+    const child = fork(new URL(import.meta.url).pathname, ['agent', String(n), String(load), '--dist', DIST.pathname], { execArgv: ['--expose-gc'] });
     const ready = await new Promise((resolve) => child.once('message', resolve));
     const ask = (what) =>
       new Promise((resolve) => {
