@@ -19,30 +19,17 @@ import type { RunInfo, Scheduler } from '../schedule/scheduler.js';
 import type { StateStore } from '../store/types.js';
 import { runBounded } from './bounded-probe.js';
 import type { ConnectivityGuard } from './connectivity.js';
+import { HistoryRing } from './history.js';
 
-/** Probe results kept per check, in memory only: the state file is not written per probe. */
-export const HISTORY_SIZE = 100;
-
-/**
- * One past result, compact: at 10,000 checks × 100 results, full results (phases, details)
- * would hold ~400 MB of heap; this keeps what a history view needs, and the detail only of failures.
- */
-export interface HistoryEntry {
-  status: ProbeResult['status'];
-  code: string;
-  observedAt: number;
-  /** Total duration, ms. */
-  ms: number;
-  detail?: string;
-  httpStatus?: number;
-}
+export { HISTORY_SIZE, type HistoryEntry } from './history.js';
 
 export interface CheckRuntime {
   spec: CheckSpec;
   detector: DetectorState;
   /** The last result in full (phases, detail): evidence and the status view use it. */
   last?: ProbeResult;
-  history: HistoryEntry[];
+  /** The last HISTORY_SIZE results, packed (agent/runner/history.ts). */
+  history: HistoryRing;
 }
 
 export interface ServiceRuntime {
@@ -121,7 +108,7 @@ export class Monitor {
       } else {
         const saved = this.opts.store.data.checks[spec.key];
         const detector = saved ? { ...initialDetectorState(saved.since), state: saved.state } : initialDetectorState(this.opts.clock.now());
-        this.checks.set(spec.key, { spec, detector, history: [] });
+        this.checks.set(spec.key, { spec, detector, history: new HistoryRing() });
         this.opts.metrics.addCheck(spec, detector.state);
         summary.added++;
       }
@@ -212,15 +199,7 @@ export class Monitor {
   record(rt: CheckRuntime, result: ProbeResult, startedAt?: number, counts = true): void {
     const { spec } = rt;
     rt.last = result;
-    rt.history.push({
-      status: result.status,
-      code: result.code,
-      observedAt: result.observedAt,
-      ms: result.phases.total,
-      ...(result.status === 'up' ? {} : { detail: result.detail }),
-      ...(result.httpStatus !== undefined ? { httpStatus: result.httpStatus } : {}),
-    });
-    if (rt.history.length > HISTORY_SIZE) rt.history.shift();
+    rt.history.push(result);
     this.opts.metrics.observeProbe(spec, result);
     if (!counts) {
       this.log.debug({ check: spec.key, code: result.code }, 'failure while blind: not counted');

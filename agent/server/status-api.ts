@@ -69,7 +69,7 @@ export function createStatusApi(monitor: Monitor, tracker: IncidentTracker, agen
     if (parts[0] === 'checks' && parts.length === 3) {
       const rt = monitor.checks.get(`${parts[1]}/${parts[2]}`);
       if (!rt) return undefined;
-      return { service: rt.spec.serviceId, ...checkView(rt), history: rt.history.map((r) => ({ ...r, observedAt: iso(r.observedAt) })) };
+      return { service: rt.spec.serviceId, ...checkView(rt), history: rt.history.toArray().map((r) => ({ ...r, observedAt: iso(r.observedAt) })) };
     }
     return undefined;
   };

@@ -140,7 +140,24 @@ describe('monitor: from probe results to incidents', () => {
   it('keeps the last 100 results of each check in memory only', async () => {
     const t = await setup();
     await t.advance(30_000 * 150);
-    expect(t.monitor.checks.get('web/portal')!.history).toHaveLength(100);
+    const history = t.monitor.checks.get('web/portal')!.history;
+    expect(history.length).toBe(100);
+    const entries = history.toArray();
+    expect(entries).toHaveLength(100);
+    // Oldest first, and the newest is the last result.
+    expect(entries.map((e) => e.observedAt)).toEqual([...entries.map((e) => e.observedAt)].sort((a, b) => a - b));
+    expect(entries.at(-1)).toEqual({ status: 'up', code: 'OK', observedAt: t.monitor.checks.get('web/portal')!.last!.observedAt, ms: 5 });
+  });
+
+  it('keeps the detail of failures only in the history', async () => {
+    const t = await setup();
+    await t.advance(30_000);
+    t.outcome['web/portal'] = 'down';
+    await t.advance(30_000);
+    const entries = t.monitor.checks.get('web/portal')!.history.toArray();
+    expect(entries[0]).toEqual({ status: 'up', code: 'OK', observedAt: entries[0]!.observedAt, ms: 5 });
+    expect(entries[0]).not.toHaveProperty('detail');
+    expect(entries.at(-1)).toMatchObject({ status: 'down', code: 'HTTP_STATUS', detail: 'web/portal down', ms: 5 });
   });
 });
 
