@@ -32,14 +32,16 @@ import { bound, fmt, median, ms, profileSection, table, verdict } from './lib/re
 import type { JitterStats, TargetAddresses } from './lib/targets.js';
 
 /**
- * The agent keeps each check's last 100 results in memory (agent/runner/monitor.ts HISTORY_SIZE);
- * a run of a few minutes at 30 s fills a few of them. One entry of today's shape (an object of
- * status, code, observedAt, ms, httpStatus) takes ~112 bytes of heap, measured with 10^6 of them
- * under --expose-gc; failures carry a detail string too. Used only to project the RSS of a
- * long-running agent; docs/performance.md explains.
+ * The agent keeps each check's last 100 results in memory (agent/runner/history.ts HISTORY_SIZE);
+ * a run of a few minutes at 30 s fills a few of them. A result takes ~23 bytes in the packed ring
+ * of a full history (20 B of slot, the rest the ring's own objects), measured with 10^6 of them
+ * under --expose-gc (test/bench/micro/history-entry.mjs; an object per result took ~112 B);
+ * failures keep their detail string too. A ring allocates 8 slots at its first result and all 100
+ * at its 9th, so past 8 results the projection overstates what is left to grow. Used only to
+ * project the RSS of a long-running agent; docs/performance.md explains.
  */
 const HISTORY_SIZE = 100;
-const HISTORY_ENTRY_BYTES = 112;
+const HISTORY_ENTRY_BYTES = 23;
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
@@ -515,7 +517,7 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
       'RSS projected once histories are full (estimate)',
       m.resultsPerCheck >= HISTORY_SIZE
         ? `${fmt(m.rssEnd)} MiB (histories already full)`
-        : `${fmt(m.rssEnd + (m.checks * (HISTORY_SIZE - m.resultsPerCheck) * HISTORY_ENTRY_BYTES) / 1048576)} MiB: each check holds ${fmt(m.resultsPerCheck, 1)} of its last ${HISTORY_SIZE} results so far, at ~${HISTORY_ENTRY_BYTES} B each`,
+        : `${fmt(m.rssEnd + (m.checks * (HISTORY_SIZE - m.resultsPerCheck) * HISTORY_ENTRY_BYTES) / 1048576)} MiB: each check holds ${fmt(m.resultsPerCheck, 1)} of its last ${HISTORY_SIZE} results so far, at ~${HISTORY_ENTRY_BYTES} B per further result (less past 8, when a ring has all its slots; more for a failure's detail)`,
       '≤ 300 MiB',
       judge(m.rssEnd + (m.checks * Math.max(0, HISTORY_SIZE - m.resultsPerCheck) * HISTORY_ENTRY_BYTES) / 1048576 <= 300),
     ],
