@@ -89,7 +89,10 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
 
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    // A copy with fresh strings: toJS gives plain scalars as slices of the whole text, and a
+    // slice keeps its parent alive: one config value kept the 2 MiB text of a 10,000-check file
+    // in the agent's heap for as long as the config was in use.
+    data = structuredClone(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
   } catch (err) {
     const reason = describeError(err);
     const unresolved = /^Unresolved alias .*: (.*)$/.exec(reason)?.[1];
