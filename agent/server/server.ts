@@ -95,7 +95,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDep
     if (req.method === 'HEAD') return void res.end();
     for await (const chunk of chunks) {
       if (res.destroyed) return;
-      if (!res.write(chunk)) await new Promise<void>((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+      if (!res.write(chunk)) await drained(res);
     }
     res.end();
     return;
@@ -137,6 +137,24 @@ async function handleAction(req: IncomingMessage, res: ServerResponse, deps: Ser
   }
   const result = await deps.action!(path, body);
   return result ? send(res, result.status, result.data) : send(res, 404, { error: 'not found' });
+}
+
+/**
+ * Until the response has handed what it holds to the socket ('drain'), or is closed. Both
+ * listeners go once either fires: a scrape waits here for most of its pieces, and listeners left
+ * on the response added up to Node's MaxListenersExceededWarning by the 11th.
+ */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (res.destroyed) return resolve(); // its 'close' may be past
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function send(res: ServerResponse, status: number, data: unknown): void {
