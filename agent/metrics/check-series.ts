@@ -25,6 +25,14 @@ const STATE: Family = { name: 'raqib_check_state', help: 'Current state of each 
 /** Families in the order they are rendered; the index is the slot in CheckLines.lines. */
 export const CHECK_FAMILIES: readonly Family[] = [SUCCESS, PHASE, HTTP_STATUS, CERT_EXPIRY, STATE];
 
+const HEADERS = CHECK_FAMILIES.map((f) => ['# HELP ', f.name, ' ', f.help, '\n# TYPE ', f.name, ' gauge\n'].join(''));
+
+/**
+ * Characters in a piece of chunks(): 64 KiB is ~850 lines, ~0.1 ms to join, and a single write to
+ * the socket; 1 MiB pieces measured no faster and each is a 1 MiB string more on the heap.
+ */
+export const PIECE_CHARS = 64 * 1024;
+
 interface CheckLines {
   /** `service="…",check="…"` — ids are from a safe alphabet, escaped anyway. */
   labels: string;
@@ -98,21 +106,29 @@ export class CheckSeries {
   }
 
   /**
-   * The same text in pieces of at most `batch` checks, so a server can write them with the event
-   * loop free in between: at 10,000 checks one piece of everything would block it for ~60 ms.
+   * The same text in pieces of about `size` characters (a piece ends after the line that reaches
+   * it), so a server can write them with the event loop free in between: at 10,000 checks the
+   * whole text is ~7 MB. The checks are read as the pieces are made: one added or removed while a
+   * server writes them is in the families that come after, or not, as any scrape taken then.
    */
-  *chunks(batch = 1_000): Generator<string> {
-    const checks = [...this.checks.values()];
+  *chunks(size = PIECE_CHARS): Generator<string> {
+    let parts: string[] = [];
+    let length = 0;
     for (let i = 0; i < CHECK_FAMILIES.length; i++) {
-      const f = CHECK_FAMILIES[i]!;
-      let piece = `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} gauge\n`;
-      for (let at = 0; at < checks.length; at += batch) {
-        const lines: string[] = [];
-        for (const c of checks.slice(at, at + batch)) lines.push(c.lines[i]!);
-        yield piece + lines.join('');
-        piece = '';
+      parts.push(HEADERS[i]!);
+      length += HEADERS[i]!.length;
+      for (const c of this.checks.values()) {
+        const line = c.lines[i]!;
+        if (line === '') continue;
+        parts.push(line);
+        length += line.length;
+        if (length >= size) {
+          yield parts.join('');
+          parts = [];
+          length = 0;
+        }
       }
-      if (piece) yield piece;
     }
+    if (parts.length > 0) yield parts.join('');
   }
 }
