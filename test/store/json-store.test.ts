@@ -6,6 +6,7 @@ import { isStoreError } from '../../agent/errors.js';
 import { createLogger } from '../../agent/log.js';
 import type { StoreFs } from '../../agent/store/durable-file.js';
 import { openJsonStore, STATE_FILE } from '../../agent/store/json-store.js';
+import type { StateData } from '../../agent/store/types.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const log = createLogger({ level: 'silent' });
@@ -62,6 +63,60 @@ describe('JSON state store', () => {
     await new Promise((r) => setTimeout(r, 150));
     expect(writes).toBe(1);
     await store.close();
+  });
+
+  it('spaces coalesced writes by maxCoalesceMs while each carries many changes', async () => {
+    const dir = await tempDir();
+    let writes = 0;
+    const store = await openJsonStore({ dataDir: dir, log, coalesceMs: 10, maxCoalesceMs: 600, burstChanges: 20, hooks: { onWrite: () => writes++ } });
+    const burst = (n: number, from: number) => {
+      for (let i = from; i < from + n; i++) store.update((d) => (d.checks[`s/c${i}`] = { state: 'UP', since: i }));
+    };
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    burst(30, 0);
+    await sleep(150);
+    expect(writes).toBe(1); // the first write of a burst is as prompt as ever
+    const first = performance.now();
+    burst(30, 30);
+    await sleep(150);
+    expect(writes).toBe(1); // the next waits for maxCoalesceMs after the last began
+    while (writes < 2 && performance.now() - first < 3000) await sleep(20);
+    expect(writes).toBe(2);
+    expect(performance.now() - first).toBeGreaterThan(300);
+    const onDisk = JSON.parse(await fsp.readFile(join(dir, STATE_FILE), 'utf8'));
+    expect(Object.keys(onDisk.checks)).toHaveLength(60);
+    await store.close();
+  });
+
+  it('keeps the short delay after a write of few changes', async () => {
+    const dir = await tempDir();
+    let writes = 0;
+    const store = await openJsonStore({ dataDir: dir, log, coalesceMs: 10, maxCoalesceMs: 5_000, burstChanges: 20, hooks: { onWrite: () => writes++ } });
+    store.update((d) => (d.checks['s/a'] = { state: 'UP', since: 1 }));
+    await new Promise((r) => setTimeout(r, 150));
+    store.update((d) => (d.checks['s/b'] = { state: 'DOWN', since: 2 }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(writes).toBe(2);
+    await store.close();
+  });
+
+  it('writes at once on flush() even while a burst holds coalesced writes back', async () => {
+    const dir = await tempDir();
+    let writes = 0;
+    const store = await openJsonStore({ dataDir: dir, log, coalesceMs: 10, maxCoalesceMs: 60_000, burstChanges: 20, hooks: { onWrite: () => writes++ } });
+    for (let i = 0; i < 30; i++) store.update((d) => (d.checks[`s/c${i}`] = { state: 'UP', since: i }));
+    await store.flush();
+    store.update((d) => d.outbox.push({ seq: 1 } as StateData['outbox'][number]));
+    const started = performance.now();
+    await store.flush();
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(writes).toBe(2);
+    const onDisk = JSON.parse(await fsp.readFile(join(dir, STATE_FILE), 'utf8'));
+    expect(onDisk.outbox).toEqual([{ seq: 1 }]);
+    // And close() (shutdown) does not wait for the held-back write either.
+    store.update((d) => (d.checks['s/late'] = { state: 'DOWN', since: 9 }));
+    await store.close();
+    expect(writes).toBe(3);
   });
 
   it('refuses to start on a truncated state file, naming the file and the last good backup', async () => {
