@@ -1,0 +1,138 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import type { CheckSpec } from '../../agent/config/resolve.js';
+import { familyText, histogramText, Metrics } from '../../agent/metrics/metrics.js';
+import type { ProbeResult } from '../../agent/probes/types.js';
+
+const spec = (service: string, check: string, type: CheckSpec['type']) => ({ key: `${service}/${check}`, serviceId: service, checkId: check, type }) as CheckSpec;
+const result = (total: number, over: Partial<ProbeResult> = {}): ProbeResult => ({ status: 'up', code: 'OK', detail: '', phases: { connect: 1, total }, observedAt: 0, httpStatus: 200, ...over });
+
+/** A Metrics whose Registry holds raqib's families only: the process and Node ones change between two reads. */
+function metricsOf(checks: number, registry = new Registry()): Metrics {
+  const metrics = new Metrics(registry, { version: 'test', agent: 'a' });
+  for (const m of registry.getMetricsAsArray()) if (!m.name.startsWith('raqib_')) registry.removeSingleMetric(m.name);
+  for (let i = 0; i < checks; i++) {
+    const service = `svc-${Math.floor(i / 50)}`;
+    if (i % 50 === 0) metrics.addService(service, 'UP', 0, 99.5);
+    const s = spec(service, `c${i}`, (['http', 'tcp', 'dns', 'tls'] as const)[i % 4]!);
+    metrics.addCheck(s, 'UNKNOWN');
+    metrics.observeProbe(s, result((i % 700) * 3.7, i % 9 === 0 ? { status: 'down', code: 'TIMEOUT' } : {}));
+    metrics.setCheckState(s, i % 9 === 0 ? 'DOWN' : 'UP');
+  }
+  return metrics;
+}
+
+async function drain(chunks: AsyncIterable<string>): Promise<string[]> {
+  const pieces: string[] = [];
+  for await (const piece of chunks) pieces.push(piece);
+  return pieces;
+}
+
+describe('histogramText', () => {
+  it('is what prom-client renders, for labelled, unlabelled, escaped, empty and removed series', async () => {
+    const registry = new Registry();
+    const labelled = new Histogram({ name: 'h_labelled_seconds', help: 'With labels.', labelNames: ['service', 'type'], buckets: [0.025, 0.1, 1, 10], registers: [registry] });
+    const plain = new Histogram({ name: 'h_plain_seconds', help: 'No labels, default buckets.', registers: [registry] });
+    const empty = new Histogram({ name: 'h_empty', help: 'Labels, nothing observed.', labelNames: ['a'], registers: [registry] });
+    const odd = new Histogram({ name: 'h_odd', help: 'Help with a \\ and a\nnewline.', labelNames: ['b', 'a'], buckets: [1e-7, 0.5, 1e21], registers: [registry] });
+    const values = [0, 0.001, 0.025, 0.0250001, 0.099, 0.3, 0.1 + 0.2, 9.99, 10, 11, 1e6, 1e22];
+    for (const [i, v] of values.entries()) {
+      labelled.observe({ service: `svc-${i % 3}`, type: i % 2 ? 'http' : 'tcp' }, v);
+      plain.observe(v);
+      odd.observe({ b: i % 2 ? 'x"y' : 'back\\slash', a: i % 3 ? 'new\nline' : '' }, v);
+    }
+    labelled.observe({ type: 'dns', service: 'svc-9' }, 0.5); // keys in another order
+    labelled.remove({ service: 'svc-1', type: 'tcp' });
+    for (const [name, h] of [['h_labelled_seconds', labelled], ['h_plain_seconds', plain], ['h_empty', empty], ['h_odd', odd]] as const) {
+      expect(histogramText(h as Histogram), name).toBe(await registry.getSingleMetricAsString(name));
+    }
+    plain.reset();
+    expect(histogramText(plain)).toBe(await registry.getSingleMetricAsString('h_plain_seconds'));
+  });
+
+  it("leaves to prom-client the histograms it does not know: with collect(), with exemplars", () => {
+    const registry = new Registry();
+    const collected = new Histogram({ name: 'h_c', help: 'x', registers: [registry], collect() {} });
+    const open = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
+    open.setContentType(Registry.OPENMETRICS_CONTENT_TYPE); // exemplars need it
+    const exemplars = new Histogram({ name: 'h_e', help: 'x', labelNames: ['a'], enableExemplars: true, registers: [open] });
+    expect(histogramText(collected)).toBeUndefined();
+    expect(histogramText(exemplars)).toBeUndefined();
+  });
+});
+
+describe('familyText', () => {
+  it('is what prom-client renders for counters and gauges: labels, none, escaped, odd values, collect()', async () => {
+    const registry = new Registry();
+    const counter = new Counter({ name: 'c_total', help: 'Counter with a \\ and\na newline.', labelNames: ['service', 'result'], registers: [registry] });
+    const plainCounter = new Counter({ name: 'c_plain_total', help: 'No labels.', registers: [registry] });
+    const gauge = new Gauge({ name: 'g', help: 'Gauge.', labelNames: ['b', 'a'], registers: [registry] });
+    const unset = new Gauge({ name: 'g_unset', help: 'Nothing set.', labelNames: ['a'], registers: [registry] });
+    const collected = new Gauge({
+      name: 'g_collected',
+      help: 'Set at scrape.',
+      labelNames: ['service'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.set({ service: 'x' }, 1);
+        this.set({ service: 'y"z' }, 0);
+      },
+    });
+    counter.inc({ service: 'web', result: 'up' }, 0);
+    counter.inc({ result: 'down', service: 'back\\slash' }, 3.5);
+    counter.inc({ service: 'new\nline', result: 'up' });
+    counter.inc({ service: 'gone', result: 'up' });
+    counter.remove({ service: 'gone', result: 'up' });
+    plainCounter.inc(1e21);
+    for (const [i, v] of [0, -1, 0.1 + 0.2, 1e-7, NaN, Infinity, -Infinity, 2 ** 53 + 2].entries()) gauge.set({ a: `a${i}`, b: i % 2 ? 'q"uote' : '' }, v);
+    gauge.set({ b: 'n', a: 7 as unknown as string }, 1); // a number where a string is expected
+    for (const [name, m] of [['c_total', counter], ['c_plain_total', plainCounter], ['g', gauge], ['g_unset', unset], ['g_collected', collected]] as const) {
+      expect(await familyText(m), name).toBe(await registry.getSingleMetricAsString(name));
+    }
+  });
+
+  it('leaves summaries to prom-client', async () => {
+    const { Summary } = await import('prom-client');
+    expect(await familyText(new Summary({ name: 's', help: 'x', registers: [] }))).toBeUndefined();
+  });
+});
+
+describe('Metrics.renderChunks', () => {
+  it('gives the text of render() (prom-client for the Registry, then the per-check families)', async () => {
+    const metrics = metricsOf(600);
+    metrics.probesSkipped.inc({ service: 'svc-1', reason: 'missed' }, 2);
+    metrics.stateWritten(true, 0.003);
+    const pieces = await drain(metrics.renderChunks());
+    expect(pieces.join('')).toBe(await metrics.render());
+    expect(pieces.length).toBeGreaterThan(3);
+    const families = pieces.join('').match(/^# TYPE \S+/gm)!.map((l) => l.slice(7));
+    expect(families.slice(0, 3)).toEqual(['raqib_probe_duration_seconds', 'raqib_probes_total', 'raqib_probes_skipped_total']);
+    expect(families.slice(-5)).toEqual(['raqib_probe_success', 'raqib_probe_phase_seconds', 'raqib_probe_http_status_code', 'raqib_probe_tls_cert_expiry_timestamp_seconds', 'raqib_check_state']);
+  });
+
+  it('keeps families it does not render itself (other modules, collect(), default labels) as prom-client does', async () => {
+    const registry = new Registry();
+    const metrics = metricsOf(100, registry);
+    new Counter({ name: 'raqib_other_total', help: 'Another module.', labelNames: ['op'], registers: [registry] }).inc({ op: 'a' });
+    new Gauge({ name: 'raqib_computed', help: 'At scrape.', registers: [registry], collect() { this.set(7); } });
+    expect((await drain(metrics.renderChunks())).join('')).toBe(await metrics.render());
+    registry.setDefaultLabels({ agent: 'x' });
+    expect((await drain(metrics.renderChunks())).join('')).toBe(await metrics.render());
+  });
+
+  it('lets the event loop turn between pieces once its time slice is used', async () => {
+    const metrics = metricsOf(2_000);
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const pieces = await drain(metrics.renderChunks(0));
+    ticking = false;
+    expect(pieces.length).toBeGreaterThan(10);
+    expect(turns).toBeGreaterThanOrEqual(pieces.length - 1);
+  });
+});
