@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { startSandbox, type Sandbox } from '../sandbox/server.js';
+import type { Sandbox } from '../sandbox/server.js';
 import { authorityDispatcher, HttpAuthorityClient, type AuthorityApi, type RequestEvent } from './client.js';
 import { DraftsAuthority } from './drafts.js';
 import { deviceSignIn } from './login.js';
@@ -52,6 +52,8 @@ export async function openAuthority(opts: OpenAuthorityOptions): Promise<Authori
   let sandbox: Sandbox | undefined;
   let url = authority.url;
   if (!url) {
+    // Loaded only for the built-in sandbox: a live agent does not carry it.
+    const { startSandbox } = await import('../sandbox/server.js');
     sandbox = await startSandbox({
       listen: { host: '127.0.0.1', port: 0 },
       dataFile: join(dataDir, EMBEDDED_SANDBOX_FILE),
