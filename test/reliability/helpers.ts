@@ -32,17 +32,8 @@ export function envInt(name: string, fallback: number): number {
   return n;
 }
 
-/** mulberry32: a small, fast generator whose whole sequence follows from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the one the sandbox's fault injection uses: its whole sequence follows from its seed. */
+export { seededRandom } from '../../agent/sandbox/ids.js';
 
 /** An integer in [min, max] from `random`. */
 export function between(random: () => number, min: number, max: number): number {
