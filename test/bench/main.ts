@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { writeFile } from 'node:fs/promises';
 import { startAgentProcess, type AgentRun, type Scrape } from './lib/agent.js';
+import { AGENT_NODE_FLAGS } from './lib/node-flags.js';
 import { blackboxInstalled, blackboxVersion, drive, installBlackbox, probePath, startBlackbox, type Comparable } from './lib/blackbox.js';
 import { buildConfig, PROBE_TYPES, type Mix, type MixSummary } from './lib/config.js';
 import { spawned, TARGETS_MAIN, track } from './lib/paths.js';
@@ -86,7 +87,8 @@ const HELP = `npm run bench -- [options]
   --scrape-every D      /metrics scrape period in the main run (default 15s; --smoke: 2s)
   --max-concurrency N   agent.max_concurrency (default 1024)
   --cpu-prof            profile the agent (node --cpu-prof) in the main run and summarise the window
-  --node-args="FLAGS"   extra node flags for the main run's agent, e.g. --node-args="--max-old-space-size=256"
+  --node-args="FLAGS"   node flags for the agent instead of the shipped ones (${AGENT_NODE_FLAGS.join(' ')});
+                        --node-args= runs it on Node's defaults
   --out FILE            also write the report to FILE
   --keep                keep the temporary directory (configs, data, profiles)
   --smoke               a few hundred checks, seconds long: checks that the benchmark works
@@ -170,7 +172,7 @@ function options(argv: string[]): Options {
     scrapeMs: values['scrape-every'] ? duration(values['scrape-every'], 'scrape-every') : smoke ? 2_000 : 15_000,
     maxConcurrency: values['max-concurrency'] ? count(values['max-concurrency'], 'max-concurrency') : 1024,
     cpuProf: values['cpu-prof'],
-    nodeArgs: (values['node-args'] ?? '').split(/\s+/).filter(Boolean),
+    nodeArgs: values['node-args'] === undefined ? [...AGENT_NODE_FLAGS] : values['node-args'].split(/\s+/).filter(Boolean),
     out: values.out,
     keep: values.keep,
     smoke,
@@ -435,7 +437,7 @@ async function compareRun(type: Comparable, opts: Options, dir: string, targets:
   let agent: AgentRun | undefined;
   let row: CompareRow;
   try {
-    agent = await startAgentProcess({ dir: runDir, yaml });
+    agent = await startAgentProcess({ dir: runDir, yaml, nodeArgs: opts.nodeArgs });
     await sleep(warmup);
     const watch = new ProcWatch(agent.pid);
     const s0 = await agent.scrape();
@@ -493,7 +495,7 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
   lines.push(`### raqib benchmark: ${opts.smoke ? 'smoke run' : full ? 'full run' : 'custom run'}`, '');
   lines.push(
     `Machine: ${env.before.cores} × ${env.before.cpu}; load average (1 min) ${fmt(env.before.load1, 2)} at the start, ${fmt(env.after.load1, 2)} at the end. ` +
-      `Node ${env.node}${opts.nodeArgs.length ? ` (agent flags: ${opts.nodeArgs.join(' ')})` : ''}. Command: \`npm run bench --${process.argv
+      `Node ${env.node} (agent flags: ${opts.nodeArgs.length ? opts.nodeArgs.join(' ') : 'none, Node\'s defaults'}). Command: \`npm run bench --${process.argv
         .slice(2)
         .map((a) => ` ${/\s/.test(a) ? JSON.stringify(a) : a}`)
         .join('')}\`.`,

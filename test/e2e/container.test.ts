@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AGENT_NODE_FLAGS } from '../bench/lib/node-flags.js';
 import { ROOT } from '../helpers/agent-process.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -28,7 +29,7 @@ function finalStage(dockerfile: string): Stage {
   for (const line of last.split('\n')) {
     const [instr, ...rest] = line.trim().split(/\s+/);
     const args = rest.join(' ');
-    if (instr === 'ENV') for (const m of args.matchAll(/(\w+)=(\S+)/g)) stage.env[m[1]!] = m[2]!;
+    if (instr === 'ENV') for (const m of args.matchAll(/(\w+)=(?:"([^"]*)"|(\S+))/g)) stage.env[m[1]!] = m[2] ?? m[3]!;
     if (instr === 'ENTRYPOINT') stage.entrypoint = JSON.parse(args) as string[];
     if (instr === 'CMD') stage.cmd = JSON.parse(args) as string[];
     if (instr === 'HEALTHCHECK') stage.healthcheck = JSON.parse(args.slice(args.indexOf('CMD ') + 4)) as string[];
@@ -53,6 +54,14 @@ describe('container image', () => {
     expect(text).toMatch(/npm ci --omit=dev/);
     expect(stage.healthcheck[0]).toBe('node');
     expect(stage.cmd).toEqual(['run', '--config', '/etc/raqib/raqib.yaml']);
+  });
+
+  it('runs the agent with the same V8 heap flags in the image, under npm start and in the benchmark', async () => {
+    const stage = finalStage(await readFile(join(ROOT, 'Dockerfile'), 'utf8'));
+    expect(stage.env['NODE_OPTIONS']?.split(' ')).toEqual(AGENT_NODE_FLAGS);
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const start = /node (.*?) dist\/agent\/main\.js run/.exec(pkg.scripts['start']!);
+    expect(start?.[1]?.split(' ')).toEqual(AGENT_NODE_FLAGS);
   });
 
   it('starts with the image entry, flags and env and answers its own healthcheck', async () => {
