@@ -15,7 +15,7 @@ FROM node:22-bookworm-slim
 # Heap flags measured in docs/performance.md (RSS ~205 MiB at 10,000 checks); raise
 # --max-old-space-size beyond ~40,000 checks. test/bench/lib/node-flags.ts holds the same flags.
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=512" \
+    NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=512" \
     RAQIB_CONFIG=/etc/raqib/raqib.yaml \
     RAQIB_LISTEN=0.0.0.0:9470 \
     RAQIB_DATA_DIR=/var/lib/raqib
