@@ -57,7 +57,7 @@ export function resolveCheck(config: Config, service: ServiceConfig, check: Chec
     successThreshold: check.success_threshold ?? d.success_threshold,
     config: check,
   };
-  return { ...spec, fingerprint: fingerprintOf(spec) };
+  return Object.assign(spec, { fingerprint: fingerprintOf(spec) }); // not a spread: see agent/with-key.ts
 }
 
 /** Service id under which connectivity canaries run: `#` cannot appear in a configured id. */
@@ -83,7 +83,7 @@ export function resolveCanaries(config: Config): CheckSpec[] {
       successThreshold: 1,
       config: check,
     };
-    return { ...spec, fingerprint: fingerprintOf(spec) };
+    return Object.assign(spec, { fingerprint: fingerprintOf(spec) }); // not a spread: see agent/with-key.ts
   });
 }
 

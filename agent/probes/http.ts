@@ -12,6 +12,7 @@ import { CODES, codeForError, type ResultCode } from './codes.js';
 import { abortError, connectStage, errorMessage, loadTrust, openConnection, since, timedOut } from './connect.js';
 import type { TlsSessions } from './tls-sessions.js';
 import type { ProbeFn, ProbePhases, ProbeResult, ProbeStatus } from './types.js';
+import { withKey } from '../with-key.js';
 
 /** Sent unless the check sets its own User-Agent, so the entity can recognise our traffic. */
 export const USER_AGENT = `raqib/${VERSION}`;
@@ -136,7 +137,7 @@ async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
         if (settled || !head) return;
         settled = true;
         phases.transfer = since(headAt);
-        resolve({ ...head, body: Buffer.concat(chunks, size), truncated, ...(certExpiry !== undefined ? { certExpiry } : {}) });
+        resolve({ status: head.status, headers: head.headers, body: Buffer.concat(chunks, size), truncated, ...(certExpiry !== undefined ? { certExpiry } : {}) });
       };
       const fail = (err: unknown) => {
         if (settled) return;
@@ -288,7 +289,7 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
       status,
       code,
       detail: truncatedAt === undefined ? detail : `${detail} (body truncated at ${truncatedAt} bytes)`,
-      phases: { ...phases, total: since(t0) },
+      phases: withKey(phases, 'total', since(t0)),
       observedAt,
       ...(httpStatus !== undefined ? { httpStatus } : {}),
       ...(tlsCertExpiry !== undefined ? { tlsCertExpiry } : {}),

@@ -10,6 +10,7 @@ import type { TlsCheckConfig } from '../config/schema.js';
 import { CODES, codeForError } from './codes.js';
 import { connectStage, errorMessage, loadTrust, openConnection, since, timedOut } from './connect.js';
 import type { ProbeFn, ProbePhases, ProbeResult, ProbeStatus } from './types.js';
+import { withKey } from '../with-key.js';
 
 const DAY_MS = 86_400_000;
 
@@ -37,7 +38,7 @@ export const tlsProbe: ProbeFn<TlsCheckConfig> = async (check, ctx) => {
     status,
     code,
     detail,
-    phases: { ...phases, total: since(t0) },
+    phases: withKey(phases, 'total', since(t0)),
     observedAt,
     ...(tlsCertExpiry !== undefined ? { tlsCertExpiry } : {}),
   });

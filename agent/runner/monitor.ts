@@ -107,7 +107,7 @@ export class Monitor {
         summary.changed++;
       } else {
         const saved = this.opts.store.data.checks[spec.key];
-        const detector = saved ? { ...initialDetectorState(saved.since), state: saved.state } : initialDetectorState(this.opts.clock.now());
+        const detector = saved ? initialDetectorState(saved.since, saved.state) : initialDetectorState(this.opts.clock.now());
         this.checks.set(spec.key, { spec, detector, history: new HistoryRing() });
         this.opts.metrics.addCheck(spec, detector.state);
         summary.added++;

@@ -235,7 +235,7 @@ export class Scheduler {
 
   private begin(state: JobState, info: Omit<RunInfo, 'lateMs'>): void {
     this.active++;
-    const full: RunInfo = { ...info, lateMs: Math.max(0, this.opts.clock.monotonic() - info.scheduledAt) };
+    const full: RunInfo = { scheduledAt: info.scheduledAt, extra: info.extra, lateMs: Math.max(0, this.opts.clock.monotonic() - info.scheduledAt) };
     this.opts.onStart?.(state.job.key, full);
     const run = this.opts
       .run(state.job.key, full)
