@@ -38,6 +38,8 @@ interface CheckLines {
   /** `service="…",check="…"` — ids are from a safe alphabet, escaped anyway. */
   labels: string;
   type: string;
+  /** The start of the raqib_probe_success line, up to its value: the same for every probe. */
+  successPrefix: string;
   lines: string[];
 }
 
@@ -48,7 +50,10 @@ export interface CheckRef {
   type: string;
 }
 
-const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+const needsEscape = /[\\\n"]/;
+/** A label value as the text format wants it: `\`, `"` and newlines escaped. */
+export const escapeLabelValue = (v: string): string =>
+  needsEscape.test(v) ? v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : v;
 const num = (v: number) => (Number.isFinite(v) ? String(v) : v > 0 ? '+Inf' : v < 0 ? '-Inf' : 'NaN');
 
 /**
@@ -68,8 +73,9 @@ export class CheckSeries {
 
   /** A new check: its state (UNKNOWN until it runs); no probe series until the first result. */
   add(spec: CheckRef, state: CheckState): void {
-    const labels = flat(['service="', esc(spec.serviceId), '",check="', esc(spec.checkId), '"']);
-    const entry: CheckLines = { labels, type: spec.type, lines: CHECK_FAMILIES.map(() => '') };
+    const labels = flat(['service="', escapeLabelValue(spec.serviceId), '",check="', escapeLabelValue(spec.checkId), '"']);
+    const successPrefix = flat([SUCCESS.name, '{', labels, ',type="', escapeLabelValue(spec.type), '"} ']);
+    const entry: CheckLines = { labels, type: spec.type, successPrefix, lines: CHECK_FAMILIES.map(() => '') };
     this.checks.set(spec.key, entry);
     this.setState(spec, state);
   }
@@ -89,7 +95,7 @@ export class CheckSeries {
   observe(spec: CheckRef, result: ProbeResult): void {
     const c = this.checks.get(spec.key);
     if (!c) return;
-    c.lines[0] = flat([SUCCESS.name, '{', c.labels, ',type="', esc(c.type), '"} ', result.status === 'down' ? '0' : '1', '\n']);
+    c.lines[0] = flat([c.successPrefix, result.status === 'down' ? '0' : '1', '\n']);
     const phases: string[] = [];
     for (const phase of PHASES) {
       const ms = result.phases[phase];
