@@ -245,7 +245,6 @@ interface MainResult {
   probes: number;
   /** Results each check has had since the start (its in-memory history fills up to 100). */
   resultsPerCheck: number;
-  extraProbes: number;
   expectedRate: number;
   missed: number;
   overlap: number;
@@ -369,7 +368,6 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
       },
       probes,
       resultsPerCheck: probesOf(s1) / opts.checks,
-      extraProbes: Math.max(0, probes - expectedRate * w.wall),
       expectedRate,
       missed: skipped('missed'),
       overlap: skipped('overlap'),
@@ -489,6 +487,8 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
     .join(', ');
   const mixNote = opts.types === 'mixed' ? `; ${fmt(m.mix.slow)} slow, ${fmt(m.mix.failing)} failing` : '';
   const cpuShare = m.cpu / m.wall;
+  const projectedRss = m.rssEnd + (m.checks * Math.max(0, HISTORY_SIZE - m.resultsPerCheck) * HISTORY_ENTRY_BYTES) / 1048576;
+  const metricsMax = Math.max(...m.metricsMs);
   const lat = m.lateness;
   const halves = m.halves.length === 2 ? m.halves : undefined;
   const lines: string[] = [];
@@ -522,9 +522,9 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
       'RSS projected once histories are full (estimate)',
       m.resultsPerCheck >= HISTORY_SIZE
         ? `${fmt(m.rssEnd)} MiB (histories already full)`
-        : `${fmt(m.rssEnd + (m.checks * (HISTORY_SIZE - m.resultsPerCheck) * HISTORY_ENTRY_BYTES) / 1048576)} MiB: each check holds ${fmt(m.resultsPerCheck, 1)} of its last ${HISTORY_SIZE} results so far, at ~${HISTORY_ENTRY_BYTES} B per further result (less past 8, when a ring has all its slots; more for a failure's detail)`,
+        : `${fmt(projectedRss)} MiB: each check holds ${fmt(m.resultsPerCheck, 1)} of its last ${HISTORY_SIZE} results so far, at ~${HISTORY_ENTRY_BYTES} B per further result (less past 8, when a ring has all its slots; more for a failure's detail)`,
       '≤ 300 MiB',
-      judge(m.rssEnd + (m.checks * Math.max(0, HISTORY_SIZE - m.resultsPerCheck) * HISTORY_ENTRY_BYTES) / 1048576 <= 300),
+      judge(projectedRss <= 300),
     ],
     [
       'JS heap used / heap total / external at the end; by space (used / total)',
@@ -550,7 +550,7 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
       'no drift',
       judge(Math.abs(m.jitter.drift) < 5),
     ],
-    ['/metrics response median / max', `${ms(median(m.metricsMs))} / ${ms(Math.max(...m.metricsMs))} (${m.metricsMs.length} scrapes)`, '≤ 150 ms', judge(Math.max(...m.metricsMs) <= 150)],
+    ['/metrics response median / max', `${ms(median(m.metricsMs))} / ${ms(metricsMax)} (${m.metricsMs.length} scrapes)`, '≤ 150 ms', judge(metricsMax <= 150)],
     [
       '/metrics series / size; largest families',
       `${fmt(m.series)} / ${fmt(m.metricsBytes / 1048576, 1)} MiB; ${m.families.map(([f, n]) => `${f} ${fmt(n)}`).join(', ')}`,

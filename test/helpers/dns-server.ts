@@ -47,6 +47,8 @@ export interface DnsServerOptions {
   unknown?: DnsBehaviour;
   /** Loopback address to listen on: `'127.0.0.1'` (default) or `'::1'` to test IPv6 servers. */
   host?: '127.0.0.1' | '::1';
+  /** Remember each question in `questions` (default true); a load test asking millions says false. */
+  keepQuestions?: boolean;
 }
 
 export interface DnsTestServer {
@@ -168,7 +170,7 @@ export async function startDnsServer(zone: DnsZone = {}, options: DnsServerOptio
       return;
     }
     const type = TYPES[q.qtype];
-    questions.push({ name: q.name, type: type ?? String(q.qtype) });
+    if (options.keepQuestions !== false) questions.push({ name: q.name, type: type ?? String(q.qtype) });
     const entry = entries.get(q.name);
     const behaviour = entry ? (entry.behaviour ?? 'answer') : (options.unknown ?? 'nxdomain');
     if (behaviour === 'drop') return;

@@ -43,8 +43,6 @@ export interface AgentRun {
   startMs: number;
   scrape(): Promise<Scrape>;
   get(path: string): Promise<{ ms: number; bytes: number; status: number }>;
-  stderr(): string;
-  stdoutTail(): string;
   stop(): Promise<number | null>;
 }
 
@@ -137,8 +135,6 @@ export async function startAgentProcess(opts: StartAgentOptions): Promise<AgentR
       const res = await fetchText(`${url}${path}`);
       return { ms: res.ms, bytes: Buffer.byteLength(res.body), status: res.status };
     },
-    stderr: () => stderr,
-    stdoutTail: () => stdout.slice(-4000),
     stop: async () => {
       if (!gone) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);

@@ -91,9 +91,9 @@ export class ProcWatch {
 
   /** CPU seconds (and the kernel's part of them), wall seconds and the largest RSS sampled since `mark()`. */
   window(): { cpu: number; system: number; wall: number; rssMax: number; rssEnd: number; peak: number } {
-    this.sample();
     const t = cpuTimes(this.pid);
     const mem = memory(this.pid);
+    if (mem.rss > this.rssMax) this.rssMax = mem.rss;
     return {
       cpu: t.user + t.system - this.startCpu,
       system: t.system - this.startSystem,
