@@ -24,7 +24,8 @@ export interface TokenManagerOptions {
   onAuthorizedChange?(authorized: boolean, reason: string): void;
 }
 
-function sameAuthority(a: string, b: string): boolean {
+/** Whether two authority URLs (or identities ending in one) name the same authority: a trailing `/` aside. */
+export function sameAuthority(a: string, b: string): boolean {
   return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 }
 

@@ -11,6 +11,7 @@ import { openAuthority, type AuthorityConnection } from '../authority/open.js';
 import { Outbox } from '../authority/outbox.js';
 import { DEFAULT_RETRY } from '../authority/retry.js';
 import { signInPath } from '../authority/sign-in.js';
+import { sameAuthority } from '../authority/tokens.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { describeError, RaqibError } from '../errors.js';
@@ -123,7 +124,8 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
     const previous = store.data.authority;
     if (previous === identity) return;
     store.update((d) => {
-      if (previous !== undefined) {
+      // The same url written with or without a trailing `/` is the same authority: nothing to leave.
+      if (previous !== undefined && !sameAuthority(previous, identity)) {
         const now = clock.now();
         for (const e of d.outbox) {
           if (e.dead || e.op === 'notify') continue;

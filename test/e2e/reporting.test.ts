@@ -174,6 +174,22 @@ describe('reporting to the authority', () => {
     expect(t.sandbox.state.reports).toHaveLength(1);
   });
 
+  it('takes the same authority url with a trailing slash for the same authority, leaving nothing behind', async () => {
+    const t = await setup();
+    const first = await t.start();
+    await eventually(() => t.sandbox.state.teams.length === 1);
+    expect(await first.stop('SIGTERM')).toBe(0);
+
+    const yaml = reportingConfig(t.target.url, `${t.sandbox.url}/`);
+    await writeFile(t.configFile, yaml);
+    const second = await startAgent(yaml, { dir: t.dir });
+    t.target.set(false);
+    const filed = await eventually(() => t.sandbox.state.reports[0]);
+    expect(filed.type).toBe('own_service_outage');
+    expect(second.logs.some((l) => l.msg?.startsWith('the authority changed'))).toBe(false);
+    expect(t.sandbox.state.teams).toHaveLength(1);
+  });
+
   it('never sends to a new authority what was made for the previous one, and files open outages with the new one', async () => {
     const t = await setup();
     const first = await t.start();
