@@ -36,6 +36,8 @@ export class NotReady extends Error {
 export interface OutboxHooks {
   onSent?(entry: OutboxEntry, answer: unknown): void;
   onDead?(entry: OutboxEntry): void;
+  /** A person dismissed this dead letter: they handled it by hand. */
+  onDismissed?(entry: OutboxEntry): void;
   onAttemptFailed?(entry: OutboxEntry, err: unknown): void;
 }
 
@@ -145,6 +147,7 @@ export class Outbox {
     if (!entry) return undefined;
     this.opts.store.update((d) => (d.outbox = d.outbox.filter((e) => e !== entry)));
     this.log.warn({ seq, summary: entry.summary, reason: entry.dead?.reason }, 'dead letter dismissed by a person');
+    this.opts.hooks?.onDismissed?.(entry);
     return entry;
   }
 

@@ -299,6 +299,21 @@ export class Reporter {
     this.answers.deadLetter(entry);
   }
 
+  /**
+   * A person dismissed the dead letter of a report the authority refused: they filed it by hand.
+   * The report is theirs now: raqib stops escalating it and drops what it still had queued for it,
+   * which could never be sent (its updates wait for a report id the authority never gave).
+   */
+  dismissed(entry: OutboxEntry): void {
+    const rec = entry.op === 'create_report' && entry.reportKey ? this.opts.store.data.reports[entry.reportKey] : undefined;
+    if (!rec || rec.reportId) return;
+    this.opts.store.update((d) => {
+      rec.done = true;
+      d.outbox = d.outbox.filter((e) => e.reportKey !== rec.key || e.dead !== undefined || e.op === 'notify');
+    });
+    this.log.warn({ report: rec.key }, 'report handled by hand: raqib files nothing more for it');
+  }
+
   setStatus(rec: ReportRecord, status: NonNullable<ReportRecord['status']>, at: number): void {
     ReportQueue.setStatus(rec, status, at);
   }

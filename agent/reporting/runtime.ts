@@ -104,7 +104,7 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
     store, clock, log,
     send: (e) => sender.send!.send(e),
     retry: { ...DEFAULT_RETRY, maxMs: config().authority!.retry_max_delay },
-    hooks: { onSent: (e, a) => reporter.delivered(e, a), onDead: (e) => reporter.deadLetter(e) },
+    hooks: { onSent: (e, a) => reporter.delivered(e, a), onDead: (e) => reporter.deadLetter(e), onDismissed: (e) => reporter.dismissed(e) },
   });
   notifier = new Notifier(config, outbox, log, config().agent.id);
   sender.send = new ReportSender({ config, store, api: connection.api, notifier, log, subject: () => connection.subject() });

@@ -85,7 +85,7 @@ export async function reportingHarness(options: HarnessOptions = {}) {
     send: options.send ?? (async () => undefined),
     retry: { baseMs: 1_000, maxMs: 1_000, factor: 2 },
     random: () => 0,
-    hooks: { onSent: (e, a) => holder.reporter!.delivered(e, a), onDead: (e) => holder.reporter!.deadLetter(e) },
+    hooks: { onSent: (e, a) => holder.reporter!.delivered(e, a), onDead: (e) => holder.reporter!.deadLetter(e), onDismissed: (e) => holder.reporter!.dismissed(e) },
   });
   const notifier = new Notifier(() => config, outbox, log, config.agent.id);
   const reporter = new Reporter({ config: () => config, store, outbox, notifier, tracker, clock, log, metrics, tickMs: 60 * MINUTE });

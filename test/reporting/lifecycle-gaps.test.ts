@@ -74,4 +74,19 @@ describe('report lifecycle after review', () => {
     expect((err as AuthorityError).retryable).toBe(false);
     expect((err as AuthorityError).message).toMatch(/its report was refused by the authority \(dead letter #\d+\)/);
   });
+
+  it('files nothing more and stops escalating once a person dismisses the dead letter of a refused report', async () => {
+    const h = await harness();
+    await h.down();
+    const id = h.incident().id;
+    await h.still('partial');
+    const [create] = h.reportEntries();
+    h.store.update(() => (create!.dead = { at: 1, status: 400, reason: 'refused' }));
+    expect(h.outbox.dismissDead(create!.seq)).toBeDefined();
+    expect(h.record(id)!.done).toBe(true);
+    expect(h.reportEntries()).toEqual([]);
+    for (let i = 1; i <= 4; i++) await h.tickAt(i * 20 * MINUTE);
+    expect(h.reportEntries()).toEqual([]);
+    expect(h.logged('report still not filed with the authority')).toEqual([]);
+  });
 });
