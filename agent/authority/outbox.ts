@@ -105,7 +105,7 @@ export class Outbox {
     const waiting = [...this.unflushed];
     await flushUntilDurable(
       this.opts.store,
-      (ms) => new Promise<void>((resolve) => this.opts.clock.setTimer(resolve, Math.min(HOLD_MS, ms))),
+      this.opts.clock,
       (err) => this.log.error({ err: describeError(err), entries: waiting.length }, 'outbox entries not durable yet; holding them until the state file can be written'),
     );
     for (const seq of waiting) this.unflushed.delete(seq);

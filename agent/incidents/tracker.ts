@@ -291,7 +291,7 @@ export class IncidentTracker {
     this.delivery = this.delivery.then(async () => {
       await flushUntilDurable(
         this.opts.store,
-        (ms) => new Promise((resolve) => this.opts.clock.setTimer(resolve, ms)),
+        this.opts.clock,
         (err) => this.log.error({ err, incident: event.incident.id }, 'incident not yet durable; holding it until the state file can be written'),
       );
       for (const listener of this.listeners) {

@@ -117,7 +117,7 @@ export class JsonStore implements StateStore {
     mutate(this.db.data);
     this.dirty = true;
     this.changes++;
-    this.schedule(this.coalesceDelay());
+    if (!this.timer) this.schedule(this.coalesceDelay()); // a burst's later changes join the write already due
   }
 
   /** coalesceMs, or in a burst whatever is left of maxCoalesceMs since the last write began. */

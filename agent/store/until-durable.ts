@@ -3,16 +3,18 @@
  * before it is durable (an incident before anyone hears of it, an outbox entry before it is sent):
  * a failing disk then holds that work back, with one error logged, until a write succeeds.
  */
+import type { Clock } from '../clock.js';
 import type { StateStore } from './types.js';
 
-export async function flushUntilDurable(store: StateStore, wait: (ms: number) => Promise<void>, onFirstFailure: (err: unknown) => void): Promise<void> {
+/** Waits between attempts grow by 500 ms up to 30 s, on `clock`'s timers (a test's manual clock). */
+export async function flushUntilDurable(store: StateStore, clock: Pick<Clock, 'setTimer'>, onFirstFailure: (err: unknown) => void): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await store.flush();
       return;
     } catch (err) {
       if (attempt === 1) onFirstFailure(err);
-      await wait(Math.min(30_000, 500 * attempt));
+      await new Promise<void>((resolve) => clock.setTimer(resolve, Math.min(30_000, 500 * attempt)));
     }
   }
 }
