@@ -12,7 +12,7 @@
  * ensure-prometheus.sh), and builds the agent first.
  */
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ import { eventually, runCli, sample, startAgent, stopAllAgents, type AgentProces
 import { configYaml } from '../helpers/config.js';
 import { ALTERNATE, closeSandboxes, control, MANAGER, startTestSandbox } from '../helpers/reporting.js';
 import { startSwitchTarget, type SwitchTarget } from '../helpers/switch-target.js';
-import { CA_FILE, startHttpTarget, type HttpTarget } from '../helpers/targets.js';
+import { CA_FILE, closedPort, startHttpTarget, type HttpTarget } from '../helpers/targets.js';
 import { tempDir } from '../helpers/tmp.js';
 import { interpolate, loadDashboards, panelQueries, parseLabelValues, RULES_DIR, variableQuery, type Dashboard, type Selection } from './grafana.js';
 import { INSTALL_HINT, MISSING, PrometheusError, PROMETHEUS, startPrometheus, type PromSample, type PrometheusServer } from './prometheus.js';
@@ -31,15 +31,6 @@ afterEach(async () => {
   await stopAllAgents();
   await closeSandboxes();
 });
-
-/** A port nothing listens on: a connection to it is refused. */
-async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The crisis team's chat: takes webhook posts and counts them. */
 async function startWebhookSink(): Promise<{ url: string; received: () => number; close: () => Promise<void> }> {

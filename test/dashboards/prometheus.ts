@@ -7,8 +7,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { closedPort } from '../helpers/targets.js';
 
 /** The absolute path of an executable: `$ENV_VAR` if set, else the first `name` on PATH. */
 function which(name: string, envVar: string): string | undefined {
@@ -39,16 +39,6 @@ export function promtool(args: string[], cwd: string): { code: number | null; ou
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface QueryResult {
   resultType: 'vector' | 'matrix' | 'scalar' | 'string';
@@ -106,7 +96,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
   await writeFile(configFile, config);
   let lastOutput = '';
   for (let attempt = 1; attempt <= 3; attempt++) {
-    const port = await freePort();
+    const port = await closedPort();
     const storage = join(opts.dir, `tsdb-${attempt}`);
     await mkdir(storage);
     const child = spawn(

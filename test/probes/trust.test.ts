@@ -1,20 +1,17 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadTrust, TRUST_RECHECK_MS } from '../../agent/probes/connect.js';
 import { CA_FILE, tlsFixture } from '../helpers/targets.js';
+import { tempDir } from '../helpers/tmp.js';
 
 describe('loadTrust', () => {
-  const dirs: string[] = [];
   afterEach(() => {
     vi.restoreAllMocks();
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
   it('reuses the context without touching the file for a few seconds, then picks up a replaced file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'raqib-trust-'));
-    dirs.push(dir);
+    const dir = await tempDir('raqib-trust-');
     const file = join(dir, 'ca.pem');
     copyFileSync(CA_FILE, file);
     let now = 1_000_000;
@@ -33,8 +30,7 @@ describe('loadTrust', () => {
   });
 
   it('rejects a file that is not PEM', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'raqib-trust-'));
-    dirs.push(dir);
+    const dir = await tempDir('raqib-trust-');
     const file = join(dir, 'ca.pem');
     writeFileSync(file, 'not a certificate');
     await expect(loadTrust(file)).rejects.toThrow(/holds no PEM certificate/);

@@ -190,8 +190,6 @@ export interface FaultyStoreFs extends StoreFs {
   fail: DiskFault | undefined;
   /** Fail only this step (the others succeed); every step when unset. */
   only: DiskStep | undefined;
-  /** Calls refused so far. */
-  failures: number;
 }
 
 /**
@@ -201,7 +199,6 @@ export interface FaultyStoreFs extends StoreFs {
 export function faultyStoreFs(): FaultyStoreFs {
   const refuses = (step: DiskStep) => seam.fail !== undefined && (seam.only === undefined || seam.only === step);
   const refusal = (step: DiskStep, call: string) => {
-    seam.failures++;
     const code = seam.fail!;
     const text = code === 'ENOSPC' ? 'no space left on device' : 'i/o error';
     return Object.assign(new Error(`${code}: ${text}, ${call} (injected at ${step})`), { code, errno: code === 'ENOSPC' ? -28 : -5, syscall: call });
@@ -224,7 +221,6 @@ export function faultyStoreFs(): FaultyStoreFs {
     ...fsp,
     fail: undefined,
     only: undefined,
-    failures: 0,
     open: (async (path: string, flags?: string | number, mode?: number) => {
       if (typeof flags === 'string' && /[wa+]/.test(flags) && refuses('open')) throw refusal('open', 'open');
       return wrap(await fsp.open(path, flags, mode));

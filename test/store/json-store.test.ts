@@ -8,6 +8,7 @@ import type { StoreFs } from '../../agent/store/durable-file.js';
 import { openJsonStore, STATE_FILE } from '../../agent/store/json-store.js';
 import type { StateData } from '../../agent/store/types.js';
 import { tempDir } from '../helpers/tmp.js';
+import { eventually } from '../helpers/agent-process.js';
 
 const log = createLogger({ level: 'silent' });
 
@@ -80,7 +81,7 @@ describe('JSON state store', () => {
     burst(30, 30);
     await sleep(150);
     expect(writes).toBe(1); // the next waits for maxCoalesceMs after the last began
-    while (writes < 2 && performance.now() - first < 3000) await sleep(20);
+    await eventually(() => writes >= 2, 3000, 20);
     expect(writes).toBe(2);
     expect(performance.now() - first).toBeGreaterThan(300);
     const onDisk = JSON.parse(await fsp.readFile(join(dir, STATE_FILE), 'utf8'));

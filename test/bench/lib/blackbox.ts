@@ -8,9 +8,9 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { closedPort } from '../../helpers/targets.js';
 import { track } from './paths.js';
 import type { TargetAddresses } from './targets.js';
 
@@ -45,16 +45,6 @@ export function blackboxVersion(): string {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Blackbox {
   child: ChildProcess;
@@ -89,7 +79,7 @@ export async function startBlackbox(dir: string, targets: TargetAddresses, timeo
       '',
     ].join('\n'),
   );
-  const port = await freePort();
+  const port = await closedPort();
   const child = track(
     spawn(BLACKBOX_BIN, [`--config.file=${configFile}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], {
       stdio: ['ignore', 'ignore', 'pipe'],
