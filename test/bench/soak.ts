@@ -15,8 +15,8 @@
  * 1 h × interval / 30 s (2 minutes at 1 s). The default runs longer than that, because the first
  * 100 intervals are warm-up.
  *
- * Self-contained (node built-ins only) so it compiles on its own. Exits 0 once it has measured,
- * 1 when the agent could not be run at all.
+ * Node built-ins and test/bench/lib/node-flags.ts only, so it compiles on its own with tsc. Exits 0
+ * once it has measured, 1 when the agent could not be run at all.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -54,7 +54,7 @@ const DURATION_MS = ms(values.duration);
 const INTERVAL_MS = ms(values.interval);
 const SAMPLE_MS = ms(values.sample);
 /**
- * Each check keeps its last 100 results in memory (HISTORY_SIZE in agent/runner/monitor.ts): by
+ * Each check keeps its last 100 results in memory (HISTORY_SIZE in agent/runner/history.ts): by
  * design the heap grows until 100 intervals have passed, so warm-up lasts at least that long.
  */
 const HISTORY_SIZE = 100;
