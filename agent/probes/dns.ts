@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { splitHostPort } from '../config/fields.js';
 import type { DnsCheckConfig } from '../config/schema.js';
 import { CODES, codeForError, type ResultCode } from './codes.js';
+import { since } from './connect.js';
 import type { ProbeContext, ProbeFn, ProbeResult } from './types.js';
 
 type Rcode = DnsCheckConfig['expect']['rcode'];
@@ -136,7 +137,7 @@ export const dnsProbe: ProbeFn<DnsCheckConfig> = async (check, ctx) => {
   } catch (err) {
     outcome = { code: codeForError(err, false), error: String(err) };
   }
-  const elapsed = performance.now() - start;
+  const elapsed = since(start);
   const result = (status: ProbeResult['status'], code: string, detail: string): ProbeResult => ({
     status,
     code,

@@ -1,13 +1,14 @@
 /**
  * A check's last results, in memory only, packed into one ArrayBuffer per check: at 10,000 checks
- * × 100 results, an object per result took ~112 B of heap (~107 MiB); a packed slot takes 20 B.
+ * × 100 results, an object per result took ~112 B of heap (~107 MiB); a packed slot takes 14 B.
  *
  * Each slot holds status and code as indexes into process-wide intern tables (one byte each),
- * the HTTP status (uint16, 0 = none), observedAt and the duration (float64 both: durations are
- * not always rounded, and the status API must return them exactly). The detail is kept only for
- * failures, in an array by slot that exists only while the ring holds one. Values a slot cannot
- * hold (an HTTP status outside 1–65535, a 256th distinct code) go to a side map too, so what
- * `toArray()` returns is always exactly what was pushed.
+ * the HTTP status (uint16, 0 = none), observedAt as a 48-bit whole number of epoch ms (what
+ * Date.now() gives, until the year 10889) and the duration as a uint32 of hundredths of a ms (what
+ * the probes' since() gives: 0.01 ms steps, up to ~11.9 h). The detail is kept only for failures,
+ * in an array by slot that exists only while the ring holds one. Values a slot cannot hold exactly
+ * (an HTTP status outside 1–65535, a 256th distinct code, a time or duration of another kind)
+ * go to a side map, so what `toArray()` returns is always exactly what was pushed.
  *
  * The buffer is allocated at the first result with room for 8 and grown once to the full size at
  * the 9th: most of the memory of a full ring is not paid by checks that have run a few times (the
@@ -37,12 +38,21 @@ export type HistorySource = Pick<ProbeResult, 'status' | 'code' | 'observedAt' |
 /** Slots allocated at the first result; the ring grows to its full size at the next one. */
 export const HISTORY_INITIAL_SLOTS = 8;
 
-const STRIDE = 20;
+const STRIDE = 14;
 const STATUS = 0; // uint8: index into the status table
 const CODE = 1; // uint8: index into the code table
 const HTTP = 2; // uint16: HTTP status, 0 = none
-const AT = 4; // float64: observedAt, epoch ms
-const MS = 12; // float64: total duration, ms
+const AT_LOW = 4; // uint32: observedAt, epoch ms, low 32 bits
+const AT_HIGH = 8; // uint16: observedAt, high 16 bits
+const MS = 10; // uint32: total duration, hundredths of a ms
+
+const TWO_32 = 2 ** 32;
+const atFits = (at: number) => Number.isInteger(at) && at >= 0 && at < 2 ** 48 && !Object.is(at, -0);
+/** The duration in hundredths of a ms when that gives it back exactly (not -0, not 0.001), else -1. */
+function hundredths(ms: number): number {
+  const h = Math.round(ms * 100) + 0; // + 0: -0 becomes 0, which does not give -0 back
+  return h >= 0 && h <= 0xffffffff && Object.is(h / 100, ms) ? h : -1;
+}
 
 /** Strings seen, by index, shared by every ring; at most 255, index 255 says "kept beside the slot". */
 class Interner {
@@ -79,6 +89,8 @@ interface Outside {
   status?: string;
   code?: string;
   httpStatus?: number;
+  observedAt?: number;
+  ms?: number;
 }
 
 export class HistoryRing {
@@ -104,6 +116,11 @@ export class HistoryRing {
   /** Slots allocated now: 0, then HISTORY_INITIAL_SLOTS, then `size`. */
   get slots(): number {
     return this.capacity;
+  }
+
+  /** Results held that kept a value beside their slot, not packed in it. */
+  get spilled(): number {
+    return this.outside?.size ?? 0;
   }
 
   /** Keep `result`, dropping the oldest once `size` are held. */
@@ -168,18 +185,24 @@ export class HistoryRing {
     const code = codes.of(r.code);
     const http = r.httpStatus;
     const httpFits = http === undefined || (Number.isInteger(http) && http >= 1 && http <= 0xffff);
+    const at = r.observedAt;
+    const inAt = atFits(at);
+    const ms = hundredths(r.phases.total);
     view.setUint8(base + STATUS, status);
     view.setUint8(base + CODE, code);
     view.setUint16(base + HTTP, http !== undefined && httpFits ? http : 0, true);
-    view.setFloat64(base + AT, r.observedAt, true);
-    view.setFloat64(base + MS, r.phases.total, true);
+    view.setUint32(base + AT_LOW, inAt ? at % TWO_32 : 0, true);
+    view.setUint16(base + AT_HIGH, inAt ? Math.floor(at / TWO_32) : 0, true);
+    view.setUint32(base + MS, ms >= 0 ? ms : 0, true);
     if (r.status !== 'up' && r.detail !== undefined) this.keepDetail(slot, r.detail);
-    if (status === Interner.OUTSIDE || code === Interner.OUTSIDE || !httpFits) {
-      (this.outside ??= new Map()).set(slot, {
-        ...(status === Interner.OUTSIDE ? { status: r.status } : {}),
-        ...(code === Interner.OUTSIDE ? { code: r.code } : {}),
-        ...(httpFits ? {} : { httpStatus: http }),
-      });
+    if (status === Interner.OUTSIDE || code === Interner.OUTSIDE || !httpFits || !inAt || ms < 0) {
+      const odd: Outside = {};
+      if (status === Interner.OUTSIDE) odd.status = r.status;
+      if (code === Interner.OUTSIDE) odd.code = r.code;
+      if (!httpFits) odd.httpStatus = http;
+      if (!inAt) odd.observedAt = at;
+      if (ms < 0) odd.ms = r.phases.total;
+      (this.outside ??= new Map()).set(slot, odd);
     }
   }
 
@@ -193,8 +216,8 @@ export class HistoryRing {
     const entry: HistoryEntry = {
       status: (status === Interner.OUTSIDE ? odd!.status : statuses.at(status)) as HistoryEntry['status'],
       code: code === Interner.OUTSIDE ? odd!.code! : codes.at(code),
-      observedAt: view.getFloat64(base + AT, true),
-      ms: view.getFloat64(base + MS, true),
+      observedAt: odd?.observedAt ?? view.getUint32(base + AT_LOW, true) + view.getUint16(base + AT_HIGH, true) * TWO_32,
+      ms: odd?.ms ?? view.getUint32(base + MS, true) / 100,
     };
     if (entry.status !== 'up') entry.detail = this.details?.[slot];
     if (odd && 'httpStatus' in odd) entry.httpStatus = odd.httpStatus;

@@ -127,9 +127,43 @@ describe('HistoryRing', () => {
     expect(filled([result(1, { code: 'X_CODE_7' })]).toArray()[0]!.code).toBe('X_CODE_7');
   });
 
-  it('keeps exact durations and times (float64, not float32)', () => {
+  it('keeps exact durations and times, not rounded', () => {
     const rs = [result(0, { phases: { total: 12.34 } }), result(1, { phases: { total: 0.1 + 0.2 }, observedAt: 1_767_225_600_123 })];
     expect(filled(rs).toArray()).toEqual(reference(rs));
+  });
+
+  it('packs what probes give (whole epoch ms, durations in 0.01 ms steps) into its slots, nothing beside them', () => {
+    const rs = [
+      result(0, { phases: { total: 0 } }),
+      result(1, { phases: { total: 0.29 }, observedAt: 0 }),
+      result(2, { phases: { total: Math.round(123_456.789 * 100) / 100 }, observedAt: 2 ** 48 - 1 }),
+      result(3, { phases: { total: 42_949_672.95 }, observedAt: Date.now() }),
+    ];
+    const ring = filled(rs);
+    expect(ring.toArray()).toEqual(reference(rs));
+    expect(ring.spilled).toBe(0);
+  });
+
+  it('keeps times and durations a slot cannot hold exactly beside it, and gives them back as pushed', () => {
+    const odd = [
+      { phases: { total: 0.001 } },
+      { phases: { total: -0 } },
+      { phases: { total: 42_949_672.96 } },
+      { phases: { total: Number.POSITIVE_INFINITY } },
+      { observedAt: 1.5 },
+      { observedAt: -1 },
+      { observedAt: 2 ** 48 },
+      { observedAt: -0 },
+    ];
+    const rs = odd.map((over, i) => result(i, over));
+    const ring = filled(rs);
+    expect(ring.spilled).toBe(odd.length);
+    expect(ring.toArray()).toEqual(reference(rs));
+    expect(Object.is(ring.toArray()[1]!.ms, -0)).toBe(true);
+    // Overwritten by packable results, the ring keeps nothing beside its slots any more.
+    const ring2 = filled([...rs, ...Array.from({ length: 8 }, (_, i) => result(10 + i))], 8);
+    expect(ring2.spilled).toBe(0);
+    expect(ring2.toArray()).toEqual(reference([...rs, ...Array.from({ length: 8 }, (_, i) => result(10 + i))], 8));
   });
 
   it('gives exactly what the object-per-result history gave, for any sequence', () => {
