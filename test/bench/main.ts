@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { writeFile } from 'node:fs/promises';
 import { startAgentProcess, type AgentRun, type Scrape } from './lib/agent.js';
+import { agentNode, type AgentNode } from './lib/node-binary.js';
 import { AGENT_NODE_FLAGS } from './lib/node-flags.js';
 import { blackboxInstalled, blackboxVersion, drive, installBlackbox, probePath, startBlackbox, type Comparable } from './lib/blackbox.js';
 import { buildConfig, PROBE_TYPES, type Mix, type MixSummary } from './lib/config.js';
@@ -34,15 +35,15 @@ import type { JitterStats, TargetAddresses } from './lib/targets.js';
 
 /**
  * The agent keeps each check's last 100 results in memory (agent/runner/history.ts HISTORY_SIZE);
- * a run of a few minutes at 30 s fills a few of them. A result takes ~23 bytes in the packed ring
- * of a full history (20 B of slot, the rest the ring's own objects), measured with 10^6 of them
+ * a run of a few minutes at 30 s fills a few of them. A result takes ~17 bytes in the packed ring
+ * of a full history (14 B of slot, the rest the ring's own objects), measured with 10^6 of them
  * under --expose-gc (test/bench/micro/history-entry.mjs; an object per result took ~112 B);
  * failures keep their detail string too. A ring allocates 8 slots at its first result and all 100
  * at its 9th, so past 8 results the projection overstates what is left to grow. Used only to
  * project the RSS of a long-running agent; docs/performance.md explains.
  */
 const HISTORY_SIZE = 100;
-const HISTORY_ENTRY_BYTES = 23;
+const HISTORY_ENTRY_BYTES = 17;
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
@@ -87,6 +88,8 @@ const HELP = `npm run bench -- [options]
   --scrape-every D      /metrics scrape period in the main run (default 15s; --smoke: 2s)
   --max-concurrency N   agent.max_concurrency (default 1024)
   --cpu-prof            profile the agent (node --cpu-prof) in the main run and summarise the window
+  --node V|BIN          node for the agent: a major version fetched from the npm registry (22: what the
+                        container image runs) or a binary's path (default: the node running this)
   --node-args="FLAGS"   node flags for the agent instead of the shipped ones (${AGENT_NODE_FLAGS.join(' ')});
                         --node-args= runs it on Node's defaults
   --out FILE            also write the report to FILE
@@ -108,6 +111,8 @@ interface Options {
   scrapeMs: number;
   maxConcurrency: number;
   cpuProf: boolean;
+  /** The node binary that runs the agent, in the main run and the comparisons. */
+  node: AgentNode;
   /** Extra node flags for the agent of the main run (e.g. V8 heap sizing). */
   nodeArgs: string[];
   out: string | undefined;
@@ -133,6 +138,7 @@ function options(argv: string[]): Options {
       'scrape-every': { type: 'string' },
       'max-concurrency': { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
+      node: { type: 'string' },
       'node-args': { type: 'string' },
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
@@ -172,6 +178,7 @@ function options(argv: string[]): Options {
     scrapeMs: values['scrape-every'] ? duration(values['scrape-every'], 'scrape-every') : smoke ? 2_000 : 15_000,
     maxConcurrency: values['max-concurrency'] ? count(values['max-concurrency'], 'max-concurrency') : 1024,
     cpuProf: values['cpu-prof'],
+    node: agentNode(values.node, log),
     nodeArgs: values['node-args'] === undefined ? [...AGENT_NODE_FLAGS] : values['node-args'].split(/\s+/).filter(Boolean),
     out: values.out,
     keep: values.keep,
@@ -284,7 +291,7 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
   });
   const profDir = join(runDir, 'prof');
   log(`main run: ${fmt(opts.checks)} ${opts.types} checks every ${opts.intervalMs / 1000} s; warm-up ${fmt(opts.warmupMs / 1000)} s, then ${opts.seconds} s measured`);
-  const agent = await startAgentProcess({ dir: runDir, yaml, nodeArgs: [...opts.nodeArgs, ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])] });
+  const agent = await startAgentProcess({ dir: runDir, yaml, node: opts.node.bin, nodeArgs: [...opts.nodeArgs, ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])] });
   const rssStart = memory(agent.pid).rss;
   log(`agent ${agent.pid} answering after ${fmt(agent.startMs)} ms (RSS ${fmt(rssStart)} MiB); warming up`);
   try {
@@ -435,7 +442,7 @@ async function compareRun(type: Comparable, opts: Options, dir: string, targets:
   let agent: AgentRun | undefined;
   let row: CompareRow;
   try {
-    agent = await startAgentProcess({ dir: runDir, yaml, nodeArgs: opts.nodeArgs });
+    agent = await startAgentProcess({ dir: runDir, yaml, node: opts.node.bin, nodeArgs: opts.nodeArgs });
     await sleep(warmup);
     const watch = new ProcWatch(agent.pid);
     const s0 = await agent.scrape();
@@ -495,7 +502,7 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
   lines.push(`### raqib benchmark: ${opts.smoke ? 'smoke run' : full ? 'full run' : 'custom run'}`, '');
   lines.push(
     `Machine: ${env.before.cores} × ${env.before.cpu}; load average (1 min) ${fmt(env.before.load1, 2)} at the start, ${fmt(env.after.load1, 2)} at the end. ` +
-      `Node ${env.node} (agent flags: ${opts.nodeArgs.length ? opts.nodeArgs.join(' ') : 'none, Node\'s defaults'}). Command: \`npm run bench --${process.argv
+      `Benchmark on Node ${env.node}; agent on Node ${opts.node.version}, OpenSSL ${opts.node.openssl} (flags: ${opts.nodeArgs.length ? opts.nodeArgs.join(' ') : 'none, Node\'s defaults'}). Command: \`npm run bench --${process.argv
         .slice(2)
         .map((a) => ` ${/\s/.test(a) ? JSON.stringify(a) : a}`)
         .join('')}\`.`,

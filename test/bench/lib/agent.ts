@@ -68,6 +68,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface StartAgentOptions {
   dir: string;
   yaml: string;
+  /** The node binary (default: the one running the benchmark). */
+  node?: string;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
   startTimeoutMs?: number;
@@ -79,7 +81,7 @@ export async function startAgentProcess(opts: StartAgentOptions): Promise<AgentR
   await writeFile(configFile, opts.yaml);
   const t0 = performance.now();
   const child = track(
-    spawn(process.execPath, [...(opts.nodeArgs ?? []), AGENT_MAIN, 'run', '--config', configFile], {
+    spawn(opts.node ?? process.execPath, [...(opts.nodeArgs ?? []), AGENT_MAIN, 'run', '--config', configFile], {
       cwd: opts.dir,
       env: { ...process.env, RAQIB_CONFIG: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
