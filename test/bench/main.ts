@@ -88,8 +88,8 @@ const HELP = `npm run bench -- [options]
   --scrape-every D      /metrics scrape period in the main run (default 15s; --smoke: 2s)
   --max-concurrency N   agent.max_concurrency (default 1024)
   --cpu-prof            profile the agent (node --cpu-prof) in the main run and summarise the window
-  --node V|BIN          node for the agent: a major version fetched from the npm registry (22: what the
-                        container image runs) or a binary's path (default: the node running this)
+  --node V|BIN          node for the agent: container (the Dockerfile's FROM node:NN) or a major version,
+                        fetched from the npm registry, or a binary's path (default: the node running this)
   --node-args="FLAGS"   node flags for the agent instead of the shipped ones (${AGENT_NODE_FLAGS.join(' ')});
                         --node-args= runs it on Node's defaults
   --out FILE            also write the report to FILE
