@@ -6,6 +6,7 @@
  * and with it every probe's timing), joining takes a few milliseconds. The other families (per
  * service, per agent) stay in the prom-client Registry; `Metrics.render()` serves both.
  */
+import { freshString } from '../config/fresh-copy.js';
 import { CHECK_STATES, type CheckState } from '../detect/transition.js';
 import type { ProbeResult } from '../probes/types.js';
 
@@ -73,8 +74,10 @@ export class CheckSeries {
 
   /** A new check: its state (UNKNOWN until it runs); no probe series until the first result. */
   add(spec: CheckRef, state: CheckState): void {
-    const labels = flat(['service="', escapeLabelValue(spec.serviceId), '",check="', escapeLabelValue(spec.checkId), '"']);
-    const successPrefix = flat([SUCCESS.name, '{', labels, ',type="', escapeLabelValue(spec.type), '"} ']);
+    // One byte per character (fresh-copy.ts): a two-byte id would make every cached line of the
+    // check two-byte, twice the memory and a re-encoding at every scrape.
+    const labels = freshString(flat(['service="', escapeLabelValue(spec.serviceId), '",check="', escapeLabelValue(spec.checkId), '"']));
+    const successPrefix = freshString(flat([SUCCESS.name, '{', labels, ',type="', escapeLabelValue(spec.type), '"} ']));
     const entry: CheckLines = { labels, type: spec.type, successPrefix, lines: CHECK_FAMILIES.map(() => '') };
     this.checks.set(spec.key, entry);
     this.setState(spec, state);

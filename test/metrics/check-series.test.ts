@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CheckState } from '../../agent/detect/transition.js';
 import { CHECK_FAMILIES, CheckSeries } from '../../agent/metrics/check-series.js';
 import type { ProbeResult } from '../../agent/probes/types.js';
+import { isOneByte } from '../helpers/one-byte.js';
 
 const spec = { key: 'web/portal', serviceId: 'web', checkId: 'portal', type: 'http' };
 const result = (over: Record<string, unknown> = {}) => ({ status: 'up' as const, code: 'OK', detail: '', phases: { dns: 1, connect: 2, tls: 3, ttfb: 4, total: 10 }, observedAt: 0, httpStatus: 200, ...over });
@@ -34,6 +35,18 @@ describe('per-check series', () => {
     expect(text).not.toContain('phase="tls"');
     expect(text).toContain('raqib_probe_http_status_code{service="web",check="portal"} 0\n');
     expect(text).toContain('raqib_probe_tls_cert_expiry_timestamp_seconds{service="web",check="portal"} 2000000000\n'); // last seen expiry stays
+  });
+
+  it('keeps its lines one byte per character when the ids came two bytes each (a config with Arabic)', () => {
+    const twoByte = (s: string) => `${s}ب`.slice(0, -1);
+    const c = { key: 'web/portal', serviceId: twoByte('web'), checkId: twoByte('portal'), type: twoByte('http') };
+    expect(isOneByte(c.serviceId)).toBe(false);
+    const s = new CheckSeries();
+    s.add(c, 'UP');
+    s.observe(c, result({ tlsCertExpiry: 2_000_000_000 }));
+    const pieces = [...s.chunks(64 * 1024)];
+    for (const piece of pieces) expect(isOneByte(piece)).toBe(true);
+    expect(pieces.join('')).toContain('raqib_probe_success{service="web",check="portal",type="http"} 1\n');
   });
 
   it('gives the same text in pieces as whole, and forgets a removed check', () => {
