@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/agent-process.js';
 
-export const DASHBOARD_DIR = join(ROOT, 'dashboards');
+const DASHBOARD_DIR = join(ROOT, 'dashboards');
 export const RULES_DIR = join(DASHBOARD_DIR, 'prometheus');
 
 export interface Target {
@@ -104,7 +104,7 @@ export function parseLabelValues(query: string): { selector?: string; label: str
 }
 
 /** Grafana's built-in variables, as a dashboard showing the last hour over a short test run sees them. */
-export const BUILTINS: Record<string, string> = {
+const BUILTINS: Record<string, string> = {
   __rate_interval: '1m',
   __interval: '15s',
   __interval_ms: '15000',
@@ -120,7 +120,7 @@ export type Selection = { value: string } | { all: true };
 const regularEscape = (v: string) => v.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
 const regexEscape = (v: string) => v.replace(/\\/g, '\\\\\\\\').replace(/[$^*{}[\]'+?.()|]/g, '\\\\$&');
 
-export function formatValue(v: Variable, sel: Selection): string {
+function formatValue(v: Variable, sel: Selection): string {
   if ('all' in sel) {
     if (v.allValue === undefined) throw new Error(`variable ${v.name} has includeAll without an allValue`);
     return v.allValue;

@@ -19,7 +19,7 @@ import { configYaml, type MiniService } from '../helpers/config.js';
 import { ALTERNATE, MANAGER } from '../helpers/reporting.js';
 import { tempDir } from '../helpers/tmp.js';
 
-export const ENTITY = 'MOH';
+const ENTITY = 'MOH';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -94,7 +94,7 @@ export async function readSandboxData(dataFile: string): Promise<SandboxData> {
 }
 
 /** The idempotency key raqib files an incident's report under. */
-export const reportKey = (incidentId: string) => `raqib:${ENTITY}:${incidentId}:report`;
+const reportKey = (incidentId: string) => `raqib:${ENTITY}:${incidentId}:report`;
 
 /**
  * Everything that breaks "exactly once" between what the agent's state says and what the
