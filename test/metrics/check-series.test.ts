@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CheckState } from '../../agent/detect/transition.js';
 import { CHECK_FAMILIES, CheckSeries } from '../../agent/metrics/check-series.js';
 import type { ProbeResult } from '../../agent/probes/types.js';
-import { isOneByte } from '../helpers/one-byte.js';
+import { isOneByte, twoByteSlice } from '../helpers/one-byte.js';
 
 const spec = { key: 'web/portal', serviceId: 'web', checkId: 'portal', type: 'http' };
 const result = (over: Record<string, unknown> = {}) => ({ status: 'up' as const, code: 'OK', detail: '', phases: { dns: 1, connect: 2, tls: 3, ttfb: 4, total: 10 }, observedAt: 0, httpStatus: 200, ...over });
@@ -38,15 +38,13 @@ describe('per-check series', () => {
   });
 
   it('keeps its lines one byte per character when the ids came two bytes each (a config with Arabic)', () => {
-    const twoByte = (s: string) => `${s}ب`.slice(0, -1);
-    const c = { key: 'web/portal', serviceId: twoByte('web'), checkId: twoByte('portal'), type: twoByte('http') };
-    expect(isOneByte(c.serviceId)).toBe(false);
+    const c = { key: 'web/portal', serviceId: twoByteSlice('web-services-portal'), checkId: twoByteSlice('portal-home-page'), type: 'http' };
     const s = new CheckSeries();
     s.add(c, 'UP');
     s.observe(c, result({ tlsCertExpiry: 2_000_000_000 }));
     const pieces = [...s.chunks(64 * 1024)];
     for (const piece of pieces) expect(isOneByte(piece)).toBe(true);
-    expect(pieces.join('')).toContain('raqib_probe_success{service="web",check="portal",type="http"} 1\n');
+    expect(pieces.join('')).toContain('raqib_probe_success{service="web-services-portal",check="portal-home-page",type="http"} 1\n');
   });
 
   it('gives the same text in pieces as whole, and forgets a removed check', () => {
