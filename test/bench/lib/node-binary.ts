@@ -46,7 +46,7 @@ function fetchMajor(major: string, log: (line: string) => void): string {
   const dir = join(CACHE, `${pkg}-${newest}`);
   const bin = join(dir, 'package/bin/node');
   if (existsSync(bin)) return bin;
-  log(`fetching Node ${newest} for the agent from the npm registry (${pkg}@${newest})`);
+  log(`fetching Node ${newest} from the npm registry (${pkg}@${newest})`);
   execFileSync('npm', ['pack', `${pkg}@${newest}`, '--pack-destination', CACHE, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const tgz = readdirSync(CACHE).find((f) => f === `${pkg}-${newest}.tgz`);
   if (!tgz) throw new Error(`--node ${major}: npm pack wrote no ${pkg}-${newest}.tgz into ${CACHE}`);
