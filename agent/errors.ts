@@ -68,6 +68,14 @@ export function isStoreError(err: unknown): err is StoreError {
   return err instanceof StoreError;
 }
 
+/**
+ * `text` on one line that a terminal shows as it is: control characters (newlines, escape
+ * sequences) as \uXXXX. For messages that quote a file's bytes, such as JSON.parse's.
+ */
+export function printableLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** A short, single-line description of any thrown value, for logs and probe details. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message || err.name;

@@ -6,7 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { RaqibError } from '../errors.js';
+import { printableLine, RaqibError } from '../errors.js';
 import { realFs, writeFileDurably, type StoreFs } from '../store/durable-file.js';
 import { fieldErrors } from './problems.js';
 import { sandboxData, type SandboxData } from './state.js';
@@ -41,7 +41,7 @@ export async function loadData(file: string, fs: StoreFs = realFs): Promise<Sand
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new SandboxDataError(`sandbox data file ${file} is not valid JSON (${(err as Error).message}; ${text.length} bytes). ${advice}`);
+    throw new SandboxDataError(`sandbox data file ${file} is not valid JSON (${printableLine((err as Error).message)}; ${text.length} bytes). ${advice}`);
   }
   const parsed = sandboxData.safeParse(value);
   if (!parsed.success) {

@@ -7,7 +7,7 @@
 import * as nodeFs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
-import { StoreError } from '../errors.js';
+import { printableLine, StoreError } from '../errors.js';
 
 /** The file-system calls the store makes; the seam through which tests inject faults. */
 export type StoreFs = Pick<typeof nodeFs, 'open' | 'rename' | 'readFile' | 'stat' | 'unlink' | 'mkdir' | 'utimes'>;
@@ -57,7 +57,9 @@ export class DurableJsonFile<T> implements Adapter<T> {
     try {
       value = JSON.parse(text);
     } catch (err) {
-      throw await this.corrupt(`is not valid JSON (${(err as Error).message}; ${text.length} bytes)`);
+      // JSON.parse quotes the bytes it stopped at: a garbage file's newlines and escape codes would
+      // break the one-line message (and the terminal showing it).
+      throw await this.corrupt(`is not valid JSON (${printableLine((err as Error).message)}; ${text.length} bytes)`);
     }
     if (!this.validate(value)) throw await this.corrupt('does not hold raqib state (unknown version or missing fields)');
     return value;

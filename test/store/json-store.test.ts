@@ -136,6 +136,17 @@ describe('JSON state store', () => {
     expect(await fsp.readFile(file, 'utf8')).toBe(text.slice(0, text.length / 2)); // never overwritten
   });
 
+  it('names a garbage state file in one printable line, whatever bytes JSON.parse quotes from it', async () => {
+    const dir = await tempDir();
+    // Newlines, a carriage return and a terminal escape sequence where the parse stops.
+    await fsp.writeFile(join(dir, STATE_FILE), 'x\n\r\u001b[2J\u0007garbage\u2028', 'utf8');
+    const err = await openJsonStore({ dataDir: dir, log }).catch((e: unknown) => e);
+    const message = (err as Error).message;
+    expect(message).toContain('is not valid JSON');
+    expect(message).toContain('\\u000a'); // the newline, written out
+    expect(message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+  });
+
   it('refuses a JSON file that is not raqib state and says there is no backup', async () => {
     const dir = await tempDir();
     await fsp.writeFile(join(dir, STATE_FILE), '{"hello": "world"}');
