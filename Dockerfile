@@ -12,7 +12,7 @@ COPY agent ./agent
 RUN npm run build
 
 FROM node:22-bookworm-slim
-# Heap flags measured in docs/performance.md (RSS ~205 MiB at 10,000 checks); raise
+# Heap flags measured in docs/performance.md (RSS ~190–210 MiB at 10,000 checks); raise
 # --max-old-space-size beyond ~40,000 checks. test/bench/lib/node-flags.ts holds the same flags.
 ENV NODE_ENV=production \
     NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=512" \
