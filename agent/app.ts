@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { writeAgentFile } from './agent-file.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { loadConfigFile, type LoadedConfig } from './config/load.js';
+import { loadConfigFile, type LoadedConfig, type LoadOptions } from './config/load.js';
 import { splitHostPort } from './config/fields.js';
 import { CANARY_SERVICE, resolveCanaries } from './config/resolve.js';
 import { watchConfig, type ConfigWatcher } from './config/watch.js';
@@ -37,6 +37,8 @@ export interface AppOptions {
   env?: NodeJS.ProcessEnv;
   /** Reload when the config file changes (SIGHUP always works). */
   watch?: boolean;
+  /** How a reload reads the config file: loadConfigFile unless given (`raqib run` gives load-isolated.ts's). */
+  loadConfig?(file: string, options: LoadOptions): Promise<LoadedConfig>;
   /** Something happened after which the agent must not go on (its data_dir lock was taken over). */
   onFatal?(reason: string): void;
   /** How often reporting looks at time-driven work (tests shorten it). */
@@ -218,7 +220,7 @@ export function createApp(options: AppOptions): App {
     if (!monitor || !scheduler || stopping) return false;
     let next: LoadedConfig;
     try {
-      next = await loadConfigFile(loaded.file, { env: options.env });
+      next = await (options.loadConfig ?? loadConfigFile)(loaded.file, { env: options.env });
     } catch (err) {
       lastReloadOk = false;
       metrics.configLoaded(false);

@@ -1,0 +1,99 @@
+/**
+ * `raqib run` loads its config in a worker thread (load-isolated.ts), so the heap that parsing
+ * takes is given back. The worker runs compiled JavaScript, so these tests use the built modules
+ * in dist/ (`npm test` builds first): whatever the file, the worker's outcome must be the one
+ * loadConfigFile gives in the same thread.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/agent-process.js';
+import { isOneByte } from '../helpers/one-byte.js';
+import { tempDir } from '../helpers/tmp.js';
+
+type Load = typeof import('../../agent/config/load.js');
+type Isolated = typeof import('../../agent/config/load-isolated.js');
+type Errors = typeof import('../../agent/errors.js');
+
+const built = <T>(path: string): Promise<T> => import(pathToFileURL(join(ROOT, 'dist/agent', path)).href) as Promise<T>;
+let load: Load;
+let isolated: Isolated;
+let errors: Errors;
+
+beforeAll(async () => {
+  [load, isolated, errors] = await Promise.all([built<Load>('config/load.js'), built<Isolated>('config/load-isolated.js'), built<Errors>('errors.js')]);
+});
+
+/** What a load came to: the LoadedConfig, or the problems of the ConfigError it threw. */
+async function outcome(run: Promise<unknown>): Promise<{ loaded: unknown } | { problems: unknown }> {
+  try {
+    return { loaded: await run };
+  } catch (err) {
+    expect(err).toBeInstanceOf(errors.ConfigError);
+    return { problems: (err as InstanceType<Errors['ConfigError']>).problems };
+  }
+}
+
+const ENV = { RAQIB_AGENT_ID: 'from-env', RAQIB_AUTH_TOKEN: 'a-token-of-at-least-thirty-two-characters!' };
+
+describe('loading the config in a worker thread', () => {
+  it.each([
+    'config/raqib.yaml',
+    'config/examples/full.yaml',
+    'test/fixtures/config/valid-full.yaml',
+    'test/fixtures/config/valid-minimal.yaml',
+    'test/fixtures/config/invalid-several-problems.yaml',
+    'test/fixtures/config/invalid-env-var-missing.yaml',
+    'test/fixtures/config/invalid-yaml-unclosed-flow.yaml',
+    'test/fixtures/config/invalid-alias-bomb.yaml',
+    'test/fixtures/config/no-such-file.yaml',
+  ])('gives what loadConfigFile gives in the same thread for %s', async (relative) => {
+    const file = join(ROOT, relative);
+    const here = await outcome(load.loadConfigFile(file, { env: ENV }));
+    const there = await outcome(isolated.loadConfigIsolated(file, { env: ENV }));
+    expect(there).toStrictEqual(here);
+  });
+
+  it('rejects with a ConfigError whose message names the file, line and field', async () => {
+    const file = join(ROOT, 'test/fixtures/config/invalid-port-too-big.yaml');
+    const err = await isolated.loadConfigIsolated(file, { env: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(errors.ConfigError);
+    expect((err as Error).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: services\\[0\\]\\.checks\\[0\\]\\.port: `));
+  });
+
+  describe('with a config of its own', () => {
+    /** A config with Arabic names whose agent id is ${ONLY_IN_OPTIONS}. */
+    async function ownConfig(): Promise<string> {
+      const file = join(await tempDir('raqib-isolated-'), 'raqib.yaml');
+      await writeFile(
+        file,
+        [
+          'agent: { id: "${ONLY_IN_OPTIONS}", listen: "127.0.0.1:0" }',
+          'entity: { code: MOH, name: { ar: "وزارة الصحة", en: Ministry of Health } }',
+          'services:',
+          '  - id: appointments-portal',
+          '    name: { ar: "خدمة المواعيد الإلكترونية", en: Appointments }',
+          '    checks: [{ id: home-page-availability, type: http, url: "https://appointments.moh.example.sa/health?from=raqib" }]',
+          '',
+        ].join('\n'),
+      );
+      return file;
+    }
+
+    it('substitutes variables from the env it is given, not from its own process', async () => {
+      expect(process.env['ONLY_IN_OPTIONS']).toBeUndefined();
+      const loaded = await isolated.loadConfigIsolated(await ownConfig(), { env: { ONLY_IN_OPTIONS: 'agent-7' } });
+      expect(loaded.config.agent.id).toBe('agent-7');
+    });
+
+    it('keeps ASCII strings one byte per character through the copy back, in a file with Arabic in it', async () => {
+      const loaded = await isolated.loadConfigIsolated(await ownConfig(), { env: { ONLY_IN_OPTIONS: 'agent-7' } });
+      const check = loaded.checks[0]!;
+      for (const s of [check.key, check.serviceId, check.config.id, (check.config as { url: string }).url]) {
+        expect(s.length).toBeGreaterThanOrEqual(13);
+        expect(isOneByte(s), s).toBe(true);
+      }
+    });
+  });
+});
