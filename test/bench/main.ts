@@ -403,7 +403,9 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     result.exitCode = await agent.stop();
     result.stopMs = performance.now() - stopAt;
     if (opts.cpuProf) {
-      const file = (await readdir(profDir).catch(() => [])).find((f) => f.endsWith('.cpuprofile'));
+      // CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile: the main thread is thread 0; the
+      // config loader's worker thread (agent/config/load-isolated.ts) writes a profile of its own.
+      const file = (await readdir(profDir).catch(() => [])).find((f) => /\.0\.\d+\.cpuprofile$/.test(f));
       if (file) {
         result.profileFile = join(profDir, file);
         result.profile = await summariseProfile(result.profileFile, from, to);
