@@ -311,12 +311,21 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     watch.mark();
     const from = monoMs();
     const t0 = performance.now();
-    const scrapes: Scrape[] = [];
     const endAt = t0 + opts.seconds * 1000;
+    // Of each scrape, only its figures: a parsed page of 20,000 checks is tens of MiB, and a long
+    // run kept them all until the benchmark ran out of heap. The whole snapshot is kept only of
+    // the scrape nearest the middle of the window, which splits it in halves.
+    const scrapes: { ms: number; loopMaxMs: number }[] = [];
+    const middle = (t0 + endAt) / 2;
+    let mid: Scrape | undefined;
+    const keep = (s: Scrape) => {
+      scrapes.push({ ms: s.ms, loopMaxMs: max(s.snap, 'nodejs_eventloop_lag_max_seconds') * 1000 });
+      if (mid === undefined || Math.abs(s.at - middle) < Math.abs(mid.at - middle)) mid = s;
+    };
     for (let next = t0 + opts.scrapeMs; next < endAt; next += opts.scrapeMs) {
       await sleep(next - performance.now());
-      scrapes.push(await agent.scrape());
-      const last = scrapes.at(-1)!;
+      const last = await agent.scrape();
+      keep(last);
       log(`  +${fmt((performance.now() - t0) / 1000)} s: ${fmt(probesOf(last) - probesOf(s0))} probes, /metrics ${ms(last.ms)}, RSS ${fmt(memory(agent.pid).rss)} MiB`);
     }
     await sleep(endAt - performance.now());
@@ -325,15 +334,14 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     const targetsCpu = cpuSeconds(targets.child.pid!) - targetsCpu0;
     const jitter = await targets.jitterStop();
     const s1 = await agent.scrape();
-    scrapes.push(s1);
+    keep(s1);
     watch.stop();
 
     const probes = probesOf(s1) - probesOf(s0);
     const skipped = (reason: string) => sum(s1.snap, 'raqib_probes_skipped_total', { reason }) - sum(s0.snap, 'raqib_probes_skipped_total', { reason });
     const lateness = histogramDelta(s0.snap, s1.snap, 'raqib_schedule_lateness_seconds');
-    const mid = scrapes.reduce((best, s) => (Math.abs(s.at - (t0 + endAt) / 2) < Math.abs(best.at - (t0 + endAt) / 2) ? s : best), s1);
     const halves =
-      mid === s1
+      mid === undefined || mid === s1
         ? []
         : [
             { rate: (probesOf(mid) - probesOf(s0)) / ((mid.at - s0.at) / 1000), lateness: histogramDelta(s0.snap, mid.snap, 'raqib_schedule_lateness_seconds') },
@@ -385,7 +393,7 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
       series: s1.snap.series,
       families: [...s1.snap.byFamily.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4),
       metricsBytes: s1.snap.bytes,
-      loopMaxMs: Math.max(...scrapes.map((s) => max(s.snap, 'nodejs_eventloop_lag_max_seconds') * 1000)),
+      loopMaxMs: Math.max(...scrapes.map((s) => s.loopMaxMs)),
       gc: Object.fromEntries(
         ['major', 'minor', 'incremental', 'weakcb'].map((kind) => [
           kind,
