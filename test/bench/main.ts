@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { writeFile } from 'node:fs/promises';
 import { startAgentProcess, type AgentRun, type Scrape } from './lib/agent.js';
 import { agentNode, type AgentNode } from './lib/node-binary.js';
-import { AGENT_ENV, AGENT_NODE_FLAGS } from './lib/node-flags.js';
+import { AGENT_NODE_FLAGS, agentEnv } from './lib/node-flags.js';
 import { blackboxInstalled, blackboxVersion, drive, installBlackbox, probePath, startBlackbox, type Comparable } from './lib/blackbox.js';
 import { buildConfig, PROBE_TYPES, type Mix, type MixSummary } from './lib/config.js';
 import { spawned, TARGETS_MAIN, track } from './lib/paths.js';
@@ -512,7 +512,7 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
   lines.push(`### raqib benchmark: ${opts.smoke ? 'smoke run' : full ? 'full run' : 'custom run'}`, '');
   lines.push(
     `Machine: ${env.before.cores} × ${env.before.cpu}; load average (1 min) ${fmt(env.before.load1, 2)} at the start, ${fmt(env.after.load1, 2)} at the end. ` +
-      `Benchmark on Node ${env.node}; agent on Node ${opts.node.version}, OpenSSL ${opts.node.openssl} (flags: ${opts.nodeArgs.length ? opts.nodeArgs.join(' ') : 'none, Node\'s defaults'}; env: ${Object.entries(AGENT_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}). Command: \`npm run bench --${process.argv
+      `Benchmark on Node ${env.node}; agent on Node ${opts.node.version}, OpenSSL ${opts.node.openssl} (flags: ${opts.nodeArgs.length ? opts.nodeArgs.join(' ') : 'none, Node\'s defaults'}; env: ${Object.entries(agentEnv()).map(([k, v]) => `${k}=${v}`).join(' ')}). Command: \`npm run bench --${process.argv
         .slice(2)
         .map((a) => ` ${/\s/.test(a) ? JSON.stringify(a) : a}`)
         .join('')}\`.`,

@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { AGENT_ENV, AGENT_NODE_FLAGS } from './lib/node-flags.js';
+import { AGENT_NODE_FLAGS, agentEnv } from './lib/node-flags.js';
 
 const MAIN = fileURLToPath(new URL('../agent/main.js', import.meta.url));
 /** The interval the compressed time is measured against (the config default). */
@@ -186,7 +186,7 @@ async function main(): Promise<number> {
   const targets = await startTargets(Math.max(1, Math.min(8, Math.ceil(CHECKS / 250))));
   const configFile = join(dir, 'raqib.yaml');
   await writeFile(configFile, config(targets.urls));
-  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, MAIN, 'run', '--config', configFile], { cwd: dir, env: { ...process.env, ...AGENT_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, MAIN, 'run', '--config', configFile], { cwd: dir, env: { ...process.env, ...agentEnv() }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let partial = '';
   /** Log lines (level warn and above, as configured) by message. */

@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { AGENT_ENV } from './node-flags.js';
+import { agentEnv } from './node-flags.js';
 import { AGENT_MAIN, track } from './paths.js';
 import { parseExposition, type Snapshot } from './prom.js';
 
@@ -84,7 +84,7 @@ export async function startAgentProcess(opts: StartAgentOptions): Promise<AgentR
   const child = track(
     spawn(opts.node ?? process.execPath, [...(opts.nodeArgs ?? []), AGENT_MAIN, 'run', '--config', configFile], {
       cwd: opts.dir,
-      env: { ...process.env, ...AGENT_ENV, RAQIB_CONFIG: '' },
+      env: { ...process.env, ...agentEnv(), RAQIB_CONFIG: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );

@@ -20,3 +20,9 @@ export const AGENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8', '
  * 306 → 284 MiB, at the same CPU (docs/performance.md §3). Other C libraries ignore it.
  */
 export const AGENT_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
+/** AGENT_ENV with any of its variables already set in this process's environment winning, so
+ * that `MALLOC_ARENA_MAX=8 npm run bench` measures the agent with glibc's default arenas. */
+export function agentEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(AGENT_ENV).map(([name, value]) => [name, process.env[name] ?? value]));
+}
