@@ -59,7 +59,9 @@ describe('loading the config in a worker thread', () => {
     const file = join(ROOT, 'test/fixtures/config/invalid-port-too-big.yaml');
     const err = await isolated.loadConfigIsolated(file, { env: {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(errors.ConfigError);
-    expect((err as Error).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: services\\[0\\]\\.checks\\[0\\]\\.port: `));
+    const message = (err as Error).message;
+    expect(message.startsWith(`${file}:`)).toBe(true);
+    expect(message.slice(file.length)).toMatch(/^:\d+:\d+: services\[0\]\.checks\[0\]\.port: /);
   });
 
   describe('with a config of its own', () => {

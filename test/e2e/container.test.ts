@@ -63,7 +63,7 @@ describe('container image', () => {
     const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     const start = /&& ((?:\w+=\S+ )*)node (.*?) dist\/agent\/main\.js run/.exec(pkg.scripts['start']!);
     expect(start?.[2]?.split(' ')).toEqual(AGENT_NODE_FLAGS);
-    const startEnv = Object.fromEntries((start?.[1] ?? '').trim().split(' ').filter(Boolean).map((a) => a.split('=') as [string, string]));
+    const startEnv = Object.fromEntries([...(start?.[1] ?? '').matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
     expect(startEnv).toEqual(AGENT_ENV);
   });
 
