@@ -8,9 +8,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { agentEnv } from './node-flags.js';
 import { AGENT_MAIN, track } from './paths.js';
 import { parseExposition, type Snapshot } from './prom.js';
+import type { ScrapeAnswer, ScrapeRequest } from './scrape-worker.js';
 
 /** Metric families the benchmark reads from /metrics. */
 export const FAMILIES = [
@@ -62,6 +64,40 @@ export function fetchText(url: string, timeoutMs = 60_000): Promise<{ status: nu
     req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
   });
+}
+
+/**
+ * GETs made by the reader thread of scrape-worker.ts, whose timing the benchmark's own garbage
+ * collection cannot stretch. One reader per agent run; end() stops it.
+ */
+export function timedReader(): { get(url: string, timeoutMs?: number): Promise<{ status: number; body: string; ms: number }>; end(): Promise<number> } {
+  const worker = new Worker(new URL('./scrape-worker.js', import.meta.url));
+  worker.unref();
+  const waiting = new Map<number, { resolve: (a: ScrapeAnswer) => void; reject: (e: Error) => void }>();
+  let next = 0;
+  const failAll = (err: Error) => {
+    for (const w of waiting.values()) w.reject(err);
+    waiting.clear();
+  };
+  worker.on('message', (a: ScrapeAnswer) => {
+    const w = waiting.get(a.id);
+    waiting.delete(a.id);
+    w?.resolve(a);
+  });
+  worker.on('error', failAll);
+  worker.on('exit', (code) => failAll(new Error(`the benchmark's reader thread exited (${code})`)));
+  return {
+    get: async (url, timeoutMs = 60_000) => {
+      const id = next++;
+      const answer = await new Promise<ScrapeAnswer>((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        worker.postMessage({ id, url, timeoutMs } satisfies ScrapeRequest);
+      });
+      if ('error' in answer) throw new Error(answer.error);
+      return { status: answer.status, body: Buffer.from(answer.body).toString('utf8'), ms: answer.ms };
+    },
+    end: () => worker.terminate(),
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -122,6 +158,7 @@ export async function startAgentProcess(opts: StartAgentOptions): Promise<AgentR
     await sleep(50);
   }
   const startMs = performance.now() - t0;
+  const reader = timedReader();
 
   return {
     child,
@@ -129,13 +166,13 @@ export async function startAgentProcess(opts: StartAgentOptions): Promise<AgentR
     url,
     startMs,
     scrape: async () => {
-      const res = await fetchText(`${url}/metrics`);
+      const res = await reader.get(`${url}/metrics`);
       if (res.status !== 200) throw new Error(`GET /metrics: ${res.status}`);
       const at = performance.now();
       return { snap: parseExposition(res.body, FAMILIES), ms: res.ms, at };
     },
     get: async (path) => {
-      const res = await fetchText(`${url}${path}`);
+      const res = await reader.get(`${url}${path}`);
       return { ms: res.ms, bytes: Buffer.byteLength(res.body), status: res.status };
     },
     stop: async () => {
@@ -143,6 +180,7 @@ export async function startAgentProcess(opts: StartAgentOptions): Promise<AgentR
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       const code = await exited;
       clearTimeout(timer);
+      await reader.end();
       return code;
     },
   };
