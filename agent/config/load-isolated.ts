@@ -20,12 +20,18 @@ export interface LoadRequest {
 /** What the worker posts back: exactly one of the three. */
 export type LoadReply = { loaded: LoadedConfig } | { problems: ConfigProblem[] } | { error: { message: string; stack: string | undefined } };
 
-/** Same contract as loadConfigFile: the LoadedConfig, or a ConfigError naming file, line and field. */
-export function loadConfigIsolated(file: string, options: LoadOptions = {}): Promise<LoadedConfig> {
+/** The worker's module: load-worker.ts, compiled beside this file. */
+const LOAD_WORKER = new URL('./load-worker.js', import.meta.url);
+
+/**
+ * Same contract as loadConfigFile: the LoadedConfig, or a ConfigError naming file, line and field.
+ * `worker` is for tests, which run workers that fail in each way this must report.
+ */
+export function loadConfigIsolated(file: string, options: LoadOptions = {}, worker: URL = LOAD_WORKER): Promise<LoadedConfig> {
   const request: LoadRequest = { file, env: { ...(options.env ?? process.env) } };
   return new Promise<LoadedConfig>((resolve, reject) => {
     const failed = (why: string, cause?: unknown) => new Error(`loading ${file} in a worker thread failed: ${why}`, { cause });
-    const worker = new Worker(new URL('./load-worker.js', import.meta.url), { workerData: request });
+    const thread = new Worker(worker, { workerData: request });
     let reply: LoadReply | undefined;
     let settled = false;
     const settle = (fn: () => void) => {
@@ -34,10 +40,10 @@ export function loadConfigIsolated(file: string, options: LoadOptions = {}): Pro
         fn();
       }
     };
-    worker.once('message', (message: LoadReply) => (reply = message));
-    worker.once('messageerror', (err) => settle(() => reject(failed('its answer could not be read', err))));
-    worker.once('error', (err) => settle(() => reject(failed(err.message, err))));
-    worker.once('exit', (code) =>
+    thread.once('message', (message: LoadReply) => (reply = message));
+    thread.once('messageerror', (err) => settle(() => reject(failed('its answer could not be read', err))));
+    thread.once('error', (err) => settle(() => reject(failed(err.message, err))));
+    thread.once('exit', (code) =>
       settle(() => {
         if (reply === undefined) reject(failed(`it exited with code ${code} and no result`));
         else if ('loaded' in reply) resolve(reply.loaded);

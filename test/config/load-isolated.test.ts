@@ -99,3 +99,56 @@ describe('loading the config in a worker thread', () => {
     });
   });
 });
+
+describe('when the worker that loads the config fails', () => {
+  const file = join(ROOT, 'config/raqib.yaml');
+  /** A worker module of the test's own, written to a temporary directory. */
+  async function worker(source: string): Promise<URL> {
+    const path = join(await tempDir('raqib-isolated-worker-'), 'worker.mjs');
+    await writeFile(path, source);
+    return pathToFileURL(path);
+  }
+  const failure = async (run: Promise<unknown>): Promise<Error> => {
+    const err = await run.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    return err as Error;
+  };
+
+  it('rejects naming the file and the exit code when the worker exits without an answer', async () => {
+    const err = await failure(isolated.loadConfigIsolated(file, {}, await worker('process.exit(3);\n')));
+    expect(err.message).toBe(`loading ${file} in a worker thread failed: it exited with code 3 and no result`);
+  });
+
+  it("rejects with the worker's own error as the cause when the worker throws", async () => {
+    const err = await failure(isolated.loadConfigIsolated(file, {}, await worker("throw new Error('boom in the worker');\n")));
+    expect(err.message).toBe(`loading ${file} in a worker thread failed: boom in the worker`);
+    expect((err.cause as Error).message).toBe('boom in the worker');
+  });
+
+  it("rejects with the message and stack of an unexpected error that the worker reports", async () => {
+    const source = "import { parentPort } from 'node:worker_threads';\nparentPort.postMessage({ error: { message: 'unexpected', stack: 'Error: unexpected\\n    at load-worker' } });\n";
+    const err = await failure(isolated.loadConfigIsolated(file, {}, await worker(source)));
+    expect(err.message).toBe('unexpected');
+    expect(err.stack).toBe('Error: unexpected\n    at load-worker');
+    expect(err).not.toBeInstanceOf(errors.ConfigError);
+  });
+
+  it('returns a rejected promise rather than throwing when the worker cannot be started', async () => {
+    const missing = pathToFileURL(join(await tempDir('raqib-isolated-worker-'), 'no-such-worker.mjs'));
+    let run: Promise<unknown> | undefined;
+    expect(() => (run = isolated.loadConfigIsolated(file, {}, missing))).not.toThrow();
+    const err = await failure(run!);
+    expect(err.message.startsWith(`loading ${file} in a worker thread failed: `)).toBe(true);
+  });
+
+  it('hands the worker the file and the environment it was given, nothing else of the process', async () => {
+    const source =
+      "import { parentPort, workerData } from 'node:worker_threads';\n" +
+      "parentPort.postMessage({ error: { message: JSON.stringify(workerData), stack: undefined } });\n";
+    const err = await failure(isolated.loadConfigIsolated(file, { env: { ONLY_THIS: '1' } }, await worker(source)));
+    expect(JSON.parse(err.message)).toStrictEqual({ file, env: { ONLY_THIS: '1' } });
+  });
+});
