@@ -9,6 +9,7 @@ import * as http from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import { httpGet } from './http-get.js';
 import { agentEnv } from './node-flags.js';
 import { AGENT_MAIN, track } from './paths.js';
 import { parseExposition, type Snapshot } from './prom.js';
@@ -52,18 +53,9 @@ export interface AgentRun {
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
 /** GET over a kept-alive connection; resolves with the body once complete, and the time it took. */
-export function fetchText(url: string, timeoutMs = 60_000): Promise<{ status: number; body: string; ms: number }> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const req = http.get(url, { agent: keepAlive, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - t0 }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-  });
+export async function fetchText(url: string, timeoutMs = 60_000): Promise<{ status: number; body: string; ms: number }> {
+  const { status, body, ms } = await httpGet(url, keepAlive, timeoutMs);
+  return { status, body: body.toString('utf8'), ms };
 }
 
 /**

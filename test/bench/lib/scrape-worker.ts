@@ -9,8 +9,8 @@
  * transferred ArrayBuffer) or { id, error }.
  */
 import * as http from 'node:http';
-import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
+import { httpGet } from './http-get.js';
 
 export interface ScrapeRequest {
   id: number;
@@ -22,33 +22,12 @@ export type ScrapeAnswer = { id: number; status: number; ms: number; body: Array
 
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
-function get({ url, timeoutMs }: ScrapeRequest): Promise<{ status: number; ms: number; body: ArrayBuffer }> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const req = http.get(url, { agent: keepAlive, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        chunks.push(c);
-        size += c.length;
-      });
-      res.on('end', () => {
-        const ms = performance.now() - t0;
-        // An ArrayBuffer of its own (Buffer.concat may hand back a slice of the shared pool),
-        // so that it can be transferred rather than copied.
-        const body = new Uint8Array(size);
-        let at = 0;
-        for (const c of chunks) {
-          body.set(c, at);
-          at += c.length;
-        }
-        resolve({ status: res.statusCode ?? 0, ms, body: body.buffer });
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-  });
+async function get({ url, timeoutMs }: ScrapeRequest): Promise<{ status: number; ms: number; body: ArrayBuffer }> {
+  const { status, ms, body } = await httpGet(url, keepAlive, timeoutMs);
+  // An ArrayBuffer of its own (a small body may be a slice of Buffer's shared pool), so that it
+  // can be transferred rather than copied.
+  const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body.buffer : body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength);
+  return { status, ms, body: own as ArrayBuffer };
 }
 
 parentPort!.on('message', (msg: ScrapeRequest) => {
