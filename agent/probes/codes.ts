@@ -1,5 +1,5 @@
 /**
- * Stable result codes and the mapping from Node/undici error codes to them. A code, once
+ * Stable result codes and the mapping from Node's error codes (errno, OpenSSL, llhttp) to them. A code, once
  * published, keeps its meaning: dashboards, alert rules and filed reports key on it.
  */
 export const CODES = {
@@ -44,7 +44,6 @@ const BY_ERRNO: Record<string, ResultCode> = {
   ECONNREFUSED: CODES.ECONNREFUSED,
   ECONNRESET: CODES.ECONNRESET,
   EPIPE: CODES.ECONNRESET,
-  UND_ERR_SOCKET: CODES.ECONNRESET,
   EHOSTUNREACH: CODES.EHOSTUNREACH,
   EHOSTDOWN: CODES.EHOSTUNREACH,
   ENETUNREACH: CODES.ENETUNREACH,
@@ -53,12 +52,7 @@ const BY_ERRNO: Record<string, ResultCode> = {
   EAI_NONAME: CODES.DNS_NXDOMAIN,
   EAI_AGAIN: CODES.DNS_TIMEOUT,
   ETIMEDOUT: CODES.TIMEOUT,
-  UND_ERR_CONNECT_TIMEOUT: CODES.TIMEOUT,
-  UND_ERR_HEADERS_TIMEOUT: CODES.TIMEOUT,
-  UND_ERR_BODY_TIMEOUT: CODES.TIMEOUT,
-  UND_ERR_HEADERS_OVERFLOW: CODES.HTTP_HEADERS_TOO_LARGE,
   HPE_HEADER_OVERFLOW: CODES.HTTP_HEADERS_TOO_LARGE,
-  UND_ERR_INFO: CODES.HTTP_PROTOCOL_ERROR,
   HPE_INVALID_CONSTANT: CODES.HTTP_PROTOCOL_ERROR,
   CERT_HAS_EXPIRED: CODES.TLS_CERT_EXPIRED,
   CERT_NOT_YET_VALID: CODES.TLS_CERT_NOT_YET_VALID,
@@ -80,7 +74,7 @@ const BY_ERRNO: Record<string, ResultCode> = {
 export function codeForError(err: unknown, timedOut: boolean): ResultCode {
   if (timedOut) return CODES.TIMEOUT;
   const e = err as { code?: string; name?: string; cause?: unknown } | undefined;
-  if (e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR') return CODES.ABORTED;
+  if (e?.name === 'AbortError' || e?.code === 'ABORT_ERR') return CODES.ABORTED;
   const mapped = e?.code ? BY_ERRNO[e.code] : undefined;
   if (mapped) return mapped;
   if (typeof e?.code === 'string' && (e.code.startsWith('ERR_SSL_') || e.code.startsWith('ERR_TLS_'))) return CODES.TLS_HANDSHAKE_FAILED;

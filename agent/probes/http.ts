@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { SecureContext, TLSSocket } from 'node:tls';
-import { Client, type Dispatcher } from 'undici';
+import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { HttpCheckConfig } from '../config/schema.js';
 import { VERSION } from '../version.js';
 import { CODES, codeForError, type ResultCode } from './codes.js';
@@ -23,18 +23,10 @@ export const USER_AGENT = `raqib/${VERSION}`;
  */
 export const MAX_HEADER_SIZE = 256 * 1024;
 
-type Headers = Record<string, string | string[] | undefined>;
-
-/**
- * Given to undici's `destroy` once an answer is read. Without one, undici builds a
- * ClientDestroyedError with a stack trace on every probe (3–8% of the agent's busy time).
- */
-const EXCHANGE_DONE = new Error('probe exchange done');
-
 /** What one request/response exchange produced. */
 interface Hop {
   status: number;
-  headers: Headers;
+  headers: IncomingHttpHeaders;
   body: Buffer;
   truncated: boolean;
   certExpiry?: number;
@@ -52,7 +44,6 @@ interface HopOptions {
   trust: SecureContext | undefined;
   insecure: boolean;
   maxBody: number;
-  timeoutMs: number;
   phases: Partial<ProbePhases>;
   /** Updated as the exchange advances, so a timeout can say what it was waiting for. */
   progress: { stage: string };
@@ -66,7 +57,16 @@ interface HopOptions {
 
 const isRedirect = (status: number) => [301, 302, 303, 307, 308].includes(status);
 
-/** Runs one request on a connection of its own and reads the body up to `maxBody` bytes. */
+/**
+ * Runs one request on a connection of its own and reads the body up to `maxBody` bytes.
+ *
+ * The exchange is node:http's client on the socket `openConnection` timed, handed over with
+ * `createConnection` (no agent: nothing is pooled, and the request says `Connection: close`). An
+ * undici `Client` did this until the measurements in docs/performance.md ("Garbage that outlives
+ * its probe"): undici's HTTP/1.1 connection object defines a getter that closes over the socket, so
+ * every connection got a hidden class of its own in old space, and that kept each probe's socket
+ * and everything reachable from it alive through every scavenge until the next mark-compact.
+ */
 async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
   const { signal, phases, progress } = opts;
   const https = req.url.protocol === 'https:';
@@ -94,7 +94,7 @@ async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
       : {}),
   });
   let removeAbort = () => undefined as void;
-  let client: Client | undefined;
+  let request: ClientRequest | undefined;
   try {
     let certExpiry: number | undefined;
     let resumed = false;
@@ -109,96 +109,72 @@ async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
         if (!Number.isNaN(validTo)) certExpiry = Math.floor(validTo / 1000);
       }
     }
-    let handed = false;
-    client = new Client(req.url.origin, {
-      // Hand undici the socket we timed; a second call means it was lost before the request went out.
-      // The callback must not run synchronously: undici would ignore the resume it triggers.
-      connect: (_o, cb) =>
-        queueMicrotask(() => {
-          if (handed) return cb(Object.assign(new Error('connection closed before the request was sent'), { code: 'ECONNRESET' }), null);
-          handed = true;
-          cb(null, conn.socket);
-        }),
-      maxHeaderSize: MAX_HEADER_SIZE,
-      // The signal is the real deadline; these only stop a stray request from outliving the probe.
-      headersTimeout: opts.timeoutMs + 1000,
-      bodyTimeout: opts.timeoutMs + 1000,
-    });
-    const dispatcher = client;
     const hop = await new Promise<Hop>((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
       let sentAt = performance.now();
       let headAt = 0;
-      let head: { status: number; headers: Headers } | undefined;
       let settled = false;
-      const STOP = new Error('stop reading');
-      const done = (truncated: boolean) => {
-        if (settled || !head) return;
-        settled = true;
-        phases.transfer = since(headAt);
-        resolve({ status: head.status, headers: head.headers, body: Buffer.concat(chunks, size), truncated, ...(certExpiry !== undefined ? { certExpiry } : {}) });
-      };
       const fail = (err: unknown) => {
         if (settled) return;
         settled = true;
         reject(err);
       };
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart: () => {
-          sentAt = performance.now();
-          progress.stage = 'waiting for the response';
-        },
-        // First byte of the response head (deprecated in the types, but undici 7 still calls it).
-        onResponseStarted: () => {
-          phases.ttfb = since(sentAt);
-          progress.stage = 'reading the response head';
-        },
-        onResponseStart: (controller, status, headers) => {
-          if (status < 200) return; // 1xx: the real answer is still to come
-          headAt = performance.now();
-          phases.ttfb ??= since(sentAt);
-          head = { status, headers: headers as Headers };
-          progress.stage = 'reading the body';
-          if (isRedirect(status) && headers.location !== undefined) {
-            done(false); // a redirect's body is of no interest
-            controller.abort(STOP);
-          }
-        },
-        onResponseData: (controller, chunk) => {
+      const onAbort = () => fail(abortError(signal)); // the finally below drops the connection
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      removeAbort = () => signal.removeEventListener('abort', onAbort);
+      const { socket } = conn;
+      // The first byte of the response head is the socket's first data after the request went out
+      // (a server does not speak first). This listener runs before the HTTP parser's.
+      socket.once('data', () => {
+        phases.ttfb = since(sentAt);
+        progress.stage = 'reading the response head';
+      });
+      const { url } = req;
+      const headers = Object.keys(req.headers).some((h) => h.toLowerCase() === 'host') ? req.headers : { ...req.headers, host: url.host };
+      request = httpRequest({
+        method: req.method,
+        path: url.pathname + url.search,
+        headers,
+        setHost: false,
+        createConnection: () => socket,
+        maxHeaderSize: MAX_HEADER_SIZE,
+      });
+      request.on('error', fail);
+      // 1xx answers are skipped by node:http; 'response' is the final one.
+      request.on('response', (res: IncomingMessage) => {
+        headAt = performance.now();
+        phases.ttfb ??= since(sentAt);
+        progress.stage = 'reading the body';
+        res.on('error', fail); // the connection closed before the body was complete
+        const status = res.statusCode ?? 0;
+        const done = (truncated: boolean) => {
+          if (settled) return;
+          settled = true;
+          phases.transfer = since(headAt);
+          resolve({ status, headers: res.headers, body: Buffer.concat(chunks, size), truncated, ...(certExpiry !== undefined ? { certExpiry } : {}) });
+        };
+        if (isRedirect(status) && res.headers.location !== undefined) return done(false); // a redirect's body is of no interest
+        res.on('data', (chunk: Buffer) => {
           if (settled) return;
           const room = opts.maxBody - size;
           const take = chunk.length <= room ? chunk : chunk.subarray(0, room);
           chunks.push(take);
           size += take.length;
-          if (chunk.length > room) {
-            done(true); // the cap: stop downloading and drop the connection
-            controller.abort(STOP);
-          }
-        },
-        onResponseEnd: () => done(false),
-        onResponseError: (_c, err) => {
-          if (err !== STOP) fail(err);
-        },
-      };
-      const onAbort = () => {
-        fail(abortError(signal));
-        dispatcher.destroy(new Error('probe aborted')).catch(() => undefined);
-      };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      removeAbort = () => signal.removeEventListener('abort', onAbort);
-      const { url } = req;
-      dispatcher.dispatch(
-        { origin: url.origin, path: url.pathname + url.search, method: req.method as Dispatcher.HttpMethod, headers: req.headers, body: req.body ?? null },
-        handler,
-      );
+          if (chunk.length > room) done(true); // the cap: stop downloading, the finally drops the connection
+        });
+        res.on('end', () => done(false));
+      });
+      sentAt = performance.now();
+      progress.stage = 'waiting for the response';
+      request.end(req.body);
     });
     if (sessionKey && issued) opts.sessions!.save(sessionKey, issued, resumed ? { resumed } : { resumed, certExpiry });
     return hop;
   } finally {
     removeAbort();
-    await client?.destroy(EXCHANGE_DONE).catch(() => undefined);
+    request?.destroy();
     conn.socket.destroy();
   }
 }
@@ -311,7 +287,6 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
     trust,
     insecure: check.insecure,
     maxBody: check.max_body_size,
-    timeoutMs: ctx.timeoutMs,
     phases,
     progress,
     sessions,

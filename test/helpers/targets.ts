@@ -127,6 +127,8 @@ function raw(req: http.IncomingMessage, text: string): void {
  * - `/loop/a` ⇄ `/loop/b` 302 forever                    - `/chain/<n>` 302 to `/chain/<n-1>` … `/chain/0` is `/ok`
  * - `/redirect?to=<url>&status=<3xx>` one redirect       - `/reset` content-length 100000, 1000 bytes, then a TCP RST
  * - `/json` `JSON_BODY` as application/json              - `/echo` JSON of the request's method, headers and body
+ * - `/early-hints` 103 Early Hints, then as `/ok`        - `/not-http` an SSH banner instead of an HTTP answer
+ * - `/hang-up` closes the connection without answering
  */
 export async function startHttpTarget(opts: { tls?: CertName } = {}): Promise<HttpTarget> {
   const requests: HttpTarget['requests'] = [];
@@ -205,6 +207,16 @@ function route(req: http.IncomingMessage, res: http.ServerResponse, url: URL, bo
       return;
     case 'echo':
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, headers: req.headers, body }));
+      return;
+    case 'early-hints':
+      res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' }, () => res.writeHead(200, { 'content-type': 'text/plain' }).end(OK_BODY));
+      return;
+    case 'not-http':
+      raw(req, 'SSH-2.0-OpenSSH_9.2\r\n\r\n');
+      req.socket.end();
+      return;
+    case 'hang-up':
+      req.socket.destroy();
       return;
     default:
       res.writeHead(404).end('not found');

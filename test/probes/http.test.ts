@@ -195,6 +195,42 @@ describe('httpProbe bodies', () => {
   });
 });
 
+describe('httpProbe on the edges of HTTP/1.1', () => {
+  it('skips a 103 Early Hints answer and judges the final 200', async () => {
+    const r = await httpProbe(httpCheck({ url: `${web.url}/early-hints`, expect: { body_contains: OK_BODY } }), probeContext());
+    expect(r).toMatchObject({ status: 'up', code: 'OK', httpStatus: 200 });
+  });
+
+  it('reads no body for a HEAD request and does not wait for one', async () => {
+    const r = await httpProbe(httpCheck({ url: `${web.url}/ok`, method: 'HEAD' }), probeContext());
+    expect(r).toMatchObject({ status: 'up', code: 'OK', httpStatus: 200 });
+    expect(r.detail).toContain(', 0 bytes');
+  });
+
+  it('reports an answer that is not HTTP as HTTP_PROTOCOL_ERROR', async () => {
+    const r = await httpProbe(httpCheck({ url: `${web.url}/not-http` }), probeContext());
+    expect(r).toMatchObject({ status: 'down', code: 'HTTP_PROTOCOL_ERROR' });
+  });
+
+  it('reports a server that hangs up without answering as ECONNRESET, while waiting for the response', async () => {
+    const r = await httpProbe(httpCheck({ url: `${web.url}/hang-up` }), probeContext());
+    expect(r).toMatchObject({ status: 'down', code: 'ECONNRESET' });
+    expect(r.detail).toContain('while waiting for the response');
+  });
+
+  it("sends the URL's host and port as Host, and Connection: close on its one-off connection", async () => {
+    const check = httpCheck({ url: `${web.url}/echo`, expect: { json: { 'headers.host': `127.0.0.1:${web.port}`, 'headers.connection': 'close' } } });
+    expect(await httpProbe(check, probeContext())).toMatchObject({ status: 'up', code: 'OK' });
+  });
+
+  it('sends a configured Host header instead of the URL\'s, once', async () => {
+    const check = httpCheck({ url: `${web.url}/echo`, headers: { Host: 'portal.example.sa' }, expect: { json: { 'headers.host': 'portal.example.sa' } } });
+    expect(await httpProbe(check, probeContext())).toMatchObject({ status: 'up', code: 'OK' });
+    const seen = web.requests.at(-1)!;
+    expect(seen.headers.host).toBe('portal.example.sa');
+  });
+});
+
 describe('httpProbe redirects', () => {
   it('follows a redirect chain to the final answer', async () => {
     const r = await httpProbe(httpCheck({ url: `${web.url}/chain/3`, expect: { body_contains: OK_BODY } }), probeContext());
