@@ -1,6 +1,8 @@
-// Client CPU of one plain-HTTP exchange over a fresh connection (connect, request, response, close),
-// the way the HTTP probe does it (a socket handed to a one-off undici Client, then destroyed or
-// closed) and with node:http on the same socket. The server runs in another process.
+// Client CPU of one plain-HTTP exchange over a fresh connection (connect, request, response, close):
+// a socket handed to node:http's client (what the HTTP probe does) or to a one-off undici Client
+// (what it did until it was measured here and with promotion.mjs). The server runs in another process.
+// No `agent: false` for node:http: with it, node:http ignores `createConnection` and opens a
+// connection of its own, which is not the exchange on the timed socket that the probe makes.
 //   node test/bench/micro/http-client.mjs
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -46,7 +48,7 @@ const viaUndici = async (graceful) => {
 const viaNodeHttp = async () => {
   const socket = await connect();
   await new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/ok', headers: { 'user-agent': 'raqib-micro' }, agent: false, createConnection: () => socket }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/ok', headers: { host: `127.0.0.1:${port}`, 'user-agent': 'raqib-micro' }, setHost: false, createConnection: () => socket }, (res) => {
       res.resume();
       res.on('end', resolve);
     });
@@ -56,9 +58,9 @@ const viaNodeHttp = async () => {
   socket.destroy();
 };
 const variants = {
-  'undici Client, destroy() (the probe today)': () => viaUndici(false),
+  'undici Client, destroy() (the probe until 2026-11-29)': () => viaUndici(false),
   'undici Client, close()': () => viaUndici(true),
-  'node:http request on the socket': viaNodeHttp,
+  'node:http request on the socket (the probe today)': viaNodeHttp,
 };
 for (const round of [0, 1]) {
   for (const [name, fn] of Object.entries(variants)) {

