@@ -27,6 +27,9 @@ export const MAX_HEADER_SIZE = 256 * 1024;
 interface Hop {
   status: number;
   headers: IncomingHttpHeaders;
+  /** Bytes of body read (up to the cap). */
+  bytes: number;
+  /** The body as read, when an expectation needs it; empty otherwise. */
   body: Buffer;
   truncated: boolean;
   certExpiry?: number;
@@ -44,6 +47,13 @@ interface HopOptions {
   trust: SecureContext | undefined;
   insecure: boolean;
   maxBody: number;
+  /**
+   * Whether the check judges the body (body_contains, body_matches, json). A body no expectation
+   * reads is counted, not kept: a kept body lives as long as the connection's objects, which
+   * outlive the probe in Node until a mark-compact (docs/performance.md, "Garbage that outlives
+   * its probe"), so large pages would cost mark-compacts for nothing.
+   */
+  keepBody: boolean;
   phases: Partial<ProbePhases>;
   /** Updated as the exchange advances, so a timeout can say what it was waiting for. */
   progress: { stage: string };
@@ -61,11 +71,11 @@ const isRedirect = (status: number) => [301, 302, 303, 307, 308].includes(status
  * Runs one request on a connection of its own and reads the body up to `maxBody` bytes.
  *
  * The exchange is node:http's client on the socket `openConnection` timed, handed over with
- * `createConnection` (no agent: nothing is pooled, and the request says `Connection: close`). An
- * undici `Client` did this until the measurements in docs/performance.md ("Garbage that outlives
- * its probe"): undici's HTTP/1.1 connection object defines a getter that closes over the socket, so
- * every connection got a hidden class of its own in old space, and that kept each probe's socket
- * and everything reachable from it alive through every scavenge until the next mark-compact.
+ * `createConnection` (no agent: nothing is pooled, and the request says `Connection: close`). A
+ * one-off undici `Client` did this until docs/performance.md §5 found that undici's HTTP/1.1
+ * connection object defines a getter closing over the socket: every connection got a hidden class
+ * of its own in old space, which kept each probe's socket, and all reachable from it, alive through
+ * every scavenge until the next mark-compact.
  */
 async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
   const { signal, phases, progress } = opts;
@@ -153,14 +163,14 @@ async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
           if (settled) return;
           settled = true;
           phases.transfer = since(headAt);
-          resolve({ status, headers: res.headers, body: Buffer.concat(chunks, size), truncated, ...(certExpiry !== undefined ? { certExpiry } : {}) });
+          resolve({ status, headers: res.headers, bytes: size, body: Buffer.concat(chunks), truncated, ...(certExpiry !== undefined ? { certExpiry } : {}) });
         };
         if (isRedirect(status) && res.headers.location !== undefined) return done(false); // a redirect's body is of no interest
         res.on('data', (chunk: Buffer) => {
           if (settled) return;
           const room = opts.maxBody - size;
           const take = chunk.length <= room ? chunk : chunk.subarray(0, room);
-          chunks.push(take);
+          if (opts.keepBody) chunks.push(take);
           size += take.length;
           if (chunk.length > room) done(true); // the cap: stop downloading, the finally drops the connection
         });
@@ -287,6 +297,7 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
     trust,
     insecure: check.insecure,
     maxBody: check.max_body_size,
+    keepBody: check.expect.body_contains !== undefined || check.expect.body_matches !== undefined || check.expect.json !== undefined,
     phases,
     progress,
     sessions,
@@ -300,14 +311,14 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
       const hop = await exchange(req, opts);
       httpStatus = hop.status;
       tlsCertExpiry = hop.certExpiry;
-      truncatedAt = hop.truncated ? hop.body.length : undefined;
+      truncatedAt = hop.truncated ? hop.bytes : undefined;
       const location = isRedirect(hop.status) ? hop.headers.location : undefined;
       if (typeof location !== 'string' || check.max_redirects === 0) {
         const via = redirects > 0 ? ` after ${redirects} redirect${redirects > 1 ? 's' : ''}` : '';
         const failed = judge(check, hop);
         if (failed) return result('down', failed.code, `${failed.why}${via}`);
         const total = since(t0);
-        const summary = `${hop.status} in ${Math.round(total)} ms${via}, ${hop.body.length} bytes`;
+        const summary = `${hop.status} in ${Math.round(total)} ms${via}, ${hop.bytes} bytes`;
         if (check.expect.max_latency !== undefined && total > check.expect.max_latency) {
           return result('degraded', CODES.SLOW, `${summary}, slower than ${check.expect.max_latency} ms`);
         }
