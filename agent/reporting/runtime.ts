@@ -151,8 +151,9 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
   let heartbeatTimer: unknown;
   function heartbeat(): void {
     void connection.api.findTeam(config().entity.code).catch((err: unknown) => log.debug({ module: 'reporting', err: describeError(err) }, 'authority heartbeat failed'));
-    heartbeatTimer = clock.setTimer(heartbeat, config().authority!.followup_interval);
+    nextHeartbeat();
   }
+  const nextHeartbeat = () => (heartbeatTimer = clock.setTimer(heartbeat, config().authority!.followup_interval));
 
   let teamTimer: unknown;
   let registering: Promise<void> | undefined;
@@ -183,7 +184,11 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
       metrics.channels(config().notifications.map((c) => c.id));
       leaveOtherAuthority();
       metrics.authorized.set(connection.mode === 'drafts' ? 1 : 0);
-      if (connection.mode !== 'drafts') heartbeat();
+      if (connection.mode !== 'drafts') {
+        // A team still to register is looked up at once by registerTeam below: the same call.
+        if (store.data.team?.fingerprint === teamFingerprint(config())) heartbeat();
+        else nextHeartbeat();
+      }
       if (connection.tokens) {
         // `raqib login` while the agent runs: use the new sign-in at once, not at the next retry.
         watchFile(signInPath(config().agent.data_dir), { interval: 1_000, persistent: false }, () => {

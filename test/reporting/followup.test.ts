@@ -68,9 +68,11 @@ async function setup(authority: Record<string, unknown> = {}, sandboxOptions: Re
   };
   const counter = async (name: string, labels: Record<string, string> = {}) =>
     (await registry.getSingleMetric(name)!.get()).values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))?.value;
-  const getReports = async () => (await registry.getSingleMetric('raqib_authority_request_duration_seconds')!.get()).values.find((v) => nameOf(v) === 'raqib_authority_request_duration_seconds_count' && v.labels['endpoint'] === 'get_report')?.value ?? 0;
+  /** Requests answered by the authority, of one endpoint. */
+  const requests = async (endpoint: string) => (await registry.getSingleMetric('raqib_authority_request_duration_seconds')!.get()).values.find((v) => nameOf(v) === 'raqib_authority_request_duration_seconds_count' && v.labels['endpoint'] === endpoint)?.value ?? 0;
+  const getReports = () => requests('get_report');
   const followUp = runtime.followUp!;
-  return { sandbox, hook, dir, clock, store, runtime, followUp, lines, file, events, histogram, counter, getReports };
+  return { sandbox, hook, dir, clock, store, runtime, followUp, lines, file, events, histogram, counter, requests, getReports };
 }
 
 describe('follow-up of filed reports', () => {
@@ -158,6 +160,15 @@ describe('follow-up of filed reports', () => {
     expect(t.events('not_acknowledged')).toHaveLength(1);
     expect(t.events('not_acknowledged')[0]!.body).toMatchObject({ event: 'not_acknowledged', service: 'appointments', report: { reference: rec.reference } });
     expect(t.lines.filter((l) => l['msg'] === 'report not acknowledged in time; escalating to the team')).toHaveLength(1);
+  });
+
+  it('asks the authority for the team once at a first start, then once every followup_interval', async () => {
+    const t = await setup();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // a heartbeat sent at start has its answer by now
+    expect(await t.requests('find_team')).toBe(1); // registering the team looked it up
+    await t.clock.advance(5 * MINUTE);
+    for (const end = Date.now() + 3_000; (await t.requests('find_team')) < 2 && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await t.requests('find_team')).toBe(2);
   });
 
   it('stops following a report once the authority cancels it', async () => {
