@@ -9,6 +9,7 @@
 import { freshString } from '../config/fresh-copy.js';
 import { CHECK_STATES, type CheckState } from '../detect/transition.js';
 import type { ProbeResult } from '../probes/types.js';
+import { PIECE_CHARS } from '../server/slices.js';
 
 const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
 
@@ -27,13 +28,6 @@ const STATE: Family = { name: 'raqib_check_state', help: 'Current state of each 
 export const CHECK_FAMILIES: readonly Family[] = [SUCCESS, PHASE, HTTP_STATUS, CERT_EXPIRY, STATE];
 
 const HEADERS = CHECK_FAMILIES.map((f) => ['# HELP ', f.name, ' ', f.help, '\n# TYPE ', f.name, ' gauge\n'].join(''));
-
-/**
- * Characters in a piece of chunks(): 64 KiB is ~850 lines and one write to the socket. Pieces of
- * 16 KiB to 1 MiB measured the same at 10,000 and 20,000 checks (test/bench/micro/
- * metrics-render.mjs); a small one holds less memory while the socket is busy.
- */
-export const PIECE_CHARS = 64 * 1024;
 
 interface CheckLines {
   /** `service="…",check="…"` — ids are from a safe alphabet, escaped anyway. */

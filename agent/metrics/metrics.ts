@@ -6,19 +6,16 @@
  * type, phase, state, result), never from targets' answers, so a misbehaving endpoint cannot blow
  * up the series count.
  */
-import { performance } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CheckSpec } from '../config/resolve.js';
 import { CHECK_TYPES } from '../config/schema.js';
 import { CHECK_STATES, type CheckState } from '../detect/transition.js';
 import type { ProbeResult, ProbeStatus } from '../probes/types.js';
-import { CheckSeries, escapeLabelValue, PIECE_CHARS } from './check-series.js';
+import { breather, PIECE_CHARS, SLICE_MS } from '../server/slices.js';
+import { CheckSeries, escapeLabelValue } from './check-series.js';
 
 const RESULTS: readonly ProbeStatus[] = ['up', 'degraded', 'down'];
 const SKIP_REASONS = ['overlap', 'missed'] as const;
-
-/** Longest stretch, in ms, that rendering /metrics holds the event loop before it lets it turn. */
-export const SLICE_MS = 5;
 
 export interface BuildInfo {
   version: string;
@@ -156,12 +153,7 @@ export class Metrics {
    * familyText), then CheckSeries.chunks().
    */
   async *renderChunks(sliceMs = SLICE_MS): AsyncGenerator<string> {
-    let since = performance.now();
-    const breathe = async (): Promise<void> => {
-      if (performance.now() - since < sliceMs) return;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      since = performance.now();
-    };
+    const breathe = breather(sliceMs);
     if (this.registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE || Object.keys(defaultLabelsOf(this.registry)).length > 0) {
       yield await this.registry.metrics();
     } else {

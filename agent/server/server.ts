@@ -21,10 +21,15 @@ export interface ServerDeps {
   /** The exposition, as pieces written one by one (the event loop stays free between them). */
   metrics(): { contentType: string; chunks: AsyncIterable<string> };
   readiness(): Readiness;
-  /** Handlers of /api/v1/<path>, returning JSON-able data or undefined for 404. */
+  /** Handlers of /api/v1/<path>, returning JSON-able data, JsonPieces, or undefined for 404. */
   api(path: string, query: URLSearchParams): unknown;
   /** Handlers of POST /api/v1/<path> (actions such as finalizing a report); undefined for 404. */
   action?(path: string, body: unknown): Promise<{ status: number; data: unknown } | undefined>;
+}
+
+/** An /api/v1 answer given as JSON text in pieces, written one by one (for answers of megabytes). */
+export class JsonPieces {
+  constructor(readonly pieces: AsyncIterable<string>) {}
 }
 
 /** Largest action body accepted: actions are a few fields of text. */
@@ -91,17 +96,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDep
   }
   if (path === '/metrics') {
     const { contentType, chunks } = deps.metrics();
-    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
-    if (req.method === 'HEAD') return void res.end();
-    for await (const chunk of chunks) {
-      if (res.destroyed) return;
-      if (!res.write(chunk)) await drained(res);
-    }
-    res.end();
-    return;
+    return sendPieces(req, res, contentType, chunks);
   }
   if (path.startsWith('/api/v1/')) {
     const data = deps.api(path.slice('/api/v1/'.length), url.searchParams);
+    if (data instanceof JsonPieces) return sendPieces(req, res, JSON_TYPE, data.pieces);
     if (data !== undefined) return send(res, 200, data);
   }
   return send(res, 404, { error: 'not found' });
@@ -157,8 +156,21 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** A 200 whose body is written piece by piece (chunked), each piece once the socket took the last. */
+async function sendPieces(req: IncomingMessage, res: ServerResponse, contentType: string, pieces: AsyncIterable<string>): Promise<void> {
+  res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+  if (req.method === 'HEAD') return void res.end();
+  for await (const piece of pieces) {
+    if (res.destroyed) return;
+    if (!res.write(piece)) await drained(res);
+  }
+  res.end();
+}
+
 function send(res: ServerResponse, status: number, data: unknown): void {
   const body = JSON.stringify(data);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, { 'content-type': JSON_TYPE, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
