@@ -259,11 +259,16 @@ export function createApp(options: AppOptions): App {
     }
   }
 
-  async function settledWithin(work: Promise<void> | undefined, ms: number, what: string): Promise<void> {
+  /** Whether `work` settles within `ms`; false when it is still going then (it is not stopped). */
+  async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const late = await Promise.race([work?.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), ms)))]);
+    const inTime = await Promise.race([work.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
     clearTimeout(timer);
-    if (late) log.warn({ what, waitedMs: ms }, 'shutdown did not wait longer for this; the next start takes it up');
+    return inTime;
+  }
+
+  async function settledWithin(work: Promise<void> | undefined, ms: number, what: string): Promise<void> {
+    if (!(await within(work ?? Promise.resolve(), ms))) log.warn({ what, waitedMs: ms }, 'shutdown did not wait longer for this; the next start takes it up');
   }
 
   async function stop(): Promise<void> {
@@ -272,13 +277,7 @@ export function createApp(options: AppOptions): App {
       if (tickTimer !== undefined) clock.clearTimer(tickTimer);
       const grace = loaded.config.agent.shutdown_timeout;
       const inFlight = scheduler?.stop() ?? Promise.resolve();
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        inFlight.then(() => false),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), grace))),
-      ]);
-      clearTimeout(timer);
-      if (timedOut) log.warn({ graceMs: grace }, 'probes still running at shutdown; aborting them');
+      if (!(await within(inFlight, grace))) log.warn({ graceMs: grace }, 'probes still running at shutdown; aborting them');
       monitor?.abortAll(new RaqibError('RAQIB_SHUTDOWN', 'agent is shutting down'));
       guard?.abortAll(new RaqibError('RAQIB_SHUTDOWN', 'agent is shutting down'));
       await inFlight;

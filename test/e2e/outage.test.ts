@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, sample, startAgent, stopAllAgents } from '../helpers/agent-process.js';
@@ -85,5 +86,39 @@ describe('raqib run, end to end', () => {
     expect(agent.logs.map((l) => l.msg)).toContain('raqib stopped');
     const state = JSON.parse(await readFile(join(agent.dir, 'data/state.json'), 'utf8'));
     expect(state.checks['appointments/portal'].state).toBe('UP');
+  });
+
+  it('aborts probes still running after shutdown_timeout, says so, exits 0 and counts no failure', async () => {
+    const held: Socket[] = [];
+    let connected!: () => void;
+    const probing = new Promise<void>((resolve) => (connected = resolve));
+    const hang = createServer((socket) => {
+      held.push(socket); // accepted, never answered
+      connected();
+    });
+    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = hang.address() as { port: number };
+      const agent = await startAgent(
+        configYaml([{ id: 'appointments', checks: [{ id: 'portal', type: 'http', url: `http://127.0.0.1:${port}/` }] }], { data_dir: './data', shutdown_timeout: '200ms' }, {
+          defaults: { interval: '2s', timeout: '1900ms', failure_threshold: 1 },
+        }),
+      );
+      await probing;
+      const signalled = Date.now();
+      expect(await agent.stop('SIGTERM')).toBe(0);
+      expect(Date.now() - signalled).toBeLessThan(1_500); // not the probe's own 1.9 s timeout
+      const messages = agent.logs.map((l) => l.msg);
+      expect(messages).toContain('probes still running at shutdown; aborting them');
+      expect(messages.indexOf('probes still running at shutdown; aborting them')).toBeLessThan(messages.indexOf('raqib stopped'));
+      // Nothing to write (no state file at all), or nothing but UNKNOWN and no incident.
+      const text = await readFile(join(agent.dir, 'data/state.json'), 'utf8').catch(() => '{}');
+      const state = JSON.parse(text) as { checks?: Record<string, { state: string }>; incidents?: unknown[] };
+      expect(state.checks?.['appointments/portal']?.state ?? 'UNKNOWN').toBe('UNKNOWN');
+      expect(state.incidents ?? []).toEqual([]);
+    } finally {
+      held.forEach((s) => s.destroy());
+      hang.close();
+    }
   });
 });
