@@ -9,7 +9,7 @@
 import { freshString } from '../config/fresh-copy.js';
 import { CHECK_STATES, type CheckState } from '../detect/transition.js';
 import type { ProbeResult } from '../probes/types.js';
-import { PIECE_CHARS } from '../server/slices.js';
+import { PIECE_CHARS, PieceJoiner } from '../server/slices.js';
 
 const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
 
@@ -116,23 +116,18 @@ export class CheckSeries {
    * server writes them is in the families that come after, or not, as any scrape taken then.
    */
   *chunks(size = PIECE_CHARS): Generator<string> {
-    let parts: string[] = [];
-    let length = 0;
+    const pieces = new PieceJoiner(size);
     for (let i = 0; i < CHECK_FAMILIES.length; i++) {
-      parts.push(HEADERS[i]!);
-      length += HEADERS[i]!.length;
+      let piece = pieces.add(HEADERS[i]!);
+      if (piece !== undefined) yield piece;
       for (const c of this.checks.values()) {
         const line = c.lines[i]!;
         if (line === '') continue;
-        parts.push(line);
-        length += line.length;
-        if (length >= size) {
-          yield parts.join('');
-          parts = [];
-          length = 0;
-        }
+        piece = pieces.add(line);
+        if (piece !== undefined) yield piece;
       }
     }
-    if (parts.length > 0) yield parts.join('');
+    const last = pieces.take();
+    if (last !== '') yield last;
   }
 }

@@ -11,7 +11,7 @@ import type { CheckSpec } from '../config/resolve.js';
 import { CHECK_TYPES } from '../config/schema.js';
 import { CHECK_STATES, type CheckState } from '../detect/transition.js';
 import type { ProbeResult, ProbeStatus } from '../probes/types.js';
-import { breather, PIECE_CHARS, SLICE_MS } from '../server/slices.js';
+import { breather, PieceJoiner, SLICE_MS } from '../server/slices.js';
 import { CheckSeries, escapeLabelValue } from './check-series.js';
 
 const RESULTS: readonly ProbeStatus[] = ['up', 'degraded', 'down'];
@@ -158,23 +158,19 @@ export class Metrics {
       yield await this.registry.metrics();
     } else {
       // As Registry.metrics() joins them: a blank line between families, a newline at the end.
-      let parts: string[] = [];
-      let length = 0;
+      const pieces = new PieceJoiner();
       let first = true;
       for (const metric of this.registry.getMetricsAsArray()) {
         const text = (await familyText(metric)) ?? (await this.registry.getSingleMetricAsString(metric.name));
-        parts.push(first ? text : `\n\n${text}`);
+        const piece = pieces.add(first ? text : `\n\n${text}`);
         first = false;
-        length += text.length + 2;
-        if (length >= PIECE_CHARS) {
-          yield parts.join('');
-          parts = [];
-          length = 0;
+        if (piece !== undefined) {
+          yield piece;
           await breathe();
         }
       }
-      parts.push('\n');
-      yield parts.join('');
+      pieces.add('\n');
+      yield pieces.take();
     }
     await breathe();
     for (const piece of this.checks.chunks()) {

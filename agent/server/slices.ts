@@ -16,6 +16,32 @@ export const SLICE_MS = 5;
 export const PIECE_CHARS = 64 * 1024;
 
 /**
+ * Joins the parts of a long answer into pieces of about `size` characters: a piece ends with the
+ * part that reaches the size. Joined, not concatenated with `+`: one flat string, not a rope.
+ */
+export class PieceJoiner {
+  private parts: string[] = [];
+  private length = 0;
+
+  constructor(private readonly size = PIECE_CHARS) {}
+
+  /** Adds a part; gives the piece it completes, if it does. */
+  add(part: string): string | undefined {
+    this.parts.push(part);
+    this.length += part.length;
+    return this.length >= this.size ? this.take() : undefined;
+  }
+
+  /** What the parts since the last piece make (the last piece of an answer). */
+  take(): string {
+    const piece = this.parts.join('');
+    this.parts = [];
+    this.length = 0;
+    return piece;
+  }
+}
+
+/**
  * A function to await between pieces: it lets the event loop turn once (setImmediate: after the
  * I/O that is ready, such as probes' sockets) when `sliceMs` have passed since it last did.
  */

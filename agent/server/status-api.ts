@@ -7,7 +7,7 @@ import type { IncidentTracker } from '../incidents/tracker.js';
 import type { ConnectivityGuard } from '../runner/connectivity.js';
 import type { Monitor, CheckRuntime, ServiceRuntime } from '../runner/monitor.js';
 import { JsonPieces } from './server.js';
-import { paced, PIECE_CHARS } from './slices.js';
+import { paced, PieceJoiner } from './slices.js';
 
 export interface AgentInfo {
   id: string;
@@ -67,24 +67,19 @@ export function createStatusApi(monitor: Monitor, tracker: IncidentTracker, agen
       config: { file: agent.configFile, loaded_at: iso(agent.configLoadedAt()), last_reload_successful: agent.lastReloadOk() },
       connectivity: guard?.status() ?? { blind: false, canaries: [] },
     });
-    let parts = ['{"agent":', agentText, ',"services":['];
-    let length = 0;
+    const pieces = new PieceJoiner();
+    pieces.add(`{"agent":${agentText},"services":[`);
     let first = true;
     for (const id of ids) {
       const svc = monitor.services.get(id);
       if (!svc) continue; // removed by a reload while the answer is being written
       const text = JSON.stringify(serviceView(svc));
-      parts.push(first ? text : `,${text}`);
+      const piece = pieces.add(first ? text : `,${text}`);
       first = false;
-      length += text.length + 1;
-      if (length >= PIECE_CHARS) {
-        yield parts.join('');
-        parts = [];
-        length = 0;
-      }
+      if (piece !== undefined) yield piece;
     }
-    parts.push('],"incidents":', JSON.stringify({ open: tracker.open(), recent: tracker.recent() }), '}');
-    yield parts.join('');
+    pieces.add(`],"incidents":${JSON.stringify({ open: tracker.open(), recent: tracker.recent() })}}`);
+    yield pieces.take();
   }
 
   return (path: string): unknown => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CheckSpec } from '../../agent/config/resolve.js';
 import { familyText, histogramText, Metrics } from '../../agent/metrics/metrics.js';
 import type { ProbeResult } from '../../agent/probes/types.js';
+import { drain, turnsDuring } from '../helpers/pieces.js';
 
 const spec = (service: string, check: string, type: CheckSpec['type']) => ({ key: `${service}/${check}`, serviceId: service, checkId: check, type }) as CheckSpec;
 const result = (total: number, over: Partial<ProbeResult> = {}): ProbeResult => ({ status: 'up', code: 'OK', detail: '', phases: { connect: 1, total }, observedAt: 0, httpStatus: 200, ...over });
@@ -20,12 +21,6 @@ function metricsOf(checks: number, registry = new Registry()): Metrics {
     metrics.setCheckState(s, i % 9 === 0 ? 'DOWN' : 'UP');
   }
   return metrics;
-}
-
-async function drain(chunks: AsyncIterable<string>): Promise<string[]> {
-  const pieces: string[] = [];
-  for await (const piece of chunks) pieces.push(piece);
-  return pieces;
 }
 
 describe('histogramText', () => {
@@ -123,15 +118,7 @@ describe('Metrics.renderChunks', () => {
 
   it('lets the event loop turn between pieces once its time slice is used', async () => {
     const metrics = metricsOf(2_000);
-    let turns = 0;
-    let ticking = true;
-    const tick = () => {
-      turns++;
-      if (ticking) setImmediate(tick);
-    };
-    setImmediate(tick);
-    const pieces = await drain(metrics.renderChunks(0));
-    ticking = false;
+    const { result: pieces, turns } = await turnsDuring(() => drain(metrics.renderChunks(0)));
     expect(pieces.length).toBeGreaterThan(10);
     expect(turns).toBeGreaterThanOrEqual(pieces.length - 1);
   });

@@ -9,6 +9,7 @@ import { createStatusApi } from '../../agent/server/status-api.js';
 import { openJsonStore } from '../../agent/store/json-store.js';
 import { loadedConfig, type MiniService } from '../helpers/config.js';
 import { ManualClock } from '../helpers/manual-clock.js';
+import { drain } from '../helpers/pieces.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const log = createLogger({ level: 'silent' });
@@ -48,8 +49,7 @@ function piecesOf(answer: unknown): AsyncIterable<string> {
 describe('/api/v1/status', () => {
   it('is one JSON document of every service and check, written in several pieces', async () => {
     const { api } = await setup(60, 40);
-    const pieces: string[] = [];
-    for await (const piece of piecesOf(api('status'))) pieces.push(piece);
+    const pieces = await drain(piecesOf(api('status')));
     expect(pieces.length).toBeGreaterThan(3);
     const text = pieces.join('');
     const status = JSON.parse(text) as { agent: { id: string }; services: { id: string; checks: { id: string; state: string }[] }[]; incidents: unknown };

@@ -1,0 +1,22 @@
+/** Helpers for answers made in pieces (/metrics, /api/v1/status). */
+
+/** Counts event-loop turns (setImmediate callbacks) while `work` runs; gives its result with them. */
+export async function turnsDuring<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
+  let turns = 0;
+  let ticking = true;
+  const tick = () => {
+    turns++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const result = await work();
+  ticking = false;
+  return { result, turns };
+}
+
+/** Every piece of an answer made in pieces, in order. */
+export async function drain(pieces: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const piece of pieces) out.push(piece);
+  return out;
+}
