@@ -9,7 +9,7 @@
 import { freshString } from '../config/fresh-copy.js';
 import { CHECK_STATES, type CheckState } from '../detect/transition.js';
 import type { ProbeResult } from '../probes/types.js';
-import { PIECE_CHARS, PieceJoiner } from '../server/slices.js';
+import { PIECE_CHARS, PieceJoiner } from '../slices.js';
 
 const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
 
@@ -118,13 +118,10 @@ export class CheckSeries {
   *chunks(size = PIECE_CHARS): Generator<string> {
     const pieces = new PieceJoiner(size);
     for (let i = 0; i < CHECK_FAMILIES.length; i++) {
-      let piece = pieces.add(HEADERS[i]!);
-      if (piece !== undefined) yield piece;
+      if (pieces.add(HEADERS[i]!)) yield pieces.take();
       for (const c of this.checks.values()) {
         const line = c.lines[i]!;
-        if (line === '') continue;
-        piece = pieces.add(line);
-        if (piece !== undefined) yield piece;
+        if (line !== '' && pieces.add(line)) yield pieces.take();
       }
     }
     const last = pieces.take();

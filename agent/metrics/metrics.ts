@@ -11,7 +11,7 @@ import type { CheckSpec } from '../config/resolve.js';
 import { CHECK_TYPES } from '../config/schema.js';
 import { CHECK_STATES, type CheckState } from '../detect/transition.js';
 import type { ProbeResult, ProbeStatus } from '../probes/types.js';
-import { breather, PieceJoiner, SLICE_MS } from '../server/slices.js';
+import { breather, paced, PieceJoiner, SLICE_MS } from '../slices.js';
 import { CheckSeries, escapeLabelValue } from './check-series.js';
 
 const RESULTS: readonly ProbeStatus[] = ['up', 'degraded', 'down'];
@@ -162,10 +162,10 @@ export class Metrics {
       let first = true;
       for (const metric of this.registry.getMetricsAsArray()) {
         const text = (await familyText(metric)) ?? (await this.registry.getSingleMetricAsString(metric.name));
-        const piece = pieces.add(first ? text : `\n\n${text}`);
+        const full = pieces.add(first ? text : `\n\n${text}`);
         first = false;
-        if (piece !== undefined) {
-          yield piece;
+        if (full) {
+          yield pieces.take();
           await breathe();
         }
       }
@@ -173,10 +173,7 @@ export class Metrics {
       yield pieces.take();
     }
     await breathe();
-    for (const piece of this.checks.chunks()) {
-      yield piece;
-      await breathe();
-    }
+    yield* paced(this.checks.chunks(), sliceMs);
   }
 
   setServiceState(service: string, current: CheckState): void {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { phaseOffset } from '../../agent/schedule/spread.js';
 import { eventually, sample, startAgent, stopAllAgents } from '../helpers/agent-process.js';
 import { configYaml } from '../helpers/config.js';
 import { startSwitchTarget, type SwitchTarget } from '../helpers/switch-target.js';
@@ -99,22 +100,25 @@ describe('raqib run, end to end', () => {
     await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = hang.address() as { port: number };
+      // A probe that would wait 9 s for its timeout; a check id whose first run is within 1 s.
+      let id = 0;
+      while (phaseOffset(`appointments/portal-${id}`, 10_000) >= 1_000) id++;
       const agent = await startAgent(
-        configYaml([{ id: 'appointments', checks: [{ id: 'portal', type: 'http', url: `http://127.0.0.1:${port}/` }] }], { data_dir: './data', shutdown_timeout: '200ms' }, {
-          defaults: { interval: '2s', timeout: '1900ms', failure_threshold: 1 },
+        configYaml([{ id: 'appointments', checks: [{ id: `portal-${id}`, type: 'http', url: `http://127.0.0.1:${port}/` }] }], { data_dir: './data', shutdown_timeout: '200ms' }, {
+          defaults: { interval: '10s', timeout: '9s', failure_threshold: 1 },
         }),
       );
       await probing;
       const signalled = Date.now();
       expect(await agent.stop('SIGTERM')).toBe(0);
-      expect(Date.now() - signalled).toBeLessThan(1_500); // not the probe's own 1.9 s timeout
+      expect(Date.now() - signalled).toBeLessThan(5_000); // not the probe's own 9 s timeout
       const messages = agent.logs.map((l) => l.msg);
       expect(messages).toContain('probes still running at shutdown; aborting them');
       expect(messages.indexOf('probes still running at shutdown; aborting them')).toBeLessThan(messages.indexOf('raqib stopped'));
       // Nothing to write (no state file at all), or nothing but UNKNOWN and no incident.
       const text = await readFile(join(agent.dir, 'data/state.json'), 'utf8').catch(() => '{}');
       const state = JSON.parse(text) as { checks?: Record<string, { state: string }>; incidents?: unknown[] };
-      expect(state.checks?.['appointments/portal']?.state ?? 'UNKNOWN').toBe('UNKNOWN');
+      expect(state.checks?.[`appointments/portal-${id}`]?.state ?? 'UNKNOWN').toBe('UNKNOWN');
       expect(state.incidents ?? []).toEqual([]);
     } finally {
       held.forEach((s) => s.destroy());

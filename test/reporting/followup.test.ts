@@ -164,7 +164,7 @@ describe('follow-up of filed reports', () => {
 
   it('asks the authority for the team once at a first start, then once every followup_interval', async () => {
     const t = await setup();
-    await new Promise((resolve) => setTimeout(resolve, 100)); // a heartbeat sent at start has its answer by now
+    await new Promise((resolve) => setTimeout(resolve, 300)); // a heartbeat sent at start has its answer by now (loopback)
     expect(await t.requests('find_team')).toBe(1); // registering the team looked it up
     await t.clock.advance(5 * MINUTE);
     for (const end = Date.now() + 3_000; (await t.requests('find_team')) < 2 && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 5));

@@ -38,7 +38,7 @@ async function setup(n: number, checks: number) {
     lastReloadOk: () => true,
   });
   const reload = (m: number, c: number) => monitor.apply(loadedConfig(services(m, c), { data_dir: dir }));
-  return { api, reload };
+  return { api, reload, tracker, clock };
 }
 
 function piecesOf(answer: unknown): AsyncIterable<string> {
@@ -59,6 +59,17 @@ describe('/api/v1/status', () => {
     expect(status.services.map((s) => s.id)).toEqual(Array.from({ length: 60 }, (_, i) => `svc-${i}`));
     expect(status.services.every((s) => s.checks.length === 40 && s.checks.every((c) => c.state === 'UNKNOWN'))).toBe(true);
     expect(status.incidents).toEqual({ open: [], recent: [] });
+  });
+
+  it('ends with the incidents, open and recent, after the last service', async () => {
+    const { api, tracker, clock } = await setup(60, 40);
+    tracker.serviceChanged({ serviceId: 'svc-59', from: 'UP', to: 'DOWN', at: clock.now(), impact: 'total', failing: ['check-0'], evidence: [] });
+    await tracker.settled();
+    const text = (await drain(piecesOf(api('status')))).join('');
+    const status = JSON.parse(text) as { services: { id: string; open_incident?: string }[]; incidents: { open: { id: string; serviceId: string }[] } };
+    expect(JSON.stringify(status)).toBe(text);
+    expect(status.incidents.open.map((i) => i.serviceId)).toEqual(['svc-59']);
+    expect(status.services.at(-1)).toMatchObject({ id: 'svc-59', open_incident: status.incidents.open[0]!.id });
   });
 
   it('leaves out the services and checks a reload removes while the answer is being written', async () => {

@@ -16,8 +16,10 @@ export const SLICE_MS = 5;
 export const PIECE_CHARS = 64 * 1024;
 
 /**
- * Joins the parts of a long answer into pieces of about `size` characters: a piece ends with the
- * part that reaches the size. Joined, not concatenated with `+`: one flat string, not a rope.
+ * Joins the parts of a long answer into pieces of about `size` characters: add() says when the
+ * parts reach the size, take() joins them. Nothing is taken by add(), so a caller that does not
+ * look at its answer gets a longer piece, never a lost one. Joined, not concatenated with `+`:
+ * one flat string, not a rope.
  */
 export class PieceJoiner {
   private parts: string[] = [];
@@ -25,14 +27,14 @@ export class PieceJoiner {
 
   constructor(private readonly size = PIECE_CHARS) {}
 
-  /** Adds a part; gives the piece it completes, if it does. */
-  add(part: string): string | undefined {
+  /** Adds a part; true once the parts since the last take() make a piece. */
+  add(part: string): boolean {
     this.parts.push(part);
     this.length += part.length;
-    return this.length >= this.size ? this.take() : undefined;
+    return this.length >= this.size;
   }
 
-  /** What the parts since the last piece make (the last piece of an answer). */
+  /** The parts since the last take(), joined: a piece, or what is left at the end ('' if nothing). */
   take(): string {
     const piece = this.parts.join('');
     this.parts = [];
