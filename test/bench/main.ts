@@ -430,13 +430,27 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
   }
 }
 
+/** One side of a comparison: probes/s, share of one core, the kernel's part, CPU µs per probe, RSS. */
+interface SideFigures {
+  rate: number;
+  cpu: number;
+  system: number;
+  usPerProbe: number;
+  rss: number;
+}
+
 interface CompareRow {
   type: Comparable;
   checks: number;
   rate: number;
-  raqib: { rate: number; cpu: number; system: number; usPerProbe: number; rss: number; failures: number };
-  blackbox?: { rate: number; cpu: number; system: number; usPerProbe: number; ok: number; failed: number; pending: number; rss: number };
+  raqib: SideFigures & { failures: number };
+  blackbox?: SideFigures & { ok: number; failed: number; pending: number };
   targetsCpu: number;
+}
+
+/** A side's figures from its /proc window and the probes it did in it. */
+function sideFigures(w: ReturnType<ProcWatch['window']>, probes: number): SideFigures {
+  return { rate: probes / w.wall, cpu: w.cpu / w.wall, system: w.system / w.cpu, usPerProbe: (w.cpu / probes) * 1e6, rss: w.rssEnd };
 }
 
 async function compareRun(type: Comparable, opts: Options, dir: string, targets: TargetsProcess, useBlackbox: boolean): Promise<CompareRow> {
@@ -468,15 +482,8 @@ async function compareRun(type: Comparable, opts: Options, dir: string, targets:
     const tc = cpuSeconds(targets.child.pid!) - tc0;
     const s1 = await agent.scrape();
     watch.stop();
-    const probes = probesOf(s1) - probesOf(s0);
     const down = sum(s1.snap, 'raqib_probes_total', { result: 'down' }) - sum(s0.snap, 'raqib_probes_total', { result: 'down' });
-    row = {
-      type,
-      checks: opts.compareChecks,
-      rate,
-      raqib: { rate: probes / w.wall, cpu: w.cpu / w.wall, system: w.system / w.cpu, usPerProbe: (w.cpu / probes) * 1e6, rss: w.rssEnd, failures: down },
-      targetsCpu: tc / w.wall,
-    };
+    row = { type, checks: opts.compareChecks, rate, raqib: { ...sideFigures(w, probesOf(s1) - probesOf(s0)), failures: down }, targetsCpu: tc / w.wall };
   } finally {
     await agent?.stop();
   }
@@ -491,8 +498,7 @@ async function compareRun(type: Comparable, opts: Options, dir: string, targets:
     const d = await drive(bb, probePath(type, targets.addresses), rate, opts.compareSeconds);
     const w = watch.window();
     watch.stop();
-    const done = d.ok + d.failed;
-    row.blackbox = { rate: done / w.wall, cpu: w.cpu / w.wall, system: w.system / w.cpu, usPerProbe: (w.cpu / done) * 1e6, ok: d.ok, failed: d.failed, pending: d.pending, rss: w.rssEnd };
+    row.blackbox = { ...sideFigures(w, d.ok + d.failed), ok: d.ok, failed: d.failed, pending: d.pending };
   } finally {
     await bb.stop();
   }
