@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/agent-process.js';
+import { configYaml } from '../helpers/config.js';
 import { isOneByte } from '../helpers/one-byte.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -33,6 +34,25 @@ async function outcome(run: Promise<unknown>): Promise<{ loaded: unknown } | { p
     expect(err).toBeInstanceOf(errors.ConfigError);
     return { problems: (err as InstanceType<Errors['ConfigError']>).problems };
   }
+}
+
+/** The longest time, in ms, that a 1 ms interval timer could not fire while `work` ran. */
+async function longestStall(work: () => Promise<unknown>): Promise<number> {
+  let last = performance.now();
+  let longest = 0;
+  const note = () => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  };
+  const timer = setInterval(note, 1);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  note();
+  return longest;
 }
 
 const ENV = { RAQIB_AGENT_ID: 'from-env', RAQIB_AUTH_TOKEN: 'a-token-of-at-least-thirty-two-characters!' };
@@ -87,6 +107,20 @@ describe('loading the config in a worker thread', () => {
       expect(process.env['ONLY_IN_OPTIONS']).toBeUndefined();
       const loaded = await isolated.loadConfigIsolated(await ownConfig(), { env: { ONLY_IN_OPTIONS: 'agent-7' } });
       expect(loaded.config.agent.id).toBe('agent-7');
+    });
+
+    it('parses a big config in another thread: the caller\'s event loop keeps turning meanwhile', async () => {
+      const file = join(await tempDir('raqib-isolated-big-'), 'raqib.yaml');
+      const services = Array.from({ length: 80 }, (_, s) => ({
+        id: `svc-${s}`,
+        checks: Array.from({ length: 50 }, (_, c) => ({ id: `check-${c}`, type: 'http', url: `https://svc-${s}.example.sa/health?c=${c}` })),
+      }));
+      await writeFile(file, configYaml(services));
+      const here = await longestStall(() => load.loadConfigFile(file, { env: {} }));
+      const there = await longestStall(() => isolated.loadConfigIsolated(file, { env: {} }));
+      // In the same thread the parse holds the loop for all of it (hundreds of ms for 4,000 checks);
+      // in a worker only the copy of the result back does.
+      expect(there).toBeLessThan(here / 3);
     });
 
     it('keeps ASCII strings one byte per character through the copy back, in a file with Arabic in it', async () => {
