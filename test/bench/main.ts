@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { writeFile } from 'node:fs/promises';
 import { startAgentProcess, type AgentRun, type Scrape } from './lib/agent.js';
+import { count, duration } from './lib/args.js';
 import { agentNode, type AgentNode } from './lib/node-binary.js';
 import { AGENT_NODE_FLAGS, agentEnv } from './lib/node-flags.js';
 import { blackboxInstalled, blackboxVersion, drive, installBlackbox, probePath, startBlackbox, type Comparable } from './lib/blackbox.js';
@@ -49,26 +50,6 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
 
 // ---------------------------------------------------------------- options
-
-function duration(text: string, flag: string): number {
-  let total = 0;
-  let rest = text.trim();
-  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  if (/^\d+(\.\d+)?$/.test(rest)) return Number(rest) * 1000;
-  while (rest) {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
-    if (!m) throw new Error(`--${flag}: expected a duration such as 500ms, 30s or 2m, got ${JSON.stringify(text)}`);
-    total += Number(m[1]) * unit[m[2]!]!;
-    rest = rest.slice(m[0].length);
-  }
-  return total;
-}
-
-function count(text: string, flag: string): number {
-  const n = Number(text.replace(/[_,]/g, ''));
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag}: expected a positive whole number, got ${JSON.stringify(text)}`);
-  return n;
-}
 
 const HELP = `npm run bench -- [options]
 

@@ -15,11 +15,12 @@
  * 1 h × interval / 30 s (2 minutes at 1 s). The default runs longer than that, because the first
  * 100 intervals are warm-up.
  *
- * Node built-ins and test/bench/lib/node-flags.ts only, so it compiles on its own with tsc. Exits 0
- * once it has measured, 1 when the agent could not be run at all.
+ * Node built-ins and the benchmark's own test/bench/lib/ modules (flags, /proc, the exposition),
+ * so it compiles on its own with tsc. Exits 0 once it has measured, 1 when the agent could not be
+ * run at all.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,39 +28,56 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { count, duration } from './lib/args.js';
 import { AGENT_NODE_FLAGS, agentEnv } from './lib/node-flags.js';
+import { memory } from './lib/proc.js';
+import { parseExposition, sum } from './lib/prom.js';
+import { median } from './lib/report.js';
 
 const MAIN = fileURLToPath(new URL('../agent/main.js', import.meta.url));
 /** The interval the compressed time is measured against (the config default). */
 const NOMINAL_INTERVAL_MS = 30_000;
 
-function ms(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  if (!m) throw new Error(`not a duration: ${JSON.stringify(text)} (use 500ms, 30s, 2m or 1h)`);
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+/** The flags, or exit 2 naming the one that is wrong (parseArgs rejects unknown ones itself). */
+function flags() {
+  try {
+    const { values } = parseArgs({
+      options: {
+        checks: { type: 'string', default: '1000' },
+        duration: { type: 'string', default: '5m' },
+        interval: { type: 'string', default: '1s' },
+        sample: { type: 'string', default: '5s' },
+        warmup: { type: 'string', default: '0.2' },
+        keep: { type: 'boolean', default: false },
+      },
+    });
+    const parsed = {
+      checks: count(values.checks, 'checks'),
+      durationMs: duration(values.duration, 'duration'),
+      intervalMs: duration(values.interval, 'interval'),
+      sampleMs: duration(values.sample, 'sample'),
+      warmup: Number(values.warmup),
+      keep: values.keep,
+    };
+    if (!(parsed.warmup >= 0 && parsed.warmup < 1)) throw new Error(`--warmup: expected a share of the run from 0 to below 1, got ${JSON.stringify(values.warmup)}`);
+    if (parsed.sampleMs >= parsed.durationMs) throw new Error(`--sample (${values.sample}) must be shorter than --duration (${values.duration})`);
+    return parsed;
+  } catch (err) {
+    console.error(`soak: ${(err as Error).message} (the flags are described at the top of test/bench/soak.ts)`);
+    process.exit(2);
+  }
 }
-
-const { values } = parseArgs({
-  options: {
-    checks: { type: 'string', default: '1000' },
-    duration: { type: 'string', default: '5m' },
-    interval: { type: 'string', default: '1s' },
-    sample: { type: 'string', default: '5s' },
-    warmup: { type: 'string', default: '0.2' },
-    keep: { type: 'boolean', default: false },
-  },
-});
-const CHECKS = Number(values.checks);
-const DURATION_MS = ms(values.duration);
-const INTERVAL_MS = ms(values.interval);
-const SAMPLE_MS = ms(values.sample);
+const values = flags();
+const CHECKS = values.checks;
+const DURATION_MS = values.durationMs;
+const INTERVAL_MS = values.intervalMs;
+const SAMPLE_MS = values.sampleMs;
 /**
  * Each check keeps its last 100 results in memory (HISTORY_SIZE in agent/runner/history.ts): by
  * design the heap grows until 100 intervals have passed, so warm-up lasts at least that long.
  */
 const HISTORY_SIZE = 100;
-const WARMUP = Number(values.warmup);
-if (!(CHECKS > 0 && WARMUP >= 0 && WARMUP < 1 && SAMPLE_MS < DURATION_MS)) throw new Error('bad flags; see the comment at the top of test/bench/soak.ts');
+const WARMUP = values.warmup;
 
 // ── targets ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -139,25 +157,6 @@ function config(urls: string[]): string {
   );
 }
 
-/** Sum of every sample of a metric in Prometheus text (all label sets). */
-function total(text: string, name: string): number | undefined {
-  let sum: number | undefined;
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(\{.*\})?\s+(\S+)/.exec(line);
-    if (m && m[1] === name) sum = (sum ?? 0) + Number(m[3]);
-  }
-  return sum;
-}
-
-function rssOf(pid: number): number | undefined {
-  try {
-    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb === undefined ? undefined : Number(kb) * 1024;
-  } catch {
-    return undefined;
-  }
-}
-
 interface Sample {
   at: number;
   rss: number;
@@ -168,11 +167,10 @@ interface Sample {
   lagP99: number;
 }
 
+/** The metrics each sample reads. */
+const SAMPLED = ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'raqib_probes_total', 'raqib_probes_skipped_total', 'raqib_incidents_total', 'nodejs_eventloop_lag_p99_seconds'];
+
 const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const end0 = (samples: Sample[]) => samples.at(-1)!.at;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const pct = (from: number, to: number) => `${to >= from ? '+' : ''}${(((to - from) / from) * 100).toFixed(1)}%`;
@@ -240,15 +238,18 @@ async function main(): Promise<number> {
   while (Date.now() - started < DURATION_MS && running) {
     await sleep(SAMPLE_MS - ((Date.now() - started) % SAMPLE_MS));
     try {
-      const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+      const snap = parseExposition(await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text(), SAMPLED);
+      /** Every sample of the metric summed, NaN when the page has none. */
+      const total = (name: string) => (snap.samples.has(name) ? sum(snap, name) : NaN);
+      const rss = memory(child.pid!).rss * 1024 * 1024;
       samples.push({
         at: Date.now() - started,
-        rss: rssOf(child.pid!) ?? total(text, 'process_resident_memory_bytes') ?? NaN,
-        heap: total(text, 'nodejs_heap_size_used_bytes') ?? NaN,
-        probes: total(text, 'raqib_probes_total') ?? 0,
-        skipped: total(text, 'raqib_probes_skipped_total') ?? 0,
-        incidents: total(text, 'raqib_incidents_total') ?? 0,
-        lagP99: total(text, 'nodejs_eventloop_lag_p99_seconds') ?? NaN,
+        rss: Number.isNaN(rss) ? total('process_resident_memory_bytes') : rss,
+        heap: total('nodejs_heap_size_used_bytes'),
+        probes: total('raqib_probes_total') || 0,
+        skipped: total('raqib_probes_skipped_total') || 0,
+        incidents: total('raqib_incidents_total') || 0,
+        lagP99: total('nodejs_eventloop_lag_p99_seconds'),
       });
       const s = samples.at(-1)!;
       process.stdout.write(`  ${String(Math.round(s.at / 1000)).padStart(5)} s  rss ${mb(s.rss).padStart(9)}  heap ${mb(s.heap).padStart(9)}  probes ${String(s.probes).padStart(8)}  incidents ${s.incidents}\n`);
