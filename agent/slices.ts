@@ -47,7 +47,7 @@ export class PieceJoiner {
  * A function to await between pieces: it lets the event loop turn once (setImmediate: after the
  * I/O that is ready, such as probes' sockets) when `sliceMs` have passed since it last did.
  */
-export function breather(sliceMs = SLICE_MS): () => Promise<void> {
+function breather(sliceMs: number): () => Promise<void> {
   let since = performance.now();
   return async () => {
     if (performance.now() - since < sliceMs) return;
@@ -56,10 +56,13 @@ export function breather(sliceMs = SLICE_MS): () => Promise<void> {
   };
 }
 
-/** The pieces of a generator that makes each one as it is asked for, the loop turning in between. */
-export async function* paced(pieces: Iterable<string>, sliceMs = SLICE_MS): AsyncGenerator<string> {
+/**
+ * The pieces of a generator that makes each one as it is asked for (sync, or async where making a
+ * piece awaits), the loop turning in between once a slice is used.
+ */
+export async function* paced(pieces: Iterable<string> | AsyncIterable<string>, sliceMs = SLICE_MS): AsyncGenerator<string> {
   const breathe = breather(sliceMs);
-  for (const piece of pieces) {
+  for await (const piece of pieces) {
     yield piece;
     await breathe();
   }

@@ -11,7 +11,7 @@ import type { CheckSpec } from '../config/resolve.js';
 import { CHECK_TYPES } from '../config/schema.js';
 import { CHECK_STATES, type CheckState } from '../detect/transition.js';
 import type { ProbeResult, ProbeStatus } from '../probes/types.js';
-import { breather, paced, PieceJoiner, SLICE_MS } from '../slices.js';
+import { paced, PieceJoiner, SLICE_MS } from '../slices.js';
 import { CheckSeries, escapeLabelValue } from './check-series.js';
 
 const RESULTS: readonly ProbeStatus[] = ['up', 'degraded', 'down'];
@@ -149,11 +149,16 @@ export class Metrics {
   /**
    * The same exposition in pieces, for a server to write without holding the event loop: pieces
    * are made (and written by the server) until SLICE_MS have passed, then the loop turns once.
-   * The pieces are the Registry's families, as registry.metrics() would join them (made faster:
-   * familyText), then CheckSeries.chunks().
    */
-  async *renderChunks(sliceMs = SLICE_MS): AsyncGenerator<string> {
-    const breathe = breather(sliceMs);
+  renderChunks(sliceMs = SLICE_MS): AsyncGenerator<string> {
+    return paced(this.pieces(), sliceMs);
+  }
+
+  /**
+   * The Registry's families, as registry.metrics() would join them (made faster: familyText), then
+   * CheckSeries.chunks(); each piece made when it is asked for.
+   */
+  private async *pieces(): AsyncGenerator<string> {
     if (this.registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE || Object.keys(defaultLabelsOf(this.registry)).length > 0) {
       yield await this.registry.metrics();
     } else {
@@ -164,16 +169,12 @@ export class Metrics {
         const text = (await familyText(metric)) ?? (await this.registry.getSingleMetricAsString(metric.name));
         const full = pieces.add(first ? text : `\n\n${text}`);
         first = false;
-        if (full) {
-          yield pieces.take();
-          await breathe();
-        }
+        if (full) yield pieces.take();
       }
       pieces.add('\n');
       yield pieces.take();
     }
-    await breathe();
-    yield* paced(this.checks.chunks(), sliceMs);
+    yield* this.checks.chunks();
   }
 
   setServiceState(service: string, current: CheckState): void {

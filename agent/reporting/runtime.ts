@@ -157,12 +157,14 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
 
   let teamTimer: unknown;
   let registering: Promise<void> | undefined;
+  /** Whether the team the config names is the one registered (nothing for registerTeam to do). */
+  const teamRegistered = (fingerprint = teamFingerprint(config())) => store.data.team?.fingerprint === fingerprint;
   async function registerTeam(): Promise<void> {
     registering ??= (async () => {
       if (teamTimer !== undefined) clock.clearTimer(teamTimer);
       teamTimer = undefined;
       const fingerprint = teamFingerprint(config());
-      if (store.data.team?.fingerprint === fingerprint) return;
+      if (teamRegistered(fingerprint)) return;
       try {
         if (connection.mode === 'drafts') {
           store.update((d) => (d.team = { id: 'draft-team', fingerprint, registeredAt: clock.now() }));
@@ -186,7 +188,7 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
       metrics.authorized.set(connection.mode === 'drafts' ? 1 : 0);
       if (connection.mode !== 'drafts') {
         // A team still to register is looked up at once by registerTeam below: the same call.
-        if (store.data.team?.fingerprint === teamFingerprint(config())) heartbeat();
+        if (teamRegistered()) heartbeat();
         else nextHeartbeat();
       }
       if (connection.tokens) {

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { phaseOffset } from '../../agent/schedule/spread.js';
 import { eventually, sample, startAgent, stopAllAgents } from '../helpers/agent-process.js';
 import { configYaml } from '../helpers/config.js';
 import { startSwitchTarget, type SwitchTarget } from '../helpers/switch-target.js';
+import { startHttpTarget } from '../helpers/targets.js';
 
 interface Status {
   services: { id: string; state: string; open_incident?: string; checks: { id: string; state: string; last_result?: { code: string } }[] }[];
@@ -90,25 +90,17 @@ describe('raqib run, end to end', () => {
   });
 
   it('aborts probes still running after shutdown_timeout, says so, exits 0 and counts no failure', async () => {
-    const held: Socket[] = [];
-    let connected!: () => void;
-    const probing = new Promise<void>((resolve) => (connected = resolve));
-    const hang = createServer((socket) => {
-      held.push(socket); // accepted, never answered
-      connected();
-    });
-    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
+    const hang = await startHttpTarget(); // /hang reads the request and never answers
     try {
-      const { port } = hang.address() as { port: number };
       // A probe that would wait 9 s for its timeout; a check id whose first run is within 1 s.
       let id = 0;
       while (phaseOffset(`appointments/portal-${id}`, 10_000) >= 1_000) id++;
       const agent = await startAgent(
-        configYaml([{ id: 'appointments', checks: [{ id: `portal-${id}`, type: 'http', url: `http://127.0.0.1:${port}/` }] }], { data_dir: './data', shutdown_timeout: '200ms' }, {
+        configYaml([{ id: 'appointments', checks: [{ id: `portal-${id}`, type: 'http', url: `${hang.url}/hang` }] }], { data_dir: './data', shutdown_timeout: '200ms' }, {
           defaults: { interval: '10s', timeout: '9s', failure_threshold: 1 },
         }),
       );
-      await probing;
+      await eventually(() => hang.requests.length > 0);
       const signalled = Date.now();
       expect(await agent.stop('SIGTERM')).toBe(0);
       expect(Date.now() - signalled).toBeLessThan(5_000); // not the probe's own 9 s timeout
@@ -121,8 +113,7 @@ describe('raqib run, end to end', () => {
       expect(state.checks?.[`appointments/portal-${id}`]?.state ?? 'UNKNOWN').toBe('UNKNOWN');
       expect(state.incidents ?? []).toEqual([]);
     } finally {
-      held.forEach((s) => s.destroy());
-      hang.close();
+      await hang.close();
     }
   });
 });
