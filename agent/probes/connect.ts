@@ -208,18 +208,34 @@ export async function openConnection(opts: ConnectOptions): Promise<Connection> 
   let connectedAt = 0;
   raw.once('connect', () => (connectedAt = performance.now()));
   const connected = waitFor(raw, 'connect', signal);
-  const secure = opts.tls ? startTls(raw, host, opts.tls) : undefined;
+  if (!opts.tls) {
+    await connected;
+    phases.connect = since(t1, connectedAt);
+    return { socket: raw, address };
+  }
+
+  // The TLS socket is made while TCP connects (see startTls), after net.connect has sent the SYN:
+  // it does that on the next tick, queued before this one, so the TLS socket's CPU overlaps the
+  // round trip instead of delaying it. The handshake is waited for from the moment the socket
+  // exists: a handshake that fails as it starts, in the 'connect' event, must give its own error.
+  connected.catch(() => undefined);
+  await new Promise<void>((resolve) => process.nextTick(resolve));
+  let secure: tls.TLSSocket | undefined;
+  let handshake: Promise<void> | undefined;
   try {
+    if (raw.destroyed) await connected; // failed or aborted already: throws its error
+    secure = startTls(raw, host, opts.tls);
+    handshake = waitFor(secure, 'secureConnect', signal);
+    handshake.catch(() => undefined);
     await connected;
   } catch (err) {
     secure?.destroy();
+    raw.destroy();
     throw err;
   }
   phases.connect = since(t1, connectedAt);
-  if (!secure) return { socket: raw, address };
-
   try {
-    await waitFor(secure, 'secureConnect', signal);
+    await handshake;
   } catch (err) {
     secure.destroy();
     raw.destroy();
@@ -237,9 +253,10 @@ interface SessionSetter {
 /**
  * The TLS side of a connection on `raw` while it is still connecting; the handshake starts when it
  * connects. A session to resume is set here, once. Given to tls.connect as its `session` option,
- * Node sets it twice (the TLS socket's constructor does, then tls.connect again, on Node 20 to
- * 24), and OpenSSL decodes it from bytes each time: ~200 µs of CPU per connection on Node 20
- * (OpenSSL 3.0), ~40 µs on Node 22 (test/bench/micro/https-probe.mjs).
+ * Node sets it twice (the TLS socket's constructor does, then tls.connect again), and OpenSSL
+ * decodes it from bytes each time: ~200 µs of CPU per connection on Node 20 (OpenSSL 3.0).
+ * Node 22.23.5 skips the second decode for verified connections, not with `insecure`
+ * (test/bench/micro/https-probe.mjs, docs/performance.md §2).
  */
 function startTls(raw: net.Socket, host: string, options: TlsOptions): tls.TLSSocket {
   const servername = options.servername ?? host;
@@ -251,9 +268,9 @@ function startTls(raw: net.Socket, host: string, options: TlsOptions): tls.TLSSo
     ...(options.alpn ? { ALPNProtocols: options.alpn } : {}),
     rejectUnauthorized: options.rejectUnauthorized,
   });
-  if (options.session) (secure as unknown as SessionSetter).setSession(options.session);
   secure.on('error', () => undefined);
   if (options.onSession) secure.on('session', options.onSession);
+  if (options.session) (secure as unknown as SessionSetter).setSession(options.session);
   return secure;
 }
 

@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpProbe } from '../../agent/probes/http.js';
@@ -29,7 +30,7 @@ async function seen(fn: () => Promise<unknown>): Promise<{ full: number; resumed
  * TLSWrap handles share, taken from a socket made for the purpose.
  */
 async function sessionsSet(fn: () => Promise<unknown>): Promise<number> {
-  const sample = new tls.TLSSocket();
+  const sample = new tls.TLSSocket(new net.Socket());
   const proto = Object.getPrototypeOf((sample as unknown as { _handle: object })._handle) as { setSession: (s: Buffer) => void };
   sample.destroy();
   const original = proto.setSession;
@@ -80,6 +81,16 @@ describe('HTTPS probes resume TLS sessions on fresh connections', () => {
       });
     });
     expect(counts).toEqual({ full: 0, resumed: 3 });
+    expect(calls).toBe(3);
+    // Node 22.23.5 skips the second decode itself for verified connections, not with insecure: true.
+    const insecure = httpCheck({ url: `${t.namedUrl}/ok`, insecure: true });
+    await httpProbe(insecure, ctx); // full
+    const insecureCounts = await seen(async () => {
+      calls = await sessionsSet(async () => {
+        for (let i = 0; i < 3; i++) expect((await httpProbe(insecure, ctx)).code).toBe('OK');
+      });
+    });
+    expect(insecureCounts).toEqual({ full: 0, resumed: 3 });
     expect(calls).toBe(3);
   });
 
