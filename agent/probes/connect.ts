@@ -91,6 +91,17 @@ export function errorMessage(err: unknown): string {
  */
 const trustMemo = new Map<string, { version: string; checkedAt: number; context: Promise<tls.SecureContext> }>();
 export const TRUST_RECHECK_MS = 5_000;
+/** The file version each context was built from, for trustVersion(). */
+const trustVersions = new WeakMap<tls.SecureContext, string>();
+
+/**
+ * The version (size, mtime, inode) of the `ca_file` a context from loadTrust was built from, '' for
+ * Node's roots. Part of a TLS session's key: a session verified under a replaced file is not
+ * resumed, so a CA taken out of the file is trusted no longer from the next probe on.
+ */
+export function trustVersion(context: tls.SecureContext | undefined): string {
+  return (context && trustVersions.get(context)) ?? '';
+}
 
 export async function loadTrust(caFile: string | undefined): Promise<tls.SecureContext | undefined> {
   if (caFile === undefined) return undefined;
@@ -107,7 +118,9 @@ export async function loadTrust(caFile: string | undefined): Promise<tls.SecureC
   const context = readFile(caFile, 'utf8').then((pem) => {
     // OpenSSL skips what is not a certificate without a word: say so rather than trust nothing extra.
     if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
-    return tls.createSecureContext({ ca: [...tls.rootCertificates, pem] });
+    const built = tls.createSecureContext({ ca: [...tls.rootCertificates, pem] });
+    trustVersions.set(built, version);
+    return built;
   });
   const entry = { version, checkedAt: now, context };
   trustMemo.set(caFile, entry);

@@ -9,7 +9,7 @@ import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, t
 import type { HttpCheckConfig } from '../config/schema.js';
 import { VERSION } from '../version.js';
 import { CODES, codeForError, type ResultCode } from './codes.js';
-import { abortError, connectStage, errorMessage, loadTrust, openConnection, since, timedOut } from './connect.js';
+import { abortError, connectStage, errorMessage, loadTrust, openConnection, since, timedOut, trustVersion } from './connect.js';
 import type { TlsSessions } from './tls-sessions.js';
 import type { ProbeFn, ProbePhases, ProbeResult, ProbeStatus } from './types.js';
 import { withKey } from '../with-key.js';
@@ -304,7 +304,7 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
     phases,
     progress,
     sessions,
-    trustKey: `${check.insecure ? 'insecure' : 'verified'}|${check.ca_file ?? ''}`,
+    trustKey: `${check.insecure ? 'insecure' : 'verified'}|${check.ca_file ?? ''}|${trustVersion(trust)}`,
     sessionKeys,
   };
 

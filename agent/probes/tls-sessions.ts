@@ -8,8 +8,9 @@
  *   the last full handshake has expired;
  * - the expiry reported by a resumed probe is the one seen at that full handshake.
  *
- * Sessions are keyed by endpoint and trust (host, port, ca_file, insecure), never shared between
- * differently verified connections. The `tls` check type never resumes: inspecting the
+ * Sessions are keyed by endpoint and trust (host, port, insecure, ca_file and the version of the
+ * file, so a replaced file is verified anew), never shared between differently verified
+ * connections. The `tls` check type never resumes: inspecting the
  * certificate is its job.
  */
 

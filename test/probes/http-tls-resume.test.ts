@@ -1,10 +1,14 @@
+import { appendFileSync, copyFileSync } from 'node:fs';
 import * as net from 'node:net';
+import { join } from 'node:path';
 import * as tls from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TRUST_RECHECK_MS } from '../../agent/probes/connect.js';
 import { httpProbe } from '../../agent/probes/http.js';
 import { TlsSessions, TLS_SESSION_MAX_AGE_MS } from '../../agent/probes/tls-sessions.js';
 import { httpCheck, probeContext } from '../helpers/check-config.js';
 import { CA_FILE, startHttpTarget, type HttpTarget } from '../helpers/targets.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const EXPIRY = Date.UTC(2046, 0, 1) / 1000; // test/fixtures/tls/localhost.crt
 
@@ -133,6 +137,28 @@ describe('HTTPS probes resume TLS sessions on fresh connections', () => {
       await httpProbe(check, ctx); // resumed
     });
     expect(counts).toEqual({ full: 2, resumed: 2 });
+  });
+
+  it('verifies in full again once ca_file is replaced, so a CA taken out of it is trusted no longer', async () => {
+    const file = join(await tempDir('raqib-resume-trust-'), 'ca.pem');
+    copyFileSync(CA_FILE, file);
+    let now = performance.now();
+    vi.spyOn(performance, 'now').mockImplementation(() => now);
+    try {
+      const ctx = { ...probeContext(), tlsSessions: new TlsSessions() };
+      const check = httpCheck({ url: `${t.namedUrl}/ok`, ca_file: file });
+      const counts = await seen(async () => {
+        await httpProbe(check, ctx); // full
+        await httpProbe(check, ctx); // resumed
+        appendFileSync(file, '\n'); // a new version of the file (its size)
+        now += TRUST_RECHECK_MS;
+        await httpProbe(check, ctx); // full: verified under the new file
+        await httpProbe(check, ctx); // resumed
+      });
+      expect(counts).toEqual({ full: 2, resumed: 2 });
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 
   it('never resumes a session across different trust settings for the same endpoint', async () => {
