@@ -91,7 +91,10 @@ export function errorMessage(err: unknown): string {
  */
 const trustMemo = new Map<string, { version: string; checkedAt: number; context: Promise<tls.SecureContext> }>();
 export const TRUST_RECHECK_MS = 5_000;
-/** The file version each context was built from, for trustVersion(). */
+/**
+ * The file version each context was built from, for trustVersion(). Kept with the context, not
+ * read from trustMemo: by the time a probe asks, the memo may hold a newer file than its context.
+ */
 const trustVersions = new WeakMap<tls.SecureContext, string>();
 
 /**
@@ -234,23 +237,16 @@ export async function openConnection(opts: ConnectOptions): Promise<Connection> 
   connected.catch(() => undefined);
   await new Promise<void>((resolve) => process.nextTick(resolve));
   let secure: tls.TLSSocket | undefined;
-  let handshake: Promise<void> | undefined;
   try {
     if (raw.destroyed) await connected; // failed or aborted already: throws its error
     secure = startTls(raw, host, opts.tls);
-    handshake = waitFor(secure, 'secureConnect', signal);
+    const handshake = waitFor(secure, 'secureConnect', signal);
     handshake.catch(() => undefined);
     await connected;
-  } catch (err) {
-    secure?.destroy();
-    raw.destroy();
-    throw err;
-  }
-  phases.connect = since(t1, connectedAt);
-  try {
+    phases.connect = since(t1, connectedAt);
     await handshake;
   } catch (err) {
-    secure.destroy();
+    secure?.destroy();
     raw.destroy();
     throw err;
   }
