@@ -11,8 +11,11 @@
  * Sessions are keyed by endpoint and trust (host, port, insecure, ca_file and the version of the
  * file, so a replaced file is verified anew), never shared between differently verified
  * connections. The `tls` check type never resumes: inspecting the
- * certificate is its job.
+ * certificate is its job. A TLS 1.3 session is kept without the server's certificate, which a
+ * resumed connection does not read and Node 20's OpenSSL would decode on every resumption
+ * (tls-session-der.ts).
  */
+import { withoutPeerCertificate } from './tls-session-der.js';
 
 /** What a resumed connection needs, and what it reports in place of the certificate. */
 export interface CachedSession {
@@ -58,7 +61,8 @@ export class TlsSessions {
    * A session from a successful probe. After a full handshake `certExpiry` is the one just seen
    * and the age restarts; after a resumed one the age and the expiry carry over.
    */
-  save(key: string, session: Buffer, handshake: { resumed: false; certExpiry: number | undefined } | { resumed: true }): void {
+  save(key: string, issued: Buffer, handshake: { resumed: false; certExpiry: number | undefined } | { resumed: true }): void {
+    const session = withoutPeerCertificate(issued);
     const prev = this.entries.get(key);
     let entry: Entry;
     if (!handshake.resumed) entry = { session, certExpiry: handshake.certExpiry, fullAt: this.now() };

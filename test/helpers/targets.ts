@@ -130,7 +130,7 @@ function raw(req: http.IncomingMessage, text: string): void {
  * - `/early-hints` 103 Early Hints, then as `/ok`        - `/not-http` an SSH banner instead of an HTTP answer
  * - `/hang-up` closes the connection without answering
  */
-export async function startHttpTarget(opts: { tls?: CertName } = {}): Promise<HttpTarget> {
+export async function startHttpTarget(opts: { tls?: CertName; maxVersion?: 'TLSv1.2' } = {}): Promise<HttpTarget> {
   const requests: HttpTarget['requests'] = [];
   const handler: http.RequestListener = (req, res) => {
     let body = '';
@@ -143,7 +143,10 @@ export async function startHttpTarget(opts: { tls?: CertName } = {}): Promise<Ht
     });
   };
   const server = opts.tls
-    ? https.createServer({ cert: readFileSync(tlsFixture(`${opts.tls}.crt`)), key: readFileSync(tlsFixture(`${opts.tls}.key`)) }, handler)
+    ? https.createServer(
+        { cert: readFileSync(tlsFixture(`${opts.tls}.crt`)), key: readFileSync(tlsFixture(`${opts.tls}.key`)), ...(opts.maxVersion ? { maxVersion: opts.maxVersion } : {}) },
+        handler,
+      )
     : http.createServer(handler);
   server.on('tlsClientError', () => undefined);
   const handshakes = { full: 0, resumed: 0 };

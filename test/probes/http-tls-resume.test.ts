@@ -1,4 +1,5 @@
-import { appendFileSync, copyFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { appendFileSync, copyFileSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
@@ -7,7 +8,7 @@ import { TRUST_RECHECK_MS } from '../../agent/probes/connect.js';
 import { httpProbe } from '../../agent/probes/http.js';
 import { TlsSessions, TLS_SESSION_MAX_AGE_MS } from '../../agent/probes/tls-sessions.js';
 import { httpCheck, probeContext } from '../helpers/check-config.js';
-import { CA_FILE, startHttpTarget, type HttpTarget } from '../helpers/targets.js';
+import { CA_FILE, startHttpTarget, tlsFixture, type HttpTarget } from '../helpers/targets.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const EXPIRY = Date.UTC(2046, 0, 1) / 1000; // test/fixtures/tls/localhost.crt
@@ -87,6 +88,33 @@ describe('HTTPS probes resume TLS sessions on fresh connections', () => {
       });
       expect(counts).toEqual({ full: 0, resumed: 3 });
       expect(calls).toBe(3);
+    }
+  });
+
+  it('keeps TLS 1.3 sessions without the server certificate, and keeps it in TLS 1.2 ones; both resume verified', async () => {
+    const leaf = new X509Certificate(readFileSync(tlsFixture('localhost.crt'))).raw;
+    const t12 = await startHttpTarget({ tls: 'localhost', maxVersion: 'TLSv1.2' });
+    try {
+      for (const [target, withCertificate] of [[t, false], [t12, true]] as const) {
+        const handedOut: Buffer[] = [];
+        const sessions = new (class extends TlsSessions {
+          override get(key: string) {
+            const cached = super.get(key);
+            if (cached) handedOut.push(cached.session);
+            return cached;
+          }
+        })();
+        const ctx = { ...probeContext(), tlsSessions: sessions };
+        const check = httpCheck({ url: `${target.namedUrl}/ok`, ca_file: CA_FILE });
+        const before = { ...target.handshakes };
+        for (let i = 0; i < 3; i++) expect(await httpProbe(check, ctx)).toMatchObject({ status: 'up', code: 'OK', tlsCertExpiry: EXPIRY });
+        await target.idle();
+        expect({ full: target.handshakes.full - before.full, resumed: target.handshakes.resumed - before.resumed }).toEqual({ full: 1, resumed: 2 });
+        expect(handedOut).toHaveLength(2);
+        for (const s of handedOut) expect(s.includes(leaf)).toBe(withCertificate);
+      }
+    } finally {
+      await t12.close();
     }
   });
 
