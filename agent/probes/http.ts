@@ -11,6 +11,7 @@ import { VERSION } from '../version.js';
 import { CODES, codeForError, type ResultCode } from './codes.js';
 import { abortError, connectStage, errorMessage, loadTrust, openConnection, since, timedOut, trustVersion } from './connect.js';
 import type { TlsSessions } from './tls-sessions.js';
+import type { Logger } from '../log.js';
 import type { ProbeFn, ProbePhases, ProbeResult, ProbeStatus } from './types.js';
 import { withKey } from '../with-key.js';
 
@@ -63,6 +64,7 @@ interface HopOptions {
   trustKey: string;
   /** Session keys of the hops so far, to forget when the probe fails. */
   sessionKeys: string[];
+  log: Logger;
 }
 
 const isRedirect = (status: number) => [301, 302, 303, 307, 308].includes(status);
@@ -87,25 +89,41 @@ async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
   const port = Number(req.url.port) || (https ? 443 : 80);
   const sessionKey = https && opts.sessions ? `${req.url.hostname}:${port}|${opts.trustKey}` : undefined;
   if (sessionKey) opts.sessionKeys.push(sessionKey);
-  const cached = sessionKey ? opts.sessions!.get(sessionKey) : undefined;
+  let cached = sessionKey ? opts.sessions!.get(sessionKey) : undefined;
   let issued: Buffer | undefined;
-  const conn = await openConnection({
-    host: req.url.hostname,
-    port,
-    signal,
-    phases,
-    ...(https
-      ? {
-          tls: {
-            trust: opts.trust,
-            rejectUnauthorized: !opts.insecure,
-            alpn: ['http/1.1'],
-            ...(cached ? { session: cached.session } : {}),
-            ...(sessionKey ? { onSession: (s: Buffer) => (issued = s) } : {}),
-          },
-        }
-      : {}),
-  });
+  const connect = () =>
+    openConnection({
+      host: req.url.hostname,
+      port,
+      signal,
+      phases,
+      ...(https
+        ? {
+            tls: {
+              trust: opts.trust,
+              rejectUnauthorized: !opts.insecure,
+              alpn: ['http/1.1'],
+              ...(cached ? { session: cached.session } : {}),
+              ...(sessionKey ? { onSession: (s: Buffer) => (issued = s) } : {}),
+            },
+          }
+        : {}),
+    });
+  let conn: Awaited<ReturnType<typeof openConnection>>;
+  try {
+    conn = await connect();
+  } catch (err) {
+    // Resuming a session without the server's certificate (tls-session-der.ts) failed in TLS. Node
+    // 20 and 22 take such a session as verified; should another Node not, the endpoint is not to
+    // blame: a full handshake decides, and if it passes, sessions keep certificates from now on.
+    if (!cached?.withoutCertificate || !codeForError(err, false).startsWith('TLS_')) throw err;
+    cached = undefined;
+    issued = undefined;
+    conn = await connect();
+    if (opts.sessions!.keepCertificates()) {
+      opts.log.warn({ err: errorMessage(err), host: req.url.host }, 'a resumed TLS session without the server certificate was refused, and a full handshake passed: cached sessions keep certificates from now on');
+    }
+  }
   let removeAbort = () => undefined as void;
   let request: ClientRequest | undefined;
   try {
@@ -306,6 +324,7 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
     sessions,
     trustKey: `${check.insecure ? 'insecure' : 'verified'}|${check.ca_file ?? ''}|${trustVersion(trust)}`,
     sessionKeys,
+    log: ctx.log,
   };
 
   try {

@@ -9,16 +9,23 @@
  *
  * - In TLS 1.3 the server proves itself on resumption with the pre-shared key that the session
  *   holds; it sends no certificate, and OpenSSL checks none.
- * - Node takes a resumed TLS 1.3 connection without a peer certificate as verified
- *   (`VerifyPeerCertificate` in its crypto code) and skips the host-name check for any resumed
- *   connection: the full handshake that issued the session did both.
- * - The probe reports the expiry seen at that full handshake (tls-sessions.ts), not a new read.
+ * - Node skips the host-name check for any resumed connection. Its verification result comes from
+ *   the session: the one stored there ([5], present only when verification failed) when the
+ *   session has a certificate; for a resumed TLS 1.3 session without one, "verified"
+ *   (`VerifyPeerCertificate` in Node's crypto code).
+ * - The probe reports the expiry seen at the session's full handshake (tls-sessions.ts).
  *
- * A TLS 1.2 session keeps its certificate: there Node reads the verification result only when the
- * session has one, and a session without would fail as unverified. Node 20 hands out the bare DER;
- * Node 22 wraps it in an envelope that binds it to the server name (`\0nodejs:tls:session:1\0`,
- * the name's length in two bytes, the name), which is kept as it is around the shorter DER.
- * Anything else comes back unchanged, and so is resumed as before.
+ * So only a session whose full handshake verified is stripped: one that carries a failed result
+ * (from an `insecure` check) keeps its certificate, and with it Node's own check of that result on
+ * resumption. Sessions are keyed by trust anyway, so no check resumes another's. A TLS 1.2 session
+ * keeps its certificate too: there Node reads the verification result only when the session has
+ * one, and a session without would fail as unverified. Node 20 hands out the bare DER; Node 22
+ * wraps it in an envelope that binds it to the server name (`\0nodejs:tls:session:1\0`, the
+ * name's length in two bytes, the name), which is kept as it is around the shorter DER. Anything
+ * else comes back unchanged, and so is resumed as before.
+ *
+ * Should a Node refuse the stripped session as unverified, http.ts retries the connection with a
+ * full handshake and has TlsSessions keep certificates from then on.
  */
 
 /** Node 22's envelope, version 1: this, the server name's length (2 bytes, big-endian), the name, the DER. */
@@ -27,6 +34,8 @@ const ENVELOPE = Buffer.from('\0nodejs:tls:session:1\0', 'latin1');
 const TLS1_3 = 0x0304;
 /** Context-specific, constructed, tag 3: the peer certificate's field in OpenSSL's SSL_SESSION_ASN1. */
 const PEER_CERTIFICATE = 0xa3;
+/** Tag 5: the verification result, left out when it is X509_V_OK. */
+const VERIFY_RESULT = 0xa5;
 
 interface Element {
   tag: number;
@@ -36,7 +45,10 @@ interface Element {
   end: number;
 }
 
-/** The DER element at `at`, or undefined when its header or length runs past `limit`. */
+/**
+ * The DER element at `at`, or undefined when its header or value runs past `limit` or its length
+ * is indefinite (0x80) or takes more than three bytes (no session is 16 MiB).
+ */
 function element(der: Buffer, at: number, limit: number): Element | undefined {
   if (at + 2 > limit) return undefined;
   const tag = der[at]!;
@@ -71,7 +83,7 @@ export function withoutPeerCertificate(session: Buffer): Buffer {
   if (der > session.length) return session;
   const inner = session.subarray(der);
   const stripped = derWithoutPeer(inner);
-  return stripped === inner ? session : Buffer.concat([session.subarray(0, der), stripped]);
+  return stripped === inner ? session : concat([session.subarray(0, der), stripped]);
 }
 
 /** OpenSSL's DER of a session without the peer certificate, or `session` itself (see above). */
@@ -90,11 +102,23 @@ function derWithoutPeer(session: Buffer): Buffer {
       if (e.tag !== 0x02 || e.end - e.start !== 2 || session.readUInt16BE(e.start) !== TLS1_3) return session;
       tls13 = true;
     }
+    if (e.tag === VERIFY_RESULT) return session; // verification failed: keep Node's check of it
     if (e.tag === PEER_CERTIFICATE) dropped = true;
     else kept.push(session.subarray(at, e.end));
     at = e.end;
   }
   if (!tls13 || !dropped) return session;
   const body = kept.reduce((n, b) => n + b.length, 0);
-  return Buffer.concat([Buffer.from([0x30, ...lengthOctets(body)]), ...kept]);
+  return concat([Buffer.from([0x30, ...lengthOctets(body)]), ...kept]);
+}
+
+/**
+ * The pieces in a Buffer of their own. Buffer.concat takes a small result from Node's shared 8 KiB
+ * pool, and a cached session would then keep a whole pool block alive for as long as it is kept.
+ */
+function concat(pieces: Buffer[]): Buffer {
+  const out = Buffer.allocUnsafeSlow(pieces.reduce((n, b) => n + b.length, 0));
+  let at = 0;
+  for (const p of pieces) at += p.copy(out, at);
+  return out;
 }

@@ -12,8 +12,8 @@
  * file, so a replaced file is verified anew), never shared between differently verified
  * connections. The `tls` check type never resumes: inspecting the
  * certificate is its job. A TLS 1.3 session is kept without the server's certificate, which a
- * resumed connection does not read and Node 20's OpenSSL would decode on every resumption
- * (tls-session-der.ts).
+ * resumed connection does not read and OpenSSL would decode on every resumption
+ * (tls-session-der.ts), unless `keepCertificates()` was called.
  */
 import { withoutPeerCertificate } from './tls-session-der.js';
 
@@ -22,6 +22,8 @@ export interface CachedSession {
   session: Buffer;
   /** Expiry of the leaf certificate seen at the last full handshake (epoch seconds). */
   certExpiry: number | undefined;
+  /** Whether the server's certificate was taken out of `session`. */
+  withoutCertificate: boolean;
 }
 
 interface Entry extends CachedSession {
@@ -35,6 +37,7 @@ const MAX_ENTRIES = 50_000;
 
 export class TlsSessions {
   private readonly entries = new Map<string, Entry>();
+  private stripping = true;
 
   constructor(
     private readonly maxAgeMs = TLS_SESSION_MAX_AGE_MS,
@@ -62,15 +65,27 @@ export class TlsSessions {
    * and the age restarts; after a resumed one the age and the expiry carry over.
    */
   save(key: string, issued: Buffer, handshake: { resumed: false; certExpiry: number | undefined } | { resumed: true }): void {
-    const session = withoutPeerCertificate(issued);
+    const session = this.stripping ? withoutPeerCertificate(issued) : issued;
+    const withoutCertificate = session !== issued;
     const prev = this.entries.get(key);
     let entry: Entry;
-    if (!handshake.resumed) entry = { session, certExpiry: handshake.certExpiry, fullAt: this.now() };
-    else if (prev) entry = { session, certExpiry: prev.certExpiry, fullAt: prev.fullAt };
+    if (!handshake.resumed) entry = { session, withoutCertificate, certExpiry: handshake.certExpiry, fullAt: this.now() };
+    else if (prev) entry = { session, withoutCertificate, certExpiry: prev.certExpiry, fullAt: prev.fullAt };
     else return; // resumed from a session forgotten meanwhile: the next probe verifies in full
     this.entries.delete(key);
     this.entries.set(key, entry);
     if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  /**
+   * From now on, sessions keep the server's certificate, and those kept without it are forgotten:
+   * for a Node that refused a resumed session without it as unverified. True the first time.
+   */
+  keepCertificates(): boolean {
+    if (!this.stripping) return false;
+    this.stripping = false;
+    for (const [key, e] of this.entries) if (e.withoutCertificate) this.entries.delete(key);
+    return true;
   }
 
   /** After a failure: the next probe of the endpoint does a full handshake. */

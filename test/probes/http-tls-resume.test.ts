@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../../agent/log.js';
 import { TRUST_RECHECK_MS } from '../../agent/probes/connect.js';
 import { httpProbe } from '../../agent/probes/http.js';
 import { TlsSessions, TLS_SESSION_MAX_AGE_MS } from '../../agent/probes/tls-sessions.js';
@@ -29,15 +30,25 @@ async function seen(fn: () => Promise<unknown>): Promise<{ full: number; resumed
   return { full: t.handshakes.full - before.full, resumed: t.handshakes.resumed - before.resumed };
 }
 
+/** The prototype that Node's native TLS handles (TLSWrap) share, taken from a socket made for the purpose. */
+interface TlsWrap {
+  setSession(session: Buffer): void;
+  verifyError(): Error | null;
+  isSessionReused(): boolean;
+}
+function tlsWrapPrototype(): TlsWrap {
+  const sample = new tls.TLSSocket(new net.Socket());
+  const proto = Object.getPrototypeOf((sample as unknown as { _handle: object })._handle) as TlsWrap;
+  sample.destroy();
+  return proto;
+}
+
 /**
  * Calls of the native TLS handle's setSession during `fn`: each one has OpenSSL decode the session
- * from bytes (~200 µs of CPU on Node 20's OpenSSL 3.0). Counted on the prototype that Node's
- * TLSWrap handles share, taken from a socket made for the purpose.
+ * from bytes (~200 µs of CPU on Node 20's OpenSSL 3.0).
  */
 async function sessionsSet(fn: () => Promise<unknown>): Promise<number> {
-  const sample = new tls.TLSSocket(new net.Socket());
-  const proto = Object.getPrototypeOf((sample as unknown as { _handle: object })._handle) as { setSession: (s: Buffer) => void };
-  sample.destroy();
+  const proto = tlsWrapPrototype();
   const original = proto.setSession;
   let calls = 0;
   proto.setSession = function (this: unknown, session: Buffer) {
@@ -115,6 +126,69 @@ describe('HTTPS probes resume TLS sessions on fresh connections', () => {
       }
     } finally {
       await t12.close();
+    }
+  });
+
+  it('on a Node that refuses a resumed session without the certificate, passes with a full handshake and keeps certificates from then on', async () => {
+    // Such a Node is made here by having the native handle answer as Node does for a resumed TLS
+    // 1.2 session without a certificate: unverified. (The handle cannot show whether a resumed
+    // session has one: a client's peer certificate comes from the chain, which no session keeps.)
+    const leaf = new X509Certificate(readFileSync(tlsFixture('localhost.crt'))).raw;
+    const proto = tlsWrapPrototype();
+    const { setSession, verifyError } = proto;
+    const withoutCertificate = new WeakSet<TlsWrap>();
+    proto.setSession = function (this: TlsWrap, session: Buffer) {
+      if (!session.includes(leaf)) withoutCertificate.add(this);
+      return setSession.call(this, session);
+    };
+    proto.verifyError = function (this: TlsWrap) {
+      if (this.isSessionReused() && withoutCertificate.has(this)) return Object.assign(new Error('unable to get issuer certificate'), { code: 'UNABLE_TO_GET_ISSUER_CERT' });
+      return verifyError.call(this);
+    };
+    const lines: string[] = [];
+    const log = createLogger({ level: 'warn', destination: { write: (l: string) => void lines.push(l) } });
+    const handedOut: Buffer[] = [];
+    const sessions = new (class extends TlsSessions {
+      override get(key: string) {
+        const cached = super.get(key);
+        if (cached) handedOut.push(cached.session);
+        return cached;
+      }
+    })();
+    try {
+      const ctx = { ...probeContext(), log, tlsSessions: sessions };
+      const check = httpCheck({ url: `${t.namedUrl}/ok`, ca_file: CA_FILE });
+      const results = [];
+      for (let i = 0; i < 4; i++) results.push(await httpProbe(check, ctx));
+      for (const r of results) expect(r).toMatchObject({ status: 'up', code: 'OK', tlsCertExpiry: EXPIRY });
+      // 1: full. 2: resumed without the certificate, refused, then full. 3 and 4: resumed with it.
+      expect(handedOut.map((s) => s.includes(leaf))).toEqual([false, true, true]);
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn', err: expect.stringContaining('unable to get issuer certificate') });
+      expect(sessions.keepCertificates()).toBe(false); // already keeping them
+    } finally {
+      Object.assign(proto, { setSession, verifyError });
+    }
+  });
+
+  it('reports a certificate the full handshake after a refused resumption also refuses, and keeps stripping', async () => {
+    const proto = tlsWrapPrototype();
+    const original = proto.verifyError;
+    let refuse = false;
+    proto.verifyError = function (this: TlsWrap) {
+      if (refuse) return Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' });
+      return original.call(this);
+    };
+    try {
+      const sessions = new TlsSessions();
+      const ctx = { ...probeContext(), tlsSessions: sessions };
+      const check = httpCheck({ url: `${t.namedUrl}/ok`, ca_file: CA_FILE });
+      expect((await httpProbe(check, ctx)).code).toBe('OK');
+      refuse = true; // the endpoint's certificate is now refused, resumed or not
+      expect(await httpProbe(check, ctx)).toMatchObject({ status: 'down', code: 'TLS_CERT_EXPIRED' });
+      expect(sessions.keepCertificates()).toBe(true); // it was still stripping
+    } finally {
+      proto.verifyError = original;
     }
   });
 
