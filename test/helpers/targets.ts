@@ -269,10 +269,22 @@ export async function startTcpTarget(
   return { ...tracked, host: '127.0.0.1', port, received: () => received };
 }
 
-/** A port on 127.0.0.1 with nothing listening (bound to 0, then released): connecting is refused. */
+/**
+ * A port on 127.0.0.1 with nothing listening: connecting is refused. It is taken below Linux's
+ * ephemeral range (32768–60999), where no `listen(0)` of a test running alongside can be given it
+ * a moment later and turn the refused check into an answering one; bound once to make sure it is
+ * free now, then released.
+ */
 export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  const port = await listen(server);
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const server = net.createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!bound) continue;
+    await new Promise<void>((r) => server.close(() => r()));
+    return port;
+  }
 }
