@@ -63,6 +63,19 @@ async function sessionsSet(fn: () => Promise<unknown>): Promise<number> {
   return calls;
 }
 
+/** A session cache that records each session it hands out to a probe. */
+function recordingSessions(): { sessions: TlsSessions; handedOut: Buffer[] } {
+  const handedOut: Buffer[] = [];
+  const sessions = new (class extends TlsSessions {
+    override get(key: string) {
+      const cached = super.get(key);
+      if (cached) handedOut.push(cached.session);
+      return cached;
+    }
+  })();
+  return { sessions, handedOut };
+}
+
 /** A clock for TlsSessions that tests move by hand. */
 function clock(start = Date.now()) {
   const c = { ms: start, now: () => c.ms };
@@ -107,14 +120,7 @@ describe('HTTPS probes resume TLS sessions on fresh connections', () => {
     const t12 = await startHttpTarget({ tls: 'localhost', maxVersion: 'TLSv1.2' });
     try {
       for (const [target, withCertificate] of [[t, false], [t12, true]] as const) {
-        const handedOut: Buffer[] = [];
-        const sessions = new (class extends TlsSessions {
-          override get(key: string) {
-            const cached = super.get(key);
-            if (cached) handedOut.push(cached.session);
-            return cached;
-          }
-        })();
+        const { sessions, handedOut } = recordingSessions();
         const ctx = { ...probeContext(), tlsSessions: sessions };
         const check = httpCheck({ url: `${target.namedUrl}/ok`, ca_file: CA_FILE });
         const before = { ...target.handshakes };
@@ -147,14 +153,7 @@ describe('HTTPS probes resume TLS sessions on fresh connections', () => {
     };
     const lines: string[] = [];
     const log = createLogger({ level: 'warn', destination: { write: (l: string) => void lines.push(l) } });
-    const handedOut: Buffer[] = [];
-    const sessions = new (class extends TlsSessions {
-      override get(key: string) {
-        const cached = super.get(key);
-        if (cached) handedOut.push(cached.session);
-        return cached;
-      }
-    })();
+    const { sessions, handedOut } = recordingSessions();
     try {
       const ctx = { ...probeContext(), log, tlsSessions: sessions };
       const check = httpCheck({ url: `${t.namedUrl}/ok`, ca_file: CA_FILE });
