@@ -89,9 +89,9 @@ async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
   const port = Number(req.url.port) || (https ? 443 : 80);
   const sessionKey = https && opts.sessions ? `${req.url.hostname}:${port}|${opts.trustKey}` : undefined;
   if (sessionKey) opts.sessionKeys.push(sessionKey);
-  let cached = sessionKey ? opts.sessions!.get(sessionKey) : undefined;
+  const cached = sessionKey ? opts.sessions!.get(sessionKey) : undefined;
   let issued: Buffer | undefined;
-  const connect = () =>
+  const connect = (session: Buffer | undefined) =>
     openConnection({
       host: req.url.hostname,
       port,
@@ -103,7 +103,7 @@ async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
               trust: opts.trust,
               rejectUnauthorized: !opts.insecure,
               alpn: ['http/1.1'],
-              ...(cached ? { session: cached.session } : {}),
+              ...(session ? { session } : {}),
               ...(sessionKey ? { onSession: (s: Buffer) => (issued = s) } : {}),
             },
           }
@@ -111,15 +111,14 @@ async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
     });
   let conn: Awaited<ReturnType<typeof openConnection>>;
   try {
-    conn = await connect();
+    conn = await connect(cached?.session);
   } catch (err) {
     // Resuming a session without the server's certificate (tls-session-der.ts) failed in TLS. Node
     // 20 and 22 take such a session as verified; should another Node not, the endpoint is not to
     // blame: a full handshake decides, and if it passes, sessions keep certificates from now on.
     if (!cached?.withoutCertificate || !codeForError(err, false).startsWith('TLS_')) throw err;
-    cached = undefined;
     issued = undefined;
-    conn = await connect();
+    conn = await connect(undefined);
     if (opts.sessions!.keepCertificates()) {
       opts.log.warn({ err: errorMessage(err), host: req.url.host }, 'a resumed TLS session without the server certificate was refused, and a full handshake passed: cached sessions keep certificates from now on');
     }

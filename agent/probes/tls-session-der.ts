@@ -78,7 +78,8 @@ function lengthOctets(len: number): number[] {
  * Node 22's envelope; otherwise `session` itself.
  */
 export function withoutPeerCertificate(session: Buffer): Buffer {
-  if (session.length < ENVELOPE.length + 2 || !session.subarray(0, ENVELOPE.length).equals(ENVELOPE)) return derWithoutPeer(session);
+  const wrapped = session.length >= ENVELOPE.length + 2 && session.compare(ENVELOPE, 0, ENVELOPE.length, 0, ENVELOPE.length) === 0;
+  if (!wrapped) return derWithoutPeer(session);
   const der = ENVELOPE.length + 2 + session.readUInt16BE(ENVELOPE.length);
   if (der > session.length) return session;
   const inner = session.subarray(der);
@@ -90,9 +91,8 @@ export function withoutPeerCertificate(session: Buffer): Buffer {
 function derWithoutPeer(session: Buffer): Buffer {
   const outer = element(session, 0, session.length);
   if (!outer || outer.tag !== 0x30 || outer.end !== session.length) return session;
-  const kept: Buffer[] = [];
   let tls13 = false;
-  let dropped = false;
+  let peer: { from: number; to: number } | undefined;
   let at = outer.start;
   for (let index = 0; at < outer.end; index++) {
     const e = element(session, at, outer.end);
@@ -103,13 +103,13 @@ function derWithoutPeer(session: Buffer): Buffer {
       tls13 = true;
     }
     if (e.tag === VERIFY_RESULT) return session; // verification failed: keep Node's check of it
-    if (e.tag === PEER_CERTIFICATE) dropped = true;
-    else kept.push(session.subarray(at, e.end));
+    if (e.tag === PEER_CERTIFICATE) peer = { from: at, to: e.end };
     at = e.end;
   }
-  if (!tls13 || !dropped) return session;
-  const body = kept.reduce((n, b) => n + b.length, 0);
-  return concat([Buffer.from([0x30, ...lengthOctets(body)]), ...kept]);
+  if (!tls13 || !peer) return session;
+  const before = session.subarray(outer.start, peer.from);
+  const after = session.subarray(peer.to);
+  return concat([Buffer.from([0x30, ...lengthOctets(before.length + after.length)]), before, after]);
 }
 
 /**

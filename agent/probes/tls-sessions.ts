@@ -65,13 +65,13 @@ export class TlsSessions {
    * and the age restarts; after a resumed one the age and the expiry carry over.
    */
   save(key: string, issued: Buffer, handshake: { resumed: false; certExpiry: number | undefined } | { resumed: true }): void {
+    const prev = this.entries.get(key);
+    if (handshake.resumed && !prev) return; // resumed from a session forgotten meanwhile: the next probe verifies in full
     const session = this.stripping ? withoutPeerCertificate(issued) : issued;
     const withoutCertificate = session !== issued;
-    const prev = this.entries.get(key);
-    let entry: Entry;
-    if (!handshake.resumed) entry = { session, withoutCertificate, certExpiry: handshake.certExpiry, fullAt: this.now() };
-    else if (prev) entry = { session, withoutCertificate, certExpiry: prev.certExpiry, fullAt: prev.fullAt };
-    else return; // resumed from a session forgotten meanwhile: the next probe verifies in full
+    const entry: Entry = handshake.resumed
+      ? { session, withoutCertificate, certExpiry: prev!.certExpiry, fullAt: prev!.fullAt }
+      : { session, withoutCertificate, certExpiry: handshake.certExpiry, fullAt: this.now() };
     this.entries.delete(key);
     this.entries.set(key, entry);
     if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);

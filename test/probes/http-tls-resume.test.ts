@@ -13,6 +13,8 @@ import { CA_FILE, startHttpTarget, tlsFixture, type HttpTarget } from '../helper
 import { tempDir } from '../helpers/tmp.js';
 
 const EXPIRY = Date.UTC(2046, 0, 1) / 1000; // test/fixtures/tls/localhost.crt
+/** The target's certificate as it appears in a session's bytes. */
+const LEAF = new X509Certificate(readFileSync(tlsFixture('localhost.crt'))).raw;
 
 let t: HttpTarget;
 beforeAll(async () => {
@@ -22,25 +24,36 @@ afterAll(async () => {
   await t.close();
 });
 
-/** Handshakes the target sees during `fn`. */
-async function seen(fn: () => Promise<unknown>): Promise<{ full: number; resumed: number }> {
-  const before = { ...t.handshakes };
+/** Handshakes `target` sees during `fn`. */
+async function seen(fn: () => Promise<unknown>, target = t): Promise<{ full: number; resumed: number }> {
+  const before = { ...target.handshakes };
   await fn();
-  await t.idle();
-  return { full: t.handshakes.full - before.full, resumed: t.handshakes.resumed - before.resumed };
+  await target.idle();
+  return { full: target.handshakes.full - before.full, resumed: target.handshakes.resumed - before.resumed };
 }
 
-/** The prototype that Node's native TLS handles (TLSWrap) share, taken from a socket made for the purpose. */
+/** Methods of Node's native TLS handle (TLSWrap) that the tests below replace. */
 interface TlsWrap {
   setSession(session: Buffer): void;
   verifyError(): Error | null;
   isSessionReused(): boolean;
 }
-function tlsWrapPrototype(): TlsWrap {
+
+/**
+ * Runs `fn` with methods of Node's native TLS handles replaced by `patch`, which gets the originals:
+ * on the prototype the handles share, taken from a socket made for the purpose.
+ */
+async function withTlsWrap<T>(patch: (original: TlsWrap) => Partial<TlsWrap>, fn: () => Promise<T>): Promise<T> {
   const sample = new tls.TLSSocket(new net.Socket());
   const proto = Object.getPrototypeOf((sample as unknown as { _handle: object })._handle) as TlsWrap;
   sample.destroy();
-  return proto;
+  const original: TlsWrap = { setSession: proto.setSession, verifyError: proto.verifyError, isSessionReused: proto.isSessionReused };
+  Object.assign(proto, patch(original));
+  try {
+    return await fn();
+  } finally {
+    Object.assign(proto, original);
+  }
 }
 
 /**
@@ -48,18 +61,16 @@ function tlsWrapPrototype(): TlsWrap {
  * from bytes (~200 µs of CPU on Node 20's OpenSSL 3.0).
  */
 async function sessionsSet(fn: () => Promise<unknown>): Promise<number> {
-  const proto = tlsWrapPrototype();
-  const original = proto.setSession;
   let calls = 0;
-  proto.setSession = function (this: unknown, session: Buffer) {
-    calls++;
-    return original.call(this, session);
-  };
-  try {
-    await fn();
-  } finally {
-    proto.setSession = original;
-  }
+  await withTlsWrap(
+    (original) => ({
+      setSession(this: TlsWrap, session: Buffer) {
+        calls++;
+        return original.setSession.call(this, session);
+      },
+    }),
+    fn,
+  );
   return calls;
 }
 
@@ -116,19 +127,18 @@ describe('HTTPS probes resume TLS sessions on fresh connections', () => {
   });
 
   it('keeps TLS 1.3 sessions without the server certificate, and keeps it in TLS 1.2 ones; both resume verified', async () => {
-    const leaf = new X509Certificate(readFileSync(tlsFixture('localhost.crt'))).raw;
     const t12 = await startHttpTarget({ tls: 'localhost', maxVersion: 'TLSv1.2' });
     try {
       for (const [target, withCertificate] of [[t, false], [t12, true]] as const) {
         const { sessions, handedOut } = recordingSessions();
         const ctx = { ...probeContext(), tlsSessions: sessions };
         const check = httpCheck({ url: `${target.namedUrl}/ok`, ca_file: CA_FILE });
-        const before = { ...target.handshakes };
-        for (let i = 0; i < 3; i++) expect(await httpProbe(check, ctx)).toMatchObject({ status: 'up', code: 'OK', tlsCertExpiry: EXPIRY });
-        await target.idle();
-        expect({ full: target.handshakes.full - before.full, resumed: target.handshakes.resumed - before.resumed }).toEqual({ full: 1, resumed: 2 });
+        const counts = await seen(async () => {
+          for (let i = 0; i < 3; i++) expect(await httpProbe(check, ctx)).toMatchObject({ status: 'up', code: 'OK', tlsCertExpiry: EXPIRY });
+        }, target);
+        expect(counts).toEqual({ full: 1, resumed: 2 });
         expect(handedOut).toHaveLength(2);
-        for (const s of handedOut) expect(s.includes(leaf)).toBe(withCertificate);
+        for (const s of handedOut) expect(s.includes(LEAF)).toBe(withCertificate);
       }
     } finally {
       await t12.close();
@@ -139,56 +149,52 @@ describe('HTTPS probes resume TLS sessions on fresh connections', () => {
     // Such a Node is made here by having the native handle answer as Node does for a resumed TLS
     // 1.2 session without a certificate: unverified. (The handle cannot show whether a resumed
     // session has one: a client's peer certificate comes from the chain, which no session keeps.)
-    const leaf = new X509Certificate(readFileSync(tlsFixture('localhost.crt'))).raw;
-    const proto = tlsWrapPrototype();
-    const { setSession, verifyError } = proto;
     const withoutCertificate = new WeakSet<TlsWrap>();
-    proto.setSession = function (this: TlsWrap, session: Buffer) {
-      if (!session.includes(leaf)) withoutCertificate.add(this);
-      return setSession.call(this, session);
-    };
-    proto.verifyError = function (this: TlsWrap) {
-      if (this.isSessionReused() && withoutCertificate.has(this)) return Object.assign(new Error('unable to get issuer certificate'), { code: 'UNABLE_TO_GET_ISSUER_CERT' });
-      return verifyError.call(this);
-    };
+    const refusing = (original: TlsWrap): Partial<TlsWrap> => ({
+      setSession(this: TlsWrap, session: Buffer) {
+        if (!session.includes(LEAF)) withoutCertificate.add(this);
+        return original.setSession.call(this, session);
+      },
+      verifyError(this: TlsWrap) {
+        if (this.isSessionReused() && withoutCertificate.has(this)) return Object.assign(new Error('unable to get issuer certificate'), { code: 'UNABLE_TO_GET_ISSUER_CERT' });
+        return original.verifyError.call(this);
+      },
+    });
     const lines: string[] = [];
     const log = createLogger({ level: 'warn', destination: { write: (l: string) => void lines.push(l) } });
     const { sessions, handedOut } = recordingSessions();
-    try {
-      const ctx = { ...probeContext(), log, tlsSessions: sessions };
-      const check = httpCheck({ url: `${t.namedUrl}/ok`, ca_file: CA_FILE });
-      const results = [];
-      for (let i = 0; i < 4; i++) results.push(await httpProbe(check, ctx));
-      for (const r of results) expect(r).toMatchObject({ status: 'up', code: 'OK', tlsCertExpiry: EXPIRY });
-      // 1: full. 2: resumed without the certificate, refused, then full. 3 and 4: resumed with it.
-      expect(handedOut.map((s) => s.includes(leaf))).toEqual([false, true, true]);
-      expect(lines).toHaveLength(1);
-      expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn', err: expect.stringContaining('unable to get issuer certificate') });
-      expect(sessions.keepCertificates()).toBe(false); // already keeping them
-    } finally {
-      Object.assign(proto, { setSession, verifyError });
-    }
+    const ctx = { ...probeContext(), log, tlsSessions: sessions };
+    const check = httpCheck({ url: `${t.namedUrl}/ok`, ca_file: CA_FILE });
+    const results = await withTlsWrap(refusing, async () => {
+      const rs = [];
+      for (let i = 0; i < 4; i++) rs.push(await httpProbe(check, ctx));
+      return rs;
+    });
+    for (const r of results) expect(r).toMatchObject({ status: 'up', code: 'OK', tlsCertExpiry: EXPIRY });
+    // 1: full. 2: resumed without the certificate, refused, then full. 3 and 4: resumed with it.
+    expect(handedOut.map((s) => s.includes(LEAF))).toEqual([false, true, true]);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn', err: expect.stringContaining('unable to get issuer certificate') });
+    expect(sessions.keepCertificates()).toBe(false); // already keeping them
   });
 
   it('reports a certificate the full handshake after a refused resumption also refuses, and keeps stripping', async () => {
-    const proto = tlsWrapPrototype();
-    const original = proto.verifyError;
     let refuse = false;
-    proto.verifyError = function (this: TlsWrap) {
-      if (refuse) return Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' });
-      return original.call(this);
-    };
-    try {
-      const sessions = new TlsSessions();
-      const ctx = { ...probeContext(), tlsSessions: sessions };
-      const check = httpCheck({ url: `${t.namedUrl}/ok`, ca_file: CA_FILE });
+    const sessions = new TlsSessions();
+    const ctx = { ...probeContext(), tlsSessions: sessions };
+    const check = httpCheck({ url: `${t.namedUrl}/ok`, ca_file: CA_FILE });
+    const refusing = (original: TlsWrap): Partial<TlsWrap> => ({
+      verifyError(this: TlsWrap) {
+        if (refuse) return Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' });
+        return original.verifyError.call(this);
+      },
+    });
+    await withTlsWrap(refusing, async () => {
       expect((await httpProbe(check, ctx)).code).toBe('OK');
       refuse = true; // the endpoint's certificate is now refused, resumed or not
       expect(await httpProbe(check, ctx)).toMatchObject({ status: 'down', code: 'TLS_CERT_EXPIRED' });
-      expect(sessions.keepCertificates()).toBe(true); // it was still stripping
-    } finally {
-      proto.verifyError = original;
-    }
+    });
+    expect(sessions.keepCertificates()).toBe(true); // it was still stripping
   });
 
   it('does a full handshake every probe with tls_resume: false, and without a session cache', async () => {
