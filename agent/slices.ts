@@ -60,7 +60,7 @@ function breather(sliceMs: number): () => Promise<void> {
  * The pieces of a generator that makes each one as it is asked for (sync, or async where making a
  * piece awaits), the loop turning in between once a slice is used.
  */
-export async function* paced(pieces: Iterable<string> | AsyncIterable<string>, sliceMs = SLICE_MS): AsyncGenerator<string> {
+export async function* paced<T>(pieces: Iterable<T> | AsyncIterable<T>, sliceMs = SLICE_MS): AsyncGenerator<T> {
   const breathe = breather(sliceMs);
   for await (const piece of pieces) {
     yield piece;

@@ -150,7 +150,7 @@ export class Metrics {
    * The same exposition in pieces, for a server to write without holding the event loop: pieces
    * are made (and written by the server) until SLICE_MS have passed, then the loop turns once.
    */
-  renderChunks(sliceMs = SLICE_MS): AsyncGenerator<string> {
+  renderChunks(sliceMs = SLICE_MS): AsyncGenerator<string | Buffer> {
     return paced(this.pieces(), sliceMs);
   }
 
@@ -158,7 +158,7 @@ export class Metrics {
    * The Registry's families, as registry.metrics() would join them (made faster: familyText), then
    * CheckSeries.chunks(); each piece made when it is asked for.
    */
-  private async *pieces(): AsyncGenerator<string> {
+  private async *pieces(): AsyncGenerator<string | Buffer> {
     if (this.registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE || Object.keys(defaultLabelsOf(this.registry)).length > 0) {
       yield await this.registry.metrics();
     } else {

@@ -19,7 +19,7 @@ export interface ServerDeps {
   /** Read on every request, so a reloaded token applies at once. */
   authToken(): string | undefined;
   /** The exposition, as pieces written one by one (the event loop stays free between them). */
-  metrics(): { contentType: string; chunks: AsyncIterable<string> };
+  metrics(): { contentType: string; chunks: AsyncIterable<string | Uint8Array> };
   readiness(): Readiness;
   /** Handlers of /api/v1/<path>, returning JSON-able data, JsonPieces, or undefined for 404. */
   api(path: string, query: URLSearchParams): unknown;
@@ -159,7 +159,7 @@ function drained(res: ServerResponse): Promise<void> {
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** A 200 whose body is written piece by piece (chunked), each piece once the socket took the last. */
-async function sendPieces(req: IncomingMessage, res: ServerResponse, contentType: string, pieces: AsyncIterable<string>): Promise<void> {
+async function sendPieces(req: IncomingMessage, res: ServerResponse, contentType: string, pieces: AsyncIterable<string | Uint8Array>): Promise<void> {
   res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
   if (req.method === 'HEAD') return void res.end();
   for await (const piece of pieces) {

@@ -43,7 +43,9 @@ describe('per-check series', () => {
     s.add(c, 'UP');
     s.observe(c, result({ tlsCertExpiry: 2_000_000_000 }));
     const pieces = [...s.chunks(64 * 1024)];
-    for (const piece of pieces) expect(isOneByte(piece)).toBe(true);
+    const strings = pieces.filter((p) => typeof p === 'string');
+    expect(strings.join('')).toContain('raqib_probe_phase_seconds{service="web-services-portal",check="portal-home-page",phase="dns"} 0.001\n');
+    for (const piece of strings) expect(isOneByte(piece)).toBe(true);
     expect(pieces.join('')).toContain('raqib_probe_success{service="web-services-portal",check="portal-home-page",type="http"} 1\n');
   });
 
@@ -56,16 +58,86 @@ describe('per-check series', () => {
     }
     const pieces = [...s.chunks(64 * 1024)];
     expect(pieces.join('')).toBe(s.render());
-    // ~580 KB in pieces that end with the check whose lines reach 64 KiB.
-    expect(pieces.length).toBeGreaterThan(5);
-    for (const piece of pieces.slice(0, -1)) {
-      expect(piece.length).toBeGreaterThanOrEqual(64 * 1024);
+    // The phases (~940 KB) in strings that end with the check whose lines reach 64 KiB, and the
+    // rest with the next family's header.
+    const strings = pieces.filter((p): p is string => typeof p === 'string');
+    expect(strings.filter((p) => p.length >= 64 * 1024)).toHaveLength(14);
+    for (const piece of strings) {
       expect(piece.length).toBeLessThan(64 * 1024 + 1_000);
       expect(piece.endsWith('\n')).toBe(true);
     }
+    // The other families in one Buffer per block of 256 checks: success, status code and state
+    // (no check saw a certificate), 10 blocks each.
+    const buffers = pieces.filter((p) => typeof p !== 'string');
+    expect(buffers).toHaveLength(30);
+    for (const b of buffers) expect(b.toString().endsWith('\n')).toBe(true);
     s.remove({ ...spec, key: 'web/c0', checkId: 'c0' });
     expect(s.render()).not.toContain('check="c0"');
     expect(s.size).toBe(2_499);
+  });
+
+  it('sends the same text for a block until a value in it changes, and only that block new', () => {
+    const s = new CheckSeries();
+    const checks = Array.from({ length: 600 }, (_, i) => ({ ...spec, key: `web/c${i}`, checkId: `c${i}` }));
+    for (const c of checks) {
+      s.add(c, 'UP');
+      s.observe(c, result({ tlsCertExpiry: 2_000_000_000 }));
+    }
+    const buffers = () => [...s.chunks()].filter((p) => typeof p !== 'string');
+    const first = buffers();
+    expect(first).toHaveLength(4 * 3); // four families, three blocks (256, 256, 88 checks)
+    // Another probe with the same outcome, a state set again: the very same Buffers.
+    for (const c of checks) s.observe(c, result({ tlsCertExpiry: 2_000_000_000, phases: { connect: 7, total: 8 } }));
+    s.setState(checks[0]!, 'UP');
+    expect(buffers().every((b, i) => b === first[i])).toBe(true);
+
+    // In the second block (checks 256–511): one check goes down, another gets a new certificate,
+    // a third changes state.
+    s.observe(checks[300]!, result({ status: 'down', code: 'HTTP_STATUS', httpStatus: 503, tlsCertExpiry: 2_000_000_000 }));
+    s.observe(checks[301]!, result({ tlsCertExpiry: 2_100_000_000 }));
+    s.setState(checks[302]!, 'DOWN');
+    const after = buffers();
+    const changed = after.map((b, i) => b !== first[i]);
+    // Family by family (success, status code, expiry, state), block by block.
+    expect(changed).toEqual([false, true, false, false, true, false, false, true, false, false, true, false]);
+    const text = s.render();
+    expect(text).toContain('raqib_probe_success{service="web",check="c300",type="http"} 0\n');
+    expect(text).toContain('raqib_probe_http_status_code{service="web",check="c300"} 503\n');
+    expect(text).toContain('raqib_probe_tls_cert_expiry_timestamp_seconds{service="web",check="c301"} 2100000000\n');
+    expect(text).toContain('raqib_check_state{service="web",check="c302",state="DOWN"} 1\n');
+    expect(text).toContain('raqib_check_state{service="web",check="c302",state="UP"} 0\n');
+    expect(text).toContain('raqib_probe_phase_seconds{service="web",check="c0",phase="connect"} 0.007\n');
+  });
+
+  it('lists a check added again once, and skips no other check when checks go while a scrape is read', () => {
+    const s = new CheckSeries();
+    const checks = Array.from({ length: 600 }, (_, i) => ({ ...spec, key: `web/c${i}`, checkId: `c${i}` }));
+    for (const c of checks) {
+      s.add(c, 'UP');
+      s.observe(c, result());
+    }
+    s.add(checks[5]!, 'DOWN');
+    s.observe(checks[5]!, result());
+    expect(s.size).toBe(600);
+    expect(s.render().match(/raqib_probe_success\{service="web",check="c5",/g)).toHaveLength(1);
+
+    // A reload removes the first block's checks, and then one that the phases have passed, while a
+    // scrape is being written: every other check is still in every family of that scrape.
+    const pieces: (string | Buffer)[] = [];
+    for (const piece of s.chunks(4 * 1024)) {
+      pieces.push(piece);
+      if (pieces.length === 3) for (const c of checks.slice(0, 256)) s.remove(c);
+      if (pieces.length === 10) s.remove(checks[260]!);
+    }
+    const text = pieces.join('');
+    for (const c of checks.slice(256)) {
+      if (c.checkId === 'c260') continue;
+      for (const line of [`raqib_probe_success{service="web",check="${c.checkId}",`, `raqib_probe_http_status_code{service="web",check="${c.checkId}"}`, `raqib_check_state{service="web",check="${c.checkId}",state="UP"} 1`]) {
+        expect(text).toContain(line);
+      }
+      expect(text).toContain(`raqib_probe_phase_seconds{service="web",check="${c.checkId}",phase="total"}`);
+    }
+    expect(s.size).toBe(343);
   });
 });
 
