@@ -7,9 +7,9 @@
  *   when its result comes, and a scrape joins them.
  * - The other four families change only when a value does (a check goes down, a status code or a
  *   certificate changes, a state moves): a scrape sends their text as Buffers made once per block
- *   of checks and kept until a value in the block changes. They are 57% of the page, which a
- *   scrape then neither joins nor encodes again (at 20,000 checks, 15.7 MiB: test/bench/micro/
- *   metrics-render.mjs).
+ *   of checks and kept until a value in the block changes or a check joins or leaves it. They are
+ *   57% of the page (of 15.7 MiB at 20,000 checks), which a scrape then neither joins nor encodes
+ *   again (test/bench/micro/metrics-render.mjs).
  *
  * The other families (per service, per agent) stay in the prom-client Registry;
  * `Metrics.renderChunks()` serves both.
@@ -51,6 +51,10 @@ interface CheckLines {
   /** The start of the raqib_probe_success line, up to its value: the same for every probe. */
   successPrefix: string;
   block: Block;
+  /** When it was added (CheckSeries.generation): a scrape leaves out checks added after it began. */
+  added: number;
+  /** Removed: a scrape that copied its block's list before the removal leaves it out. */
+  removed: boolean;
   /** The raqib_probe_phase_seconds lines of the last probe ('' before the first). */
   phases: string;
   /** The values of the other families; undefined until a probe gave one (no series then). */
@@ -62,8 +66,13 @@ interface CheckLines {
 
 interface Block {
   checks: CheckLines[];
-  /** Per family (by index; the phases' slot unused): the block's text, undefined once a value in it changed. */
+  /**
+   * Per family (by index; the phases' slot unused): the block's text, undefined once a value in
+   * it changed or a check joined or left the block.
+   */
   text: (Buffer | undefined)[];
+  /** The latest `added` of its checks. */
+  newest: number;
 }
 
 export interface CheckRef {
@@ -95,21 +104,39 @@ const LINES: Record<number, (c: CheckLines) => string> = {
   [F_STATE]: (c) => CHECK_STATES.map((s) => `${STATE.name}{${c.labels},state="${s}"} ${s === c.state ? '1' : '0'}\n`).join(''),
 };
 
-function blockText(block: Block, family: number): Buffer {
+/**
+ * The text of a block's checks (those added up to `generation`) in one family, in memory of its
+ * own: a small Buffer.from() is a slice of Node's shared 8 KiB pool, which a cached slice would
+ * keep whole.
+ */
+function blockText(block: Block, family: number, generation: number): Buffer {
   const line = LINES[family]!;
-  return Buffer.from(block.checks.map(line).join(''), 'utf8');
+  const checks = block.newest > generation ? block.checks.filter((c) => c.added <= generation) : block.checks;
+  const text = checks.map(line).join('');
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
 }
 
 export class CheckSeries {
   private readonly checks = new Map<string, CheckLines>();
   /** Every check once, in the order they were added. */
   private blocks: Block[] = [];
+  /** Counts add()s; the stamp of the last one. */
+  private generation = 0;
+  /** Scrapes being written: blocks are merged only when none is. */
+  private scrapes = 0;
+  /** A block fell under half full: merge neighbours at the next scrape that is alone. */
+  private fragmented = false;
 
   get size(): number {
     return this.checks.size;
   }
 
-  /** A new check: its state (UNKNOWN until it runs); no probe series until the first result. */
+  /**
+   * A new check (one with the key of a present check replaces it, at the end): its state (UNKNOWN
+   * until it runs); no probe series until the first result.
+   */
   add(spec: CheckRef, state: CheckState): void {
     this.remove(spec);
     // One byte per character (fresh-copy.ts): a two-byte id would make every cached line of the
@@ -117,10 +144,12 @@ export class CheckSeries {
     const labels = freshString(flat(['service="', escapeLabelValue(spec.serviceId), '",check="', escapeLabelValue(spec.checkId), '"']));
     const successPrefix = freshString(flat([SUCCESS.name, '{', labels, ',type="', escapeLabelValue(spec.type), '"} ']));
     let block = this.blocks.at(-1);
-    if (!block || block.checks.length >= BLOCK_CHECKS) this.blocks.push((block = { checks: [], text: [] }));
-    const entry: CheckLines = { labels, type: spec.type, successPrefix, block, phases: '', state };
+    if (!block || block.checks.length >= BLOCK_CHECKS) this.blocks.push((block = { checks: [], text: [], newest: 0 }));
+    const added = ++this.generation;
+    const entry: CheckLines = { labels, type: spec.type, successPrefix, block, added, removed: false, phases: '', state };
     block.checks.push(entry);
     block.text = [];
+    block.newest = added;
     this.checks.set(spec.key, entry);
   }
 
@@ -128,10 +157,30 @@ export class CheckSeries {
     const c = this.checks.get(spec.key);
     if (!c) return;
     this.checks.delete(spec.key);
+    c.removed = true;
     const { block } = c;
     block.checks.splice(block.checks.indexOf(c), 1);
     block.text = [];
     if (block.checks.length === 0) this.blocks.splice(this.blocks.indexOf(block), 1);
+    else if (block.checks.length < BLOCK_CHECKS / 2) this.fragmented = true;
+  }
+
+  /** Merges each block into the one before when both fit in one (reloads that removed many checks). */
+  private compact(): void {
+    const blocks: Block[] = [];
+    for (const block of this.blocks) {
+      const into = blocks.at(-1);
+      if (!into || into.checks.length + block.checks.length > BLOCK_CHECKS) {
+        blocks.push(block);
+        continue;
+      }
+      for (const c of block.checks) c.block = into;
+      into.checks.push(...block.checks);
+      into.text = [];
+      into.newest = Math.max(into.newest, block.newest);
+    }
+    this.blocks = blocks;
+    this.fragmented = false;
   }
 
   setState(spec: CheckRef, current: CheckState): void {
@@ -179,24 +228,39 @@ export class CheckSeries {
    * The same text in pieces, so a server can write them with the event loop free in between (at
    * 20,000 checks the whole text is ~15 MB): the phases in strings of about `size` characters (a
    * piece ends after the line that reaches it), the other families in their blocks' Buffers. The
-   * blocks are read as the pieces are made: a check added or removed while a server writes them is
-   * in the families that come after, or not, as in any scrape taken then.
+   * checks are those present when the first piece is asked for: one removed while a server writes
+   * the pieces is in the families already made, one added then is in none, so that a check removed
+   * and added again (a reload that changes its type) is never listed twice.
    */
   *chunks(size = PIECE_CHARS): Generator<string | Buffer> {
+    if (this.fragmented && this.scrapes === 0) this.compact();
+    const generation = this.generation;
     const pieces = new PieceJoiner(size);
-    for (let i = 0; i < CHECK_FAMILIES.length; i++) {
-      const blocks = this.blocks.slice();
-      if (pieces.add(HEADERS[i]!) || i !== F_PHASE) yield pieces.take();
-      for (const block of blocks) {
-        if (i === F_PHASE) {
-          for (const c of block.checks.slice()) if (c.phases !== '' && pieces.add(c.phases)) yield pieces.take();
-        } else {
-          const text = (block.text[i] ??= blockText(block, i));
-          if (text.length > 0) yield text;
+    this.scrapes++;
+    try {
+      for (let i = 0; i < CHECK_FAMILIES.length; i++) {
+        const blocks = this.blocks.slice();
+        if (pieces.add(HEADERS[i]!)) yield pieces.take();
+        for (const block of blocks) {
+          if (i === F_PHASE) {
+            for (const c of block.checks.slice()) {
+              if (c.removed || c.added > generation || c.phases === '') continue;
+              if (pieces.add(c.phases)) yield pieces.take();
+            }
+            continue;
+          }
+          // A block with a check added since this scrape began gets a text of its own, not cached.
+          const text = block.newest > generation ? blockText(block, i, generation) : (block.text[i] ??= blockText(block, i, generation));
+          if (text.length === 0) continue;
+          const before = pieces.take(); // the headers and phases not yet given
+          if (before !== '') yield before;
+          yield text;
         }
       }
+      const last = pieces.take();
+      if (last !== '') yield last;
+    } finally {
+      this.scrapes--;
     }
-    const last = pieces.take();
-    if (last !== '') yield last;
   }
 }

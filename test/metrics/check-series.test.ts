@@ -58,19 +58,25 @@ describe('per-check series', () => {
     }
     const pieces = [...s.chunks(64 * 1024)];
     expect(pieces.join('')).toBe(s.render());
-    // The phases (~940 KB) in strings that end with the check whose lines reach 64 KiB, and the
-    // rest with the next family's header.
+    // The phases (~940 KB) in strings that end with the check whose lines reach 64 KiB (the last
+    // one goes with the next family's header).
     const strings = pieces.filter((p): p is string => typeof p === 'string');
-    expect(strings.filter((p) => p.length >= 64 * 1024)).toHaveLength(14);
-    for (const piece of strings) {
+    expect(strings.length).toBeGreaterThan(10);
+    pieces.forEach((piece, i) => {
+      if (typeof piece !== 'string') return;
+      if (typeof pieces[i + 1] === 'string') expect(piece.length).toBeGreaterThanOrEqual(64 * 1024);
       expect(piece.length).toBeLessThan(64 * 1024 + 1_000);
       expect(piece.endsWith('\n')).toBe(true);
-    }
+    });
     // The other families in one Buffer per block of 256 checks: success, status code and state
     // (no check saw a certificate), 10 blocks each.
     const buffers = pieces.filter((p) => typeof p !== 'string');
     expect(buffers).toHaveLength(30);
-    for (const b of buffers) expect(b.toString().endsWith('\n')).toBe(true);
+    for (const b of buffers) {
+      expect(b.toString().endsWith('\n')).toBe(true);
+      // Memory of its own, not a slice of Node's shared pool that it would keep whole.
+      expect(b.byteOffset === 0 && b.buffer.byteLength === b.length).toBe(true);
+    }
     s.remove({ ...spec, key: 'web/c0', checkId: 'c0' });
     expect(s.render()).not.toContain('check="c0"');
     expect(s.size).toBe(2_499);
@@ -109,6 +115,19 @@ describe('per-check series', () => {
     expect(text).toContain('raqib_probe_phase_seconds{service="web",check="c0",phase="connect"} 0.007\n');
   });
 
+  it('lists a check that joins a block it shares with others in the next page', () => {
+    const s = new CheckSeries();
+    const checks = Array.from({ length: 10 }, (_, i) => ({ ...spec, key: `web/c${i}`, checkId: `c${i}` }));
+    for (const c of checks.slice(0, 9)) s.add(c, 'UP');
+    expect(s.render()).not.toContain('check="c9"');
+    s.add(checks[9]!, 'DOWN');
+    expect(s.render()).toContain('raqib_check_state{service="web",check="c9",state="DOWN"} 1\n');
+    s.remove(checks[3]!);
+    expect(s.render()).not.toContain('check="c3"');
+    // Small texts too in memory of their own, not slices of Node's shared pool kept whole.
+    for (const b of [...s.chunks()].filter((p) => typeof p !== 'string')) expect(b.byteOffset === 0 && b.buffer.byteLength === b.length).toBe(true);
+  });
+
   it('lists a check added again once, and skips no other check when checks go while a scrape is read', () => {
     const s = new CheckSeries();
     const checks = Array.from({ length: 600 }, (_, i) => ({ ...spec, key: `web/c${i}`, checkId: `c${i}` }));
@@ -121,23 +140,80 @@ describe('per-check series', () => {
     expect(s.size).toBe(600);
     expect(s.render().match(/raqib_probe_success\{service="web",check="c5",/g)).toHaveLength(1);
 
-    // A reload removes the first block's checks, and then one that the phases have passed, while a
-    // scrape is being written: every other check is still in every family of that scrape.
+    // A reload removes the first block's checks, then one that the phases have passed and one they
+    // have not reached, while a scrape is being written: every other check is still in every
+    // family of that scrape, and a removed one in none that came after its removal.
     const pieces: (string | Buffer)[] = [];
     for (const piece of s.chunks(4 * 1024)) {
       pieces.push(piece);
       if (pieces.length === 3) for (const c of checks.slice(0, 256)) s.remove(c);
-      if (pieces.length === 10) s.remove(checks[260]!);
+      if (pieces.length === 10) for (const c of [checks[260]!, checks[500]!]) s.remove(c);
     }
     const text = pieces.join('');
+    const gone = new Set(['c260', 'c500']);
     for (const c of checks.slice(256)) {
-      if (c.checkId === 'c260') continue;
+      if (gone.has(c.checkId)) continue;
       for (const line of [`raqib_probe_success{service="web",check="${c.checkId}",`, `raqib_probe_http_status_code{service="web",check="${c.checkId}"}`, `raqib_check_state{service="web",check="${c.checkId}",state="UP"} 1`]) {
         expect(text).toContain(line);
       }
       expect(text).toContain(`raqib_probe_phase_seconds{service="web",check="${c.checkId}",phase="total"}`);
     }
-    expect(s.size).toBe(343);
+    expect(text).not.toContain('raqib_probe_phase_seconds{service="web",check="c500"');
+    expect(text).not.toContain('raqib_probe_phase_seconds{service="web",check="c0"');
+    expect(text).not.toContain('raqib_check_state{service="web",check="c0"');
+    expect(s.size).toBe(342);
+  });
+
+  it('never lists a check twice when a reload replaces it while a scrape is read', () => {
+    const s = new CheckSeries();
+    const checks = Array.from({ length: 600 }, (_, i) => ({ ...spec, key: `web/c${i}`, checkId: `c${i}` }));
+    for (const c of checks) {
+      s.add(c, 'UP');
+      s.observe(c, result());
+    }
+    const toTcp = (c: (typeof checks)[number]) => {
+      const tcp = { ...c, type: 'tcp' };
+      s.add(tcp, 'UP');
+      s.observe(tcp, result({ phases: { connect: 1, total: 1 }, httpStatus: undefined }));
+    };
+    // After the first block's success text went out, c5 and c300 become tcp checks (remove, add);
+    // so does c10 once its phases went out.
+    const pieces: (string | Buffer)[] = [];
+    for (const piece of s.chunks(4 * 1024)) {
+      pieces.push(piece);
+      if (pieces.length === 2) for (const c of [checks[5]!, checks[300]!]) toTcp(c);
+      if (typeof piece === 'string' && piece.includes('check="c10",phase="total"')) toTcp(checks[10]!);
+    }
+    const text = pieces.join('');
+    for (const id of ['c5', 'c10', 'c300']) {
+      for (const family of ['raqib_probe_success', 'raqib_probe_phase_seconds', 'raqib_probe_http_status_code']) {
+        expect(text.match(new RegExp(`^${family}\\{service="web",check="${id}"[,}]`, 'gm'))?.length ?? 0).toBeLessThanOrEqual(family === 'raqib_probe_phase_seconds' ? 5 : 1);
+      }
+      expect(text.match(new RegExp(`^raqib_check_state\\{service="web",check="${id}",state="UP"\\}`, 'gm'))?.length ?? 0).toBeLessThanOrEqual(1);
+    }
+    // The next scrape has them once, as tcp checks.
+    const next = s.render();
+    expect(next.match(/^raqib_probe_success\{service="web",check="c300",type="tcp"\} 1$/gm)).toHaveLength(1);
+    expect(next).not.toContain('raqib_probe_http_status_code{service="web",check="c300"}');
+    expect(next.match(/^raqib_check_state\{service="web",check="c5",state="UP"\} 1$/gm)).toHaveLength(1);
+  });
+
+  it('merges blocks that reloads left part-empty, with the same text', () => {
+    const s = new CheckSeries();
+    const checks = Array.from({ length: 1_024 }, (_, i) => ({ ...spec, key: `web/c${i}`, checkId: `c${i}` }));
+    for (const c of checks) {
+      s.add(c, 'UP');
+      s.observe(c, result());
+    }
+    const buffers = () => [...s.chunks()].filter((p) => typeof p !== 'string').length;
+    expect(buffers()).toBe(3 * 4); // success, status code, state; four blocks of 256
+    for (const c of checks) if (c.checkId.endsWith('0') || c.checkId.endsWith('5') || Number(c.checkId.slice(1)) % 4 !== 0) s.remove(c);
+    const left = checks.filter((c) => s.render().includes(`check="${c.checkId}",type=`));
+    expect(left.length).toBe(s.size);
+    expect(buffers()).toBe(3 * 1); // 205 checks: one block
+    const text = s.render();
+    for (const c of left) expect(text).toContain(`raqib_check_state{service="web",check="${c.checkId}",state="UP"} 1\n`);
+    expect(text.match(/^raqib_probe_success\{/gm)).toHaveLength(s.size);
   });
 });
 
