@@ -14,7 +14,9 @@ RUN npm run build
 FROM node:22-bookworm-slim
 # Heap flags measured in docs/performance.md (RSS ~190–210 MiB at 10,000 checks); raise
 # --max-old-space-size beyond ~40,000 checks. Two malloc arenas instead of glibc's 8 per core:
-# ~24 MiB less RSS at 20,000 checks at the same CPU. test/bench/lib/node-flags.ts holds the same.
+# ~24 MiB less RSS at 20,000 checks at the same CPU. One V8 marking thread (on the ENTRYPOINT:
+# NODE_OPTIONS does not take it) leaves the main thread a core while the heap is marked.
+# test/bench/lib/node-flags.ts holds the same.
 ENV NODE_ENV=production \
     NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=512" \
     MALLOC_ARENA_MAX=2 \
@@ -33,5 +35,5 @@ EXPOSE 9470
 # No curl in the image: Node's own fetch asks /healthz on the port RAQIB_LISTEN names.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "const p=(process.env.RAQIB_LISTEN||'').split(':').pop()||'9470';fetch('http://127.0.0.1:'+p+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["node", "/app/dist/agent/main.js"]
+ENTRYPOINT ["node", "--concurrent-marking-max-worker-num=1", "/app/dist/agent/main.js"]
 CMD ["run", "--config", "/etc/raqib/raqib.yaml"]

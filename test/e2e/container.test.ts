@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AGENT_ENV, AGENT_NODE_FLAGS } from '../bench/lib/node-flags.js';
+import { AGENT_ENV, AGENT_HEAP_FLAGS, AGENT_NODE_FLAGS, AGENT_V8_FLAGS } from '../bench/lib/node-flags.js';
 import { ROOT } from '../helpers/agent-process.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -56,9 +56,11 @@ describe('container image', () => {
     expect(stage.cmd).toEqual(['run', '--config', '/etc/raqib/raqib.yaml']);
   });
 
-  it('runs the agent with the same V8 heap flags and malloc environment in the image, under npm start and in the benchmark', async () => {
+  it('runs the agent with the same V8 flags and malloc environment in the image, under npm start and in the benchmark', async () => {
     const stage = finalStage(await readFile(join(ROOT, 'Dockerfile'), 'utf8'));
-    expect(stage.env['NODE_OPTIONS']?.split(' ')).toEqual(AGENT_NODE_FLAGS);
+    // The heap flags in NODE_OPTIONS (a user may change them there), the others on the command line.
+    expect(stage.env['NODE_OPTIONS']?.split(' ')).toEqual(AGENT_HEAP_FLAGS);
+    expect(stage.entrypoint).toEqual(['node', ...AGENT_V8_FLAGS, '/app/dist/agent/main.js']);
     for (const [name, value] of Object.entries(AGENT_ENV)) expect(stage.env[name], name).toBe(value);
     const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     const start = /&& ((?:\w+=\S+ )*)node (.*?) dist\/agent\/main\.js run/.exec(pkg.scripts['start']!);

@@ -1,6 +1,7 @@
 /**
- * The V8 heap flags raqib ships with (Dockerfile NODE_OPTIONS, `npm start`), so the benchmark
- * and the soak measure what runs in production. test/e2e/container.test.ts checks they agree.
+ * The V8 flags raqib ships with (Dockerfile NODE_OPTIONS and ENTRYPOINT, `npm start`), so the
+ * benchmark and the soak measure what runs in production. test/e2e/container.test.ts checks they
+ * agree. First the heap flags, which NODE_OPTIONS accepts, so a user can change them there.
  *
  * Why (figures in docs/performance.md): at 10,000 checks the live JS heap is ~70 MiB, but with
  * Node's defaults V8 lets garbage grow the heap to ~230 MiB before a major GC and RSS peaks near
@@ -10,7 +11,19 @@
  * semi-space saved a few MiB more but doubled the time in minor GCs. Above ~40,000 checks, raise
  * --max-old-space-size (the JS heap holds ~5 KiB per check; the config is loaded in a worker thread).
  */
-export const AGENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--max-old-space-size=512'];
+export const AGENT_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--max-old-space-size=512'];
+
+/**
+ * One thread for V8's concurrent marking (by default up to 7). On two cores, several marking
+ * threads left the main thread, which times every probe, without a core while they marked: at
+ * 20,000 checks (Node 20, 10-minute runs) the longest block 39.6–43.1 ms against 48.3–76.0, lateness
+ * p99 ≤ 1 ms against ≤ 5 ms, scrapes that met a mark-compact 171–187 ms against 208–243. NODE_OPTIONS
+ * does not take this flag: the image passes it on node's command line (its ENTRYPOINT).
+ */
+export const AGENT_V8_FLAGS: readonly string[] = ['--concurrent-marking-max-worker-num=1'];
+
+/** Every flag the agent runs with (`npm start`, the benchmark, the soak). */
+export const AGENT_NODE_FLAGS: readonly string[] = [...AGENT_HEAP_FLAGS, ...AGENT_V8_FLAGS];
 
 /**
  * The environment raqib ships with beside the flags (Dockerfile ENV, `npm start`). glibc's malloc
