@@ -7,6 +7,17 @@ import { isOneByte, twoByteSlice } from '../helpers/one-byte.js';
 const spec = { key: 'web/portal', serviceId: 'web', checkId: 'portal', type: 'http' };
 const result = (over: Record<string, unknown> = {}) => ({ status: 'up' as const, code: 'OK', detail: '', phases: { dns: 1, connect: 2, tls: 3, ttfb: 4, total: 10 }, observedAt: 0, httpStatus: 200, ...over });
 
+/** A CheckSeries with n http checks of service web (c0, c1, …), each added UP with one result. */
+function seriesOf(n: number, first: ProbeResult = result()) {
+  const s = new CheckSeries();
+  const checks = Array.from({ length: n }, (_, i) => ({ ...spec, key: `web/c${i}`, checkId: `c${i}` }));
+  for (const c of checks) {
+    s.add(c, 'UP');
+    s.observe(c, first);
+  }
+  return { s, checks };
+}
+
 describe('per-check series', () => {
   it('renders each family once, with HELP and TYPE, and the check state as one-of-four', () => {
     const s = new CheckSeries();
@@ -50,12 +61,7 @@ describe('per-check series', () => {
   });
 
   it('gives the same text in pieces as whole, and forgets a removed check', () => {
-    const s = new CheckSeries();
-    for (let i = 0; i < 2_500; i++) {
-      const c = { ...spec, key: `web/c${i}`, checkId: `c${i}` };
-      s.add(c, 'UP');
-      s.observe(c, result());
-    }
+    const { s } = seriesOf(2_500);
     const pieces = [...s.chunks(64 * 1024)];
     expect(pieces.join('')).toBe(s.render());
     // The phases (~940 KB) in strings that end with the check whose lines reach 64 KiB (the last
@@ -83,12 +89,7 @@ describe('per-check series', () => {
   });
 
   it('sends the same text for a block until a value in it changes, and only that block new', () => {
-    const s = new CheckSeries();
-    const checks = Array.from({ length: 600 }, (_, i) => ({ ...spec, key: `web/c${i}`, checkId: `c${i}` }));
-    for (const c of checks) {
-      s.add(c, 'UP');
-      s.observe(c, result({ tlsCertExpiry: 2_000_000_000 }));
-    }
+    const { s, checks } = seriesOf(600, result({ tlsCertExpiry: 2_000_000_000 }));
     const buffers = () => [...s.chunks()].filter((p) => typeof p !== 'string');
     const first = buffers();
     expect(first).toHaveLength(4 * 3); // four families, three blocks (256, 256, 88 checks)
@@ -129,12 +130,7 @@ describe('per-check series', () => {
   });
 
   it('lists a check added again once, and skips no other check when checks go while a scrape is read', () => {
-    const s = new CheckSeries();
-    const checks = Array.from({ length: 600 }, (_, i) => ({ ...spec, key: `web/c${i}`, checkId: `c${i}` }));
-    for (const c of checks) {
-      s.add(c, 'UP');
-      s.observe(c, result());
-    }
+    const { s, checks } = seriesOf(600);
     s.add(checks[5]!, 'DOWN');
     s.observe(checks[5]!, result());
     expect(s.size).toBe(600);
@@ -165,12 +161,7 @@ describe('per-check series', () => {
   });
 
   it('never lists a check twice when a reload replaces it while a scrape is read', () => {
-    const s = new CheckSeries();
-    const checks = Array.from({ length: 600 }, (_, i) => ({ ...spec, key: `web/c${i}`, checkId: `c${i}` }));
-    for (const c of checks) {
-      s.add(c, 'UP');
-      s.observe(c, result());
-    }
+    const { s, checks } = seriesOf(600);
     const toTcp = (c: (typeof checks)[number]) => {
       const tcp = { ...c, type: 'tcp' };
       s.add(tcp, 'UP');
@@ -199,12 +190,7 @@ describe('per-check series', () => {
   });
 
   it('merges blocks that reloads left part-empty, with the same text', () => {
-    const s = new CheckSeries();
-    const checks = Array.from({ length: 1_024 }, (_, i) => ({ ...spec, key: `web/c${i}`, checkId: `c${i}` }));
-    for (const c of checks) {
-      s.add(c, 'UP');
-      s.observe(c, result());
-    }
+    const { s, checks } = seriesOf(1_024);
     const buffers = () => [...s.chunks()].filter((p) => typeof p !== 'string').length;
     expect(buffers()).toBe(3 * 4); // success, status code, state; four blocks of 256
     for (const c of checks) if (c.checkId.endsWith('0') || c.checkId.endsWith('5') || Number(c.checkId.slice(1)) % 4 !== 0) s.remove(c);
