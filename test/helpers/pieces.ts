@@ -14,9 +14,9 @@ export async function turnsDuring<T>(work: () => Promise<T>): Promise<{ result: 
   return { result, turns };
 }
 
-/** Every piece of an answer made in pieces, in order. */
-export async function drain(pieces: AsyncIterable<string>): Promise<string[]> {
-  const out: string[] = [];
+/** Every piece of an answer made in pieces (strings, or Buffers too for /metrics), in order. */
+export async function drain<T>(pieces: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
   for await (const piece of pieces) out.push(piece);
   return out;
 }
