@@ -15,9 +15,10 @@
  * `Metrics.renderChunks()` serves both.
  */
 import { freshString } from '../config/fresh-copy.js';
-import { CHECK_STATES, type CheckState } from '../detect/transition.js';
+import type { CheckState } from '../detect/transition.js';
 import type { ProbeResult } from '../probes/types.js';
 import { PIECE_CHARS, PieceJoiner } from '../slices.js';
+import { CERT_EXPIRY, CHECK_FAMILIES, type CheckLines, escapeLabelValue, type Family, flat, HEADERS, HTTP_STATUS, num, PHASE, STATE, SUCCESS } from './check-families.js';
 
 const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
 
@@ -27,50 +28,10 @@ const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
  */
 const BLOCK_CHECKS = 256;
 
-interface Family {
-  name: string;
-  help: string;
-}
-
-const SUCCESS: Family = { name: 'raqib_probe_success', help: 'Whether the last probe succeeded (up or degraded = 1, down = 0).' };
-const PHASE: Family = { name: 'raqib_probe_phase_seconds', help: 'Duration of each phase of the last probe (dns, connect, tls, ttfb, transfer, total).' };
-const HTTP_STATUS: Family = { name: 'raqib_probe_http_status_code', help: 'HTTP status code of the last answer (0 when none arrived).' };
-const CERT_EXPIRY: Family = { name: 'raqib_probe_tls_cert_expiry_timestamp_seconds', help: 'Expiry of the peer certificate seen by the last probe.' };
-const STATE: Family = { name: 'raqib_check_state', help: 'Current state of each check (1 for the current state).' };
-
-/** Families in the order they are rendered. */
-export const CHECK_FAMILIES: readonly Family[] = [SUCCESS, PHASE, HTTP_STATUS, CERT_EXPIRY, STATE];
-const [F_SUCCESS, F_PHASE, F_HTTP_STATUS, F_CERT_EXPIRY, F_STATE] = [0, 1, 2, 3, 4] as const;
-
-const HEADERS = CHECK_FAMILIES.map((f) => ['# HELP ', f.name, ' ', f.help, '\n# TYPE ', f.name, ' gauge\n'].join(''));
-
-interface CheckLines {
-  /** `service="…",check="…"` — ids are from a safe alphabet, escaped anyway. */
-  labels: string;
-  type: string;
-  /** The start of the raqib_probe_success line, up to its value: the same for every probe. */
-  successPrefix: string;
-  block: Block;
-  /** When it was added (CheckSeries.generation): a scrape leaves out checks added after it began. */
-  added: number;
-  /** Removed: a scrape that copied its block's list before the removal leaves it out. */
-  removed: boolean;
-  /** The raqib_probe_phase_seconds lines of the last probe ('' before the first). */
-  phases: string;
-  /** The values of the other families; undefined until a probe gave one (no series then). */
-  up?: boolean;
-  httpStatus?: number;
-  certExpiry?: number;
-  state: CheckState;
-}
-
-interface Block {
+export interface Block {
   checks: CheckLines[];
-  /**
-   * Per family (by index; the phases' slot unused): the block's text, undefined once a value in
-   * it changed or a check joined or left the block.
-   */
-  text: (Buffer | undefined)[];
+  /** Per cached family: the block's text, forgotten once a value in it changed or a check joined or left the block. */
+  text: Map<Family, Buffer>;
   /** The latest `added` of its checks. */
   newest: number;
 }
@@ -82,40 +43,47 @@ export interface CheckRef {
   type: string;
 }
 
-const needsEscape = /[\\\n"]/;
-/** A label value as the text format wants it: `\`, `"` and newlines escaped. */
-export const escapeLabelValue = (v: string): string =>
-  needsEscape.test(v) ? v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : v;
-const num = (v: number) => (Number.isFinite(v) ? String(v) : v > 0 ? '+Inf' : v < 0 ? '-Inf' : 'NaN');
-
-/**
- * The parts as one flat string. `+` and template literals give V8 ropes (cons-strings: a 32-byte
- * node per concatenation, the parts kept as they are), and a cached line would keep its rope for
- * as long as it is cached. `join` copies the parts into one new sequential string (with two parts
- * or more: a single one could come back as it is).
- */
-const flat = (parts: string[]): string => parts.join('');
-
-/** A check's line(s) of a family whose text is cached by block: made only when a block's text is. */
-const LINES: Record<number, (c: CheckLines) => string> = {
-  [F_SUCCESS]: (c) => (c.up === undefined ? '' : c.successPrefix + (c.up ? '1\n' : '0\n')),
-  [F_HTTP_STATUS]: (c) => (c.httpStatus === undefined ? '' : `${HTTP_STATUS.name}{${c.labels}} ${c.httpStatus}\n`),
-  [F_CERT_EXPIRY]: (c) => (c.certExpiry === undefined ? '' : `${CERT_EXPIRY.name}{${c.labels}} ${num(c.certExpiry)}\n`),
-  [F_STATE]: (c) => CHECK_STATES.map((s) => `${STATE.name}{${c.labels},state="${s}"} ${s === c.state ? '1' : '0'}\n`).join(''),
-};
-
 /**
  * The text of a block's checks (those added up to `generation`) in one family, in memory of its
  * own: a small Buffer.from() is a slice of Node's shared 8 KiB pool, which a cached slice would
  * keep whole.
  */
-function blockText(block: Block, family: number, generation: number): Buffer {
-  const line = LINES[family]!;
+function blockText(block: Block, line: (c: CheckLines) => string, generation: number): Buffer {
   const checks = block.newest > generation ? block.checks.filter((c) => c.added <= generation) : block.checks;
   const text = checks.map(line).join('');
   const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
   bytes.write(text);
   return bytes;
+}
+
+/** The phase lines of the blocks' checks that a scrape of `generation` lists, joined into pieces. */
+function* phaseLines(blocks: Block[], generation: number, pieces: PieceJoiner): Generator<string> {
+  for (const block of blocks) {
+    // A copy: a check removed while the pieces are written would shift the list under the loop.
+    for (const c of block.checks.slice()) {
+      if (c.removed || c.added > generation || c.phases === '') continue;
+      if (pieces.add(c.phases)) yield pieces.take();
+    }
+  }
+}
+
+/**
+ * The blocks' texts of a cached family, each after what `pieces` still holds (the header, the
+ * phases' last lines). A block with a check added since the scrape began gets a text of its own,
+ * not cached.
+ */
+function* blockTexts(family: Family, line: (c: CheckLines) => string, blocks: Block[], generation: number, pieces: PieceJoiner): Generator<string | Buffer> {
+  for (const block of blocks) {
+    let text = block.text.get(family);
+    if (!text || block.newest > generation) {
+      text = blockText(block, line, generation);
+      if (block.newest <= generation) block.text.set(family, text);
+    }
+    if (text.length === 0) continue;
+    const before = pieces.take();
+    if (before !== '') yield before;
+    yield text;
+  }
 }
 
 export class CheckSeries {
@@ -144,11 +112,11 @@ export class CheckSeries {
     const labels = freshString(flat(['service="', escapeLabelValue(spec.serviceId), '",check="', escapeLabelValue(spec.checkId), '"']));
     const successPrefix = freshString(flat([SUCCESS.name, '{', labels, ',type="', escapeLabelValue(spec.type), '"} ']));
     let block = this.blocks.at(-1);
-    if (!block || block.checks.length >= BLOCK_CHECKS) this.blocks.push((block = { checks: [], text: [], newest: 0 }));
+    if (!block || block.checks.length >= BLOCK_CHECKS) this.blocks.push((block = { checks: [], text: new Map(), newest: 0 }));
     const added = ++this.generation;
     const entry: CheckLines = { labels, type: spec.type, successPrefix, block, added, removed: false, phases: '', state };
     block.checks.push(entry);
-    block.text = [];
+    block.text.clear();
     block.newest = added;
     this.checks.set(spec.key, entry);
   }
@@ -160,7 +128,7 @@ export class CheckSeries {
     c.removed = true;
     const { block } = c;
     block.checks.splice(block.checks.indexOf(c), 1);
-    block.text = [];
+    block.text.clear();
     if (block.checks.length === 0) this.blocks.splice(this.blocks.indexOf(block), 1);
     else if (block.checks.length < BLOCK_CHECKS / 2) this.fragmented = true;
   }
@@ -176,7 +144,7 @@ export class CheckSeries {
       }
       for (const c of block.checks) c.block = into;
       into.checks.push(...block.checks);
-      into.text = [];
+      into.text.clear();
       into.newest = Math.max(into.newest, block.newest);
     }
     this.blocks = blocks;
@@ -187,7 +155,7 @@ export class CheckSeries {
     const c = this.checks.get(spec.key);
     if (!c || c.state === current) return;
     c.state = current;
-    c.block.text[F_STATE] = undefined;
+    c.block.text.delete(STATE);
   }
 
   observe(spec: CheckRef, result: ProbeResult): void {
@@ -197,7 +165,7 @@ export class CheckSeries {
     const up = result.status !== 'down';
     if (c.up !== up) {
       c.up = up;
-      text[F_SUCCESS] = undefined;
+      text.delete(SUCCESS);
     }
     const phases: string[] = [];
     for (const phase of PHASES) {
@@ -209,13 +177,13 @@ export class CheckSeries {
     const status = result.httpStatus ?? 0;
     if (c.type === 'http' && c.httpStatus !== status) {
       c.httpStatus = status;
-      text[F_HTTP_STATUS] = undefined;
+      text.delete(HTTP_STATUS);
     }
     // The last expiry seen stays when a probe saw no certificate (a refused connection).
     const expiry = result.tlsCertExpiry;
     if (expiry !== undefined && !Object.is(c.certExpiry, expiry)) {
       c.certExpiry = expiry;
-      text[F_CERT_EXPIRY] = undefined;
+      text.delete(CERT_EXPIRY);
     }
   }
 
@@ -238,24 +206,11 @@ export class CheckSeries {
     const pieces = new PieceJoiner(size);
     this.scrapes++;
     try {
-      for (let i = 0; i < CHECK_FAMILIES.length; i++) {
+      for (const family of CHECK_FAMILIES) {
         const blocks = this.blocks.slice();
-        if (pieces.add(HEADERS[i]!)) yield pieces.take();
-        for (const block of blocks) {
-          if (i === F_PHASE) {
-            for (const c of block.checks.slice()) {
-              if (c.removed || c.added > generation || c.phases === '') continue;
-              if (pieces.add(c.phases)) yield pieces.take();
-            }
-            continue;
-          }
-          // A block with a check added since this scrape began gets a text of its own, not cached.
-          const text = block.newest > generation ? blockText(block, i, generation) : (block.text[i] ??= blockText(block, i, generation));
-          if (text.length === 0) continue;
-          const before = pieces.take(); // the headers and phases not yet given
-          if (before !== '') yield before;
-          yield text;
-        }
+        if (pieces.add(HEADERS.get(family)!)) yield pieces.take();
+        if (family.line) yield* blockTexts(family, family.line, blocks, generation, pieces);
+        else yield* phaseLines(blocks, generation, pieces);
       }
       const last = pieces.take();
       if (last !== '') yield last;

@@ -12,7 +12,8 @@ import { CHECK_TYPES } from '../config/schema.js';
 import { CHECK_STATES, type CheckState } from '../detect/transition.js';
 import type { ProbeResult, ProbeStatus } from '../probes/types.js';
 import { paced, PieceJoiner, SLICE_MS } from '../slices.js';
-import { CheckSeries, escapeLabelValue } from './check-series.js';
+import { escapeLabelValue } from './check-families.js';
+import { CheckSeries } from './check-series.js';
 
 const RESULTS: readonly ProbeStatus[] = ['up', 'degraded', 'down'];
 const SKIP_REASONS = ['overlap', 'missed'] as const;

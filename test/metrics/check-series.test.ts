@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckState } from '../../agent/detect/transition.js';
-import { CHECK_FAMILIES, CheckSeries } from '../../agent/metrics/check-series.js';
+import { CHECK_FAMILIES } from '../../agent/metrics/check-families.js';
+import { CheckSeries } from '../../agent/metrics/check-series.js';
 import type { ProbeResult } from '../../agent/probes/types.js';
 import { isOneByte, twoByteSlice } from '../helpers/one-byte.js';
 
@@ -187,6 +188,20 @@ describe('per-check series', () => {
     expect(next.match(/^raqib_probe_success\{service="web",check="c300",type="tcp"\} 1$/gm)).toHaveLength(1);
     expect(next).not.toContain('raqib_probe_http_status_code{service="web",check="c300"}');
     expect(next.match(/^raqib_check_state\{service="web",check="c5",state="UP"\} 1$/gm)).toHaveLength(1);
+  });
+
+  it('does not let a scrape that began before a replacement take the text a later scrape cached', () => {
+    const { s, checks } = seriesOf(300);
+    const first = s.chunks(4 * 1024);
+    const pieces: (string | Buffer)[] = [first.next().value!, first.next().value!]; // success: header, first block
+    s.add({ ...checks[5]!, type: 'tcp' }, 'UP'); // c5 leaves the first block for the second
+    s.render(); // a second scrape, whole: it caches the second block's text, c5 in it
+    for (const piece of first) pieces.push(piece);
+    // In the families made before the replacement as it was, in none after it: never the new one.
+    const text = pieces.join('');
+    expect(text.match(/^raqib_probe_success\{service="web",check="c5",/gm)).toEqual(['raqib_probe_success{service="web",check="c5",']);
+    expect(text).toContain('raqib_probe_success{service="web",check="c5",type="http"} 1\n');
+    expect(text).not.toContain('raqib_check_state{service="web",check="c5",');
   });
 
   it('merges blocks that reloads left part-empty, with the same text', () => {
