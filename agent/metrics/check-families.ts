@@ -9,6 +9,8 @@ import type { Block } from './check-series.js';
 export interface Family {
   name: string;
   help: string;
+  /** Its HELP and TYPE lines. */
+  header: string;
   /**
    * A check's line(s), for a family whose text is cached by block (all but the phases, which each
    * check keeps as text): made only when a block's text is.
@@ -16,33 +18,44 @@ export interface Family {
   line?: (c: CheckLines) => string;
 }
 
-export const SUCCESS: Family = {
+/** A family whose text CheckSeries caches by block. */
+export type CachedFamily = Family & { line: (c: CheckLines) => string };
+
+/** A family with its header, made once from its name and help. */
+function family(f: { name: string; help: string }): Family {
+  return { name: f.name, help: f.help, header: ['# HELP ', f.name, ' ', f.help, '\n# TYPE ', f.name, ' gauge\n'].join('') };
+}
+/** The same, for a family whose text is cached by block. */
+function cachedFamily(f: { name: string; help: string; line: (c: CheckLines) => string }): CachedFamily {
+  return { ...family(f), line: f.line };
+}
+
+export const SUCCESS: CachedFamily = cachedFamily({
   name: 'raqib_probe_success',
   help: 'Whether the last probe succeeded (up or degraded = 1, down = 0).',
   line: (c) => (c.up === undefined ? '' : c.successPrefix + (c.up ? '1\n' : '0\n')),
-};
-export const PHASE: Family = { name: 'raqib_probe_phase_seconds', help: 'Duration of each phase of the last probe (dns, connect, tls, ttfb, transfer, total).' };
-export const HTTP_STATUS: Family = {
+});
+export const PHASE: Family = family({ name: 'raqib_probe_phase_seconds', help: 'Duration of each phase of the last probe (dns, connect, tls, ttfb, transfer, total).' });
+export const HTTP_STATUS: CachedFamily = cachedFamily({
   name: 'raqib_probe_http_status_code',
   help: 'HTTP status code of the last answer (0 when none arrived).',
   line: (c) => (c.httpStatus === undefined ? '' : `${HTTP_STATUS.name}{${c.labels}} ${c.httpStatus}\n`),
-};
-export const CERT_EXPIRY: Family = {
+});
+export const CERT_EXPIRY: CachedFamily = cachedFamily({
   name: 'raqib_probe_tls_cert_expiry_timestamp_seconds',
   help: 'Expiry of the peer certificate seen by the last probe.',
   line: (c) => (c.certExpiry === undefined ? '' : `${CERT_EXPIRY.name}{${c.labels}} ${num(c.certExpiry)}\n`),
-};
-export const STATE: Family = {
+});
+export const STATE: CachedFamily = cachedFamily({
   name: 'raqib_check_state',
   help: 'Current state of each check (1 for the current state).',
   line: (c) => CHECK_STATES.map((s) => `${STATE.name}{${c.labels},state="${s}"} ${s === c.state ? '1' : '0'}\n`).join(''),
-};
+});
 
 /** Families in the order they are rendered. */
 export const CHECK_FAMILIES: readonly Family[] = [SUCCESS, PHASE, HTTP_STATUS, CERT_EXPIRY, STATE];
 
-/** Each family's HELP and TYPE lines. */
-export const HEADERS = new Map(CHECK_FAMILIES.map((f) => [f, ['# HELP ', f.name, ' ', f.help, '\n# TYPE ', f.name, ' gauge\n'].join('')]));
+export const isCached = (f: Family): f is CachedFamily => f.line !== undefined;
 
 /** What CheckSeries keeps of a check. */
 export interface CheckLines {

@@ -18,7 +18,7 @@ import { freshString } from '../config/fresh-copy.js';
 import type { CheckState } from '../detect/transition.js';
 import type { ProbeResult } from '../probes/types.js';
 import { PIECE_CHARS, PieceJoiner } from '../slices.js';
-import { CERT_EXPIRY, CHECK_FAMILIES, type CheckLines, escapeLabelValue, type Family, flat, HEADERS, HTTP_STATUS, num, PHASE, STATE, SUCCESS } from './check-families.js';
+import { type CachedFamily, CERT_EXPIRY, CHECK_FAMILIES, type CheckLines, escapeLabelValue, flat, HTTP_STATUS, isCached, num, PHASE, STATE, SUCCESS } from './check-families.js';
 
 const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
 
@@ -31,7 +31,7 @@ const BLOCK_CHECKS = 256;
 export interface Block {
   checks: CheckLines[];
   /** Per cached family: the block's text, forgotten once a value in it changed or a check joined or left the block. */
-  text: Map<Family, Buffer>;
+  text: Map<CachedFamily, Buffer>;
   /** The latest `added` of its checks. */
   newest: number;
 }
@@ -48,9 +48,9 @@ export interface CheckRef {
  * own: a small Buffer.from() is a slice of Node's shared 8 KiB pool, which a cached slice would
  * keep whole.
  */
-function blockText(block: Block, line: (c: CheckLines) => string, generation: number): Buffer {
+function blockText(block: Block, family: CachedFamily, generation: number): Buffer {
   const checks = block.newest > generation ? block.checks.filter((c) => c.added <= generation) : block.checks;
-  const text = checks.map(line).join('');
+  const text = checks.map(family.line).join('');
   const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
   bytes.write(text);
   return bytes;
@@ -72,11 +72,11 @@ function* phaseLines(blocks: Block[], generation: number, pieces: PieceJoiner): 
  * phases' last lines). A block with a check added since the scrape began gets a text of its own,
  * not cached.
  */
-function* blockTexts(family: Family, line: (c: CheckLines) => string, blocks: Block[], generation: number, pieces: PieceJoiner): Generator<string | Buffer> {
+function* blockTexts(family: CachedFamily, blocks: Block[], generation: number, pieces: PieceJoiner): Generator<string | Buffer> {
   for (const block of blocks) {
     let text = block.text.get(family);
     if (!text || block.newest > generation) {
-      text = blockText(block, line, generation);
+      text = blockText(block, family, generation);
       if (block.newest <= generation) block.text.set(family, text);
     }
     if (text.length === 0) continue;
@@ -208,8 +208,8 @@ export class CheckSeries {
     try {
       for (const family of CHECK_FAMILIES) {
         const blocks = this.blocks.slice();
-        if (pieces.add(HEADERS.get(family)!)) yield pieces.take();
-        if (family.line) yield* blockTexts(family, family.line, blocks, generation, pieces);
+        if (pieces.add(family.header)) yield pieces.take();
+        if (isCached(family)) yield* blockTexts(family, blocks, generation, pieces);
         else yield* phaseLines(blocks, generation, pieces);
       }
       const last = pieces.take();

@@ -498,6 +498,8 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
   const cpuShare = m.cpu / m.wall;
   const projectedRss = m.rssEnd + (m.checks * Math.max(0, HISTORY_SIZE - m.resultsPerCheck) * HISTORY_ENTRY_BYTES) / 1048576;
   const metricsMax = Math.max(...m.metricsMs);
+  /** The issue's limit for a scrape of /metrics. */
+  const METRICS_MS = 150;
   const lat = m.lateness;
   const halves = m.halves.length === 2 ? m.halves : undefined;
   const lines: string[] = [];
@@ -559,7 +561,12 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
       'no drift',
       judge(Math.abs(m.jitter.drift) < 5),
     ],
-    ['/metrics response median / max', `${ms(median(m.metricsMs))} / ${ms(metricsMax)} (${m.metricsMs.length} scrapes, ${m.metricsMs.filter((x) => x > 150).length} over 150 ms)`, '≤ 150 ms', judge(metricsMax <= 150)],
+    [
+      '/metrics response median / max',
+      `${ms(median(m.metricsMs))} / ${ms(metricsMax)} (${m.metricsMs.length} scrapes, ${m.metricsMs.filter((x) => x > METRICS_MS).length} over ${METRICS_MS} ms)`,
+      `≤ ${METRICS_MS} ms`,
+      judge(metricsMax <= METRICS_MS),
+    ],
     [
       '/metrics series / size; largest families',
       `${fmt(m.series)} / ${fmt(m.metricsBytes / 1048576, 1)} MiB; ${m.families.map(([f, n]) => `${f} ${fmt(n)}`).join(', ')}`,
