@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckState } from '../../agent/detect/transition.js';
-import { CHECK_FAMILIES } from '../../agent/metrics/check-families.js';
+import fc from 'fast-check';
+import { CHECK_FAMILIES, microsText } from '../../agent/metrics/check-families.js';
 import { CheckSeries } from '../../agent/metrics/check-series.js';
 import type { ProbeResult } from '../../agent/probes/types.js';
 import { isOneByte, twoByteSlice } from '../helpers/one-byte.js';
@@ -218,6 +219,19 @@ describe('per-check series', () => {
   });
 });
 
+describe('phase durations as text', () => {
+  it('read back as the microseconds kept, written as prom-client writes that many seconds', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 0, max: 1e12 })), (us) => {
+        expect(microsText(us)).toBe(String(us / 1e6));
+      }),
+      { numRuns: 20_000 },
+    );
+    expect([0, 1, 120, 1_000_000, 2_500_000, 12_345_678].map(microsText)).toEqual(['0', '0.000001', '0.00012', '1', '2.5', '12.345678']);
+    expect(microsText(0.5)).toBe('5e-7'); // not a whole number of µs: as num() writes it
+  });
+});
+
 describe('per-check series against prom-client', () => {
   it('are the text prom-client gives for the same gauges, family by family', async () => {
     const { Gauge, Registry } = await import('prom-client');
@@ -246,7 +260,8 @@ describe('per-check series against prom-client', () => {
       s.setState(c, c.now);
       const labels = { service: c.serviceId, check: c.checkId };
       success.set({ ...labels, type: c.type }, c.r.status === 'down' ? 0 : 1);
-      for (const [p, ms] of Object.entries(c.r.phases)) phase.set({ ...labels, phase: p }, ms / 1000);
+      // Phases are kept to the microsecond (probes time them to 10 µs).
+      for (const [p, ms] of Object.entries(c.r.phases)) phase.set({ ...labels, phase: p }, Math.round(ms * 1000) / 1e6);
       if (c.type === 'http') http.set(labels, c.r.httpStatus ?? 0);
       if (c.r.tlsCertExpiry !== undefined) expiry.set(labels, c.r.tlsCertExpiry);
       for (const st of ['UNKNOWN', 'UP', 'DEGRADED', 'DOWN']) state.set({ ...labels, state: st }, st === c.now ? 1 : 0);
