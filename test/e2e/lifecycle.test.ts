@@ -135,6 +135,36 @@ describe('agent endpoints', () => {
   });
 });
 
+describe('the per-check series of `raqib run`, kept in a worker thread', () => {
+  it('follow probes, state changes and reloads on /metrics', async () => {
+    const t = await startSwitchTarget(true);
+    targets.push(t);
+    const agent = await startAgent(config(t.url));
+    const portal = { service: 'web', check: 'portal' };
+    await eventually(async () => {
+      const text = await agent.metrics();
+      return sample(text, 'raqib_check_state', { ...portal, state: 'UP' }) === 1 && sample(text, 'raqib_probe_success', { ...portal, type: 'http' }) === 1;
+    });
+    const up = await agent.metrics();
+    expect(sample(up, 'raqib_probe_http_status_code', portal)).toBe(200);
+    expect(sample(up, 'raqib_probe_phase_seconds', { ...portal, phase: 'total' })).toBeGreaterThan(0);
+
+    t.set(false);
+    await eventually(async () => sample(await agent.metrics(), 'raqib_check_state', { ...portal, state: 'DOWN' }) === 1);
+    expect(sample(await agent.metrics(), 'raqib_probe_success', { ...portal, type: 'http' })).toBe(0);
+
+    // A reload adds a check and the next scrape lists it; one it removes is gone.
+    await writeFile(agent.configFile, configYaml([{ id: 'web', checks: [{ id: 'port', type: 'tcp', host: '127.0.0.1', port: t.port }] }], { data_dir: './data' }, { defaults }));
+    agent.child.kill('SIGHUP');
+    await agent.waitForLog((l) => l.msg === 'config reloaded');
+    const after = await agent.metrics();
+    const states = ['UNKNOWN', 'UP', 'DEGRADED', 'DOWN'].map((state) => sample(after, 'raqib_check_state', { service: 'web', check: 'port', state }));
+    expect(states.every((v) => v === 0 || v === 1)).toBe(true);
+    expect(states.reduce<number>((sum, v) => sum + v!, 0)).toBe(1);
+    expect(after).not.toContain('check="portal"');
+  });
+});
+
 describe('raqib probe', () => {
   it('prints a table and exits 0 when every selected check is up, 1 otherwise', async () => {
     const up = await startSwitchTarget(true);

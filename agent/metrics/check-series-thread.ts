@@ -1,0 +1,190 @@
+/**
+ * The per-check families kept and rendered in a worker thread of their own (its half:
+ * check-series-host.ts). At 20,000 checks they are 260,000 series and a 15.7 MiB page: made in the
+ * agent's thread, a scrape joined megabytes of strings on the heap that also holds every probe's
+ * garbage, and the slowest scrapes were those that met its mark-compacts (docs/performance.md,
+ * "The 20,000-check stretch"). Here the agent's thread only posts what changed, in batches, and
+ * writes the bytes the worker sends; the worker's heap holds the series alone.
+ *
+ * If the thread dies, its scrapes fail (the socket is closed: Prometheus records a failed scrape,
+ * never a partial page as a whole one), the error is logged, and a new thread starts with every
+ * check and its state; a check's probe series come back with its next result.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { CheckState } from '../detect/transition.js';
+import type { Op, Reply } from './check-series-host.js';
+import type { CheckRef, ObservedResult, PerCheckSeries } from './check-series.js';
+
+const WORKER = new URL('./check-series-worker.js', import.meta.url);
+
+/** How long changes wait to be posted together: a scrape posts them at once, before it asks. */
+const FLUSH_MS = 50;
+/** Pieces of a scrape (PIECE_BYTES each) in flight between the threads. */
+const CREDIT = 4;
+/** Least time between two starts of the thread, so that one that dies at once does not spin. */
+const RESTART_MS = 5_000;
+
+interface Entry {
+  id: number;
+  ref: CheckRef;
+  state: CheckState;
+}
+
+interface Scrape {
+  pieces: Buffer[];
+  done: boolean;
+  error?: Error;
+  wake?: () => void;
+}
+
+export interface ThreadedCheckSeriesOptions {
+  log?: Logger;
+  /** The worker's module; tests give one that fails. */
+  worker?: URL;
+  /** Least time between two starts of the thread (RESTART_MS unless given). */
+  restartMs?: number;
+}
+
+export class ThreadedCheckSeries implements PerCheckSeries {
+  private readonly entries = new Map<string, Entry>();
+  private readonly scrapes = new Map<number, Scrape>();
+  private pending: Op[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private thread: Worker | undefined;
+  private lastStart = 0;
+  private nextId = 0;
+  private nextRender = 0;
+  private closed = false;
+
+  constructor(private readonly options: ThreadedCheckSeriesOptions = {}) {
+    this.start();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  add(spec: CheckRef, state: CheckState): void {
+    this.remove(spec);
+    const entry: Entry = { id: ++this.nextId, ref: { key: spec.key, serviceId: spec.serviceId, checkId: spec.checkId, type: spec.type }, state };
+    this.entries.set(spec.key, entry);
+    this.send(addOp(entry));
+  }
+
+  remove(spec: CheckRef): void {
+    const entry = this.entries.get(spec.key);
+    if (!entry) return;
+    this.entries.delete(spec.key);
+    this.send(['remove', entry.id]);
+  }
+
+  setState(spec: CheckRef, current: CheckState): void {
+    const entry = this.entries.get(spec.key);
+    if (!entry || entry.state === current) return;
+    entry.state = current;
+    this.send(['state', entry.id, current]);
+  }
+
+  observe(spec: CheckRef, result: ObservedResult): void {
+    const entry = this.entries.get(spec.key);
+    if (entry) this.send(['observe', entry.id, result.status, result.httpStatus, result.tlsCertExpiry, result.phases]);
+  }
+
+  /**
+   * The pieces of one scrape, as the thread makes them: the checks are those added and not
+   * removed before it was asked for, with the values posted by then.
+   */
+  async *chunks(): AsyncGenerator<Buffer> {
+    if (!this.thread) throw new Error('the thread of the per-check metrics is not running (it exited and is being restarted)');
+    const render = ++this.nextRender;
+    const scrape: Scrape = { pieces: [], done: false };
+    this.scrapes.set(render, scrape);
+    this.send(['render', render, CREDIT], true);
+    try {
+      for (;;) {
+        const piece = scrape.pieces.shift();
+        if (piece) {
+          this.send(['more', render, 1], true);
+          yield piece;
+        } else if (scrape.error) throw scrape.error;
+        else if (scrape.done) return;
+        else await new Promise<void>((resolve) => (scrape.wake = resolve));
+      }
+    } finally {
+      this.scrapes.delete(render);
+      if (!scrape.done && !scrape.error && this.thread) this.send(['cancel', render], true);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.flushTimer);
+    clearTimeout(this.restartTimer);
+    const thread = this.thread;
+    this.thread = undefined;
+    this.failScrapes(new Error('the agent is stopping'));
+    await thread?.terminate();
+  }
+
+  private send(op: Op, now = false): void {
+    this.pending.push(op);
+    if (now) this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS).unref();
+  }
+
+  private flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    // With no thread, the ops wait: a new one is given every check anew (start()).
+    if (!this.thread || this.pending.length === 0) return;
+    this.thread.postMessage(this.pending);
+    this.pending = [];
+  }
+
+  private start(): void {
+    this.restartTimer = undefined;
+    if (this.closed) return;
+    this.lastStart = Date.now();
+    const thread = new Worker(this.options.worker ?? WORKER);
+    // The agent's server and timers keep the process alive; this thread alone must not.
+    thread.unref();
+    thread.on('message', (reply: Reply) => this.receive(reply));
+    thread.on('error', (err) => this.options.log?.error({ err }, 'the thread of the per-check metrics failed'));
+    thread.on('exit', (code) => this.exited(thread, code));
+    this.thread = thread;
+    this.pending = [...this.entries.values()].map(addOp);
+    this.flush();
+  }
+
+  private exited(thread: Worker, code: number): void {
+    if (this.thread !== thread) return;
+    this.thread = undefined;
+    this.failScrapes(new Error(`the thread of the per-check metrics exited (code ${code})`));
+    if (this.closed) return;
+    const wait = Math.max(0, this.lastStart + (this.options.restartMs ?? RESTART_MS) - Date.now());
+    this.options.log?.error({ code, restartInMs: wait }, 'the thread of the per-check metrics exited; starting a new one (probe series return with each check’s next result)');
+    this.restartTimer = setTimeout(() => this.start(), wait).unref();
+  }
+
+  private receive(reply: Reply): void {
+    const scrape = this.scrapes.get(reply.render);
+    if (!scrape) return; // cancelled
+    if ('piece' in reply) scrape.pieces.push(Buffer.from(reply.piece));
+    else if ('done' in reply) scrape.done = true;
+    else scrape.error = new Error(`rendering the per-check metrics failed in their thread: ${reply.error}`);
+    scrape.wake?.();
+    scrape.wake = undefined;
+  }
+
+  private failScrapes(error: Error): void {
+    for (const scrape of this.scrapes.values()) {
+      scrape.error ??= error;
+      scrape.wake?.();
+      scrape.wake = undefined;
+    }
+  }
+}
+
+const addOp = ({ id, ref, state }: Entry): Op => ['add', id, ref.serviceId, ref.checkId, ref.type, state];

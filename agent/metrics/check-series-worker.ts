@@ -1,0 +1,10 @@
+/**
+ * The entry of the thread that keeps the per-check families (check-series-thread.ts): each
+ * message is a batch of CheckSeriesHost ops, applied in order.
+ */
+import { parentPort } from 'node:worker_threads';
+import { CheckSeriesHost, type Op } from './check-series-host.js';
+
+const port = parentPort!;
+const host = new CheckSeriesHost((reply, transfer) => port.postMessage(reply, transfer));
+port.on('message', (ops: Op[]) => host.apply(ops));
