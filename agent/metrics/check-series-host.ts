@@ -5,7 +5,7 @@
  * so that tests drive it in their own thread.
  */
 import type { CheckState } from '../detect/transition.js';
-import type { ProbePhases, ProbeStatus } from '../probes/types.js';
+import type { ProbeStatus } from '../probes/types.js';
 import { type CheckRef, CheckSeries } from './check-series.js';
 
 /** What the agent's thread asks, in order: one message carries a batch of these. */
@@ -14,31 +14,60 @@ export type Op =
   | ['add', id: number, serviceId: string, checkId: string, type: string, state: CheckState]
   | ['remove', id: number]
   | ['state', id: number, state: CheckState]
-  | ['observe', id: number, status: ProbeStatus, httpStatus: number | undefined, tlsCertExpiry: number | undefined, phases: ProbePhases]
+  | [
+      'observe',
+      id: number,
+      status: ProbeStatus,
+      httpStatus: number | undefined,
+      tlsCertExpiry: number | undefined,
+      dns: number | undefined,
+      connect: number | undefined,
+      tls: number | undefined,
+      ttfb: number | undefined,
+      transfer: number | undefined,
+      total: number,
+    ]
   /** A scrape: its pieces, `credit` of them at once; more as the agent asks. */
   | ['render', render: number, credit: number]
   | ['more', render: number, credit: number]
   /** The scrape's reader went away: its pieces are no longer wanted. */
-  | ['cancel', render: number];
-
-/** What the worker answers: a scrape's next piece, its end, or why it failed. */
-export type Reply = { render: number; piece: ArrayBuffer } | { render: number; done: true } | { render: number; error: string };
+  | ['cancel', render: number]
+  /** A piece's memory, written to its socket: to make a later piece in (transferred with the batch). */
+  | ['recycle', memory: ArrayBuffer];
 
 /**
- * Bytes in a piece sent to the agent's thread: 256 KiB is a handful of the socket's writes, and
- * with a credit of 4 a scrape holds ~1 MiB in flight whatever the page's size.
+ * What the worker answers: a scrape's next piece (its first `length` bytes; `recycle`: memory the
+ * agent's thread may give back), its end, or why it failed.
+ */
+export type Reply = { render: number; piece: ArrayBuffer; length: number; recycle: boolean } | { render: number; done: true } | { render: number; error: string };
+
+/**
+ * Memory of a piece sent to the agent's thread: 256 KiB is a handful of the socket's writes, and
+ * with a credit of 4 a scrape holds ~1 MiB in flight whatever the page's size. A piece is filled
+ * until the next part would not fit; a part larger than that goes alone, in memory of its size.
  */
 export const PIECE_BYTES = 256 * 1024;
+/** Pieces' memory kept for later pieces: those in flight for a scrape or two. */
+const POOL_MAX = 8;
 
 interface Scrape {
-  pieces: Iterator<string | Buffer>;
+  parts: Iterator<string | Buffer>;
   credit: number;
+  /** A part that did not fit in the last piece: the start of the next. */
+  carried?: string | Buffer;
+}
+
+interface Made {
+  memory: ArrayBuffer;
+  length: number;
+  recycle: boolean;
 }
 
 export class CheckSeriesHost {
   private readonly series = new CheckSeries();
   private readonly refs = new Map<number, CheckRef>();
   private readonly scrapes = new Map<number, Scrape>();
+  private readonly pool: ArrayBuffer[] = [];
 
   constructor(
     private readonly post: (reply: Reply, transfer?: ArrayBuffer[]) => void,
@@ -71,13 +100,16 @@ export class CheckSeriesHost {
         return;
       }
       case 'observe': {
-        const [, id, status, httpStatus, tlsCertExpiry, phases] = op;
+        const [, id, status, httpStatus, tlsCertExpiry, dns, connect, tls, ttfb, transfer, total] = op;
         const ref = this.refs.get(id);
-        if (ref) this.series.observe(ref, { status, httpStatus, tlsCertExpiry, phases });
+        if (ref) this.series.observe(ref, { status, httpStatus, tlsCertExpiry, phases: { dns, connect, tls, ttfb, transfer, total } });
         return;
       }
+      case 'recycle':
+        if (op[1].byteLength === this.pieceBytes && this.pool.length < POOL_MAX) this.pool.push(op[1]);
+        return;
       case 'render':
-        this.scrapes.set(op[1], { pieces: this.series.chunks()[Symbol.iterator](), credit: op[2] });
+        this.scrapes.set(op[1], { parts: this.series.chunks()[Symbol.iterator](), credit: op[2] });
         return this.pump(op[1]);
       case 'more': {
         const scrape = this.scrapes.get(op[1]);
@@ -88,7 +120,7 @@ export class CheckSeriesHost {
       case 'cancel': {
         const scrape = this.scrapes.get(op[1]);
         this.scrapes.delete(op[1]);
-        scrape?.pieces.return?.();
+        scrape?.parts.return?.();
         return;
       }
     }
@@ -99,13 +131,13 @@ export class CheckSeriesHost {
     const scrape = this.scrapes.get(render)!;
     try {
       while (scrape.credit > 0) {
-        const piece = this.nextPiece(scrape.pieces);
-        if (piece === undefined) {
+        const made = this.nextPiece(scrape);
+        if (made === undefined) {
           this.scrapes.delete(render);
           return this.post({ render, done: true });
         }
         scrape.credit--;
-        this.post({ render, piece }, [piece]);
+        this.post({ render, piece: made.memory, length: made.length, recycle: made.recycle }, [made.memory]);
       }
     } catch (err) {
       this.scrapes.delete(render);
@@ -113,24 +145,39 @@ export class CheckSeriesHost {
     }
   }
 
-  /** The next `pieceBytes` or more of the text, in memory of its own; undefined at the end. */
-  private nextPiece(pieces: Iterator<string | Buffer>): ArrayBuffer | undefined {
-    const parts: (string | Buffer)[] = [];
-    let bytes = 0;
-    while (bytes < this.pieceBytes) {
-      const next = pieces.next();
-      if (next.done) break;
-      const n = typeof next.value === 'string' ? Buffer.byteLength(next.value) : next.value.length;
-      if (n === 0) continue;
-      parts.push(next.value);
-      bytes += n;
-    }
-    if (bytes === 0) return undefined;
-    // allocUnsafeSlow: an ArrayBuffer of exactly these bytes, not a slice of Node's shared pool,
-    // so that it can be transferred whole.
-    const piece = Buffer.allocUnsafeSlow(bytes);
+  /** The next piece of the scrape's text, in memory that is the piece's alone; undefined at the end. */
+  private nextPiece(scrape: Scrape): Made | undefined {
+    let memory: ArrayBuffer | undefined;
+    let piece: Buffer | undefined;
     let at = 0;
-    for (const part of parts) at += typeof part === 'string' ? piece.write(part, at) : part.copy(piece, at);
-    return piece.buffer as ArrayBuffer;
+    for (;;) {
+      let part = scrape.carried;
+      scrape.carried = undefined;
+      if (part === undefined) {
+        const next = scrape.parts.next();
+        if (next.done) break;
+        part = next.value;
+      }
+      const bytes = typeof part === 'string' ? Buffer.byteLength(part) : part.length;
+      if (bytes === 0) continue;
+      if (bytes > this.pieceBytes - at) {
+        if (at > 0) {
+          scrape.carried = part;
+          break;
+        }
+        // Larger than a piece: alone, in memory of its size (allocUnsafeSlow: not a slice of
+        // Node's shared pool, so it can be transferred whole).
+        const alone = Buffer.allocUnsafeSlow(bytes);
+        if (typeof part === 'string') alone.write(part);
+        else part.copy(alone);
+        return { memory: alone.buffer as ArrayBuffer, length: bytes, recycle: false };
+      }
+      if (!piece) {
+        memory = this.pool.pop() ?? new ArrayBuffer(this.pieceBytes);
+        piece = Buffer.from(memory);
+      }
+      at += typeof part === 'string' ? piece.write(part, at) : part.copy(piece, at);
+    }
+    return memory && at > 0 ? { memory, length: at, recycle: true } : undefined;
   }
 }

@@ -8,13 +8,14 @@
  *
  * If the thread dies, its scrapes fail (the socket is closed: Prometheus records a failed scrape,
  * never a partial page as a whole one), the error is logged, and a new thread starts with every
- * check and its state; a check's probe series come back with its next result.
+ * check, its state and the values of its last result.
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { CheckState } from '../detect/transition.js';
 import type { Op, Reply } from './check-series-host.js';
 import type { CheckRef, ObservedResult, PerCheckSeries } from './check-series.js';
+import { type Piece, WRITTEN } from '../slices.js';
 
 const WORKER = new URL('./check-series-worker.js', import.meta.url);
 
@@ -29,10 +30,18 @@ interface Entry {
   id: number;
   ref: CheckRef;
   state: CheckState;
+  /**
+   * The values of its last result, kept so that a new thread shows the check as the old one did:
+   * the op that carried them, the last certificate expiry seen in it (a probe that saw none keeps
+   * the one before, as CheckSeries does).
+   */
+  last?: ObserveOp;
 }
 
+type ObserveOp = Extract<Op, ['observe', ...unknown[]]>;
+
 interface Scrape {
-  pieces: Buffer[];
+  pieces: Piece[];
   done: boolean;
   error?: Error;
   wake?: () => void;
@@ -50,17 +59,19 @@ export class ThreadedCheckSeries implements PerCheckSeries {
   private readonly entries = new Map<string, Entry>();
   private readonly scrapes = new Map<number, Scrape>();
   private pending: Op[] = [];
+  /** Memory the pending ops give back to the thread. */
+  private transfer: ArrayBuffer[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private thread: Worker | undefined;
   private lastStart = 0;
   private nextId = 0;
   private nextRender = 0;
+  /** The thread is started with the first check or scrape (not before the agent's store is open). */
+  private started = false;
   private closed = false;
 
-  constructor(private readonly options: ThreadedCheckSeriesOptions = {}) {
-    this.start();
-  }
+  constructor(private readonly options: ThreadedCheckSeriesOptions = {}) {}
 
   get size(): number {
     return this.entries.size;
@@ -89,15 +100,21 @@ export class ThreadedCheckSeries implements PerCheckSeries {
 
   observe(spec: CheckRef, result: ObservedResult): void {
     const entry = this.entries.get(spec.key);
-    if (entry) this.send(['observe', entry.id, result.status, result.httpStatus, result.tlsCertExpiry, result.phases]);
+    if (!entry) return;
+    const { phases: p } = result;
+    // The numbers, not the result's phases object: the op is read when the batch is posted.
+    const op: ObserveOp = ['observe', entry.id, result.status, result.httpStatus, result.tlsCertExpiry ?? entry.last?.[4], p.dns, p.connect, p.tls, p.ttfb, p.transfer, p.total];
+    entry.last = op;
+    this.send(op);
   }
 
   /**
    * The pieces of one scrape, as the thread makes them: the checks are those added and not
    * removed before it was asked for, with the values posted by then.
    */
-  async *chunks(): AsyncGenerator<Buffer> {
-    if (!this.thread) throw new Error('the thread of the per-check metrics is not running (it exited and is being restarted)');
+  async *chunks(): AsyncGenerator<Piece> {
+    this.started || this.start();
+    if (!this.thread) throw new Error(this.closed ? 'the agent is stopping' : 'the thread of the per-check metrics is not running (it exited and is being restarted)');
     const render = ++this.nextRender;
     const scrape: Scrape = { pieces: [], done: false };
     this.scrapes.set(render, scrape);
@@ -108,8 +125,8 @@ export class ThreadedCheckSeries implements PerCheckSeries {
         if (piece) {
           this.send(['more', render, 1], true);
           yield piece;
-        } else if (scrape.error) throw scrape.error;
-        else if (scrape.done) return;
+        } else if (scrape.done) return;
+        else if (scrape.error) throw scrape.error;
         else await new Promise<void>((resolve) => (scrape.wake = resolve));
       }
     } finally {
@@ -129,33 +146,73 @@ export class ThreadedCheckSeries implements PerCheckSeries {
   }
 
   private send(op: Op, now = false): void {
+    this.started || this.start();
+    // With no thread, the op is dropped: a new thread is given every check anew (start()).
+    if (!this.thread) return;
     this.pending.push(op);
     if (now) this.flush();
     else this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS).unref();
   }
 
+  /** Gives a piece's memory back to the thread, to make a later piece in. */
+  private recycle(memory: ArrayBuffer): void {
+    if (!this.thread || memory.byteLength === 0) return; // detached already
+    this.transfer.push(memory);
+    this.send(['recycle', memory]);
+  }
+
   private flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    // With no thread, the ops wait: a new one is given every check anew (start()).
-    if (!this.thread || this.pending.length === 0) return;
-    this.thread.postMessage(this.pending);
+    const { thread, pending, transfer } = this;
     this.pending = [];
+    this.transfer = [];
+    if (!thread || pending.length === 0) return;
+    try {
+      thread.postMessage(pending, transfer);
+    } catch (err) {
+      // A batch that cannot be sent would leave the thread's checks wrong: start again from ours.
+      this.options.log?.error({ err }, 'could not post to the thread of the per-check metrics; restarting it');
+      void thread.terminate();
+    }
   }
 
   private start(): void {
+    this.started = true;
     this.restartTimer = undefined;
     if (this.closed) return;
     this.lastStart = Date.now();
-    const thread = new Worker(this.options.worker ?? WORKER);
+    let thread: Worker;
+    try {
+      thread = new Worker(this.options.worker ?? WORKER);
+    } catch (err) {
+      // No thread could be made (a pids or memory limit): /metrics fails until one can.
+      this.scheduleStart(err);
+      return;
+    }
     // The agent's server and timers keep the process alive; this thread alone must not.
     thread.unref();
     thread.on('message', (reply: Reply) => this.receive(reply));
+    thread.on('messageerror', (err) => {
+      this.options.log?.error({ err }, 'an answer of the thread of the per-check metrics could not be read; restarting it');
+      void thread.terminate();
+    });
     thread.on('error', (err) => this.options.log?.error({ err }, 'the thread of the per-check metrics failed'));
     thread.on('exit', (code) => this.exited(thread, code));
     this.thread = thread;
-    this.pending = [...this.entries.values()].map(addOp);
+    this.pending = [];
+    this.transfer = [];
+    for (const entry of this.entries.values()) {
+      this.pending.push(addOp(entry));
+      if (entry.last) this.pending.push(entry.last);
+    }
     this.flush();
+  }
+
+  private scheduleStart(err?: unknown): void {
+    const wait = Math.max(0, this.lastStart + (this.options.restartMs ?? RESTART_MS) - Date.now());
+    this.options.log?.error({ err, restartInMs: wait }, 'the thread of the per-check metrics is not running; starting a new one');
+    this.restartTimer = setTimeout(() => this.start(), wait).unref();
   }
 
   private exited(thread: Worker, code: number): void {
@@ -163,15 +220,21 @@ export class ThreadedCheckSeries implements PerCheckSeries {
     this.thread = undefined;
     this.failScrapes(new Error(`the thread of the per-check metrics exited (code ${code})`));
     if (this.closed) return;
-    const wait = Math.max(0, this.lastStart + (this.options.restartMs ?? RESTART_MS) - Date.now());
-    this.options.log?.error({ code, restartInMs: wait }, 'the thread of the per-check metrics exited; starting a new one (probe series return with each check’s next result)');
-    this.restartTimer = setTimeout(() => this.start(), wait).unref();
+    this.options.log?.error({ code }, 'the thread of the per-check metrics exited');
+    this.scheduleStart();
   }
 
   private receive(reply: Reply): void {
     const scrape = this.scrapes.get(reply.render);
     if (!scrape) return; // cancelled
-    if ('piece' in reply) scrape.pieces.push(Buffer.from(reply.piece));
+    if ('piece' in reply) {
+      const memory = reply.piece;
+      const piece: Piece = Buffer.from(memory, 0, reply.length);
+      // Once the socket has it, the memory goes back to the thread for a later piece, rather than
+      // waiting here for a garbage collection (~16 MiB a scrape at 20,000 checks).
+      if (reply.recycle) piece[WRITTEN] = () => this.recycle(memory);
+      scrape.pieces.push(piece);
+    }
     else if ('done' in reply) scrape.done = true;
     else scrape.error = new Error(`rendering the per-check metrics failed in their thread: ${reply.error}`);
     scrape.wake?.();
@@ -180,6 +243,7 @@ export class ThreadedCheckSeries implements PerCheckSeries {
 
   private failScrapes(error: Error): void {
     for (const scrape of this.scrapes.values()) {
+      if (scrape.done) continue; // all its pieces are here
       scrape.error ??= error;
       scrape.wake?.();
       scrape.wake = undefined;

@@ -8,3 +8,8 @@ import { CheckSeriesHost, type Op } from './check-series-host.js';
 const port = parentPort!;
 const host = new CheckSeriesHost((reply, transfer) => port.postMessage(reply, transfer));
 port.on('message', (ops: Op[]) => host.apply(ops));
+// A batch that cannot be read would leave the checks wrong: exit, and the agent starts a new
+// thread with every check.
+port.on('messageerror', (err) => {
+  throw err;
+});

@@ -1,7 +1,7 @@
 /**
  * Every metric raqib exports: the per-service and per-agent families on one injected prom-client
- * Registry, the per-check families (the bulk of the series) in CheckSeries, which caches their
- * rendered lines. Names follow prometheus.io: `raqib_` prefix, base units, `_total` counters,
+ * Registry, the per-check families (the bulk of the series) in a PerCheckSeries (check-series.ts;
+ * for `raqib run`, in a worker thread: check-series-thread.ts). Names follow prometheus.io: `raqib_` prefix, base units, `_total` counters,
  * `_timestamp_seconds` for moments. Labels come only from config-bounded sets (service, check,
  * type, phase, state, result), never from targets' answers, so a misbehaving endpoint cannot blow
  * up the series count.

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import { bearerMatches } from './auth.js';
+import { type Piece, WRITTEN } from '../slices.js';
 
 export interface Readiness {
   ready: boolean;
@@ -164,7 +165,8 @@ async function sendPieces(req: IncomingMessage, res: ServerResponse, contentType
   if (req.method === 'HEAD') return void res.end();
   for await (const piece of pieces) {
     if (res.destroyed) return;
-    if (!res.write(piece)) await drained(res);
+    const written = (piece as Piece)[WRITTEN];
+    if (!(written ? res.write(piece, () => written()) : res.write(piece))) await drained(res);
   }
   res.end();
 }

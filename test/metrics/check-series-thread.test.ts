@@ -17,12 +17,14 @@ import { tempDir } from '../helpers/tmp.js';
 
 type Series = typeof import('../../agent/metrics/check-series.js');
 type Threaded = typeof import('../../agent/metrics/check-series-thread.js');
+type Slices = typeof import('../../agent/slices.js');
 
 const built = <T>(path: string): Promise<T> => import(pathToFileURL(join(ROOT, 'dist/agent', path)).href) as Promise<T>;
 let series: Series;
 let threaded: Threaded;
+let slices: Slices;
 beforeAll(async () => {
-  [series, threaded] = await Promise.all([built<Series>('metrics/check-series.js'), built<Threaded>('metrics/check-series-thread.js')]);
+  [series, threaded, slices] = await Promise.all([built<Series>('metrics/check-series.js'), built<Threaded>('metrics/check-series-thread.js'), built<Slices>('slices.js')]);
 });
 
 const open: PerCheckSeries[] = [];
@@ -37,6 +39,14 @@ function inThread(options: ConstructorParameters<Threaded['ThreadedCheckSeries']
 }
 
 const text = async (s: PerCheckSeries) => (await drain(s.chunks() as AsyncIterable<string | Buffer>)).map(String).join('');
+
+/** n checks, each with a result: a page of ~0.7 KB a check, several pieces from 1,500 on. */
+function filled(s: PerCheckSeries, n: number): void {
+  for (let i = 0; i < n; i++) {
+    s.add(check(i), 'UP');
+    s.observe(check(i), result(i));
+  }
+}
 const check = (i: number, type = i % 3 === 0 ? 'https' : 'http') => ({ key: `web/c${i}`, serviceId: 'web', checkId: `c${i}`, type });
 const result = (i: number, over: Partial<ObservedResult> = {}): ObservedResult => ({
   status: i % 7 === 0 ? 'down' : 'up',
@@ -88,31 +98,53 @@ describe('the per-check series in a thread of their own', () => {
       s.add(check(i), 'UP');
       s.observe(check(i), result(i));
     }
-    const pieces: Buffer[] = [];
-    for await (const piece of s.chunks()) {
-      pieces.push(piece);
-      await new Promise((resolve) => setTimeout(resolve, 2)); // a slow reader: the thread waits for it
-    }
-    expect(pieces.length).toBeGreaterThan(4);
-    for (const p of pieces.slice(0, -1)) expect(p.length).toBeGreaterThanOrEqual(256 * 1024);
-    for (const p of pieces) expect(p.byteOffset === 0 && p.buffer.byteLength === p.length).toBe(true);
     const here = new series.CheckSeries();
     for (let i = 0; i < 5_000; i++) {
       here.add(check(i), 'UP');
       here.observe(check(i), result(i));
     }
-    expect(Buffer.concat(pieces).toString()).toBe(here.render());
+    // Three scrapes, each piece given back once "written", as the server does: the later scrapes
+    // are made in the memory of the earlier ones, and each is whole.
+    let given: Buffer[] = [];
+    for (let scrape = 0; scrape < 3; scrape++) {
+      const texts: string[] = [];
+      let pieces = 0;
+      for await (const piece of s.chunks()) {
+        // What was given back has gone to the thread by now (with the ask for this scrape).
+        for (const back of given.splice(0)) expect(back.length).toBe(0);
+        pieces++;
+        // Memory of its own, not a slice of a pool that others write in, at most 256 KiB.
+        expect(piece.byteOffset).toBe(0);
+        expect(piece.length).toBeLessThanOrEqual(256 * 1024);
+        if (pieces > 1) expect(piece.length).toBeGreaterThan(64 * 1024);
+        texts.push(piece.toString());
+        const written = piece[slices.WRITTEN];
+        expect(written).toBeTypeOf('function');
+        await new Promise((resolve) => setTimeout(resolve, 2)); // a slow reader: the thread waits for it
+        written!();
+        given.push(piece);
+      }
+      expect(pieces).toBeGreaterThan(8);
+      expect(texts.join('')).toBe(here.render());
+    }
   });
 
   it('leave out of a scrape a check added after it began, and serve the next one whole after a scrape is dropped', async () => {
     const s = inThread();
-    for (let i = 0; i < 3_000; i++) s.add(check(i), 'UP');
+    filled(s, 3_000);
     const scrape = s.chunks()[Symbol.asyncIterator]();
     const first = await scrape.next();
     expect(first.done).toBe(false);
+    // Posted with the ask for the 5th piece: the thread has made 4 when it applies this.
     s.add(check(9_999), 'DOWN');
+    s.observe(check(9_999), result(9_999));
     let rest = String(first.value);
-    for (let next = await scrape.next(); !next.done; next = await scrape.next()) rest += String(next.value);
+    let pieces = 1;
+    for (let next = await scrape.next(); !next.done; next = await scrape.next()) {
+      rest += String(next.value);
+      pieces++;
+    }
+    expect(pieces).toBeGreaterThan(6);
     expect(rest).not.toContain('check="c9999"');
     expect(rest).toContain('raqib_check_state{service="web",check="c2999",state="UP"} 1\n');
 
@@ -124,30 +156,27 @@ describe('the per-check series in a thread of their own', () => {
     const whole = await text(s);
     expect(whole).toContain('raqib_check_state{service="web",check="c9999",state="DOWN"} 1\n');
     expect(whole.match(/^raqib_check_state\{/gm)).toHaveLength(4 * 3_001);
+    expect(whole.match(/^raqib_probe_success\{/gm)).toHaveLength(3_001);
   });
 
   it('fail a scrape when the thread dies, then start a new one with every check and its state', async () => {
     const errors: unknown[] = [];
     const log = { error: (fields: unknown) => errors.push(fields) } as never;
     const s = inThread({ log, restartMs: 0 });
-    for (let i = 0; i < 3_000; i++) {
-      s.add(check(i), 'UP');
-      s.observe(check(i), result(i));
-    }
+    filled(s, 3_000);
     s.setState(check(3), 'DOWN');
+    // A certificate seen once stays, though the last probe saw none (a refused connection).
+    s.observe(check(3), result(3, { status: 'down', tlsCertExpiry: undefined, phases: { connect: 1, total: 2 } }));
+    const before = await text(s);
+    expect(before).toContain('raqib_probe_tls_cert_expiry_timestamp_seconds{service="web",check="c3"} 2000000003\n');
     const scrape = s.chunks()[Symbol.asyncIterator]();
     await scrape.next();
     await (s as unknown as { thread: { terminate(): Promise<number> } }).thread.terminate();
     await expect(drain({ [Symbol.asyncIterator]: () => scrape })).rejects.toThrow(/thread of the per-check metrics exited/);
     expect(errors).toContainEqual(expect.objectContaining({ restartInMs: 0 }));
 
-    // The new thread: every check and its state; probe series come back with each next result.
-    await expect.poll(async () => text(s).catch(() => ''), { timeout: 10_000 }).toContain('raqib_check_state{service="web",check="c3",state="DOWN"} 1\n');
-    const after = await text(s);
-    expect(after.match(/^raqib_check_state\{.*\} 1$/gm)).toHaveLength(3_000);
-    expect(after).not.toContain('raqib_probe_success{');
-    s.observe(check(3), result(3));
-    expect(await text(s)).toContain('raqib_probe_success{service="web",check="c3",type="https"} 1\n');
+    // The new thread: every check, its state and its last result's values, as before.
+    await expect.poll(async () => text(s).catch(() => ''), { timeout: 10_000 }).toBe(before);
   });
 
   it('fail scrapes with the reason, rather than hang, while the thread cannot start', async () => {
@@ -160,16 +189,18 @@ describe('the per-check series in a thread of their own', () => {
     await expect(text(s)).rejects.toThrow(/exited \(code 1\)|not running/);
     await expect.poll(() => text(s).catch((err: Error) => err.message)).toMatch(/not running \(it exited and is being restarted\)/);
     expect(errors[0]).toMatchObject({ msg: 'the thread of the per-check metrics failed', fields: { err: { message: 'this worker cannot start' } } });
-    expect(errors[1]).toMatchObject({ msg: expect.stringMatching(/exited; starting a new one/), fields: { code: 1 } });
+    expect(errors[1]).toMatchObject({ msg: 'the thread of the per-check metrics exited', fields: { code: 1 } });
+    expect(errors[2]).toMatchObject({ msg: expect.stringMatching(/not running; starting a new one/) });
   });
 
   it('fail a scrape still going when closed, and start no thread after', async () => {
     const s = inThread();
-    for (let i = 0; i < 3_000; i++) s.add(check(i), 'UP' satisfies CheckState);
+    filled(s, 3_000);
+    s.setState(check(1), 'DOWN' satisfies CheckState);
     const scrape = s.chunks()[Symbol.asyncIterator]();
     await scrape.next();
     await s.close();
     await expect(drain({ [Symbol.asyncIterator]: () => scrape })).rejects.toThrow(/the agent is stopping/);
-    await expect(text(s)).rejects.toThrow(/not running/);
+    await expect(text(s)).rejects.toThrow(/the agent is stopping/);
   });
 });
