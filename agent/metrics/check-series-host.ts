@@ -27,6 +27,8 @@ export type Op =
       transfer: number | undefined,
       total: number,
     ]
+  /** The last certificate expiry seen, for a check a new thread is given. */
+  | ['expiry', id: number, tlsCertExpiry: number]
   /** A scrape: its pieces, `credit` of them at once; more as the agent asks. */
   | ['render', render: number, credit: number]
   | ['more', render: number, credit: number]
@@ -103,6 +105,11 @@ export class CheckSeriesHost {
         const [, id, status, httpStatus, tlsCertExpiry, dns, connect, tls, ttfb, transfer, total] = op;
         const ref = this.refs.get(id);
         if (ref) this.series.observe(ref, { status, httpStatus, tlsCertExpiry, phases: { dns, connect, tls, ttfb, transfer, total } });
+        return;
+      }
+      case 'expiry': {
+        const ref = this.refs.get(op[1]);
+        if (ref) this.series.setCertExpiry(ref, op[2]);
         return;
       }
       case 'recycle':

@@ -8,7 +8,8 @@
  *
  * If the thread dies, its scrapes fail (the socket is closed: Prometheus records a failed scrape,
  * never a partial page as a whole one), the error is logged, and a new thread starts with every
- * check, its state and the values of its last result.
+ * check, its state and the last certificate expiry seen; the other probe series come back with
+ * each check's next result.
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -31,14 +32,11 @@ interface Entry {
   ref: CheckRef;
   state: CheckState;
   /**
-   * The values of its last result, kept so that a new thread shows the check as the old one did:
-   * the op that carried them, the last certificate expiry seen in it (a probe that saw none keeps
-   * the one before, as CheckSeries does).
+   * The last certificate expiry a probe saw, for a new thread: the one value a check's next result
+   * may not bring back (a TLS check that is down sees no certificate). The others come with it.
    */
-  last?: ObserveOp;
+  certExpiry?: number;
 }
-
-type ObserveOp = Extract<Op, ['observe', ...unknown[]]>;
 
 interface Scrape {
   pieces: Piece[];
@@ -103,9 +101,8 @@ export class ThreadedCheckSeries implements PerCheckSeries {
     if (!entry) return;
     const { phases: p } = result;
     // The numbers, not the result's phases object: the op is read when the batch is posted.
-    const op: ObserveOp = ['observe', entry.id, result.status, result.httpStatus, result.tlsCertExpiry ?? entry.last?.[4], p.dns, p.connect, p.tls, p.ttfb, p.transfer, p.total];
-    entry.last = op;
-    this.send(op);
+    if (result.tlsCertExpiry !== undefined) entry.certExpiry = result.tlsCertExpiry;
+    this.send(['observe', entry.id, result.status, result.httpStatus, result.tlsCertExpiry, p.dns, p.connect, p.tls, p.ttfb, p.transfer, p.total]);
   }
 
   /**
@@ -204,7 +201,7 @@ export class ThreadedCheckSeries implements PerCheckSeries {
     this.transfer = [];
     for (const entry of this.entries.values()) {
       this.pending.push(addOp(entry));
-      if (entry.last) this.pending.push(entry.last);
+      if (entry.certExpiry !== undefined) this.pending.push(['expiry', entry.id, entry.certExpiry]);
     }
     this.flush();
   }

@@ -194,6 +194,14 @@ export class CheckSeries implements PerCheckSeries {
     c.block.text.delete(STATE);
   }
 
+  /** A certificate expiry seen before (by a thread that kept these series before this one). */
+  setCertExpiry(spec: CheckRef, expiry: number): void {
+    const c = this.checks.get(spec.key);
+    if (!c || Object.is(c.certExpiry, expiry)) return;
+    c.certExpiry = expiry;
+    c.block.text.delete(CERT_EXPIRY);
+  }
+
   observe(spec: CheckRef, result: ObservedResult): void {
     const c = this.checks.get(spec.key);
     if (!c) return;

@@ -175,8 +175,17 @@ describe('the per-check series in a thread of their own', () => {
     await expect(drain({ [Symbol.asyncIterator]: () => scrape })).rejects.toThrow(/thread of the per-check metrics exited/);
     expect(errors).toContainEqual(expect.objectContaining({ restartInMs: 0 }));
 
-    // The new thread: every check, its state and its last result's values, as before.
-    await expect.poll(async () => text(s).catch(() => ''), { timeout: 10_000 }).toBe(before);
+    // The new thread: every check, its state and the certificate expiry seen; the other probe
+    // series come back with each check's next result.
+    await expect.poll(async () => text(s).catch(() => ''), { timeout: 10_000 }).toContain('raqib_check_state{service="web",check="c3",state="DOWN"} 1\n');
+    const now = await text(s);
+    expect(now.match(/^raqib_check_state\{.*\} 1$/gm)).toHaveLength(3_000);
+    expect(now).toContain('raqib_probe_tls_cert_expiry_timestamp_seconds{service="web",check="c3"} 2000000003\n');
+    expect(now.match(/^raqib_probe_tls_cert_expiry_timestamp_seconds\{/gm)).toHaveLength(1_000);
+    expect(now).not.toContain('raqib_probe_success{');
+    for (let i = 0; i < 3_000; i++) s.observe(check(i), result(i));
+    s.observe(check(3), result(3, { status: 'down', tlsCertExpiry: undefined, phases: { connect: 1, total: 2 } }));
+    expect(await text(s)).toBe(before);
   });
 
   it('fail scrapes with the reason, rather than hang, while the thread cannot start', async () => {
