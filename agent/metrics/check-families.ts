@@ -64,8 +64,9 @@ export interface CheckLines {
   type: string;
   /** The start of the raqib_probe_success line, up to its value: the same for every probe. */
   successPrefix: string;
-  /** The start of its raqib_probe_phase_seconds lines, up to the phase's name. */
+  /** The start of its raqib_probe_phase_seconds lines, up to the phase's name, and its UTF-8 bytes. */
   phasePrefix: string;
+  phasePrefixBytes: number;
   block: Block;
   /** When it was added (CheckSeries.generation): a scrape leaves out checks added after it began. */
   added: number;
@@ -106,6 +107,40 @@ export function microsText(us: number): string {
   const padded = ZEROS[digits.length]! + digits;
   while (padded.charCodeAt(end - 1) === 48 /* 0 */) end--;
   return `${whole}.${padded.slice(0, end)}`;
+}
+
+/** Most bytes writeMicros() writes: 16 digits of a safe integer, its point. */
+export const MICROS_MAX_BYTES = 17;
+
+/**
+ * microsText(us) written as ASCII into `into` at `at`, with no string made; the bytes written.
+ * `into` must have MICROS_MAX_BYTES from `at` (or room for num(us / 1e6) when `us` is not a whole
+ * number of microseconds).
+ */
+export function writeMicros(us: number, into: Uint8Array, at: number): number {
+  if (!Number.isSafeInteger(us) || us < 0) {
+    const text = num(us / 1e6);
+    for (let i = 0; i < text.length; i++) into[at + i] = text.charCodeAt(i);
+    return text.length;
+  }
+  const whole = Math.floor(us / 1e6);
+  let fraction = us - whole * 1e6;
+  let p = at;
+  // The whole seconds, most significant digit first.
+  let digits = 1;
+  for (let w = whole; w >= 10; w = Math.floor(w / 10)) digits++;
+  for (let i = digits - 1, w = whole; i >= 0; i--, w = Math.floor(w / 10)) into[p + i] = 48 + (w % 10);
+  p += digits;
+  if (fraction === 0) return p - at;
+  // Six digits of fraction, less its trailing zeros.
+  let places = 6;
+  while (fraction % 10 === 0) {
+    fraction /= 10;
+    places--;
+  }
+  into[p++] = 46; // .
+  for (let i = places - 1; i >= 0; i--, fraction = Math.floor(fraction / 10)) into[p + i] = 48 + (fraction % 10);
+  return p + places - at;
 }
 
 export const num = (v: number) => (Number.isFinite(v) ? String(v) : v > 0 ? '+Inf' : v < 0 ? '-Inf' : 'NaN');

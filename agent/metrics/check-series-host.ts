@@ -6,7 +6,7 @@
  */
 import type { CheckState } from '../detect/transition.js';
 import type { ProbeStatus } from '../probes/types.js';
-import { type CheckRef, CheckSeries } from './check-series.js';
+import { type CheckRef, CheckSeries, nextPhaseLinesBound, type PhaseRun, writePhaseLines } from './check-series.js';
 
 /** What the agent's thread asks, in order: one message carries a batch of these. */
 export type Op =
@@ -53,10 +53,10 @@ export const PIECE_BYTES = 256 * 1024;
 const POOL_MAX = 8;
 
 interface Scrape {
-  parts: Iterator<string | Buffer>;
+  parts: Iterator<string | Buffer | PhaseRun>;
   credit: number;
-  /** A part that did not fit in the last piece: the start of the next. */
-  carried?: string | Buffer;
+  /** A part that did not fit in the last piece (or a run of phase lines left): the start of the next. */
+  carried?: string | Buffer | PhaseRun;
 }
 
 interface Made {
@@ -116,7 +116,7 @@ export class CheckSeriesHost {
         if (op[1].byteLength === this.pieceBytes && this.pool.length < POOL_MAX) this.pool.push(op[1]);
         return;
       case 'render':
-        this.scrapes.set(op[1], { parts: this.series.chunks()[Symbol.iterator](), credit: op[2] });
+        this.scrapes.set(op[1], { parts: this.series.parts(), credit: op[2] });
         return this.pump(op[1]);
       case 'more': {
         const scrape = this.scrapes.get(op[1]);
@@ -157,6 +157,10 @@ export class CheckSeriesHost {
     let memory: ArrayBuffer | undefined;
     let piece: Buffer | undefined;
     let at = 0;
+    const take = () => {
+      memory = this.pool.pop() ?? new ArrayBuffer(this.pieceBytes);
+      return Buffer.from(memory);
+    };
     for (;;) {
       let part = scrape.carried;
       scrape.carried = undefined;
@@ -164,6 +168,19 @@ export class CheckSeriesHost {
         const next = scrape.parts.next();
         if (next.done) break;
         part = next.value;
+      }
+      if (typeof part === 'object' && !Buffer.isBuffer(part)) {
+        // Phase lines, written here check by check.
+        piece ??= take();
+        at = writePhaseLines(part, piece, at);
+        if (part.next === part.checks.length) continue;
+        scrape.carried = part;
+        if (at > 0) break;
+        // One check's lines larger than a whole piece: alone, in memory of their size.
+        const alone = Buffer.allocUnsafeSlow(nextPhaseLinesBound(part));
+        const length = writePhaseLines(part, alone, 0);
+        this.pool.push(memory!);
+        return { memory: alone.buffer as ArrayBuffer, length, recycle: false };
       }
       const bytes = typeof part === 'string' ? Buffer.byteLength(part) : part.length;
       if (bytes === 0) continue;
@@ -177,14 +194,13 @@ export class CheckSeriesHost {
         const alone = Buffer.allocUnsafeSlow(bytes);
         if (typeof part === 'string') alone.write(part);
         else part.copy(alone);
+        if (memory) this.pool.push(memory);
         return { memory: alone.buffer as ArrayBuffer, length: bytes, recycle: false };
       }
-      if (!piece) {
-        memory = this.pool.pop() ?? new ArrayBuffer(this.pieceBytes);
-        piece = Buffer.from(memory);
-      }
+      piece ??= take();
       at += typeof part === 'string' ? piece.write(part, at) : part.copy(piece, at);
     }
+    if (memory && at === 0) this.pool.push(memory);
     return memory && at > 0 ? { memory, length: at, recycle: true } : undefined;
   }
 }

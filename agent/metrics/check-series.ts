@@ -18,7 +18,7 @@ import { freshString } from '../config/fresh-copy.js';
 import type { CheckState } from '../detect/transition.js';
 import type { ProbeResult } from '../probes/types.js';
 import { PIECE_CHARS, PieceJoiner } from '../slices.js';
-import { type CachedFamily, CERT_EXPIRY, CHECK_FAMILIES, type CheckLines, escapeLabelValue, flat, HTTP_STATUS, isCached, microsText, PHASE, STATE, SUCCESS } from './check-families.js';
+import { type CachedFamily, CERT_EXPIRY, CHECK_FAMILIES, type CheckLines, escapeLabelValue, flat, HTTP_STATUS, isCached, MICROS_MAX_BYTES, microsText, PHASE, STATE, SUCCESS, writeMicros } from './check-families.js';
 
 /** The phases of raqib_probe_phase_seconds, in the order of a check's lines and of its kept values. */
 export const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
@@ -103,17 +103,65 @@ function* phaseLines(blocks: Block[], generation: number, pieces: PieceJoiner): 
 }
 
 /**
+ * The phase lines of some checks, for a writer of bytes (CheckSeries.parts()): the checks of a
+ * block as a scrape found it, from `next` on.
+ */
+export interface PhaseRun {
+  checks: CheckLines[];
+  generation: number;
+  next: number;
+}
+
+/** Most bytes of a check's phase lines. */
+const phaseLinesBound = (c: CheckLines) => PHASES.length * (c.phasePrefixBytes + 'transfer"} '.length + MICROS_MAX_BYTES + 1);
+
+/**
+ * Writes the phase lines of the run's checks into `into` from `at`, check by check while a check's
+ * lines surely fit, with no string made (a scrape at 20,000 checks made ~17 MiB of them, and with
+ * them the young generation of the thread that keeps the series grew to its largest); the offset
+ * reached. Checks removed since, or added after the scrape began, are left out. `run.next` says
+ * where the next call goes on; the run is done when it is `run.checks.length`.
+ */
+export function writePhaseLines(run: PhaseRun, into: Buffer, at: number): number {
+  let p = at;
+  for (; run.next < run.checks.length; run.next++) {
+    const c = run.checks[run.next]!;
+    const { phases } = c;
+    if (c.removed || c.added > run.generation || phases === undefined) continue;
+    if (phaseLinesBound(c) > into.length - p) break;
+    for (let i = 0; i < PHASES.length; i++) {
+      const us = phases[i]!;
+      if (Number.isNaN(us)) continue;
+      p += into.write(c.phasePrefix, p);
+      p += into.write(PHASE_CLOSES[i]!, p, 'latin1');
+      p += writeMicros(us, into, p);
+      into[p++] = 10; // \n
+    }
+  }
+  return p;
+}
+
+/** Room for the phase lines of the run's next check to write: what a piece must have for it. */
+export const nextPhaseLinesBound = (run: PhaseRun): number => phaseLinesBound(run.checks[run.next]!);
+
+/** The block's text in a cached family, from its cache or made (and cached) now. */
+function cachedText(block: Block, family: CachedFamily, generation: number): Buffer {
+  let text = block.text.get(family);
+  if (!text || block.newest > generation) {
+    text = blockText(block, family, generation);
+    if (block.newest <= generation) block.text.set(family, text);
+  }
+  return text;
+}
+
+/**
  * The blocks' texts of a cached family, each after what `pieces` still holds (the header, the
  * phases' last lines). A block with a check added since the scrape began gets a text of its own,
  * not cached.
  */
 function* blockTexts(family: CachedFamily, blocks: Block[], generation: number, pieces: PieceJoiner): Generator<string | Buffer> {
   for (const block of blocks) {
-    let text = block.text.get(family);
-    if (!text || block.newest > generation) {
-      text = blockText(block, family, generation);
-      if (block.newest <= generation) block.text.set(family, text);
-    }
+    const text = cachedText(block, family, generation);
     if (text.length === 0) continue;
     const before = pieces.take();
     if (before !== '') yield before;
@@ -147,10 +195,11 @@ export class CheckSeries implements PerCheckSeries {
     const labels = freshString(flat(['service="', escapeLabelValue(spec.serviceId), '",check="', escapeLabelValue(spec.checkId), '"']));
     const successPrefix = freshString(flat([SUCCESS.name, '{', labels, ',type="', escapeLabelValue(spec.type), '"} ']));
     const phasePrefix = freshString(flat([PHASE.name, '{', labels, ',phase="']));
+    const phasePrefixBytes = Buffer.byteLength(phasePrefix);
     let block = this.blocks.at(-1);
     if (!block || block.checks.length >= BLOCK_CHECKS) this.blocks.push((block = { checks: [], text: new Map(), newest: 0 }));
     const added = ++this.generation;
-    const entry: CheckLines = { labels, type: spec.type, successPrefix, phasePrefix, block, added, removed: false, state };
+    const entry: CheckLines = { labels, type: spec.type, successPrefix, phasePrefix, phasePrefixBytes, block, added, removed: false, state };
     block.checks.push(entry);
     block.text.clear();
     block.newest = added;
@@ -231,6 +280,32 @@ export class CheckSeries implements PerCheckSeries {
   }
 
   async close(): Promise<void> {}
+
+  /**
+   * The text of chunks(), for a writer of bytes (check-series-host.ts): the headers as strings,
+   * the cached families' blocks as Buffers, the phases as the checks of each block to write them
+   * from (writePhaseLines). The same checks as chunks() lists.
+   */
+  *parts(): Generator<string | Buffer | PhaseRun> {
+    if (this.fragmented && this.scrapes === 0) this.compact();
+    const generation = this.generation;
+    this.scrapes++;
+    try {
+      for (const family of CHECK_FAMILIES) {
+        const blocks = this.blocks.slice();
+        yield family.header;
+        for (const block of blocks) {
+          if (!isCached(family)) yield { checks: block.checks.slice(), generation, next: 0 };
+          else {
+            const text = cachedText(block, family, generation);
+            if (text.length > 0) yield text;
+          }
+        }
+      }
+    } finally {
+      this.scrapes--;
+    }
+  }
 
   /** The exposition text of every per-check family (Prometheus text format 0.0.4). */
   render(): string {

@@ -57,12 +57,16 @@ describe('the worker half of the per-check series', () => {
 
     // Pieces of 64 bytes: each block's text (~61 KB for 256 checks' state) goes alone, whole.
     const small = host(64);
-    small.h.apply([...adds(300), ['render', 1, 1_000]]);
+    const observed = Array.from({ length: 300 }, (_, i): Op => ['observe', i + 1, 'up', 200, undefined, 1, 2.5, undefined, 3, 0.25, 7]);
+    small.h.apply([...adds(300), ...observed, ['render', 1, 1_000]]);
     const alone = small.replies.filter((r) => 'piece' in r && !r.recycle);
     expect(alone.length).toBeGreaterThanOrEqual(2); // the state's two blocks at least
-    for (const r of alone) expect('piece' in r && r.piece.byteLength === r.length && r.length > 64).toBe(true);
+    for (const r of alone) expect('piece' in r && r.length <= r.piece.byteLength && r.length > 64).toBe(true);
     const page = small.replies.map((r) => r.text ?? '').join('');
     expect(page.match(/^raqib_check_state\{.*\} 1$/gm)).toHaveLength(300);
+    // Each check's phase lines (~450 bytes) alone too, whole.
+    expect(page.match(/^raqib_probe_phase_seconds\{/gm)).toHaveLength(300 * 5);
+    expect(page).toContain('raqib_probe_phase_seconds{service="web",check="c299",phase="connect"} 0.0025\n');
   });
 
   it('drops a cancelled scrape: asking it for more sends nothing', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckState } from '../../agent/detect/transition.js';
 import fc from 'fast-check';
-import { CHECK_FAMILIES, microsText } from '../../agent/metrics/check-families.js';
+import { CHECK_FAMILIES, microsText, writeMicros } from '../../agent/metrics/check-families.js';
 import { CheckSeries } from '../../agent/metrics/check-series.js';
 import type { ProbeResult } from '../../agent/probes/types.js';
 import { isOneByte, twoByteSlice } from '../helpers/one-byte.js';
@@ -229,6 +229,18 @@ describe('phase durations as text', () => {
     );
     expect([0, 1, 120, 1_000_000, 2_500_000, 12_345_678].map(microsText)).toEqual(['0', '0.000001', '0.00012', '1', '2.5', '12.345678']);
     expect(microsText(0.5)).toBe('5e-7'); // not a whole number of µs: as num() writes it
+  });
+
+  it('are written as bytes, with no string made, as they read as text', () => {
+    const into = Buffer.alloc(64);
+    const written = (us: number) => into.toString('latin1', 8, 8 + writeMicros(us, into, 8));
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER })), (us) => {
+        expect(written(us)).toBe(microsText(us));
+      }),
+      { numRuns: 20_000 },
+    );
+    for (const us of [0, 1, 10, 1_000_000, 9_999_999, Number.MAX_SAFE_INTEGER, 0.5, -3, Infinity, NaN]) expect(written(us)).toBe(microsText(us));
   });
 });
 
