@@ -16,7 +16,6 @@ import { activeWindow } from './incidents/maintenance.js';
 import { IncidentTracker, type ServicePolicy } from './incidents/tracker.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
-import { ThreadedCheckSeries } from './metrics/check-series-thread.js';
 import { createProbeRunner, type ProbeRunner } from './probes/registry.js';
 import { startReporting, type ReportingRuntime } from './reporting/runtime.js';
 import { ConnectivityGuard } from './runner/connectivity.js';
@@ -44,11 +43,6 @@ export interface AppOptions {
   onFatal?(reason: string): void;
   /** How often reporting looks at time-driven work (tests shorten it). */
   reportingTickMs?: number;
-  /**
-   * Keep the per-check metric families in a worker thread (check-series-thread.ts): `raqib run`
-   * does; without it they are kept in this thread, as tests that import the sources need.
-   */
-  metricsThread?: boolean;
 }
 
 export interface App {
@@ -63,11 +57,10 @@ export interface App {
 export function createApp(options: AppOptions): App {
   const clock = options.clock ?? systemClock;
   const registry = options.registry ?? new Registry();
-  const log = options.log;
-  const checkSeries = options.metricsThread ? new ThreadedCheckSeries({ log: log.child({ module: 'metrics' }) }) : undefined;
-  const metrics = new Metrics(registry, { version: VERSION, agent: options.loaded.config.agent.id }, checkSeries);
+  const metrics = new Metrics(registry, { version: VERSION, agent: options.loaded.config.agent.id });
   metrics.maintenance = () =>
     loaded.config.services.map((s): [string, boolean] => [s.id, activeWindow(s, loaded.config.agent.timezone, clock.now()) !== undefined]);
+  const log = options.log;
   let loaded = options.loaded;
   let loadedAt = clock.now();
   let lastReloadOk = true;
@@ -190,7 +183,6 @@ export function createApp(options: AppOptions): App {
       await reporting?.stop().catch(() => undefined);
       await server?.close();
       await store.close().catch(() => undefined);
-      await metrics.close();
       throw err;
     }
   }
@@ -294,7 +286,6 @@ export function createApp(options: AppOptions): App {
       await settledWithin(reporting?.stop(), 10_000, 'reporting');
       await server?.close();
       await store?.close();
-      await metrics.close();
       log.info('raqib stopped');
     })();
     return stopping;

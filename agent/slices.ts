@@ -16,16 +16,6 @@ export const SLICE_MS = 5;
 export const PIECE_CHARS = 64 * 1024;
 
 /**
- * On a piece: what to call once the socket has it (its write's callback), for a maker that takes
- * the piece's memory back to make a later one in (check-series-thread.ts). The piece must not be
- * read after that.
- */
-export const WRITTEN: unique symbol = Symbol('raqib.piece-written');
-
-/** A piece of a long answer as bytes, maybe with its WRITTEN callback. */
-export type Piece = Buffer & { [WRITTEN]?: () => void };
-
-/**
  * Joins the parts of a long answer into pieces of about `size` characters: add() says when the
  * parts reach the size, take() joins them. Nothing is taken by add(), so a caller that does not
  * look at its answer gets a longer piece, never a lost one. Joined, not concatenated with `+`:

@@ -60,7 +60,6 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
       env: io.env,
       watch: true,
       loadConfig: loadConfigIsolated,
-      metricsThread: true,
       onFatal: () => {
         failed = true;
         onStop('SIGTERM');

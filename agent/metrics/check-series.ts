@@ -1,10 +1,10 @@
 /**
  * The per-check metric families — 13 series a check, 130,000 at 10,000 checks — kept so that a
- * scrape formats little (~15 ms at 20,000 checks, the phase lines): prom-client's generic
- * formatting of these families took ~250 ms a scrape at 10,000 checks.
+ * scrape formats almost nothing: prom-client's generic formatting of these families took ~250 ms
+ * a scrape at 10,000 checks (blocking the event loop, and with it every probe's timing).
  *
- * - raqib_probe_phase_seconds changes with every probe: each check keeps its values, and a scrape
- *   writes their lines.
+ * - raqib_probe_phase_seconds changes with every probe: each check keeps its lines as text, made
+ *   when its result comes, and a scrape joins them.
  * - The other four families change only when a value does (a check goes down, a status code or a
  *   certificate changes, a state moves): a scrape sends their text as Buffers made once per block
  *   of checks and kept until a value in the block changes or a check joins or leaves it. They are
@@ -18,10 +18,9 @@ import { freshString } from '../config/fresh-copy.js';
 import type { CheckState } from '../detect/transition.js';
 import type { ProbeResult } from '../probes/types.js';
 import { PIECE_CHARS, PieceJoiner } from '../slices.js';
-import { type CachedFamily, CERT_EXPIRY, CHECK_FAMILIES, type CheckLines, escapeLabelValue, flat, HTTP_STATUS, isCached, MICROS_MAX_BYTES, microsText, PHASE, STATE, SUCCESS, writeMicros } from './check-families.js';
+import { type CachedFamily, CERT_EXPIRY, CHECK_FAMILIES, type CheckLines, escapeLabelValue, flat, HTTP_STATUS, isCached, num, PHASE, STATE, SUCCESS } from './check-families.js';
 
-/** The phases of raqib_probe_phase_seconds, in the order of a check's lines and of its kept values. */
-export const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
+const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
 
 /**
  * Checks in a block: what a value change makes a scrape render again, and the unit of the cached
@@ -44,25 +43,6 @@ export interface CheckRef {
   type: string;
 }
 
-/** What the per-check families show of a probe's result. */
-export type ObservedResult = Pick<ProbeResult, 'status' | 'phases' | 'httpStatus' | 'tlsCertExpiry'>;
-
-/**
- * Where the per-check families are kept and rendered: CheckSeries in the agent's own thread, or
- * ThreadedCheckSeries (check-series-thread.ts), the same in a worker thread of its own.
- */
-export interface PerCheckSeries {
-  readonly size: number;
-  add(spec: CheckRef, state: CheckState): void;
-  remove(spec: CheckRef): void;
-  setState(spec: CheckRef, current: CheckState): void;
-  observe(spec: CheckRef, result: ObservedResult): void;
-  /** The exposition text of the families in pieces, each made when it is asked for. */
-  chunks(): Iterable<string | Buffer> | AsyncIterable<string | Buffer>;
-  /** Lets go of what it holds (its thread); the pieces of a scrape still going then fail. */
-  close(): Promise<void>;
-}
-
 /**
  * The text of a block's checks (those added up to `generation`) in one family, in memory of its
  * own: a small Buffer.from() is a slice of Node's shared 8 KiB pool, which a cached slice would
@@ -76,82 +56,15 @@ function blockText(block: Block, family: CachedFamily, generation: number): Buff
   return bytes;
 }
 
-/** Each phase's name and what follows it on its line up to the value. */
-const PHASE_CLOSES = PHASES.map((phase) => `${phase}"} `);
-
-/**
- * The phase lines of the blocks' checks that a scrape of `generation` lists, joined into pieces: a
- * piece ends after the check whose lines reach its size. Made at each scrape from the values a
- * check keeps (a number each): ~15 ms at 20,000 checks, where keeping each check's lines as text
- * held ~600 bytes a check between scrapes and made as much garbage at every probe.
- */
+/** The phase lines of the blocks' checks that a scrape of `generation` lists, joined into pieces. */
 function* phaseLines(blocks: Block[], generation: number, pieces: PieceJoiner): Generator<string> {
   for (const block of blocks) {
     // A copy: a check removed while the pieces are written would shift the list under the loop.
     for (const c of block.checks.slice()) {
-      const { phases } = c;
-      if (c.removed || c.added > generation || phases === undefined) continue;
-      let lines = '';
-      for (let i = 0; i < PHASES.length; i++) {
-        const us = phases[i]!;
-        // A phase the probe never reached (no TLS after a refused connect) has no series, not a stale one.
-        if (!Number.isNaN(us)) lines += c.phasePrefix + PHASE_CLOSES[i]! + microsText(us) + '\n';
-      }
-      if (pieces.add(lines)) yield pieces.take();
+      if (c.removed || c.added > generation || c.phases === '') continue;
+      if (pieces.add(c.phases)) yield pieces.take();
     }
   }
-}
-
-/**
- * The phase lines of some checks, for a writer of bytes (CheckSeries.parts()): the checks of a
- * block as a scrape found it, from `next` on.
- */
-export interface PhaseRun {
-  checks: CheckLines[];
-  generation: number;
-  next: number;
-}
-
-/** Most bytes of a check's phase lines. */
-const phaseLinesBound = (c: CheckLines) => PHASES.length * (c.phasePrefixBytes + 'transfer"} '.length + MICROS_MAX_BYTES + 1);
-
-/**
- * Writes the phase lines of the run's checks into `into` from `at`, check by check while a check's
- * lines surely fit, with no string made (a scrape at 20,000 checks made ~17 MiB of them, and with
- * them the young generation of the thread that keeps the series grew to its largest); the offset
- * reached. Checks removed since, or added after the scrape began, are left out. `run.next` says
- * where the next call goes on; the run is done when it is `run.checks.length`.
- */
-export function writePhaseLines(run: PhaseRun, into: Buffer, at: number): number {
-  let p = at;
-  for (; run.next < run.checks.length; run.next++) {
-    const c = run.checks[run.next]!;
-    const { phases } = c;
-    if (c.removed || c.added > run.generation || phases === undefined) continue;
-    if (phaseLinesBound(c) > into.length - p) break;
-    for (let i = 0; i < PHASES.length; i++) {
-      const us = phases[i]!;
-      if (Number.isNaN(us)) continue;
-      p += into.write(c.phasePrefix, p);
-      p += into.write(PHASE_CLOSES[i]!, p, 'latin1');
-      p += writeMicros(us, into, p);
-      into[p++] = 10; // \n
-    }
-  }
-  return p;
-}
-
-/** Room for the phase lines of the run's next check to write: what a piece must have for it. */
-export const nextPhaseLinesBound = (run: PhaseRun): number => phaseLinesBound(run.checks[run.next]!);
-
-/** The block's text in a cached family, from its cache or made (and cached) now. */
-function cachedText(block: Block, family: CachedFamily, generation: number): Buffer {
-  let text = block.text.get(family);
-  if (!text || block.newest > generation) {
-    text = blockText(block, family, generation);
-    if (block.newest <= generation) block.text.set(family, text);
-  }
-  return text;
 }
 
 /**
@@ -161,7 +74,11 @@ function cachedText(block: Block, family: CachedFamily, generation: number): Buf
  */
 function* blockTexts(family: CachedFamily, blocks: Block[], generation: number, pieces: PieceJoiner): Generator<string | Buffer> {
   for (const block of blocks) {
-    const text = cachedText(block, family, generation);
+    let text = block.text.get(family);
+    if (!text || block.newest > generation) {
+      text = blockText(block, family, generation);
+      if (block.newest <= generation) block.text.set(family, text);
+    }
     if (text.length === 0) continue;
     const before = pieces.take();
     if (before !== '') yield before;
@@ -169,7 +86,7 @@ function* blockTexts(family: CachedFamily, blocks: Block[], generation: number, 
   }
 }
 
-export class CheckSeries implements PerCheckSeries {
+export class CheckSeries {
   private readonly checks = new Map<string, CheckLines>();
   /** Every check once, in the order they were added. */
   private blocks: Block[] = [];
@@ -194,12 +111,10 @@ export class CheckSeries implements PerCheckSeries {
     // check two-byte, twice the memory and a re-encoding at every scrape.
     const labels = freshString(flat(['service="', escapeLabelValue(spec.serviceId), '",check="', escapeLabelValue(spec.checkId), '"']));
     const successPrefix = freshString(flat([SUCCESS.name, '{', labels, ',type="', escapeLabelValue(spec.type), '"} ']));
-    const phasePrefix = freshString(flat([PHASE.name, '{', labels, ',phase="']));
-    const phasePrefixBytes = Buffer.byteLength(phasePrefix);
     let block = this.blocks.at(-1);
     if (!block || block.checks.length >= BLOCK_CHECKS) this.blocks.push((block = { checks: [], text: new Map(), newest: 0 }));
     const added = ++this.generation;
-    const entry: CheckLines = { labels, type: spec.type, successPrefix, phasePrefix, phasePrefixBytes, block, added, removed: false, state };
+    const entry: CheckLines = { labels, type: spec.type, successPrefix, block, added, removed: false, phases: '', state };
     block.checks.push(entry);
     block.text.clear();
     block.newest = added;
@@ -243,15 +158,7 @@ export class CheckSeries implements PerCheckSeries {
     c.block.text.delete(STATE);
   }
 
-  /** A certificate expiry seen before (by a thread that kept these series before this one). */
-  setCertExpiry(spec: CheckRef, expiry: number): void {
-    const c = this.checks.get(spec.key);
-    if (!c || Object.is(c.certExpiry, expiry)) return;
-    c.certExpiry = expiry;
-    c.block.text.delete(CERT_EXPIRY);
-  }
-
-  observe(spec: CheckRef, result: ObservedResult): void {
+  observe(spec: CheckRef, result: ProbeResult): void {
     const c = this.checks.get(spec.key);
     if (!c) return;
     const { text } = c.block;
@@ -260,12 +167,13 @@ export class CheckSeries implements PerCheckSeries {
       c.up = up;
       text.delete(SUCCESS);
     }
-    // Kept in place: a probe allocates nothing here. A literal, so V8 keeps the doubles unboxed.
-    const phases = (c.phases ??= [NaN, NaN, NaN, NaN, NaN, NaN]);
-    for (let i = 0; i < PHASES.length; i++) {
-      const ms = result.phases[PHASES[i]!];
-      phases[i] = ms === undefined ? NaN : Math.round(ms * 1000);
+    const phases: string[] = [];
+    for (const phase of PHASES) {
+      const ms = result.phases[phase];
+      // A phase the probe never reached (no TLS after a refused connect) has no series, not a stale one.
+      if (ms !== undefined) phases.push(PHASE.name, '{', c.labels, ',phase="', phase, '"} ', num(ms / 1000), '\n');
     }
+    c.phases = flat(phases);
     const status = result.httpStatus ?? 0;
     if (c.type === 'http' && c.httpStatus !== status) {
       c.httpStatus = status;
@@ -276,34 +184,6 @@ export class CheckSeries implements PerCheckSeries {
     if (expiry !== undefined && !Object.is(c.certExpiry, expiry)) {
       c.certExpiry = expiry;
       text.delete(CERT_EXPIRY);
-    }
-  }
-
-  async close(): Promise<void> {}
-
-  /**
-   * The text of chunks(), for a writer of bytes (check-series-host.ts): the headers as strings,
-   * the cached families' blocks as Buffers, the phases as the checks of each block to write them
-   * from (writePhaseLines). The same checks as chunks() lists.
-   */
-  *parts(): Generator<string | Buffer | PhaseRun> {
-    if (this.fragmented && this.scrapes === 0) this.compact();
-    const generation = this.generation;
-    this.scrapes++;
-    try {
-      for (const family of CHECK_FAMILIES) {
-        const blocks = this.blocks.slice();
-        yield family.header;
-        for (const block of blocks) {
-          if (!isCached(family)) yield { checks: block.checks.slice(), generation, next: 0 };
-          else {
-            const text = cachedText(block, family, generation);
-            if (text.length > 0) yield text;
-          }
-        }
-      }
-    } finally {
-      this.scrapes--;
     }
   }
 

@@ -1,7 +1,7 @@
 /**
  * Every metric raqib exports: the per-service and per-agent families on one injected prom-client
- * Registry, the per-check families (the bulk of the series) in a PerCheckSeries (check-series.ts;
- * for `raqib run`, in a worker thread: check-series-thread.ts). Names follow prometheus.io: `raqib_` prefix, base units, `_total` counters,
+ * Registry, the per-check families (the bulk of the series) in CheckSeries, which caches their
+ * rendered lines. Names follow prometheus.io: `raqib_` prefix, base units, `_total` counters,
  * `_timestamp_seconds` for moments. Labels come only from config-bounded sets (service, check,
  * type, phase, state, result), never from targets' answers, so a misbehaving endpoint cannot blow
  * up the series count.
@@ -13,7 +13,7 @@ import { CHECK_STATES, type CheckState } from '../detect/transition.js';
 import type { ProbeResult, ProbeStatus } from '../probes/types.js';
 import { paced, PieceJoiner, SLICE_MS } from '../slices.js';
 import { escapeLabelValue } from './check-families.js';
-import { CheckSeries, type PerCheckSeries } from './check-series.js';
+import { CheckSeries } from './check-series.js';
 
 const RESULTS: readonly ProbeStatus[] = ['up', 'degraded', 'down'];
 const SKIP_REASONS = ['overlap', 'missed'] as const;
@@ -25,6 +25,8 @@ export interface BuildInfo {
 }
 
 export class Metrics {
+  /** raqib_probe_success, _phase_seconds, _http_status_code, _tls_cert_expiry…, raqib_check_state. */
+  readonly checks = new CheckSeries();
   readonly probeDuration: Histogram<'service' | 'type'>;
   readonly probes: Counter<'service' | 'result'>;
   readonly probesSkipped: Counter<'service' | 'reason'>;
@@ -46,16 +48,7 @@ export class Metrics {
   /** Services and whether each is in a maintenance window now; app.ts sets it from the live config. */
   maintenance: () => Iterable<[string, boolean]> = () => [];
 
-  /**
-   * @param checks Where raqib_probe_success, _phase_seconds, _http_status_code, _tls_cert_expiry…
-   *   and raqib_check_state are kept: in this thread unless given (`raqib run` gives a
-   *   ThreadedCheckSeries).
-   */
-  constructor(
-    readonly registry: Registry,
-    build: BuildInfo,
-    readonly checks: PerCheckSeries = new CheckSeries(),
-  ) {
+  constructor(readonly registry: Registry, build: BuildInfo) {
     const r = [registry];
     this.probeDuration = new Histogram({
       name: 'raqib_probe_duration_seconds',
@@ -151,14 +144,7 @@ export class Metrics {
 
   /** The whole exposition: the Registry's families, then the cached per-check ones. */
   async render(): Promise<string> {
-    const pieces: string[] = [await this.registry.metrics()];
-    for await (const piece of this.checks.chunks()) pieces.push(typeof piece === 'string' ? piece : piece.toString('utf8'));
-    return pieces.join('');
-  }
-
-  /** Lets go of the per-check series' thread, if they have one. */
-  close(): Promise<void> {
-    return this.checks.close();
+    return (await this.registry.metrics()) + this.checks.render();
   }
 
   /**

@@ -8,7 +8,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import { bearerMatches } from './auth.js';
-import { type Piece, WRITTEN } from '../slices.js';
 
 export interface Readiness {
   ready: boolean;
@@ -165,8 +164,7 @@ async function sendPieces(req: IncomingMessage, res: ServerResponse, contentType
   if (req.method === 'HEAD') return void res.end();
   for await (const piece of pieces) {
     if (res.destroyed) return;
-    const written = (piece as Piece)[WRITTEN];
-    if (!(written ? res.write(piece, () => written()) : res.write(piece))) await drained(res);
+    if (!res.write(piece)) await drained(res);
   }
   res.end();
 }

@@ -135,7 +135,7 @@ describe('agent endpoints', () => {
   });
 });
 
-describe('the per-check series of `raqib run`, kept in a worker thread', () => {
+describe('the per-check series of `raqib run` on /metrics', () => {
   it('follow probes, state changes and reloads on /metrics', async () => {
     const t = await startSwitchTarget(true);
     targets.push(t);

@@ -9,8 +9,7 @@
  * old-space limit makes V8 size and collect the old generation against that limit rather than
  * the machine's memory. Together: RSS ~210 MiB at 10,000 checks at the same CPU. A 4 MiB
  * semi-space saved a few MiB more but doubled the time in minor GCs. Above ~40,000 checks, raise
- * --max-old-space-size (the JS heap holds ~5 KiB per check; the config is loaded, and the per-check
- * metric families kept, in worker threads with heaps of their own).
+ * --max-old-space-size (the JS heap holds ~5 KiB per check; the config is loaded in a worker thread).
  */
 export const AGENT_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--max-old-space-size=512'];
 
