@@ -135,7 +135,7 @@ describe('agent endpoints', () => {
   });
 });
 
-describe('the per-check series of `raqib run` on /metrics', () => {
+describe('the per-check series of `raqib run`', () => {
   it('follow probes, state changes and reloads on /metrics', async () => {
     const t = await startSwitchTarget(true);
     targets.push(t);
@@ -158,9 +158,9 @@ describe('the per-check series of `raqib run` on /metrics', () => {
     agent.child.kill('SIGHUP');
     await agent.waitForLog((l) => l.msg === 'config reloaded');
     const after = await agent.metrics();
+    // One state of four is 1, whichever its first probes have reached.
     const states = ['UNKNOWN', 'UP', 'DEGRADED', 'DOWN'].map((state) => sample(after, 'raqib_check_state', { service: 'web', check: 'port', state }));
-    expect(states.every((v) => v === 0 || v === 1)).toBe(true);
-    expect(states.reduce<number>((sum, v) => sum + v!, 0)).toBe(1);
+    expect(states.sort()).toEqual([0, 0, 0, 1]);
     expect(after).not.toContain('check="portal"');
   });
 });
