@@ -5,6 +5,7 @@
  */
 import { CHECK_STATES, type CheckState } from '../detect/transition.js';
 import type { Block } from './check-series.js';
+import type { CheckPhases } from './phase-lines.js';
 
 export interface Family {
   name: string;
@@ -12,8 +13,8 @@ export interface Family {
   /** Its HELP and TYPE lines. */
   header: string;
   /**
-   * A check's line(s), for a family whose text is cached by block (all but the phases, which each
-   * check keeps as text): made only when a block's text is.
+   * A check's line(s), for a family whose text is cached by block (all but the phases, which
+   * phase-lines.ts keeps as bytes): made only when a block's text is.
    */
   line?: (c: CheckLines) => string;
 }
@@ -69,8 +70,8 @@ export interface CheckLines {
   added: number;
   /** Removed: a scrape that copied its block's list before the removal leaves it out. */
   removed: boolean;
-  /** The raqib_probe_phase_seconds lines of the last probe ('' before the first). */
-  phases: string;
+  /** The raqib_probe_phase_seconds values of the last probe (none before the first). */
+  phases: CheckPhases;
   /** The values of the other families; undefined until a probe gave one (no series then). */
   up?: boolean;
   httpStatus?: number;

@@ -3,13 +3,15 @@
  * scrape formats almost nothing: prom-client's generic formatting of these families took ~250 ms
  * a scrape at 10,000 checks (blocking the event loop, and with it every probe's timing).
  *
- * - raqib_probe_phase_seconds changes with every probe: each check keeps its lines as text, made
- *   when its result comes, and a scrape joins them.
+ * - raqib_probe_phase_seconds changes with every probe: a block's checks have their lines in one
+ *   Buffer, and a probe writes its values over the old ones in it (phase-lines.ts).
  * - The other four families change only when a value does (a check goes down, a status code or a
  *   certificate changes, a state moves): a scrape sends their text as Buffers made once per block
  *   of checks and kept until a value in the block changes or a check joins or leaves it. They are
  *   57% of the page (of 15.7 MiB at 20,000 checks), which a scrape then neither joins nor encodes
  *   again (test/bench/micro/metrics-render.mjs).
+ *
+ * So a scrape sends the per-check families as Buffers it does not make (the phases' it copies).
  *
  * The other families (per service, per agent) stay in the prom-client Registry;
  * `Metrics.renderChunks()` serves both.
@@ -18,9 +20,8 @@ import { freshString } from '../config/fresh-copy.js';
 import type { CheckState } from '../detect/transition.js';
 import type { ProbeResult } from '../probes/types.js';
 import { PIECE_CHARS, PieceJoiner } from '../slices.js';
-import { type CachedFamily, CERT_EXPIRY, CHECK_FAMILIES, type CheckLines, escapeLabelValue, flat, HTTP_STATUS, isCached, num, PHASE, STATE, SUCCESS } from './check-families.js';
-
-const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
+import { type CachedFamily, CERT_EXPIRY, CHECK_FAMILIES, type CheckLines, escapeLabelValue, flat, HTTP_STATUS, isCached, STATE, SUCCESS } from './check-families.js';
+import { checkPhases, type PhaseBlock, phaseBytes, scrapeCopy, setPhases } from './phase-lines.js';
 
 /**
  * Checks in a block: what a value change makes a scrape render again, and the unit of the cached
@@ -34,6 +35,8 @@ export interface Block {
   text: Map<CachedFamily, Buffer>;
   /** The latest `added` of its checks. */
   newest: number;
+  /** Its checks' raqib_probe_phase_seconds lines (phase-lines.ts). */
+  phases: PhaseBlock;
 }
 
 export interface CheckRef {
@@ -56,14 +59,20 @@ function blockText(block: Block, family: CachedFamily, generation: number): Buff
   return bytes;
 }
 
-/** The phase lines of the blocks' checks that a scrape of `generation` lists, joined into pieces. */
-function* phaseLines(blocks: Block[], generation: number, pieces: PieceJoiner): Generator<string> {
+/**
+ * The phase lines of the blocks' checks that a scrape of `generation` lists, a Buffer per block,
+ * each after what `pieces` still holds (the header). A block with a check added since the scrape
+ * began gets a Buffer of its own, not cached.
+ */
+function* phaseTexts(blocks: Block[], generation: number, pieces: PieceJoiner): Generator<string | Buffer> {
   for (const block of blocks) {
-    // A copy: a check removed while the pieces are written would shift the list under the loop.
-    for (const c of block.checks.slice()) {
-      if (c.removed || c.added > generation || c.phases === '') continue;
-      if (pieces.add(c.phases)) yield pieces.take();
-    }
+    let bytes: Buffer;
+    if (block.newest > generation) bytes = phaseBytes(block.checks.filter((c) => c.added <= generation).map((c) => c.phases), false);
+    else bytes = scrapeCopy((block.phases.bytes ??= phaseBytes(block.checks.map((c) => c.phases), true)));
+    if (bytes.length === 0) continue;
+    const before = pieces.take();
+    if (before !== '') yield before;
+    yield bytes;
   }
 }
 
@@ -112,9 +121,9 @@ export class CheckSeries {
     const labels = freshString(flat(['service="', escapeLabelValue(spec.serviceId), '",check="', escapeLabelValue(spec.checkId), '"']));
     const successPrefix = freshString(flat([SUCCESS.name, '{', labels, ',type="', escapeLabelValue(spec.type), '"} ']));
     let block = this.blocks.at(-1);
-    if (!block || block.checks.length >= BLOCK_CHECKS) this.blocks.push((block = { checks: [], text: new Map(), newest: 0 }));
+    if (!block || block.checks.length >= BLOCK_CHECKS) this.blocks.push((block = { checks: [], text: new Map(), newest: 0, phases: {} }));
     const added = ++this.generation;
-    const entry: CheckLines = { labels, type: spec.type, successPrefix, block, added, removed: false, phases: '', state };
+    const entry: CheckLines = { labels, type: spec.type, successPrefix, block, added, removed: false, phases: checkPhases(labels), state };
     block.checks.push(entry);
     block.text.clear();
     block.newest = added;
@@ -129,6 +138,7 @@ export class CheckSeries {
     const { block } = c;
     block.checks.splice(block.checks.indexOf(c), 1);
     block.text.clear();
+    block.phases.bytes = undefined;
     if (block.checks.length === 0) this.blocks.splice(this.blocks.indexOf(block), 1);
     else if (block.checks.length < BLOCK_CHECKS / 2) this.fragmented = true;
   }
@@ -145,6 +155,7 @@ export class CheckSeries {
       for (const c of block.checks) c.block = into;
       into.checks.push(...block.checks);
       into.text.clear();
+      into.phases.bytes = undefined;
       into.newest = Math.max(into.newest, block.newest);
     }
     this.blocks = blocks;
@@ -167,13 +178,7 @@ export class CheckSeries {
       c.up = up;
       text.delete(SUCCESS);
     }
-    const phases: string[] = [];
-    for (const phase of PHASES) {
-      const ms = result.phases[phase];
-      // A phase the probe never reached (no TLS after a refused connect) has no series, not a stale one.
-      if (ms !== undefined) phases.push(PHASE.name, '{', c.labels, ',phase="', phase, '"} ', num(ms / 1000), '\n');
-    }
-    c.phases = flat(phases);
+    setPhases(c.phases, c.block.phases, result.phases);
     const status = result.httpStatus ?? 0;
     if (c.type === 'http' && c.httpStatus !== status) {
       c.httpStatus = status;
@@ -210,7 +215,7 @@ export class CheckSeries {
         const blocks = this.blocks.slice();
         if (pieces.add(family.header)) yield pieces.take();
         if (isCached(family)) yield* blockTexts(family, blocks, generation, pieces);
-        else yield* phaseLines(blocks, generation, pieces);
+        else yield* phaseTexts(blocks, generation, pieces);
       }
       const last = pieces.take();
       if (last !== '') yield last;
