@@ -68,8 +68,6 @@ export interface CheckLines {
   block: Block;
   /** When it was added (CheckSeries.generation): a scrape leaves out checks added after it began. */
   added: number;
-  /** Removed: a scrape that copied its block's list before the removal leaves it out. */
-  removed: boolean;
   /** The raqib_probe_phase_seconds values of the last probe (none before the first). */
   phases: CheckPhases;
   /** The values of the other families; undefined until a probe gave one (no series then). */

@@ -123,7 +123,7 @@ export class CheckSeries {
     let block = this.blocks.at(-1);
     if (!block || block.checks.length >= BLOCK_CHECKS) this.blocks.push((block = { checks: [], text: new Map(), newest: 0, phases: {} }));
     const added = ++this.generation;
-    const entry: CheckLines = { labels, type: spec.type, successPrefix, block, added, removed: false, phases: checkPhases(labels), state };
+    const entry: CheckLines = { labels, type: spec.type, successPrefix, block, added, phases: checkPhases(labels), state };
     block.checks.push(entry);
     block.text.clear();
     block.newest = added;
@@ -134,7 +134,6 @@ export class CheckSeries {
     const c = this.checks.get(spec.key);
     if (!c) return;
     this.checks.delete(spec.key);
-    c.removed = true;
     const { block } = c;
     block.checks.splice(block.checks.indexOf(c), 1);
     block.text.clear();
