@@ -11,7 +11,8 @@
  *   57% of the page (of 15.7 MiB at 20,000 checks), which a scrape then neither joins nor encodes
  *   again (test/bench/micro/metrics-render.mjs).
  *
- * So a scrape sends the per-check families as Buffers it does not make (the phases' it copies).
+ * So a scrape sends the per-check families as Buffers, made again only where a value or a check
+ * changed (the phases' copied, see phase-lines.ts).
  *
  * The other families (per service, per agent) stay in the prom-client Registry;
  * `Metrics.renderChunks()` serves both.
@@ -19,7 +20,6 @@
 import { freshString } from '../config/fresh-copy.js';
 import type { CheckState } from '../detect/transition.js';
 import type { ProbeResult } from '../probes/types.js';
-import { PIECE_CHARS, PieceJoiner } from '../slices.js';
 import { type CachedFamily, CERT_EXPIRY, CHECK_FAMILIES, type CheckLines, escapeLabelValue, flat, HTTP_STATUS, isCached, STATE, SUCCESS } from './check-families.js';
 import { checkPhases, type PhaseBlock, phaseBytes, scrapeCopy, setPhases } from './phase-lines.js';
 
@@ -60,39 +60,25 @@ function blockText(block: Block, family: CachedFamily, generation: number): Buff
 }
 
 /**
- * The phase lines of the blocks' checks that a scrape of `generation` lists, a Buffer per block,
- * each after what `pieces` still holds (the header). A block with a check added since the scrape
- * began gets a Buffer of its own, not cached.
+ * A block's raqib_probe_phase_seconds lines for a scrape of `generation`: a copy of the block's
+ * Buffer (made first if a change dropped it), or, when a check joined the block since the scrape
+ * began, a Buffer of their own without it, not cached.
  */
-function* phaseTexts(blocks: Block[], generation: number, pieces: PieceJoiner): Generator<string | Buffer> {
-  for (const block of blocks) {
-    let bytes: Buffer;
-    if (block.newest > generation) bytes = phaseBytes(block.checks.filter((c) => c.added <= generation).map((c) => c.phases), false);
-    else bytes = scrapeCopy((block.phases.bytes ??= phaseBytes(block.checks.map((c) => c.phases), true)));
-    if (bytes.length === 0) continue;
-    const before = pieces.take();
-    if (before !== '') yield before;
-    yield bytes;
-  }
+function phaseText(block: Block, generation: number): Buffer {
+  if (block.newest > generation) return phaseBytes(block.checks.filter((c) => c.added <= generation).map((c) => c.phases), false);
+  return scrapeCopy((block.phases.bytes ??= phaseBytes(block.checks.map((c) => c.phases), true)));
 }
 
 /**
- * The blocks' texts of a cached family, each after what `pieces` still holds (the header, the
- * phases' last lines). A block with a check added since the scrape began gets a text of its own,
- * not cached.
+ * A block's text in a cached family for a scrape of `generation`: the cached Buffer (made first
+ * if a change dropped it), or, when a check joined the block since the scrape began, a text of its
+ * own without it, not cached.
  */
-function* blockTexts(family: CachedFamily, blocks: Block[], generation: number, pieces: PieceJoiner): Generator<string | Buffer> {
-  for (const block of blocks) {
-    let text = block.text.get(family);
-    if (!text || block.newest > generation) {
-      text = blockText(block, family, generation);
-      if (block.newest <= generation) block.text.set(family, text);
-    }
-    if (text.length === 0) continue;
-    const before = pieces.take();
-    if (before !== '') yield before;
-    yield text;
-  }
+function cachedText(family: CachedFamily, block: Block, generation: number): Buffer {
+  if (block.newest > generation) return blockText(block, family, generation);
+  let text = block.text.get(family);
+  if (!text) block.text.set(family, (text = blockText(block, family, generation)));
+  return text;
 }
 
 export class CheckSeries {
@@ -126,6 +112,7 @@ export class CheckSeries {
     const entry: CheckLines = { labels, type: spec.type, successPrefix, block, added, phases: checkPhases(labels), state };
     block.checks.push(entry);
     block.text.clear();
+    // Its phase lines stay: the new check has none until its first result, which drops them.
     block.newest = added;
     this.checks.set(spec.key, entry);
   }
@@ -193,31 +180,34 @@ export class CheckSeries {
 
   /** The exposition text of every per-check family (Prometheus text format 0.0.4). */
   render(): string {
-    return [...this.chunks(Infinity)].map((p) => (typeof p === 'string' ? p : p.toString('utf8'))).join('');
+    return [...this.chunks()].map((p) => (typeof p === 'string' ? p : p.toString('utf8'))).join('');
   }
 
   /**
    * The same text in pieces, so a server can write them with the event loop free in between (at
-   * 20,000 checks the whole text is ~15 MB): the phases in strings of about `size` characters (a
-   * piece ends after the line that reaches it), the other families in their blocks' Buffers. The
+   * 20,000 checks the whole text is ~15 MB): each family's text as a Buffer per block, its header
+   * in a string before them (with the headers of families before it that have no lines). The
    * checks are those present when the first piece is asked for: one removed while a server writes
    * the pieces is in the families already made, one added then is in none, so that a check removed
    * and added again (a reload that changes its type) is never listed twice.
    */
-  *chunks(size = PIECE_CHARS): Generator<string | Buffer> {
+  *chunks(): Generator<string | Buffer> {
     if (this.fragmented && this.scrapes === 0) this.compact();
     const generation = this.generation;
-    const pieces = new PieceJoiner(size);
+    let headers: string[] = [];
     this.scrapes++;
     try {
       for (const family of CHECK_FAMILIES) {
-        const blocks = this.blocks.slice();
-        if (pieces.add(family.header)) yield pieces.take();
-        if (isCached(family)) yield* blockTexts(family, blocks, generation, pieces);
-        else yield* phaseTexts(blocks, generation, pieces);
+        headers.push(family.header);
+        for (const block of this.blocks.slice()) {
+          const text = isCached(family) ? cachedText(family, block, generation) : phaseText(block, generation);
+          if (text.length === 0) continue;
+          if (headers.length > 0) yield flat(headers);
+          headers = [];
+          yield text;
+        }
       }
-      const last = pieces.take();
-      if (last !== '') yield last;
+      if (headers.length > 0) yield flat(headers);
     } finally {
       this.scrapes--;
     }

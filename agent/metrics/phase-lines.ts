@@ -8,12 +8,12 @@
  * Before, each probe made a ~600-byte string of its check's lines that lived until the next probe
  * of the check, 30 s later: old-generation garbage at every probe (~0.4 MB/s at 20,000 checks),
  * which made the agent's mark-compacts come more often; and a scrape joined those strings into
- * pieces and encoded them again. Now a scrape sends the blocks' Buffers as they are.
+ * pieces and encoded them again. Now a scrape sends a copy of each block's Buffer.
  *
  * A Buffer that a scrape was given may still be waiting in the socket when the next probe comes,
  * so a scrape is given a copy (`scrapeCopy`, ~1 ms for all blocks at 20,000 checks), never the
  * block's own Buffer: a value written over while the socket sent it could go out torn. The copy
- * lives only as long as its write, so it goes with the next scavenge.
+ * is kept only by the socket's queue, until it is written.
  */
 import { flat, num, PHASE } from './check-families.js';
 
@@ -54,7 +54,11 @@ export interface CheckPhases {
 }
 
 export interface PhaseBlock {
-  /** The block's phase lines; undefined when a check's lines changed shape since it was made. */
+  /**
+   * The block's phase lines, made by a scrape; undefined until then, and again once a check's
+   * lines changed shape or a value did not fit the width, or a check left the block or a block
+   * merged into it.
+   */
   bytes?: Buffer;
 }
 
@@ -116,6 +120,7 @@ export function setPhases(c: CheckPhases, block: PhaseBlock, phases: Readonly<Pa
     mask |= 1 << i;
     c.ms[i] = ms;
   }
+  // (c.at < 0 with phases cannot be while the Buffer is there: a first result changes the shape.)
   if (block.bytes === undefined || mask !== c.mask || !c.fixed || (mask !== 0 && c.at < 0)) {
     c.mask = mask;
     block.bytes = undefined;

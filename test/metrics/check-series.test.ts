@@ -54,7 +54,7 @@ describe('per-check series', () => {
     const s = new CheckSeries();
     s.add(c, 'UP');
     s.observe(c, result({ tlsCertExpiry: 2_000_000_000 }));
-    const pieces = [...s.chunks(64 * 1024)];
+    const pieces = [...s.chunks()];
     const strings = pieces.filter((p) => typeof p === 'string');
     expect(pieces.join('')).toContain('raqib_probe_phase_seconds{service="web-services-portal",check="portal-home-page",phase="dns"} 0.001000000\n');
     for (const piece of strings) expect(isOneByte(piece)).toBe(true);
@@ -63,7 +63,7 @@ describe('per-check series', () => {
 
   it('gives the same text in pieces as whole, and forgets a removed check', () => {
     const { s } = seriesOf(2_500);
-    const pieces = [...s.chunks(64 * 1024)];
+    const pieces = [...s.chunks()];
     expect(pieces.join('')).toBe(s.render());
     // The families' headers in strings (a family with no lines shares its string with the next).
     const strings = pieces.filter((p): p is string => typeof p === 'string');
@@ -135,7 +135,7 @@ describe('per-check series', () => {
     // have not reached, while a scrape is being written: every other check is still in every
     // family of that scrape, and a removed one in none that came after its removal.
     const pieces: (string | Buffer)[] = [];
-    for (const piece of s.chunks(4 * 1024)) {
+    for (const piece of s.chunks()) {
       pieces.push(piece);
       if (pieces.length === 3) for (const c of checks.slice(0, 256)) s.remove(c);
       if (piece.toString().includes('check="c300",phase=')) for (const c of [checks[260]!, checks[520]!]) s.remove(c);
@@ -167,7 +167,7 @@ describe('per-check series', () => {
     // After the first block's success text went out, c5 and c300 become tcp checks (remove, add);
     // so does c10 once its phases went out.
     const pieces: (string | Buffer)[] = [];
-    for (const piece of s.chunks(4 * 1024)) {
+    for (const piece of s.chunks()) {
       pieces.push(piece);
       if (pieces.length === 2) for (const c of [checks[5]!, checks[300]!]) toTcp(c);
       if (piece.toString().includes('check="c10",phase="total"')) toTcp(checks[10]!);
@@ -188,7 +188,7 @@ describe('per-check series', () => {
 
   it('does not let a scrape that began before a replacement take the text a later scrape cached', () => {
     const { s, checks } = seriesOf(300);
-    const first = s.chunks(4 * 1024);
+    const first = s.chunks();
     const pieces: (string | Buffer)[] = [first.next().value!, first.next().value!]; // success: header, first block
     s.add({ ...checks[5]!, type: 'tcp' }, 'UP'); // c5 leaves the first block for the second
     s.render(); // a second scrape, whole: it caches the second block's text, c5 in it

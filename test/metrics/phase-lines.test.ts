@@ -101,6 +101,30 @@ describe('phase lines written over in their block', () => {
       if (round === 3) for (const i of [0, 601, 602, 1_100]) shape.set(i, (shape.get(i)! + 1) % 32);
       for (const i of last.keys()) observe(i);
     }
+    expect(phaseValues(s.render())).toEqual(expected());
+  });
+
+  it('makes a block again when a later block merges into it, after a scrape had made it anew', () => {
+    const s = new CheckSeries();
+    for (let i = 0; i < 600; i++) {
+      s.add(ref(i), 'UP');
+      s.observe(ref(i), result({ connect: 1, total: 2 }));
+    }
+    s.render();
+    // During a scrape, a reload leaves 56 checks in the second block; the scrape, not yet at the
+    // phases, makes that block's Buffer again. The next scrape merges the third block (88 checks) into it.
+    const scrape = s.chunks();
+    scrape.next();
+    for (let i = 256; i < 456; i++) s.remove(ref(i));
+    for (const _ of scrape);
+    for (let i = 456; i < 600; i++) s.observe(ref(i), result({ connect: 3, total: 4 }));
+    const merged = phaseValues(s.render());
+    for (let i = 456; i < 600; i++) expect(merged.get(`c${i}/total`)).toBe('0.004000000');
+    for (let i = 456; i < 600; i++) s.observe(ref(i), result({ connect: 5, total: 6 }));
+    const after = phaseValues(s.render());
+    expect(after.size).toBe(2 * 400);
+    for (let i = 456; i < 600; i++) expect([after.get(`c${i}/connect`), after.get(`c${i}/total`)]).toEqual(['0.005000000', '0.006000000']);
+    for (let i = 0; i < 256; i++) expect(after.get(`c${i}/total`)).toBe('0.002000000');
   });
 
   it('never writes into a Buffer a scrape was given: a scrape sends a copy', () => {
