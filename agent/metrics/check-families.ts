@@ -13,41 +13,41 @@ export interface Family {
   /** Its HELP and TYPE lines. */
   header: string;
   /**
-   * A check's line(s), for a family whose text is cached by block (all but the phases, which
-   * phase-lines.ts keeps as bytes): made only when a block's text is.
+   * A check's line(s), for a family whose block text is made line by line (all but the phases,
+   * which phase-lines.ts writes over in place): made only when a block's text is.
    */
   line?: (c: CheckLines) => string;
 }
 
-/** A family whose text CheckSeries caches by block. */
-export type CachedFamily = Family & { line: (c: CheckLines) => string };
+/** A family whose block text is made from a line per check. */
+export type LineFamily = Family & { line: (c: CheckLines) => string };
 
 /** A family with its header, made once from its name and help. */
 function family(f: { name: string; help: string }): Family {
   return { name: f.name, help: f.help, header: ['# HELP ', f.name, ' ', f.help, '\n# TYPE ', f.name, ' gauge\n'].join('') };
 }
-/** The same, for a family whose text is cached by block. */
-function cachedFamily(f: { name: string; help: string; line: (c: CheckLines) => string }): CachedFamily {
+/** The same, for a family made line by line. */
+function lineFamily(f: { name: string; help: string; line: (c: CheckLines) => string }): LineFamily {
   return { ...family(f), line: f.line };
 }
 
-export const SUCCESS: CachedFamily = cachedFamily({
+export const SUCCESS: LineFamily = lineFamily({
   name: 'raqib_probe_success',
   help: 'Whether the last probe succeeded (up or degraded = 1, down = 0).',
   line: (c) => (c.up === undefined ? '' : c.successPrefix + (c.up ? '1\n' : '0\n')),
 });
 export const PHASE: Family = family({ name: 'raqib_probe_phase_seconds', help: 'Duration of each phase of the last probe (dns, connect, tls, ttfb, transfer, total).' });
-export const HTTP_STATUS: CachedFamily = cachedFamily({
+export const HTTP_STATUS: LineFamily = lineFamily({
   name: 'raqib_probe_http_status_code',
   help: 'HTTP status code of the last answer (0 when none arrived).',
   line: (c) => (c.httpStatus === undefined ? '' : `${HTTP_STATUS.name}{${c.labels}} ${c.httpStatus}\n`),
 });
-export const CERT_EXPIRY: CachedFamily = cachedFamily({
+export const CERT_EXPIRY: LineFamily = lineFamily({
   name: 'raqib_probe_tls_cert_expiry_timestamp_seconds',
   help: 'Expiry of the peer certificate seen by the last probe.',
   line: (c) => (c.certExpiry === undefined ? '' : `${CERT_EXPIRY.name}{${c.labels}} ${num(c.certExpiry)}\n`),
 });
-export const STATE: CachedFamily = cachedFamily({
+export const STATE: LineFamily = lineFamily({
   name: 'raqib_check_state',
   help: 'Current state of each check (1 for the current state).',
   line: (c) => CHECK_STATES.map((s) => `${STATE.name}{${c.labels},state="${s}"} ${s === c.state ? '1' : '0'}\n`).join(''),
@@ -56,7 +56,7 @@ export const STATE: CachedFamily = cachedFamily({
 /** Families in the order they are rendered. */
 export const CHECK_FAMILIES: readonly Family[] = [SUCCESS, PHASE, HTTP_STATUS, CERT_EXPIRY, STATE];
 
-export const isCached = (f: Family): f is CachedFamily => f.line !== undefined;
+export const byLine = (f: Family): f is LineFamily => f.line !== undefined;
 
 /** What CheckSeries keeps of a check. */
 export interface CheckLines {
@@ -90,3 +90,13 @@ export const num = (v: number) => (Number.isFinite(v) ? String(v) : v > 0 ? '+In
  * or more: a single one could come back as it is).
  */
 export const flat = (parts: string[]): string => parts.join('');
+
+/**
+ * Text in a Buffer of its own: a small Buffer.from() is a slice of Node's shared 8 KiB pool, which
+ * a cached slice would keep whole.
+ */
+export function ownBytes(text: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
+}

@@ -20,8 +20,8 @@
 import { freshString } from '../config/fresh-copy.js';
 import type { CheckState } from '../detect/transition.js';
 import type { ProbeResult } from '../probes/types.js';
-import { type CachedFamily, CERT_EXPIRY, CHECK_FAMILIES, type CheckLines, escapeLabelValue, flat, HTTP_STATUS, isCached, STATE, SUCCESS } from './check-families.js';
-import { checkPhases, type PhaseBlock, phaseBytes, scrapeCopy, setPhases } from './phase-lines.js';
+import { CERT_EXPIRY, CHECK_FAMILIES, type CheckLines, escapeLabelValue, type Family, flat, HTTP_STATUS, byLine, ownBytes, PHASE, STATE, SUCCESS } from './check-families.js';
+import { checkPhases, phaseBytes, scrapeCopy, writePhases } from './phase-lines.js';
 
 /**
  * Checks in a block: what a value change makes a scrape render again, and the unit of the cached
@@ -31,12 +31,13 @@ const BLOCK_CHECKS = 256;
 
 export interface Block {
   checks: CheckLines[];
-  /** Per cached family: the block's text, forgotten once a value in it changed or a check joined or left the block. */
-  text: Map<CachedFamily, Buffer>;
+  /**
+   * Per family: the block's text, forgotten once a value in it changed or a check joined or left
+   * the block (the phases': once a check's lines changed shape; probes write their values over it).
+   */
+  text: Map<Family, Buffer>;
   /** The latest `added` of its checks. */
   newest: number;
-  /** Its checks' raqib_probe_phase_seconds lines (phase-lines.ts). */
-  phases: PhaseBlock;
 }
 
 export interface CheckRef {
@@ -47,38 +48,16 @@ export interface CheckRef {
 }
 
 /**
- * The text of a block's checks (those added up to `generation`) in one family, in memory of its
- * own: a small Buffer.from() is a slice of Node's shared 8 KiB pool, which a cached slice would
- * keep whole.
+ * A block's text in one family for a scrape of `generation`: its cached Buffer, made first if a
+ * change dropped it (the phases' as a copy: probes write over the cached one); or, when a check
+ * joined the block since the scrape began, a Buffer without that check, not cached.
  */
-function blockText(block: Block, family: CachedFamily, generation: number): Buffer {
-  const checks = block.newest > generation ? block.checks.filter((c) => c.added <= generation) : block.checks;
-  const text = checks.map(family.line).join('');
-  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-  bytes.write(text);
-  return bytes;
-}
-
-/**
- * A block's raqib_probe_phase_seconds lines for a scrape of `generation`: a copy of the block's
- * Buffer (made first if a change dropped it), or, when a check joined the block since the scrape
- * began, a Buffer of their own without it, not cached.
- */
-function phaseText(block: Block, generation: number): Buffer {
-  if (block.newest > generation) return phaseBytes(block.checks.filter((c) => c.added <= generation).map((c) => c.phases), false);
-  return scrapeCopy((block.phases.bytes ??= phaseBytes(block.checks.map((c) => c.phases), true)));
-}
-
-/**
- * A block's text in a cached family for a scrape of `generation`: the cached Buffer (made first
- * if a change dropped it), or, when a check joined the block since the scrape began, a text of its
- * own without it, not cached.
- */
-function cachedText(family: CachedFamily, block: Block, generation: number): Buffer {
-  if (block.newest > generation) return blockText(block, family, generation);
+function familyText(family: Family, block: Block, generation: number): Buffer {
+  const make = (checks: CheckLines[], cached: boolean) => (byLine(family) ? ownBytes(flat(checks.map(family.line))) : phaseBytes(checks.map((c) => c.phases), cached));
+  if (block.newest > generation) return make(block.checks.filter((c) => c.added <= generation), false);
   let text = block.text.get(family);
-  if (!text) block.text.set(family, (text = blockText(block, family, generation)));
-  return text;
+  if (!text) block.text.set(family, (text = make(block.checks, true)));
+  return byLine(family) ? text : scrapeCopy(text);
 }
 
 export class CheckSeries {
@@ -107,12 +86,11 @@ export class CheckSeries {
     const labels = freshString(flat(['service="', escapeLabelValue(spec.serviceId), '",check="', escapeLabelValue(spec.checkId), '"']));
     const successPrefix = freshString(flat([SUCCESS.name, '{', labels, ',type="', escapeLabelValue(spec.type), '"} ']));
     let block = this.blocks.at(-1);
-    if (!block || block.checks.length >= BLOCK_CHECKS) this.blocks.push((block = { checks: [], text: new Map(), newest: 0, phases: {} }));
+    if (!block || block.checks.length >= BLOCK_CHECKS) this.blocks.push((block = { checks: [], text: new Map(), newest: 0 }));
     const added = ++this.generation;
     const entry: CheckLines = { labels, type: spec.type, successPrefix, block, added, phases: checkPhases(labels), state };
     block.checks.push(entry);
     block.text.clear();
-    // Its phase lines stay: the new check has none until its first result, which drops them.
     block.newest = added;
     this.checks.set(spec.key, entry);
   }
@@ -124,7 +102,6 @@ export class CheckSeries {
     const { block } = c;
     block.checks.splice(block.checks.indexOf(c), 1);
     block.text.clear();
-    block.phases.bytes = undefined;
     if (block.checks.length === 0) this.blocks.splice(this.blocks.indexOf(block), 1);
     else if (block.checks.length < BLOCK_CHECKS / 2) this.fragmented = true;
   }
@@ -141,7 +118,6 @@ export class CheckSeries {
       for (const c of block.checks) c.block = into;
       into.checks.push(...block.checks);
       into.text.clear();
-      into.phases.bytes = undefined;
       into.newest = Math.max(into.newest, block.newest);
     }
     this.blocks = blocks;
@@ -164,7 +140,7 @@ export class CheckSeries {
       c.up = up;
       text.delete(SUCCESS);
     }
-    setPhases(c.phases, c.block.phases, result.phases);
+    if (!writePhases(c.phases, text.get(PHASE), result.phases)) text.delete(PHASE);
     const status = result.httpStatus ?? 0;
     if (c.type === 'http' && c.httpStatus !== status) {
       c.httpStatus = status;
@@ -200,7 +176,7 @@ export class CheckSeries {
       for (const family of CHECK_FAMILIES) {
         headers.push(family.header);
         for (const block of this.blocks.slice()) {
-          const text = isCached(family) ? cachedText(family, block, generation) : phaseText(block, generation);
+          const text = familyText(family, block, generation);
           if (text.length === 0) continue;
           if (headers.length > 0) yield flat(headers);
           headers = [];

@@ -15,7 +15,7 @@
  * block's own Buffer: a value written over while the socket sent it could go out torn. The copy
  * is kept only by the socket's queue, until it is written.
  */
-import { flat, num, PHASE } from './check-families.js';
+import { flat, num, ownBytes, PHASE } from './check-families.js';
 
 export const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
 
@@ -47,19 +47,11 @@ export interface CheckPhases {
   mask: number;
   /**
    * Where its lines start in its block's cached Buffer (-1 when it has none there), and whether
-   * all their values are in the fixed width: only then can a probe write over them.
+   * all their values are in the fixed width: only then can a probe write over them. Set when that
+   * Buffer is made; any change that moves a check's lines drops the Buffer (CheckSeries).
    */
   at: number;
   fixed: boolean;
-}
-
-export interface PhaseBlock {
-  /**
-   * The block's phase lines, made by a scrape; undefined until then, and again once a check's
-   * lines changed shape or a value did not fit the width, or a check left the block or a block
-   * merged into it.
-   */
-  bytes?: Buffer;
 }
 
 /** A copy of a block's lines for a scrape to send, in memory of its own. */
@@ -101,18 +93,16 @@ export function phaseBytes(checks: readonly CheckPhases[], record: boolean): Buf
       c.fixed = fixed;
     }
   }
-  const text = flat(parts);
-  const out = Buffer.allocUnsafeSlow(bytes);
-  out.write(text);
-  return out;
+  return ownBytes(flat(parts));
 }
 
 /**
  * Keeps a probe's phases (ms by name; a phase it never reached is absent) and writes them over
- * the check's lines when their shape is the same; otherwise the block's Buffer is dropped, to be
- * made again by the next scrape.
+ * the check's lines in `bytes`, its block's cached Buffer. False when they cannot be written there
+ * (no Buffer, other phases than last time, a value that does not fit the width): the caller drops
+ * the Buffer, and the next scrape makes it again from the values kept.
  */
-export function setPhases(c: CheckPhases, block: PhaseBlock, phases: Readonly<Partial<Record<(typeof PHASES)[number], number>>>): void {
+export function writePhases(c: CheckPhases, bytes: Buffer | undefined, phases: Readonly<Partial<Record<(typeof PHASES)[number], number>>>): boolean {
   let mask = 0;
   for (let i = 0; i < PHASES.length; i++) {
     const ms = phases[PHASES[i]!];
@@ -120,30 +110,25 @@ export function setPhases(c: CheckPhases, block: PhaseBlock, phases: Readonly<Pa
     mask |= 1 << i;
     c.ms[i] = ms;
   }
-  // (c.at < 0 with phases cannot be while the Buffer is there: a first result changes the shape.)
-  if (block.bytes === undefined || mask !== c.mask || !c.fixed || (mask !== 0 && c.at < 0)) {
+  if (bytes === undefined || mask !== c.mask || !c.fixed) {
     c.mask = mask;
-    block.bytes = undefined;
-    return;
+    return false;
   }
-  if (mask === 0) return; // none before, none now
   const values: string[] = [];
   for (let i = 0; i < PHASES.length; i++) {
     if ((mask & (1 << i)) === 0) continue;
     const value = fixedSeconds(c.ms[i]!);
-    if (value === undefined) {
-      block.bytes = undefined;
-      return;
-    }
+    if (value === undefined) return false;
     values.push(value);
   }
+  // All values fit: written together, so a check's lines are never half new.
   let at = c.at;
   let v = 0;
   for (let i = 0; i < PHASES.length; i++) {
     if ((mask & (1 << i)) === 0) continue;
     at += beforeValue(c, i);
-    block.bytes.write(values[v++]!, at, 'latin1');
+    bytes.write(values[v++]!, at, 'latin1');
     at += VALUE_CHARS + 1;
   }
+  return true;
 }
-

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PHASE } from '../../agent/metrics/check-families.js';
 import { CheckSeries } from '../../agent/metrics/check-series.js';
 import { fixedSeconds, PHASES, VALUE_CHARS } from '../../agent/metrics/phase-lines.js';
 import type { ProbeResult } from '../../agent/probes/types.js';
@@ -148,7 +149,7 @@ describe('phase lines written over in their block', () => {
       s.add(ref(i), 'UP');
       s.observe(ref(i), result({ connect: 1, total: 2 }));
     }
-    const own = () => (s as unknown as { blocks: { phases: { bytes?: Buffer } }[] }).blocks[0]!.phases.bytes;
+    const own = () => (s as unknown as { blocks: { text: Map<unknown, Buffer> }[] }).blocks[0]!.text.get(PHASE);
     expect(own()).toBeUndefined(); // made by the first scrape
     const [first] = phaseBuffers(s);
     const made = own()!;
