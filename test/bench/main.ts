@@ -305,19 +305,27 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
       scrapes.push({ ms: s.ms, loopMaxMs: max(s.snap, 'nodejs_eventloop_lag_max_seconds') * 1000 });
       if (mid === undefined || Math.abs(s.at - middle) < Math.abs(mid.at - middle)) mid = s;
     };
+    const progress = (s: Scrape) =>
+      log(
+        `  +${fmt((performance.now() - t0) / 1000)} s: ${fmt(probesOf(s) - probesOf(s0))} probes, /metrics ${ms(s.ms)}, ` +
+          `block ${ms(max(s.snap, 'nodejs_eventloop_lag_max_seconds') * 1000)}, RSS ${fmt(memory(agent.pid).rss)} MiB`,
+      );
     for (let next = t0 + opts.scrapeMs; next < endAt; next += opts.scrapeMs) {
       await sleep(next - performance.now());
       const last = await agent.scrape();
       keep(last);
-      log(`  +${fmt((performance.now() - t0) / 1000)} s: ${fmt(probesOf(last) - probesOf(s0))} probes, /metrics ${ms(last.ms)}, RSS ${fmt(memory(agent.pid).rss)} MiB`);
+      progress(last);
     }
     await sleep(endAt - performance.now());
     const w = watch.window();
     const to = monoMs();
     const targetsCpu = cpuSeconds(targets.child.pid!) - targetsCpu0;
-    const jitter = await targets.jitterStop();
+    // The last scrape before the targets are asked for their figures, like every other: it is
+    // one of the scrapes timed, and nothing of the benchmark's own should run beside it.
     const s1 = await agent.scrape();
     keep(s1);
+    progress(s1);
+    const jitter = await targets.jitterStop();
     watch.stop();
 
     const probes = probesOf(s1) - probesOf(s0);

@@ -17,6 +17,7 @@ import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { startDnsServer, type DnsTestServer } from '../../helpers/dns-server.js';
 import { closedPort } from '../../helpers/targets.js';
+import { GapHistogram } from './gap-histogram.js';
 import { TLS_DIR } from './paths.js';
 
 export interface TargetAddresses {
@@ -60,14 +61,9 @@ async function listen(server: net.Server): Promise<number> {
   return (server.address() as net.AddressInfo).port;
 }
 
-function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-}
-
 export async function startBenchTargets(intervalMs: number): Promise<BenchTargets> {
   const lastSeen = new Map<string, number>();
-  let gaps: number[] | undefined;
+  let gaps: GapHistogram | undefined;
   const sockets = new Set<net.Socket>();
   const servers: net.Server[] = [];
   const track = (server: net.Server) => {
@@ -90,7 +86,7 @@ export async function startBenchTargets(intervalMs: number): Promise<BenchTarget
         const now = performance.now();
         const prev = lastSeen.get(c);
         lastSeen.set(c, now);
-        if (gaps && prev !== undefined) gaps.push(now - prev - intervalMs);
+        if (gaps && prev !== undefined) gaps.add(now - prev - intervalMs);
       }
       req.resume();
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': OK_BODY.length }).end(OK_BODY);
@@ -144,14 +140,12 @@ export async function startBenchTargets(intervalMs: number): Promise<BenchTarget
   return {
     addresses: { http: httpPorts, https: httpsPort, tcp: tcpPort, banner: bannerPort, closed, dns: dns.address, caFile },
     startJitter: () => {
-      gaps = [];
+      gaps = new GapHistogram();
     },
     stopJitter: () => {
-      const list = gaps ?? [];
+      const stats = (gaps ?? new GapHistogram()).stats();
       gaps = undefined;
-      const abs = list.map(Math.abs).sort((a, b) => a - b);
-      const drift = list.length ? list.reduce((a, b) => a + b, 0) / list.length : NaN;
-      return { count: list.length, p50: percentile(abs, 0.5), p99: percentile(abs, 0.99), max: abs.at(-1) ?? NaN, drift };
+      return stats;
     },
     close: async () => {
       for (const s of sockets) s.destroy();
