@@ -4,6 +4,7 @@
  * data_dir/agent.json, which it writes once it listens.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import { join } from 'node:path';
@@ -101,6 +102,8 @@ export interface StartAgentOptions {
   node?: string;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
+  /** Write everything the agent prints (stdout, then stderr, as they come) to this file as well. */
+  logFile?: string;
   startTimeoutMs?: number;
 }
 
@@ -120,6 +123,12 @@ export async function startAgentProcess(opts: StartAgentOptions): Promise<AgentR
   let stdout = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
   child.stdout!.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-20_000)));
+  if (opts.logFile) {
+    const log = createWriteStream(opts.logFile);
+    child.stdout!.on('data', (d: Buffer) => log.write(d));
+    child.stderr!.on('data', (d: Buffer) => log.write(d));
+    child.once('exit', () => log.end());
+  }
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let gone = false;
   void exited.then(() => (gone = true));
