@@ -5,6 +5,7 @@
 //   options: --scrapes 10   scrapes measured per N (after one warm-up scrape)
 //            --load 0.25    keep the agent's event loop this busy with simulated probe work
 //                           (short timer callbacks that also record probe results), as in a run
+//            --every 300    ms between two scrapes (a Prometheus scrapes every 15 s or more)
 //            --dist DIR     another build's dist/agent to measure (a copy inside the repo, e.g.
 //                           .tmp/before/dist/agent, so that it resolves node_modules)
 //
@@ -53,8 +54,9 @@ else await main();
 async function main() {
   const scrapes = opt('scrapes', 10);
   const load = opt('load', 0);
+  const every = opt('every', 300);
   const sizes = args.length ? args.map(Number) : [10_000];
-  console.log(`node ${process.version}; ${DIST.pathname}; ${scrapes} scrapes after 1 warm-up; simulated probe load ${load}`);
+  console.log(`node ${process.version}; ${DIST.pathname}; ${scrapes} scrapes after 1 warm-up, ${every} ms apart; simulated probe load ${load}`);
   {
     const child = fork(new URL(import.meta.url).pathname, ['ropes', '1000', '--dist', DIST.pathname], { execArgv: ['--expose-gc'] });
     const r = await new Promise((resolve) => child.once('message', resolve));
@@ -77,7 +79,7 @@ async function main() {
     const times = [];
     let page;
     for (let i = 0; i <= scrapes; i++) {
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, every));
       const { ms, body } = await scrape(ready.port, keepAlive, i === 0);
       if (i === 0) page = body;
       else times.push(ms);
