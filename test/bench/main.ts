@@ -39,12 +39,12 @@ import type { JitterStats, TargetAddresses } from './lib/targets.js';
  * The agent keeps each check's last HISTORY_SIZE (100) results in memory, in a ring that allocates
  * HISTORY_INITIAL_SLOTS (8) at its first result and all 100 at its 9th (agent/runner/history.ts),
  * ~17 bytes a slot with the ring's own objects, measured with 10^6 of them under --expose-gc
- * (test/bench/micro/history-entry.mjs). A run of a few minutes at 30 s
- * gives each check a few results: the projection adds what the rings still to grow will take.
- * Once every ring has grown, nothing more is allocated per result (a failure's detail shares the
- * string of the failure before it when they are the same, as the benchmark's failures are), and
- * RSS stays where it is: 25-minute runs at 20,000 checks held flat from +240 s to the end
- * (docs/performance.md). Used only to project the RSS of a long-running agent.
+ * (test/bench/micro/history-entry.mjs). A run of a few minutes at 30 s gives each check a few
+ * results: the projection adds what the rings still to grow will take. Once every ring has grown,
+ * nothing more is allocated per result (a failure's detail shares the string of the failure
+ * before it when they are the same, as the benchmark's failures are), and RSS stays where it is:
+ * 25-minute runs at 20,000 checks held flat from +240 s to the end (docs/performance.md). Used
+ * only to project the RSS of a long-running agent.
  */
 const HISTORY_ENTRY_BYTES = 17;
 /**
