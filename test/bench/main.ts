@@ -32,12 +32,13 @@ import { cpuSeconds, machine, memory, ProcWatch } from './lib/proc.js';
 import { monoMs, summariseProfile, type ProfileSummary } from './lib/profile.js';
 import { histogramDelta, max, sum, type BucketStats } from './lib/prom.js';
 import { bound, fmt, median, ms, profileSection, table, verdict } from './lib/report.js';
-import { HISTORY_INITIAL_SLOTS, HISTORY_SIZE } from '../../agent/runner/history.js';
 import type { JitterStats, TargetAddresses } from './lib/targets.js';
 
 /**
- * The agent keeps each check's last HISTORY_SIZE (100) results in memory, in a ring that allocates
- * HISTORY_INITIAL_SLOTS (8) at its first result and all 100 at its 9th (agent/runner/history.ts),
+ * The agent keeps each check's last 100 results in memory, in a ring that allocates 8 slots at its
+ * first result and all 100 at its 9th (HISTORY_SIZE and HISTORY_INITIAL_SLOTS in
+ * agent/runner/history.ts: kept here rather than imported, which would compile that module and
+ * what it imports into dist/agent a second time, without source maps),
  * ~17 bytes a slot with the ring's own objects, measured with 10^6 of them under --expose-gc
  * (test/bench/micro/history-entry.mjs). A run of a few minutes at 30 s gives each check a few
  * results: the projection adds what the rings still to grow will take. Once every ring has grown,
@@ -46,6 +47,8 @@ import type { JitterStats, TargetAddresses } from './lib/targets.js';
  * 25-minute runs at 20,000 checks held flat from +240 s to the end (docs/performance.md). Used
  * only to project the RSS of a long-running agent.
  */
+const HISTORY_SIZE = 100;
+const HISTORY_INITIAL_SLOTS = 8;
 const HISTORY_ENTRY_BYTES = 17;
 /**
  * Results per check, on average, from which every ring has grown: one past the growth, as the
@@ -321,7 +324,7 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     const progress = (s: Scrape) =>
       log(
         `  +${fmt((performance.now() - t0) / 1000)} s: ${fmt(probesOf(s) - probesOf(s0))} probes, /metrics ${ms(s.ms)}, ` +
-          `block ${ms(max(s.snap, 'nodejs_eventloop_lag_max_seconds') * 1000)}, RSS ${fmt(memory(agent.pid).rss)} MiB`,
+          `block ${ms(scrapes.at(-1)!.loopMaxMs)}, RSS ${fmt(memory(agent.pid).rss)} MiB`,
       );
     for (let next = t0 + opts.scrapeMs; next < endAt; next += opts.scrapeMs) {
       await sleep(next - performance.now());

@@ -11,7 +11,7 @@ function sorted(gaps: number[]) {
 describe('GapHistogram', () => {
   it('gives the percentiles of a sort to within one 0.01 ms bin, never below them, and max and drift exactly', () => {
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647; // Park–Miller: exact in doubles
     const gaps = Array.from({ length: 50_000 }, () => (random() - 0.45) * (random() < 0.01 ? 400 : 20));
     const h = new GapHistogram();
     for (const g of gaps) h.add(g);
@@ -31,6 +31,14 @@ describe('GapHistogram', () => {
     for (const g of [1, 2, 250, -300]) h.add(g);
     expect(h.stats()).toMatchObject({ count: 4, p99: 300, max: 300 });
     expect(h.stats().p50).toBeCloseTo(2.01, 9);
+  });
+
+  it('takes the gap at rank ⌈q·n⌉, as the sorted list did', () => {
+    const h = new GapHistogram();
+    for (let i = 0; i < 100; i++) h.add(-(0.005 + 0.01 * i)); // one gap in the middle of each bin
+    const { p50, p99 } = h.stats();
+    expect(p50).toBeCloseTo(0.5, 9); // the 50th gap, 0.495, in the bin [0.49, 0.50)
+    expect(p99).toBeCloseTo(0.99, 9); // the 99th, 0.985
   });
 
   it('reports no figures when no gap was seen', () => {

@@ -41,10 +41,20 @@ const PAGE = [
   'raqib_probes_total_extra 7',
   '# TYPE nodejs_eventloop_lag_max_seconds gauge',
   'nodejs_eventloop_lag_max_seconds 0.031',
+  '# TYPE  skipped_histogram histogram',
+  'skipped_histogram_bucket{le="1"} 1',
+  'skipped_histogram_bucket{le="+Inf"} 2',
+  'skipped_histogram_sum 1.5',
+  'skipped_histogram_count 2',
+  'skipped_histogram_total_other 9',
+  'untyped_after 4',
+  '#TYPE skipped_gauge gauge',
+  'skipped_gauge 1',
+  'untyped_after{x="y"} 5',
   '',
 ].join('\n');
 
-const FAMILIES = ['raqib_probes_total', 'raqib_schedule_lateness_seconds', 'nodejs_eventloop_lag_max_seconds', 'untyped_first'];
+const FAMILIES = ['raqib_probes_total', 'raqib_schedule_lateness_seconds', 'nodejs_eventloop_lag_max_seconds', 'untyped_first', 'untyped_after'];
 
 describe('parseExposition', () => {
   it('gives the samples, series and family counts that reading every line gives, while skipping the families not asked for', () => {
@@ -58,6 +68,14 @@ describe('parseExposition', () => {
     expect(sum(got, 'raqib_probes_total', { service: 'web' })).toBe(12);
     expect(got.samples.get('raqib_probes_total_extra')?.[0]?.value).toBe(7);
     expect(got.bytes).toBe(Buffer.byteLength(PAGE));
+  });
+
+  it('reads the lines of another family that follow a skipped one without a # TYPE of their own', () => {
+    const got = parseExposition(PAGE, FAMILIES);
+    expect(got.samples.get('untyped_after')?.map((s) => s.value)).toEqual([4, 5]);
+    expect(got.byFamily.get('skipped_histogram')).toBe(4);
+    expect(got.byFamily.get('skipped_histogram_total_other')).toBe(1);
+    expect(got.byFamily.get('skipped_gauge')).toBe(1);
   });
 
   it('reads a page without a trailing newline to its last line', () => {

@@ -102,7 +102,7 @@ export interface StartAgentOptions {
   node?: string;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
-  /** Write everything the agent prints (stdout, then stderr, as they come) to this file as well. */
+  /** Write everything the agent prints, stdout and stderr interleaved as they arrive, to this file as well. */
   logFile?: string;
   startTimeoutMs?: number;
 }
@@ -121,14 +121,17 @@ export async function startAgentProcess(opts: StartAgentOptions): Promise<AgentR
   );
   let stderr = '';
   let stdout = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
-  child.stdout!.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-20_000)));
-  if (opts.logFile) {
-    const log = createWriteStream(opts.logFile);
-    child.stdout!.on('data', (d: Buffer) => log.write(d));
-    child.stderr!.on('data', (d: Buffer) => log.write(d));
-    child.once('exit', () => log.end());
-  }
+  const log = opts.logFile ? createWriteStream(opts.logFile) : undefined;
+  log?.on('error', () => undefined); // a full disk must not end the run; the log is a by-product
+  child.once('close', () => log?.end()); // 'close': after the last output, which may follow 'exit'
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-20_000);
+    log?.write(d);
+  });
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout = (stdout + d.toString()).slice(-20_000);
+    log?.write(d);
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let gone = false;
   void exited.then(() => (gone = true));

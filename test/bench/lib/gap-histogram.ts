@@ -35,7 +35,8 @@ export class GapHistogram {
 
   /**
    * p50 and p99 as the upper edge of the bin they fall in (never above the largest gap): an
-   * overstatement of at most 0.01 ms. `max` and `drift` are exact.
+   * overstatement of at most 0.01 ms, except in the last bin (gaps beyond the range, such as a
+   * missed slot at 30 s), where it is the largest gap. `max` and `drift` are exact.
    */
   stats(): JitterStats {
     if (this.count === 0) return { count: 0, p50: NaN, p99: NaN, max: NaN, drift: NaN };

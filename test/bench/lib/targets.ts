@@ -143,7 +143,7 @@ export async function startBenchTargets(intervalMs: number): Promise<BenchTarget
       gaps = new GapHistogram();
     },
     stopJitter: () => {
-      const stats = (gaps ?? new GapHistogram()).stats();
+      const stats = gaps?.stats() ?? { count: 0, p50: NaN, p99: NaN, max: NaN, drift: NaN };
       gaps = undefined;
       return stats;
     },
