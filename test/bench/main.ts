@@ -38,8 +38,8 @@ import type { JitterStats, TargetAddresses } from './lib/targets.js';
  * The agent keeps each check's last 100 results in memory, in a ring that allocates 8 slots at its
  * first result and all 100 at its 9th (HISTORY_SIZE and HISTORY_INITIAL_SLOTS in
  * agent/runner/history.ts: kept here rather than imported, which would compile that module and
- * what it imports into dist/agent a second time, without source maps),
- * ~17 bytes a slot with the ring's own objects, measured with 10^6 of them under --expose-gc
+ * what it imports into dist/agent a second time, without source maps), ~17 bytes a slot with the
+ * ring's own objects, measured with 10^6 of them under --expose-gc
  * (test/bench/micro/history-entry.mjs). A run of a few minutes at 30 s gives each check a few
  * results: the projection adds what the rings still to grow will take. Once every ring has grown,
  * nothing more is allocated per result (a failure's detail shares the string of the failure
@@ -317,20 +317,19 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     const scrapes: { ms: number; loopMaxMs: number }[] = [];
     const middle = (t0 + endAt) / 2;
     let mid: Scrape | undefined;
+    /** Keeps a scrape's figures and prints them on a progress line. */
     const keep = (s: Scrape) => {
-      scrapes.push({ ms: s.ms, loopMaxMs: max(s.snap, 'nodejs_eventloop_lag_max_seconds') * 1000 });
+      const loopMaxMs = max(s.snap, 'nodejs_eventloop_lag_max_seconds') * 1000;
+      scrapes.push({ ms: s.ms, loopMaxMs });
       if (mid === undefined || Math.abs(s.at - middle) < Math.abs(mid.at - middle)) mid = s;
-    };
-    const progress = (s: Scrape) =>
       log(
         `  +${fmt((performance.now() - t0) / 1000)} s: ${fmt(probesOf(s) - probesOf(s0))} probes, /metrics ${ms(s.ms)}, ` +
-          `block ${ms(scrapes.at(-1)!.loopMaxMs)}, RSS ${fmt(memory(agent.pid).rss)} MiB`,
+          `block ${ms(loopMaxMs)}, RSS ${fmt(memory(agent.pid).rss)} MiB`,
       );
+    };
     for (let next = t0 + opts.scrapeMs; next < endAt; next += opts.scrapeMs) {
       await sleep(next - performance.now());
-      const last = await agent.scrape();
-      keep(last);
-      progress(last);
+      keep(await agent.scrape());
     }
     await sleep(endAt - performance.now());
     const w = watch.window();
@@ -340,7 +339,6 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     // one of the scrapes timed, and nothing of the benchmark's own should run beside it.
     const s1 = await agent.scrape();
     keep(s1);
-    progress(s1);
     const jitter = await targets.jitterStop();
     watch.stop();
 

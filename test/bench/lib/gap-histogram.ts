@@ -6,12 +6,15 @@
  * The targets answer every probe on one thread. Sorting the gaps of a run there (an array of
  * 220,000 numbers after 10 minutes at 20,000 checks: ~130 ms; 560,000 after 25: ~340 ms) held
  * every target for that long, at the moment the benchmark took its last scrape: the probes held
- * meanwhile came back to the agent in one burst (docs/performance.md, "The last scrape").
+ * meanwhile came back to the agent in one burst (docs/performance.md, "The 20,000-check stretch").
  */
 import type { JitterStats } from './targets.js';
 
 /** Width of a bin, ms. */
 export const GAP_STEP_MS = 0.01;
+
+/** The figures when no gap was seen. */
+export const NO_GAPS: Readonly<JitterStats> = Object.freeze({ count: 0, p50: NaN, p99: NaN, max: NaN, drift: NaN });
 
 export class GapHistogram {
   /** bins[i] counts |gap| in [i, i + 1) × GAP_STEP_MS; the last bin everything from there up. */
@@ -39,7 +42,7 @@ export class GapHistogram {
    * missed slot at 30 s), where it is the largest gap. `max` and `drift` are exact.
    */
   stats(): JitterStats {
-    if (this.count === 0) return { count: 0, p50: NaN, p99: NaN, max: NaN, drift: NaN };
+    if (this.count === 0) return { ...NO_GAPS };
     return { count: this.count, p50: this.percentile(0.5), p99: this.percentile(0.99), max: this.max, drift: this.sum / this.count };
   }
 

@@ -35,7 +35,9 @@ const LABEL = /(\w+)="((?:[^"\\]|\\.)*)"/g;
 export function parseExposition(text: string, families: readonly string[]): Snapshot {
   const samples = new Map<string, Sample[]>();
   const byFamily = new Map<string, number>();
-  const count = (family: string, n: number) => n > 0 && byFamily.set(family, (byFamily.get(family) ?? 0) + n);
+  const count = (family: string, n: number) => {
+    if (n > 0) byFamily.set(family, (byFamily.get(family) ?? 0) + n);
+  };
   let series = 0;
   /** The family of the last `# TYPE` line, when none of `families` can be among its samples. */
   let skipped: string | undefined;
@@ -93,7 +95,11 @@ export function parseExposition(text: string, families: readonly string[]): Snap
 
 const TYPE = /^#\s*TYPE\s+(\S+)/;
 const SUFFIXES = ['_bucket', '_sum', '_count'];
-const stripSuffix = (name: string) => name.replace(/_(bucket|sum|count)$/, '');
+/** The family a sample name belongs to: the name without one of SUFFIXES at its end. */
+function stripSuffix(name: string): string {
+  const suffix = SUFFIXES.find((x) => name.endsWith(x));
+  return suffix ? name.slice(0, -suffix.length) : name;
+}
 
 /** `{`, space or tab: what ends a sample's name. */
 const endsName = (c: number) => c === 123 || c === 32 || c === 9;

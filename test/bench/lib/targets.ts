@@ -17,7 +17,7 @@ import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { startDnsServer, type DnsTestServer } from '../../helpers/dns-server.js';
 import { closedPort } from '../../helpers/targets.js';
-import { GapHistogram } from './gap-histogram.js';
+import { GapHistogram, NO_GAPS } from './gap-histogram.js';
 import { TLS_DIR } from './paths.js';
 
 export interface TargetAddresses {
@@ -143,7 +143,7 @@ export async function startBenchTargets(intervalMs: number): Promise<BenchTarget
       gaps = new GapHistogram();
     },
     stopJitter: () => {
-      const stats = gaps?.stats() ?? { count: 0, p50: NaN, p99: NaN, max: NaN, drift: NaN };
+      const stats = gaps?.stats() ?? { ...NO_GAPS };
       gaps = undefined;
       return stats;
     },
