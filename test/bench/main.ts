@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { writeFile } from 'node:fs/promises';
 import { startAgentProcess, type AgentRun, type Scrape } from './lib/agent.js';
+import { BLOCK_WATCH, BLOCK_WATCH_ENV, BlockLog, type LongestBlock } from './lib/block-log.js';
 import { count, duration } from './lib/args.js';
 import { agentNode, type AgentNode } from './lib/node-binary.js';
 import { AGENT_NODE_FLAGS, agentEnv } from './lib/node-flags.js';
@@ -254,13 +255,17 @@ interface MainResult {
   /** The largest families and their series. */
   families: [string, number][];
   metricsBytes: number;
+  /** The longest block by the benchmark's 1 ms watch (block-watch.mjs), with the GC pauses in it. */
+  block: LongestBlock;
+  /** The largest nodejs_eventloop_lag_max_seconds of the scrapes: the agent's own 10 ms reading. */
   loopMaxMs: number;
   /** Main-thread GC pause time in the window by kind (major, minor, incremental, weakcb), ms. */
   gc: Record<string, number>;
   stateWrites: number;
   statusMs: number;
   statusBytes: number;
-  /** Longest event-loop block while the agent answered the three status GETs. */
+  /** Longest event-loop block while the agent answered the three status GETs: the 1 ms watch, and the agent's reading. */
+  statusBlock: LongestBlock;
   statusLoopMaxMs: number;
   targetsCpu: number;
   stopMs: number;
@@ -270,6 +275,11 @@ interface MainResult {
 }
 
 const probesOf = (s: Scrape) => sum(s.snap, 'raqib_probes_total');
+
+/** ` (major 16.3 + minor 9.1 ms)`: the GC pauses in a block, or nothing when there were none. */
+function describeGc(b: LongestBlock): string {
+  return b.gc.length ? ` (${b.gc.map((g) => `${g.kind} ${ms(g.ms)}`).join(' + ')})` : '';
+}
 
 async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Promise<MainResult> {
   const runDir = await mkdtemp(join(dir, 'main-'));
@@ -283,12 +293,14 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     targets: targets.addresses,
   });
   const profDir = join(runDir, 'prof');
+  const blocks = new BlockLog(join(runDir, 'blocks.log'));
   log(`main run: ${fmt(opts.checks)} ${opts.types} checks every ${opts.intervalMs / 1000} s; warm-up ${fmt(opts.warmupMs / 1000)} s, then ${opts.seconds} s measured`);
   const agent = await startAgentProcess({
     dir: runDir,
     yaml,
     node: opts.node.bin,
-    nodeArgs: [...opts.nodeArgs, ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])],
+    nodeArgs: [...opts.nodeArgs, '--import', BLOCK_WATCH, ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])],
+    env: { [BLOCK_WATCH_ENV]: blocks.file },
     logFile: opts.keep ? join(runDir, 'agent.log') : undefined,
   });
   const rssStart = memory(agent.pid).rss;
@@ -305,6 +317,7 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     clearInterval(peakTimer);
     const watch = new ProcWatch(agent.pid);
     const s0 = await agent.scrape();
+    const windowFrom = Date.now();
     const targetsCpu0 = cpuSeconds(targets.child.pid!);
     targets.jitterStart();
     watch.mark();
@@ -317,14 +330,19 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     const scrapes: { ms: number; loopMaxMs: number }[] = [];
     const middle = (t0 + endAt) / 2;
     let mid: Scrape | undefined;
-    /** Keeps a scrape's figures and prints them on a progress line. */
+    let since = windowFrom;
+    /** Keeps a scrape's figures and prints them on a progress line, with the longest block since the last. */
     const keep = (s: Scrape) => {
       const loopMaxMs = max(s.snap, 'nodejs_eventloop_lag_max_seconds') * 1000;
       scrapes.push({ ms: s.ms, loopMaxMs });
       if (mid === undefined || Math.abs(s.at - middle) < Math.abs(mid.at - middle)) mid = s;
+      blocks.read();
+      const now = Date.now();
+      const block = blocks.longest(since, now);
+      since = now;
       log(
         `  +${fmt((performance.now() - t0) / 1000)} s: ${fmt(probesOf(s) - probesOf(s0))} probes, /metrics ${ms(s.ms)}, ` +
-          `block ${ms(loopMaxMs)}, RSS ${fmt(memory(agent.pid).rss)} MiB`,
+          `block ${ms(block.ms)}${describeGc(block)} (agent's reading ${ms(loopMaxMs)}), RSS ${fmt(memory(agent.pid).rss)} MiB`,
       );
     };
     for (let next = t0 + opts.scrapeMs; next < endAt; next += opts.scrapeMs) {
@@ -339,6 +357,7 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     // one of the scrapes timed, and nothing of the benchmark's own should run beside it.
     const s1 = await agent.scrape();
     keep(s1);
+    const windowTo = Date.now();
     const jitter = await targets.jitterStop();
     watch.stop();
 
@@ -354,6 +373,7 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
           ];
     const statusTimes: number[] = [];
     let statusBytes = 0;
+    const statusFrom = Date.now();
     for (let i = 0; i < 3; i++) {
       const r = await agent.get('/api/v1/status');
       statusTimes.push(r.ms);
@@ -361,6 +381,11 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     }
     // The agent's loop-delay histogram restarts at each scrape: this one's max covers the GETs.
     const statusLoopMaxMs = max((await agent.scrape()).snap, 'nodejs_eventloop_lag_max_seconds') * 1000;
+    // The watch writes a poll every 100 ms: wait for the one that holds the end of the last GET.
+    await sleep(250);
+    blocks.read();
+    const statusBlock = blocks.longest(statusFrom, Date.now());
+    const block = blocks.longest(windowFrom, windowTo);
     const expectedRate = opts.checks / (opts.intervalMs / 1000);
     const result: MainResult = {
       checks: opts.checks,
@@ -400,6 +425,7 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
       series: s1.snap.series,
       families: [...s1.snap.byFamily.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4),
       metricsBytes: s1.snap.bytes,
+      block,
       loopMaxMs: Math.max(...scrapes.map((s) => s.loopMaxMs)),
       gc: Object.fromEntries(
         ['major', 'minor', 'incremental', 'weakcb'].map((kind) => [
@@ -410,6 +436,7 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
       stateWrites: sum(s1.snap, 'raqib_state_writes_total') - sum(s0.snap, 'raqib_state_writes_total'),
       statusMs: median(statusTimes),
       statusBytes,
+      statusBlock,
       statusLoopMaxMs,
       targetsCpu: targetsCpu / w.wall,
       stopMs: 0,
@@ -596,7 +623,18 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
       '',
       '',
     ],
-    ['longest event-loop block', ms(m.loopMaxMs), '≤ 50 ms', judge(m.loopMaxMs <= 50)],
+    [
+      'longest event-loop block (1 ms watch; GC pauses in it)',
+      `${ms(m.block.ms)}${describeGc(m.block)}; ${m.block.over} of ${fmt(m.block.polls)} 100-ms polls over 50 ms`,
+      '≤ 50 ms',
+      judge(m.block.ms <= 50),
+    ],
+    [
+      "the same, as the agent's nodejs_eventloop_lag_max_seconds reads it (a 10 ms timer: up to 10 ms more)",
+      ms(m.loopMaxMs),
+      '',
+      '',
+    ],
     [
       'GC pauses on the main thread (major / minor / incremental)',
       `${fmt((m.gc['major'] ?? 0) / m.wall, 1)} / ${fmt((m.gc['minor'] ?? 0) / m.wall, 1)} / ${fmt((m.gc['incremental'] ?? 0) / m.wall, 1)} ms per second`,
@@ -605,7 +643,12 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
     ],
     ['state-file writes/s', fmt(m.stateWrites / m.wall, 2), '0 while nothing changes', judge(m.stateWrites === 0)],
     ['/api/v1/status response (median of 3) / size', `${ms(m.statusMs)} / ${fmt(m.statusBytes / 1048576, 1)} MiB`, '', ''],
-    ['longest event-loop block while answering /api/v1/status', ms(m.statusLoopMaxMs), '≤ 50 ms', judge(m.statusLoopMaxMs <= 50)],
+    [
+      "longest event-loop block while answering /api/v1/status (1 ms watch; the agent's reading)",
+      `${ms(m.statusBlock.ms)}${describeGc(m.statusBlock)}; ${ms(m.statusLoopMaxMs)}`,
+      '≤ 50 ms',
+      judge(m.statusBlock.ms <= 50),
+    ],
     ['start-up (spawn → /healthz) / stop (SIGTERM → exit)', `${ms(m.startMs)} / ${ms(m.stopMs)}, exit code ${m.exitCode}`, '', ''],
     ['targets process CPU (not the agent)', `${fmt(m.targetsCpu * 100, 1)}% of one core`, '', ''],
   ];

@@ -104,6 +104,8 @@ export interface StartAgentOptions {
   nodeArgs?: string[];
   /** Write everything the agent prints, stdout and stderr interleaved as they arrive, to this file as well. */
   logFile?: string;
+  /** Extra environment variables for the agent. */
+  env?: Record<string, string>;
   startTimeoutMs?: number;
 }
 
@@ -115,7 +117,7 @@ export async function startAgentProcess(opts: StartAgentOptions): Promise<AgentR
   const child = track(
     spawn(opts.node ?? process.execPath, [...(opts.nodeArgs ?? []), AGENT_MAIN, 'run', '--config', configFile], {
       cwd: opts.dir,
-      env: { ...process.env, ...agentEnv(), RAQIB_CONFIG: '' },
+      env: { ...process.env, ...agentEnv(), ...opts.env, RAQIB_CONFIG: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
