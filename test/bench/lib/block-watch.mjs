@@ -19,9 +19,11 @@
 // Cost: ~2.5% of a core when the agent is idle (1,000 short callbacks a second), less when busy.
 import { openSync, writeSync } from 'node:fs';
 import { constants, performance, PerformanceObserver } from 'node:perf_hooks';
+import { isMainThread } from 'node:worker_threads';
 
 const file = process.env.RAQIB_BENCH_BLOCK_WATCH;
-if (file) {
+// Workers run --import too (the agent loads its config in one): only the main thread is watched.
+if (file && isMainThread) {
   const fd = openSync(file, 'a');
   const epoch = (ms) => (performance.timeOrigin + ms).toFixed(1);
   let tick = performance.now();
