@@ -1,40 +1,41 @@
 /**
  * The file block-watch.mjs writes inside the agent's process: event-loop blocks measured with a
- * 1 ms timer, and the GC pauses beside them. Read as it grows (one reader per run), and asked for
- * the longest block in a stretch of time with the GC pauses that fell in it.
+ * 1 ms timer, and the GC pauses beside them, in ms of the machine's monotonic clock (monoMs() in
+ * profile.ts reads the same). Read as it grows (one reader per run), and asked for the longest
+ * block in a stretch of time with the GC pauses that fell in it.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT } from './paths.js';
 
-/** The preload to give the agent's node (`--import`, which takes a path), and the variable naming its file. */
-export const BLOCK_WATCH = join(ROOT, 'test/bench/lib/block-watch.mjs');
+/** The preload to give the agent's node (`--import`, as a file URL), and the variable naming its file (read in block-watch.mjs). */
+export const BLOCK_WATCH = pathToFileURL(join(ROOT, 'test/bench/lib/block-watch.mjs')).href;
 export const BLOCK_WATCH_ENV = 'RAQIB_BENCH_BLOCK_WATCH';
 
-/** From ... to (epoch ms): the longest block the watch's 1 ms ticks saw end then, ms, and when it ended. */
+/** One line B of the watch: from `from` to `to`, the longest block that ended then (`ms`) and when it ended. */
 export interface Poll {
   from: number;
   to: number;
-  maxMs: number;
+  ms: number;
   end: number;
 }
 
 export interface GcPause {
-  /** Epoch ms. */
   start: number;
   ms: number;
   kind: string;
 }
 
 export interface LongestBlock {
-  /** 0 when the watch wrote nothing in the stretch. */
+  /** 0 when the watch wrote nothing in the stretch (`polls` is 0 then). */
   ms: number;
   /** The poll it was in. */
   poll?: Poll;
   /** Polls in the stretch, and those whose block was over `limitMs`. */
   polls: number;
   over: number;
-  /** GC pauses that began within the block (or up to 2 ms before it: the watch's tick and rounding). */
+  /** GC pauses that began within the block (to the 0.1 ms the file rounds to). */
   gc: GcPause[];
 }
 
@@ -43,6 +44,8 @@ export class BlockLog {
   readonly gc: GcPause[] = [];
   private offset = 0;
   private rest = '';
+  /** Polls already looked at by sinceLast(). */
+  private seen = 0;
 
   constructor(readonly file: string) {}
 
@@ -71,26 +74,40 @@ export class BlockLog {
   /** One line of the file; a line of another shape is ignored. */
   add(line: string): void {
     const f = line.split(' ');
-    if (f[0] === 'B' && f.length === 5) this.polls.push({ from: Number(f[1]), to: Number(f[2]), maxMs: Number(f[3]), end: Number(f[4]) });
+    if (f[0] === 'B' && f.length === 5) this.polls.push({ from: Number(f[1]), to: Number(f[2]), ms: Number(f[3]), end: Number(f[4]) });
     else if (f[0] === 'G' && f.length === 4) this.gc.push({ start: Number(f[1]), ms: Number(f[2]), kind: f[3]! });
   }
 
   /**
-   * The longest block in the polls that ended after `from` and by `to` (epoch ms), how many were
-   * over `limitMs`, and the GC pauses that began within it.
+   * The longest of the blocks that ended after `from` and by `to`, how many were over `limitMs`,
+   * and the GC pauses that began within it. Read once the watch has written its poll after `to`
+   * (it writes every 100 ms).
    */
   longest(from: number, to: number, limitMs = 50): LongestBlock {
-    const polls = this.polls.filter((p) => p.to > from && p.to <= to);
+    return this.longestOf(
+      this.polls.filter((p) => p.end > from && p.end <= to),
+      limitMs,
+    );
+  }
+
+  /** The longest of the blocks in the polls read since the last call that ended after `from` (for progress lines). */
+  sinceLast(from = -Infinity, limitMs = 50): LongestBlock {
+    const polls = this.polls.slice(this.seen).filter((p) => p.end > from);
+    this.seen = this.polls.length;
+    return this.longestOf(polls, limitMs);
+  }
+
+  private longestOf(polls: Poll[], limitMs: number): LongestBlock {
     let poll: Poll | undefined;
-    for (const p of polls) if (!poll || p.maxMs > poll.maxMs) poll = p;
+    for (const p of polls) if (!poll || p.ms > poll.ms) poll = p;
     if (!poll) return { ms: 0, polls: 0, over: 0, gc: [] };
-    const { end, maxMs } = poll;
+    const { end, ms } = poll;
     return {
-      ms: maxMs,
+      ms,
       poll,
       polls: polls.length,
-      over: polls.filter((p) => p.maxMs > limitMs).length,
-      gc: this.gc.filter((g) => g.start >= end - maxMs - 2 && g.start <= end),
+      over: polls.filter((p) => p.ms > limitMs).length,
+      gc: this.gc.filter((g) => g.start >= end - ms - 0.1 && g.start <= end),
     };
   }
 }

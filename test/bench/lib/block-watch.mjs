@@ -1,19 +1,18 @@
-// The benchmark's event-loop watch, loaded into the agent's process with `node --import` (the main
-// run only). Plain JavaScript so that node loads it as it is, built or not.
+// The benchmark's event-loop watch, loaded into the agent's main thread with `node --import` (the
+// main run only; `--no-watch` leaves it out). Plain JavaScript so that node loads it as it is.
+// Why the agent's own nodejs_eventloop_lag_max_seconds is not enough: docs/performance.md, "The
+// figures and how they are measured" (it reads a block as up to 10 ms longer than it was).
 //
-// Why: the agent's nodejs_eventloop_lag_max_seconds (prom-client's monitorEventLoopDelay at a
-// 10 ms resolution) is the longest gap between two ticks of a 10 ms timer, so a block of B ms
-// reads as anything from B to B + 10 ms (a 40 ms spin read 42–50 ms). This watch ticks every
-// 1 ms: a block reads within ~1 ms of what it was.
+// A 1 ms JavaScript timer keeps the longest gap between two of its ticks: a block of B ms reads
+// as B to B + 1 ms, an upper bound. Not monitorEventLoopDelay at 1 ms: its reset() forgets when it
+// last ticked, so a block that ended just before a read was lost (a 60 ms block inside a timer
+// callback read 1.1 ms). This resets no clock.
 //
-// It is a JavaScript timer, not monitorEventLoopDelay at 1 ms: that histogram's reset() forgets
-// when it last ticked, so a block that ended just before a read-and-reset was lost (a 60 ms block
-// inside a timer callback read 1.1 ms). This keeps the gap itself and never resets a clock.
-//
-// What it writes to the file named by RAQIB_BENCH_BLOCK_WATCH, a line at a time (epoch ms, so the
-// benchmark can place them in its window):
+// Written to the file named by RAQIB_BENCH_BLOCK_WATCH (BLOCK_WATCH_ENV in block-log.ts, which
+// reads it), a line at a time, in ms of the machine's monotonic clock (process.hrtime, which the
+// benchmark's process reads too):
 //   B <from> <to> <max> <end>  every 100 ms: the longest gap between two 1 ms ticks that ended
-//                              between <from> and <to>, less the 1 ms period, and when it ended
+//                              between <from> and <to>, and when it ended
 //   G <start> <ms> <kind>      each main-thread GC pause of 1 ms or more (major, minor,
 //                              incremental, weakcb)
 // Cost: ~2.5% of a core when the agent is idle (1,000 short callbacks a second), less when busy.
@@ -25,22 +24,33 @@ const file = process.env.RAQIB_BENCH_BLOCK_WATCH;
 // Workers run --import too (the agent loads its config in one): only the main thread is watched.
 if (file && isMainThread) {
   const fd = openSync(file, 'a');
-  const epoch = (ms) => (performance.timeOrigin + ms).toFixed(1);
-  let tick = performance.now();
+  const mono = () => Number(process.hrtime.bigint()) / 1e6;
+  // performance's clock runs with the monotonic one: the offset converts GC entries' start times.
+  const offset = mono() - performance.now();
+  let failed = false;
+  const write = (text) => {
+    if (failed) return;
+    try {
+      writeSync(fd, text);
+    } catch {
+      failed = true; // a full disk ends the watch, never the agent it watches
+    }
+  };
+  let tick = mono();
   let max = 0;
   let end = tick;
   setInterval(() => {
-    const now = performance.now();
+    const now = mono();
     if (now - tick > max) {
       max = now - tick;
       end = now;
     }
     tick = now;
   }, 1).unref();
-  let from = performance.now();
+  let from = mono();
   setInterval(() => {
-    const to = performance.now();
-    writeSync(fd, `B ${epoch(from)} ${epoch(to)} ${Math.max(0, max - 1).toFixed(2)} ${epoch(end)}\n`);
+    const to = mono();
+    write(`B ${from.toFixed(1)} ${to.toFixed(1)} ${max.toFixed(2)} ${(max > 0 ? end : to).toFixed(1)}\n`);
     max = 0;
     from = to;
   }, 100).unref();
@@ -54,7 +64,7 @@ if (file && isMainThread) {
     const lines = list
       .getEntries()
       .filter((e) => e.duration >= 1)
-      .map((e) => `G ${epoch(e.startTime)} ${e.duration.toFixed(2)} ${kinds[e.detail?.kind] ?? 'other'}\n`);
-    if (lines.length) writeSync(fd, lines.join(''));
+      .map((e) => `G ${(offset + e.startTime).toFixed(1)} ${e.duration.toFixed(2)} ${kinds[e.detail?.kind] ?? 'other'}\n`);
+    if (lines.length) write(lines.join(''));
   }).observe({ entryTypes: ['gc'] });
 }
