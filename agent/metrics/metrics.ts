@@ -24,6 +24,13 @@ export interface BuildInfo {
   agent?: string;
 }
 
+/**
+ * The period of prom-client's event-loop timer (monitorEventLoopDelay). Its lag figures are the
+ * gaps between ticks, so they include this period: an idle loop reads it. The agent dashboard's
+ * event-loop panel subtracts it (test/dashboards/dashboards.test.ts holds the two together).
+ */
+export const EVENT_LOOP_PRECISION_MS = 10;
+
 export class Metrics {
   /** raqib_probe_success, _phase_seconds, _http_status_code, _tls_cert_expiry…, raqib_check_state. */
   readonly checks = new CheckSeries();
@@ -92,7 +99,7 @@ export class Metrics {
     });
     for (const result of ['ok', 'error']) this.stateWrites.inc({ result }, 0);
     this.stateWriteErrors.inc(0);
-    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_PRECISION_MS });
   }
 
   /**

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { EVENT_LOOP_PRECISION_MS } from '../../agent/metrics/metrics.js';
 import { ROOT } from '../helpers/agent-process.js';
 import { allPanels, loadDashboards, panelQueries, parseLabelValues, RULES_DIR, variableQuery, type Dashboard } from './grafana.js';
 
@@ -150,6 +151,11 @@ describe('Grafana dashboards', () => {
     for (const m of ['raqib_reports_total', 'raqib_outbox_pending', 'raqib_outbox_oldest_age_seconds', 'raqib_dead_letters', 'raqib_authority_request_duration_seconds_bucket', 'code!~"2.."', 'raqib_report_ack_seconds_bucket', 'raqib_guidance_total', 'raqib_authority_authorized']) expect(reporting).toContain(m);
     const agent = exprs('raqib-agent');
     for (const m of ['raqib_schedule_lateness_seconds_bucket', 'raqib_probes_skipped_total', 'nodejs_eventloop_lag', 'process_resident_memory_bytes', 'raqib_config_last_reload_successful', 'raqib_agent_blind']) expect(agent).toContain(m);
+    // prom-client's lag figures include its timer's period; the panel takes exactly that period off.
+    const lag = panelQueries(byUid('raqib-agent')).filter((q) => q.expr.includes('nodejs_eventloop_lag'));
+    expect(lag.map((q) => q.expr.match(/nodejs_eventloop_lag_(\w+)_seconds\{[^}]*\} - ([\d.]+)/)?.slice(1))).toEqual(
+      ['p50', 'p99', 'max'].map((q) => [q, String(EVENT_LOOP_PRECISION_MS / 1000)]),
+    );
     // Rates follow Grafana's $__rate_interval, so short ranges (and the live test) get data.
     for (const d of dashboards) for (const q of panelQueries(d)) for (const m of q.expr.matchAll(/\b(rate|increase)\([^[]*\[([^\]]+)\]/g)) expect(m[2], `${d.file}: ${q.panel}`).toMatch(/^\$__(rate_interval|range)$/);
   });
