@@ -391,10 +391,11 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     if (opts.blockWatch) {
       await sleep(250); // the watch writes every 100 ms: its polls past windowTo and statusTo are in
       blocks.read();
-      // A watch that wrote nothing (it failed to load, or to write) measured nothing: the reading is judged then.
-      const measured = (b: LongestBlock) => (b.polls > 0 ? b : undefined);
-      statusBlock = measured(blocks.longest(statusFrom, statusTo));
-      block = measured(blocks.longest(windowFrom, windowTo));
+      // A watch that wrote nothing in the window (it failed to load, or to write) measured
+      // nothing: the agent's reading is judged then.
+      block = blocks.longest(windowFrom, windowTo);
+      if (block.polls > 0) statusBlock = blocks.longestAround(statusFrom, statusTo);
+      else block = undefined;
     }
     const expectedRate = opts.checks / (opts.intervalMs / 1000);
     const result: MainResult = {

@@ -93,6 +93,9 @@ describe('the benchmark block watch', () => {
       { start: 1190, ms: 9.1, kind: 'minor' },
     ]);
     expect(log.longest(2000, 3000)).toEqual({ ms: 0, polls: 0, over: 0, gc: [] });
+    // A stretch of a few ms in which no block ended: the polls around it bound it.
+    expect(log.longestAround(1360, 1370)).toMatchObject({ ms: 51, polls: 1, poll: { from: 1300 } });
+    expect(log.longestAround(1390, 1410)).toMatchObject({ ms: 80, polls: 2 });
   });
 
   it('gives the progress lines each poll once, and none that ended before the window', () => {

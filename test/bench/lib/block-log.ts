@@ -90,6 +90,18 @@ export class BlockLog {
     );
   }
 
+  /**
+   * An upper bound for a stretch shorter than a poll (a few GETs): the longest block of the polls
+   * that overlap it, which hold every block that ended in it (and some that ended up to 100 ms
+   * around it).
+   */
+  longestAround(from: number, to: number, limitMs = 50): LongestBlock {
+    return this.longestOf(
+      this.polls.filter((p) => p.to > from && p.from < to),
+      limitMs,
+    );
+  }
+
   /** The longest of the blocks in the polls read since the last call that ended after `from` (for progress lines). */
   sinceLast(from = -Infinity, limitMs = 50): LongestBlock {
     const polls = this.polls.slice(this.seen).filter((p) => p.end > from);
