@@ -323,7 +323,6 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     clearInterval(peakTimer);
     const watch = new ProcWatch(agent.pid);
     const s0 = await agent.scrape();
-    const windowFrom = monoMs();
     const targetsCpu0 = cpuSeconds(targets.child.pid!);
     targets.jitterStart();
     watch.mark();
@@ -344,7 +343,7 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
       let watched = `${ms(loopMaxMs)} (agent's reading)`;
       if (opts.blockWatch) {
         blocks.read();
-        const block = blocks.sinceLast(windowFrom);
+        const block = blocks.sinceLast(from);
         watched = `${ms(block.ms)}${describeGc(block)} (agent's reading ${ms(loopMaxMs)})`;
       }
       log(`  +${fmt((performance.now() - t0) / 1000)} s: ${fmt(probesOf(s) - probesOf(s0))} probes, /metrics ${ms(s.ms)}, block ${watched}, RSS ${fmt(memory(agent.pid).rss)} MiB`);
@@ -361,7 +360,8 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     // one of the scrapes timed, and nothing of the benchmark's own should run beside it.
     const s1 = await agent.scrape();
     keep(s1);
-    const windowTo = monoMs();
+    // The blocks of the window end here, after the last scrape (`to`, the CPU's end, is before it).
+    const blocksTo = monoMs();
     const jitter = await targets.jitterStop();
     watch.stop();
 
@@ -386,17 +386,15 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     const statusTo = monoMs();
     // The agent's loop-delay histogram restarts at each scrape: this one's max covers the GETs.
     const statusLoopMaxMs = max((await agent.scrape()).snap, 'nodejs_eventloop_lag_max_seconds') * 1000;
-    let statusBlock: LongestBlock | undefined;
-    let block: LongestBlock | undefined;
     if (opts.blockWatch) {
-      await sleep(250); // the watch writes every 100 ms: its polls past windowTo and statusTo are in
+      await sleep(250); // the watch writes every 100 ms: its polls past blocksTo and statusTo are in
       blocks.read();
-      // A watch that wrote nothing in the window (it failed to load, or to write) measured
-      // nothing: the agent's reading is judged then.
-      block = blocks.longest(windowFrom, windowTo);
-      if (block.polls > 0) statusBlock = blocks.longestAround(statusFrom, statusTo);
-      else block = undefined;
     }
+    // A watch that wrote nothing in the window (left out, or it failed to load or to write)
+    // measured nothing: the agent's reading is judged then.
+    const watched = blocks.longest(from, blocksTo);
+    const block = watched.polls > 0 ? watched : undefined;
+    const statusBlock = block && blocks.longestAround(statusFrom, statusTo);
     const expectedRate = opts.checks / (opts.intervalMs / 1000);
     const result: MainResult = {
       checks: opts.checks,
