@@ -11,9 +11,9 @@ import type { CheckSpec } from '../config/resolve.js';
 import { CHECK_TYPES } from '../config/schema.js';
 import { CHECK_STATES, type CheckState } from '../detect/transition.js';
 import type { ProbeResult, ProbeStatus } from '../probes/types.js';
-import { paced, PieceJoiner, SLICE_MS } from '../slices.js';
-import { escapeLabelValue } from './check-families.js';
+import { paced, SLICE_MS } from '../slices.js';
 import { CheckSeries } from './check-series.js';
+import { ByteWriter, familyPieces } from './registry-bytes.js';
 
 const RESULTS: readonly ProbeStatus[] = ['up', 'degraded', 'down'];
 const SKIP_REASONS = ['overlap', 'missed'] as const;
@@ -163,24 +163,23 @@ export class Metrics {
   }
 
   /**
-   * The Registry's families, as registry.metrics() would join them (made faster: familyText), then
-   * CheckSeries.chunks(); each piece made when it is asked for.
+   * The Registry's families, as registry.metrics() would join them, written as bytes
+   * (registry-bytes.ts), then CheckSeries.chunks(); each piece made when it is asked for.
    */
   private async *pieces(): AsyncGenerator<string | Buffer> {
     if (this.registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE || Object.keys(defaultLabelsOf(this.registry)).length > 0) {
       yield await this.registry.metrics();
     } else {
       // As Registry.metrics() joins them: a blank line between families, a newline at the end.
-      const pieces = new PieceJoiner();
+      const out = new ByteWriter();
       let first = true;
       for (const metric of this.registry.getMetricsAsArray()) {
-        const text = (await familyText(metric)) ?? (await this.registry.getSingleMetricAsString(metric.name));
-        const full = pieces.add(first ? text : `\n\n${text}`);
+        if (!first) out.text('\n\n');
         first = false;
-        if (full) yield pieces.take();
+        yield* familyPieces(out, metric, () => this.registry.getSingleMetricAsString(metric.name));
       }
-      pieces.add('\n');
-      yield pieces.take();
+      out.text('\n');
+      yield out.take();
     }
     yield* this.checks.chunks();
   }
@@ -202,111 +201,6 @@ export class Metrics {
   }
 }
 
-/** What a prom-client 15 Histogram keeps per label set (lib/histogram.js, createBaseValues). */
-interface HistogramEntry {
-  labels: Record<string, unknown>;
-  bucketValues: Record<string, number>;
-  sum: number;
-  count: number;
-}
-
-interface HistogramInternals {
-  name: string;
-  help: string;
-  upperBounds: readonly number[];
-  hashMap: Record<string, HistogramEntry>;
-  collect?: unknown;
-  enableExemplars?: boolean;
-}
-
 function defaultLabelsOf(registry: Registry): object {
   return (registry as unknown as { _defaultLabels?: object })._defaultLabels ?? {};
-}
-
-// prom-client's escapeString and getValueAsString (lib/registry.js, lib/util.js).
-const promEscape = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-const promValue = (v: number) => (Number.isNaN(v) ? 'Nan' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v));
-
-// The text below is built with += rather than joined: the strings live only until the socket has
-// them (a rope is flattened once, there), and concatenating measured twice as fast as joining
-// 77,000 parts for raqib_probe_duration_seconds at 20,000 checks.
-
-/** `a="x",b="y"`, as prom-client's formatLabels(…).join(','): joined, so a flat string, not a rope. */
-function formatLabels(labels: Record<string, unknown>): string {
-  const parts: string[] = [];
-  for (const [name, value] of Object.entries(labels)) parts.push([name, '="', escapeLabelValue(String(value)), '"'].join(''));
-  return parts.join(',');
-}
-
-/**
- * The labels of each histogram series, formatted once for as long as the label set lives: what
- * prom-client does too for a histogram's labels (a WeakMap on the same object, sharedLabelCache).
- */
-const histogramLabels = new WeakMap<object, string>();
-
-function histogramLabelsOf(labels: Record<string, unknown>): string {
-  let text = histogramLabels.get(labels);
-  if (text === undefined) {
-    text = formatLabels(labels);
-    histogramLabels.set(labels, text);
-  }
-  return text;
-}
-
-/**
- * A family of the Registry as Registry.getSingleMetricAsString() renders it, made faster for the
- * kinds raqib has thousands of series of; undefined for another kind, which prom-client renders.
- * - Counters and gauges (12 series a service: ~2,400 at 10,000 checks, ~4 ms a scrape in
- *   prom-client's generic formatting, which also allocates and caches an empty shared-labels
- *   object per series): their get(), formatted directly.
- * - Histograms: histogramText().
- */
-export async function familyText(metric: object): Promise<string | undefined> {
-  if (metric instanceof Histogram) return histogramText(metric);
-  if (!(metric instanceof Counter || metric instanceof Gauge)) return undefined;
-  const data = await (metric as Counter).get();
-  const name = promEscape(data.name);
-  let text = `# HELP ${name} ${promEscape(data.help)}\n# TYPE ${name} ${data.type}`;
-  for (const value of data.values ?? []) {
-    const v = value as { labels?: Record<string, unknown>; value: number; metricName?: string };
-    const labels = formatLabels(v.labels ?? {});
-    text += `\n${v.metricName ?? name}${labels ? `{${labels}} ` : ' '}${promValue(v.value)}`;
-  }
-  return text;
-}
-
-/**
- * A histogram's exposition, character for character what Registry.getSingleMetricAsString()
- * gives, made from its counts directly. prom-client's get() builds an object and a labels object
- * per bucket series and formats each one generically: raqib_probe_duration_seconds (a series per
- * bucket, service and probe type: 9,600 at 10,000 checks) took ~7 ms a scrape that way, most of
- * registry.metrics(). Undefined for a histogram that is not of the plain kind this knows (with a
- * collect function or exemplars, or another prom-client's shape): the caller asks prom-client.
- */
-export function histogramText(histogram: Histogram): string | undefined {
-  const h = histogram as unknown as HistogramInternals;
-  if (h.collect !== undefined || h.enableExemplars || typeof h.hashMap !== 'object' || h.hashMap === null || !Array.isArray(h.upperBounds)) return undefined;
-  const entries = Object.values(h.hashMap);
-  for (const e of entries) if (typeof e?.labels !== 'object' || typeof e.bucketValues !== 'object' || typeof e.count !== 'number' || typeof e.sum !== 'number') return undefined;
-  const name = promEscape(h.name);
-  let text = `# HELP ${name} ${promEscape(h.help)}\n# TYPE ${name} histogram`;
-  const bucket = `\n${h.name}_bucket{`;
-  const les = h.upperBounds.map((b) => `le="${b}"`);
-  // bucketValues is keyed by the bound as a string: converting the number at every lookup took
-  // a third of the time.
-  const keys = h.upperBounds.map(String);
-  const sum = `\n${h.name}_sum`;
-  const count = `\n${h.name}_count`;
-  for (const { labels, bucketValues, sum: total, count: n } of entries) {
-    const shared = histogramLabelsOf(labels);
-    const close = shared ? `,${shared}} ` : '} ';
-    let acc = 0;
-    for (let i = 0; i < les.length; i++) {
-      acc += bucketValues[keys[i]!]!;
-      text += bucket + les[i]! + close + promValue(acc);
-    }
-    const own = shared ? `{${shared}} ` : ' ';
-    text += bucket + 'le="+Inf"' + close + promValue(n) + sum + own + promValue(total) + count + own + promValue(n);
-  }
-  return text;
 }

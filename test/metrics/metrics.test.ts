@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { CheckSpec } from '../../agent/config/resolve.js';
-import { familyText, histogramText, Metrics } from '../../agent/metrics/metrics.js';
+import { Metrics } from '../../agent/metrics/metrics.js';
+import { ByteWriter, familyPieces } from '../../agent/metrics/registry-bytes.js';
 import type { ProbeResult } from '../../agent/probes/types.js';
 import { drain, turnsDuring } from '../helpers/pieces.js';
 
@@ -23,7 +24,44 @@ function metricsOf(checks: number, registry = new Registry()): Metrics {
   return metrics;
 }
 
-describe('histogramText', () => {
+/** What familyPieces writes for a family, in pieces of `size` bytes; PROM where it asks prom-client. */
+async function familyText(metric: object, size?: number): Promise<string> {
+  const out = new ByteWriter(size);
+  const pieces: Buffer[] = [];
+  for await (const piece of familyPieces(out, metric, async () => 'PROM')) pieces.push(piece);
+  pieces.push(out.take());
+  return Buffer.concat(pieces).toString('utf8');
+}
+
+describe('ByteWriter', () => {
+  it('writes numbers as prom-client does: whole ones digit by digit, the others as String() has them', () => {
+    const values = [0, -0, 7, 9, 10, 99, 100, 12345, 2 ** 31, 2 ** 53 - 1, 2 ** 53, 1e21, -1, 0.5, 0.1 + 0.2, 1e-7, NaN, Infinity, -Infinity];
+    const out = new ByteWriter();
+    for (const v of values) {
+      out.number(v);
+      out.text(' ');
+    }
+    expect(out.take().toString()).toBe(values.map((v) => (Number.isNaN(v) ? 'Nan' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v))).join(' ') + ' ');
+  });
+
+  it('writes text as UTF-8, grows for a long series, and gives a piece once its size is reached', () => {
+    const out = new ByteWriter(16);
+    out.text('service="');
+    expect(out.full).toBe(false);
+    out.text('رقيب"} é');
+    expect(out.full).toBe(true);
+    expect(out.take().toString()).toBe('service="رقيب"} é');
+    expect(out.full).toBe(false);
+    const long = 'x'.repeat(50_000);
+    out.text('a');
+    out.text(long);
+    out.number(12);
+    expect(out.take().toString()).toBe(`a${long}12`);
+    expect(out.take().length).toBe(0);
+  });
+});
+
+describe('familyPieces: histograms', () => {
   it('is what prom-client renders, for labelled, unlabelled, escaped, empty and removed series', async () => {
     const registry = new Registry();
     const labelled = new Histogram({ name: 'h_labelled_seconds', help: 'With labels.', labelNames: ['service', 'type'], buckets: [0.025, 0.1, 1, 10], registers: [registry] });
@@ -39,24 +77,25 @@ describe('histogramText', () => {
     labelled.observe({ type: 'dns', service: 'svc-9' }, 0.5); // keys in another order
     labelled.remove({ service: 'svc-1', type: 'tcp' });
     for (const [name, h] of [['h_labelled_seconds', labelled], ['h_plain_seconds', plain], ['h_empty', empty], ['h_odd', odd]] as const) {
-      expect(histogramText(h as Histogram), name).toBe(await registry.getSingleMetricAsString(name));
+      expect(await familyText(h), name).toBe(await registry.getSingleMetricAsString(name));
+      expect(await familyText(h, 64), `${name} in pieces of 64 bytes`).toBe(await registry.getSingleMetricAsString(name));
     }
     plain.reset();
-    expect(histogramText(plain)).toBe(await registry.getSingleMetricAsString('h_plain_seconds'));
+    expect(await familyText(plain)).toBe(await registry.getSingleMetricAsString('h_plain_seconds'));
   });
 
-  it("leaves to prom-client the histograms it does not know: with collect(), with exemplars", () => {
+  it("leaves to prom-client the histograms it does not know: with collect(), with exemplars", async () => {
     const registry = new Registry();
     const collected = new Histogram({ name: 'h_c', help: 'x', registers: [registry], collect() {} });
     const open = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
     open.setContentType(Registry.OPENMETRICS_CONTENT_TYPE); // exemplars need it
     const exemplars = new Histogram({ name: 'h_e', help: 'x', labelNames: ['a'], enableExemplars: true, registers: [open] });
-    expect(histogramText(collected)).toBeUndefined();
-    expect(histogramText(exemplars)).toBeUndefined();
+    expect(await familyText(collected)).toBe('PROM');
+    expect(await familyText(exemplars)).toBe('PROM');
   });
 });
 
-describe('familyText', () => {
+describe('familyPieces: counters and gauges', () => {
   it('is what prom-client renders for counters and gauges: labels, none, escaped, odd values, collect()', async () => {
     const registry = new Registry();
     const counter = new Counter({ name: 'c_total', help: 'Counter with a \\ and\na newline.', labelNames: ['service', 'result'], registers: [registry] });
@@ -84,12 +123,13 @@ describe('familyText', () => {
     gauge.set({ b: 'n', a: 7 as unknown as string }, 1); // a number where a string is expected
     for (const [name, m] of [['c_total', counter], ['c_plain_total', plainCounter], ['g', gauge], ['g_unset', unset], ['g_collected', collected]] as const) {
       expect(await familyText(m), name).toBe(await registry.getSingleMetricAsString(name));
+      expect(await familyText(m, 8), `${name} in pieces of 8 bytes`).toBe(await registry.getSingleMetricAsString(name));
     }
   });
 
   it('leaves summaries to prom-client', async () => {
     const { Summary } = await import('prom-client');
-    expect(await familyText(new Summary({ name: 's', help: 'x', registers: [] }))).toBeUndefined();
+    expect(await familyText(new Summary({ name: 's', help: 'x', registers: [] }))).toBe('PROM');
   });
 });
 
