@@ -2,13 +2,14 @@
  * The prom-client Registry's families for /metrics, written as bytes straight into Buffers of
  * about a piece each, character for character what Registry.getSingleMetricAsString() gives.
  *
- * Why bytes: made as strings, this part of a scrape at 20,000 checks allocated ~11 MB of JS heap
- * (a sampling allocation profile of a benchmark run): the rope of raqib_probe_duration_seconds'
- * 19,200 lines, a string for every number and label set, and the flat copy made when the socket
- * took it. That is more than a young generation (8 MiB semi-spaces, the shipped flags), so each
- * scrape ran one or two scavenges of its own inside its time slices, and its burst of allocation
- * drew the mark-compact's final pause into the scrape too: the agent's longest event-loop blocks.
- * A Buffer's bytes are outside the JS heap; what is left on the heap is a few objects a piece.
+ * Why bytes: made as strings, this part of a scrape at 20,000 checks was ~6–7 MB of JS heap (of
+ * 9.3 MB for the whole page, test/bench/micro and docs/performance.md §4): the rope of
+ * raqib_probe_duration_seconds' 19,200 lines, a string for every number and label set, and the
+ * flat copy made when the socket took it. With the rest of the page that was more than a young
+ * generation (8 MiB semi-spaces, the shipped flags), all made within a scrape's ~50 ms and alive
+ * until written: each scrape ran ~2 scavenges of its own inside its time slices, which had those
+ * strings to copy. A Buffer's bytes are outside the JS heap; what is left on the heap is a few
+ * small objects per piece and per series.
  */
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { PIECE_CHARS } from '../slices.js';
@@ -19,7 +20,10 @@ const CLOSE = Buffer.from('} ');
 const COMMA = Buffer.from(',');
 const SPACE = Buffer.from(' ');
 
-/** Room past a piece's size, so that a series begun near the end of a piece fits without a copy. */
+/**
+ * Room past a piece's size (PIECE_CHARS, here a count of bytes), so that a series begun near the
+ * end of a piece fits without a copy.
+ */
 const SLACK = 4 * 1024;
 
 /**
@@ -63,6 +67,8 @@ export class ByteWriter {
 
   /** The bytes from `from` to `to` written since the last take(), written again at the end. */
   again(from: number, to: number): void {
+    // After a take() the marks point into a Buffer that is gone: copying would send stale memory.
+    if (!(from >= 0 && from <= to && to <= this.pos)) throw new RangeError(`again(${from}, ${to}) outside the ${this.pos} bytes of this piece`);
     this.room(to - from).copyWithin(this.pos, from, to);
     this.pos += to - from;
   }
@@ -131,10 +137,13 @@ interface HistogramInternals {
 const promEscape = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 const promValue = (v: number) => (Number.isNaN(v) ? 'Nan' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v));
 
-/** `a="x",b="y"`, as prom-client's formatLabels(…).join(','): joined, so a flat string, not a rope. */
+/**
+ * `a="x",b="y"`, as prom-client's formatLabels(…).join(','), which escapes string values only:
+ * joined, so a flat string, not a rope.
+ */
 function formatLabels(labels: Record<string, unknown>): string {
   const parts: string[] = [];
-  for (const [name, value] of Object.entries(labels)) parts.push([name, '="', escapeLabelValue(String(value)), '"'].join(''));
+  for (const [name, value] of Object.entries(labels)) parts.push([name, '="', typeof value === 'string' ? escapeLabelValue(value) : String(value), '"'].join(''));
   return parts.join(',');
 }
 
@@ -163,7 +172,7 @@ interface SeriesData {
 }
 
 /**
- * Counters and gauges (12 series a service: ~4,800 at 20,000 checks): their get(), written
+ * Counters and gauges (~14 series a service: ~5,600 at 20,000 checks): their get(), written
  * directly. prom-client's generic formatting also allocates and caches an empty shared-labels
  * object per series (~4 ms a scrape at 10,000 checks).
  */

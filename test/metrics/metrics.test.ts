@@ -52,12 +52,26 @@ describe('ByteWriter', () => {
     expect(out.full).toBe(true);
     expect(out.take().toString()).toBe('service="رقيب"} é');
     expect(out.full).toBe(false);
+    const edge = new ByteWriter(16); // a Buffer of 16 + 4,096 bytes: multi-byte text at its very end must grow it, not be cut
+    const tail = 'رقيب 😀 \ud800 é';
+    edge.text('a'.repeat(4_100));
+    edge.text(tail);
+    expect(edge.take().toString()).toBe('a'.repeat(4_100) + tail.replace('\ud800', '\ufffd')); // a lone surrogate is written as U+FFFD
     const long = 'x'.repeat(50_000);
     out.text('a');
     out.text(long);
     out.number(12);
     expect(out.take().toString()).toBe(`a${long}12`);
     expect(out.take().length).toBe(0);
+  });
+
+  it('refuses to copy bytes of a piece already taken', () => {
+    const out = new ByteWriter();
+    out.text('abc');
+    out.again(0, 2);
+    expect(out.take().toString()).toBe('abcab');
+    out.text('x');
+    expect(() => out.again(0, 3)).toThrow(RangeError);
   });
 });
 
@@ -75,13 +89,37 @@ describe('familyPieces: histograms', () => {
       odd.observe({ b: i % 2 ? 'x"y' : 'back\\slash', a: i % 3 ? 'new\nline' : '' }, v);
     }
     labelled.observe({ type: 'dns', service: 'svc-9' }, 0.5); // keys in another order
+    labelled.observe({ service: 'l'.repeat(10_000), type: 'http' }, 0.2); // a series longer than a Buffer
     labelled.remove({ service: 'svc-1', type: 'tcp' });
     for (const [name, h] of [['h_labelled_seconds', labelled], ['h_plain_seconds', plain], ['h_empty', empty], ['h_odd', odd]] as const) {
       expect(await familyText(h), name).toBe(await registry.getSingleMetricAsString(name));
-      expect(await familyText(h, 64), `${name} in pieces of 64 bytes`).toBe(await registry.getSingleMetricAsString(name));
+      for (const size of [8, 64]) expect(await familyText(h, size), `${name} in pieces of ${size} bytes`).toBe(await registry.getSingleMetricAsString(name));
     }
     plain.reset();
     expect(await familyText(plain)).toBe(await registry.getSingleMetricAsString('h_plain_seconds'));
+  });
+
+  it('writes each series whole from its counts then, when probes observe or a service goes while the scrape is paused', async () => {
+    const registry = new Registry();
+    const h = new Histogram({ name: 'h_live', help: 'x', labelNames: ['service'], buckets: [0.1, 1], registers: [registry] });
+    for (let i = 0; i < 4; i++) h.observe({ service: `s${i}` }, 0.05 * i);
+    const out = new ByteWriter(8);
+    const pieces: Buffer[] = [];
+    for await (const piece of familyPieces(out, h, async () => 'PROM')) {
+      if (pieces.length === 0) {
+        h.observe({ service: 's3' }, 5); // not written yet: its series counts it
+        h.observe({ service: 's0' }, 5); // written already: this scrape does not
+        h.remove({ service: 's2' }); // listed when the scrape began: still written, whole
+      }
+      pieces.push(piece);
+    }
+    pieces.push(out.take());
+    const text = Buffer.concat(pieces).toString();
+    const value = (line: string) => Number(text.match(new RegExp(`^${line.replace(/[{}+]/g, '\\$&')} (\\S+)$`, 'm'))?.[1]);
+    for (const s of ['s0', 's1', 's2', 's3']) expect(value(`h_live_bucket{le="+Inf",service="${s}"}`), s).toBe(value(`h_live_count{service="${s}"}`));
+    expect(value('h_live_count{service="s3"}')).toBe(2);
+    expect(value('h_live_count{service="s0"}')).toBe(1);
+    expect(value('h_live_bucket{le="1",service="s2"}')).toBe(1);
   });
 
   it("leaves to prom-client the histograms it does not know: with collect(), with exemplars", async () => {
@@ -121,9 +159,10 @@ describe('familyPieces: counters and gauges', () => {
     plainCounter.inc(1e21);
     for (const [i, v] of [0, -1, 0.1 + 0.2, 1e-7, NaN, Infinity, -Infinity, 2 ** 53 + 2].entries()) gauge.set({ a: `a${i}`, b: i % 2 ? 'q"uote' : '' }, v);
     gauge.set({ b: 'n', a: 7 as unknown as string }, 1); // a number where a string is expected
+    gauge.set({ b: 'o', a: { toString: () => 'q"uo\\te' } as unknown as string }, 2); // prom-client escapes strings only
     for (const [name, m] of [['c_total', counter], ['c_plain_total', plainCounter], ['g', gauge], ['g_unset', unset], ['g_collected', collected]] as const) {
       expect(await familyText(m), name).toBe(await registry.getSingleMetricAsString(name));
-      expect(await familyText(m, 8), `${name} in pieces of 8 bytes`).toBe(await registry.getSingleMetricAsString(name));
+      for (const size of [8, 64]) expect(await familyText(m, size), `${name} in pieces of ${size} bytes`).toBe(await registry.getSingleMetricAsString(name));
     }
   });
 
