@@ -107,8 +107,8 @@ export class ByteWriter {
  * other family as prom-client renders it (`prom`).
  */
 export async function* familyPieces(out: ByteWriter, metric: object, prom: () => Promise<string>): AsyncGenerator<Buffer> {
-  const histogram = metric instanceof Histogram ? plainHistogram(metric) : undefined;
-  if (histogram) yield* histogramPieces(out, histogram);
+  const entries = metric instanceof Histogram ? plainEntries(metric) : undefined;
+  if (entries) yield* histogramPieces(out, metric as unknown as HistogramInternals, entries);
   else if (metric instanceof Counter || metric instanceof Gauge) yield* seriesPieces(out, await (metric as Counter).get());
   else {
     out.text(await prom());
@@ -183,26 +183,32 @@ function* seriesPieces(out: ByteWriter, data: SeriesData): Generator<Buffer> {
   for (const v of data.values ?? []) {
     if (v.metricName === undefined) out.bytes(start);
     else out.text(`\n${v.metricName}`);
-    const labels = v.labels ? labelsOf(v.labels) : '';
-    if (labels) {
-      out.bytes(OPEN);
-      out.text(labels);
-      out.bytes(CLOSE);
-    } else out.bytes(SPACE);
-    out.number(v.value);
+    sample(out, v.labels ? labelsOf(v.labels) : '', v.value);
     if (out.full) yield out.take();
   }
 }
 
+/** A sample after its name: `{labels} value`, or ` value` when it has no labels. */
+function sample(out: ByteWriter, labels: string, value: number): void {
+  if (labels) {
+    out.bytes(OPEN);
+    out.text(labels);
+    out.bytes(CLOSE);
+  } else out.bytes(SPACE);
+  out.number(value);
+}
+
 /**
- * A histogram prom-client keeps as this code knows it, or undefined (one with a collect function
- * or exemplars, or another prom-client's shape): prom-client renders those.
+ * The label sets of a histogram prom-client keeps as this code knows it, listed once for the scrape,
+ * or undefined (one with a collect function or exemplars, or another prom-client's shape):
+ * prom-client renders those.
  */
-function plainHistogram(histogram: Histogram): HistogramInternals | undefined {
+function plainEntries(histogram: Histogram): HistogramEntry[] | undefined {
   const h = histogram as unknown as HistogramInternals;
   if (h.collect !== undefined || h.enableExemplars || typeof h.hashMap !== 'object' || h.hashMap === null || !Array.isArray(h.upperBounds)) return undefined;
-  for (const e of Object.values(h.hashMap)) if (typeof e?.labels !== 'object' || typeof e.bucketValues !== 'object' || typeof e.count !== 'number' || typeof e.sum !== 'number') return undefined;
-  return h;
+  const entries = Object.values(h.hashMap);
+  for (const e of entries) if (typeof e?.labels !== 'object' || typeof e.bucketValues !== 'object' || typeof e.count !== 'number' || typeof e.sum !== 'number') return undefined;
+  return entries;
 }
 
 /**
@@ -212,7 +218,7 @@ function plainHistogram(histogram: Histogram): HistogramInternals | undefined {
  * checks) took ~7 ms a scrape at 10,000 checks that way. Each label set's series are written
  * together, from the counts as they are then.
  */
-function* histogramPieces(out: ByteWriter, h: HistogramInternals): Generator<Buffer> {
+function* histogramPieces(out: ByteWriter, h: HistogramInternals, entries: readonly HistogramEntry[]): Generator<Buffer> {
   const name = promEscape(h.name);
   out.text(`# HELP ${name} ${promEscape(h.help)}\n# TYPE ${name} histogram`);
   // Each bucket line's start, `\nname_bucket{le="0.025"`, as bytes; the last is +Inf's.
@@ -222,9 +228,9 @@ function* histogramPieces(out: ByteWriter, h: HistogramInternals): Generator<Buf
   const keys = h.upperBounds.map(String);
   const sum = Buffer.from(`\n${h.name}_sum`);
   const count = Buffer.from(`\n${h.name}_count`);
-  for (const { labels, bucketValues, sum: total, count: n } of Object.values(h.hashMap)) {
+  for (const { labels, bucketValues, sum: total, count: n } of entries) {
     const shared = labelsOf(labels);
-    // The first line's `,labels} ` (or `} `) is written once; the entry's other lines copy it.
+    // The first bucket line's `,labels} ` (or `} `) is written once; the other bucket lines copy it.
     out.bytes(buckets[0]!);
     const from = out.mark;
     if (shared) {
@@ -241,17 +247,10 @@ function* histogramPieces(out: ByteWriter, h: HistogramInternals): Generator<Buf
       }
       out.number(i < keys.length ? (acc += bucketValues[keys[i]!]!) : n);
     }
-    // `{labels} `: the first line's labels without the comma.
-    const labelled = (line: Uint8Array, value: number) => {
-      out.bytes(line);
-      if (shared) {
-        out.bytes(OPEN);
-        out.again(from + 1, to);
-      } else out.bytes(SPACE);
-      out.number(value);
-    };
-    labelled(sum, total);
-    labelled(count, n);
+    out.bytes(sum);
+    sample(out, shared, total);
+    out.bytes(count);
+    sample(out, shared, n);
     if (out.full) yield out.take();
   }
 }
