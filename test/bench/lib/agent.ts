@@ -38,6 +38,9 @@ export interface Scrape {
   ms: number;
   /** monotonic ms (performance.now()) when the response was complete. */
   at: number;
+  /** When the GET began and ended on the machine's monotonic clock (monoMs), the block watch's. */
+  from: number;
+  to: number;
 }
 
 export interface AgentRun {
@@ -47,7 +50,7 @@ export interface AgentRun {
   /** Spawn to /healthz answering, ms. */
   startMs: number;
   scrape(): Promise<Scrape>;
-  get(path: string): Promise<{ ms: number; bytes: number; status: number }>;
+  get(path: string): Promise<{ ms: number; bytes: number; status: number; from: number; to: number }>;
   stop(): Promise<number | null>;
 }
 
@@ -63,7 +66,10 @@ export async function fetchText(url: string, timeoutMs = 60_000): Promise<{ stat
  * GETs made by the reader thread of scrape-worker.ts, whose timing the benchmark's own garbage
  * collection cannot stretch. One reader per agent run; end() stops it.
  */
-export function timedReader(): { get(url: string, timeoutMs?: number): Promise<{ status: number; body: string; ms: number }>; end(): Promise<number> } {
+export function timedReader(): {
+  get(url: string, timeoutMs?: number): Promise<{ status: number; body: string; ms: number; from: number; to: number }>;
+  end(): Promise<number>;
+} {
   const worker = new Worker(new URL('./scrape-worker.js', import.meta.url));
   worker.unref();
   const waiting = new Map<number, { resolve: (a: ScrapeAnswer) => void; reject: (e: Error) => void }>();
@@ -87,7 +93,7 @@ export function timedReader(): { get(url: string, timeoutMs?: number): Promise<{
         worker.postMessage({ id, url, timeoutMs } satisfies ScrapeRequest);
       });
       if ('error' in answer) throw new Error(answer.error);
-      return { status: answer.status, body: Buffer.from(answer.body).toString('utf8'), ms: answer.ms };
+      return { status: answer.status, body: Buffer.from(answer.body).toString('utf8'), ms: answer.ms, from: answer.from, to: answer.to };
     },
     end: () => worker.terminate(),
   };
@@ -175,11 +181,11 @@ export async function startAgentProcess(opts: StartAgentOptions): Promise<AgentR
       const res = await reader.get(`${url}/metrics`);
       if (res.status !== 200) throw new Error(`GET /metrics: ${res.status}`);
       const at = performance.now();
-      return { snap: parseExposition(res.body, FAMILIES), ms: res.ms, at };
+      return { snap: parseExposition(res.body, FAMILIES), ms: res.ms, at, from: res.from, to: res.to };
     },
     get: async (path) => {
       const res = await reader.get(`${url}${path}`);
-      return { ms: res.ms, bytes: Buffer.byteLength(res.body), status: res.status };
+      return { ms: res.ms, bytes: Buffer.byteLength(res.body), status: res.status, from: res.from, to: res.to };
     },
     stop: async () => {
       if (!gone) child.kill('SIGTERM');

@@ -102,6 +102,15 @@ export class BlockLog {
     );
   }
 
+  /**
+   * What the agent's main thread did while a GET of `from` to `to` was served: the longest block
+   * that ended in it, and every GC pause that began in it (to split a slow scrape into the agent's
+   * blocks and the rest: the loop's other work, the socket, the reader).
+   */
+  during(from: number, to: number): { block: LongestBlock; gc: GcPause[] } {
+    return { block: this.longest(from, to), gc: this.gc.filter((g) => g.start >= from && g.start <= to) };
+  }
+
   /** The longest of the blocks in the polls read since the last call that ended after `from` (for progress lines). */
   sinceLast(from = -Infinity, limitMs = 50): LongestBlock {
     const polls = this.polls.slice(this.seen).filter((p) => p.end > from);
