@@ -326,19 +326,20 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     peakTimer.unref();
     // Scraped through the warm-up as a Prometheus would be from the agent's start. The first
     // scrapes after a start are slower: V8 has not optimized the code yet, and every check's
-    // cached lines are being made as its first results come in (20,000 checks, Node 20: 185–264 ms
-    // against 45–72 later). Timed and printed apart from the window's, which without them began
-    // with the agent's second scrape ever (120–163 ms on Node 20, 30 ms of the metrics code's CPU
-    // against 11 ms by the fourth, in a CPU profile).
+    // cached lines are being made as its first results come in (20,000 checks, Node 20: 185–362 ms,
+    // against at most 77 ms in the window). Timed and printed apart from the window's, which without
+    // them began with the agent's second scrape ever (120–163 ms on Node 20; in a CPU profile, 30 ms
+    // of the metrics code's CPU against 11 ms by the fourth scrape).
     const warmupScrapes: { ms: number; from: number; to: number }[] = [];
-    for (let next = answeredAt + opts.scrapeMs; next < answeredAt + opts.warmupMs; next += opts.scrapeMs) {
-      await sleep(next - performance.now());
+    // None within half a period of the window's first scrape, which comes at the warm-up's end.
+    for (let next = answeredAt + opts.scrapeMs; next < answeredAt + opts.warmupMs - opts.scrapeMs / 2; next += opts.scrapeMs) {
+      await sleep(Math.max(0, next - performance.now()));
       const r = await agent.get('/metrics');
       if (r.status !== 200) throw new Error(`GET /metrics in the warm-up: ${r.status}`);
       warmupScrapes.push(r);
       log(`  warm-up +${fmt((performance.now() - answeredAt) / 1000)} s: /metrics ${ms(r.ms)}`);
     }
-    await sleep(answeredAt + opts.warmupMs - performance.now());
+    await sleep(Math.max(0, answeredAt + opts.warmupMs - performance.now()));
     clearInterval(peakTimer);
     const watch = new ProcWatch(agent.pid);
     const s0 = await agent.scrape();
@@ -658,15 +659,15 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
       '/metrics in the warm-up, scraped from the start as Prometheus does: the first / the others, median / max',
       m.warmupMetricsMs.length
         ? `${ms(m.warmupMetricsMs[0]!)} / ${m.warmupMetricsMs.length > 1 ? `${ms(median(m.warmupMetricsMs.slice(1)))} / ${ms(Math.max(...m.warmupMetricsMs.slice(1)))}` : '–'} (${m.warmupMetricsMs.length} scrapes, every ${fmt(opts.scrapeMs / 1000)} s from the start)`
-        : 'none (the warm-up is shorter than a scrape period)',
+        : 'none (the warm-up is not 1.5 scrape periods long)',
       '',
       '',
     ],
     m.slowest
       ? [
-          'the slowest scrape: when, and what the agent did in it (1 ms watch)',
+          "the window's slowest scrape: when, and the agent's blocks and GC pauses in it (1 ms watch)",
           `${ms(m.slowest.ms)}, scrape ${m.slowest.index + 1} of ${m.metricsMs.length} (${fmt(m.slowest.atS, 1)} s into the window); ` +
-            `longest block that ended in it ${m.slowest.block.polls ? ms(m.slowest.block.ms) : 'none (no 100-ms poll of the watch ended in it)'}; ` +
+            `longest block at most ${ms(m.slowest.block.ms)} (the 100-ms polls around it); ` +
             `GC pauses ≥ 1 ms in it ${ms(m.slowest.gc.reduce((a, g) => a + g.ms, 0))}${m.slowest.gc.length ? ` (${m.slowest.gc.map((g) => `${g.kind} ${ms(g.ms)}`).join(' + ')})` : ''}`,
           '',
           '',

@@ -98,25 +98,28 @@ describe('the benchmark block watch', () => {
     expect(log.longestAround(1390, 1410)).toMatchObject({ ms: 80, polls: 2 });
   });
 
-  it('lays a scrape beside the blocks that ended in it and every GC pause that began in it', () => {
+  it('lays a scrape beside the longest block of the polls around it and every GC pause that overlapped it', () => {
     const log = new BlockLog('unused');
     for (const line of [
-      'B 1000.0 1100.0 40.00 1090.0', // ended before the scrape began
-      'G 1060.0 30.00 major', // before the scrape
+      'B 1000.0 1100.0 40.00 1090.0', // its poll ended before the scrape began
+      'G 1060.0 30.00 major', // ended before the scrape
+      'G 1095.0 7.00 minor', // began before the scrape and ran into it
       'B 1100.0 1200.0 12.00 1150.0',
       'G 1140.0 2.00 minor',
       'G 1180.0 18.50 major',
-      'B 1200.0 1300.0 20.50 1260.0',
+      'B 1200.0 1300.0 20.50 1260.0', // overlaps the scrape's end: its block may have been in it
       'G 1255.0 1.20 minor', // after the scrape
+      'B 1300.0 1400.0 60.00 1350.0', // after the scrape
     ])
       log.add(line);
-    const { block, gc } = log.during(1100, 1250);
-    expect(block).toMatchObject({ ms: 12, polls: 1 });
+    const { block, gc } = log.during(1110, 1250);
+    expect(block).toMatchObject({ ms: 20.5, polls: 2 });
     expect(gc).toEqual([
+      { start: 1095, ms: 7, kind: 'minor' },
       { start: 1140, ms: 2, kind: 'minor' },
       { start: 1180, ms: 18.5, kind: 'major' },
     ]);
-    expect(log.during(1300, 1400)).toEqual({ block: { ms: 0, polls: 0, over: 0, gc: [] }, gc: [] });
+    expect(log.during(2000, 2100)).toEqual({ block: { ms: 0, polls: 0, over: 0, gc: [] }, gc: [] });
   });
 
   it('gives the progress lines each poll once, and none that ended before the window', () => {

@@ -103,12 +103,13 @@ export class BlockLog {
   }
 
   /**
-   * What the agent's main thread did while a GET of `from` to `to` was served: the longest block
-   * that ended in it, and every GC pause that began in it (to split a slow scrape into the agent's
-   * blocks and the rest: the loop's other work, the socket, the reader).
+   * What the agent's main thread did while a GET of `from` to `to` was served: an upper bound of
+   * its longest block (longestAround: the polls that overlap it), and every GC pause of 1 ms or
+   * more that overlapped it. To tell a slow scrape made of one long block from one spread over
+   * many short turns of the loop.
    */
   during(from: number, to: number): { block: LongestBlock; gc: GcPause[] } {
-    return { block: this.longest(from, to), gc: this.gc.filter((g) => g.start >= from && g.start <= to) };
+    return { block: this.longestAround(from, to), gc: this.gc.filter((g) => g.start + g.ms > from && g.start <= to) };
   }
 
   /** The longest of the blocks in the polls read since the last call that ended after `from` (for progress lines). */
