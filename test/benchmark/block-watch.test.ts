@@ -103,7 +103,7 @@ describe('the benchmark block watch', () => {
     for (const line of [
       'B 1000.0 1100.0 40.00 1090.0', // its poll ended before the scrape began
       'G 1060.0 30.00 major', // ended before the scrape
-      'G 1095.0 7.00 minor', // began before the scrape and ran into it
+      'G 1105.0 7.00 minor', // began before the scrape and ran into it
       'B 1100.0 1200.0 12.00 1150.0',
       'G 1140.0 2.00 minor',
       'G 1180.0 18.50 major',
@@ -115,7 +115,7 @@ describe('the benchmark block watch', () => {
     const { block, gc } = log.during(1110, 1250);
     expect(block).toMatchObject({ ms: 20.5, polls: 2 });
     expect(gc).toEqual([
-      { start: 1095, ms: 7, kind: 'minor' },
+      { start: 1105, ms: 7, kind: 'minor' },
       { start: 1140, ms: 2, kind: 'minor' },
       { start: 1180, ms: 18.5, kind: 'major' },
     ]);
