@@ -688,7 +688,7 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
         ]
       : ['longest event-loop block (1 ms watch)', opts.blockWatch ? 'not measured: the watch wrote nothing' : 'not measured (--no-watch)', '', ''],
     [
-      "the same, as the agent's nodejs_eventloop_lag_max_seconds reads it (a 10 ms timer: up to ~10 ms more)",
+      "the same, as the agent's nodejs_eventloop_lag_max_seconds reads it (a 10 ms timer: up to ~10 ms more, and the timers run before it)",
       ms(m.loopMaxMs),
       m.block ? '' : '≤ 50 ms',
       m.block ? '' : judge(m.loopMaxMs <= 50),
