@@ -107,8 +107,8 @@ export class ByteWriter {
  * other family as prom-client renders it (`prom`).
  */
 export async function* familyPieces(out: ByteWriter, metric: object, prom: () => Promise<string>): AsyncGenerator<Buffer> {
-  const entries = metric instanceof Histogram ? plainEntries(metric) : undefined;
-  if (entries) yield* histogramPieces(out, metric as unknown as HistogramInternals, entries);
+  const histogram = metric instanceof Histogram ? plainHistogram(metric) : undefined;
+  if (histogram) yield* histogramPieces(out, histogram);
   else if (metric instanceof Counter || metric instanceof Gauge) yield* seriesPieces(out, await (metric as Counter).get());
   else {
     out.text(await prom());
@@ -198,17 +198,22 @@ function sample(out: ByteWriter, labels: string, value: number): void {
   out.number(value);
 }
 
+/** A histogram as this code knows it, with its label sets listed once for the scrape. */
+interface PlainHistogram {
+  h: HistogramInternals;
+  entries: readonly HistogramEntry[];
+}
+
 /**
- * The label sets of a histogram prom-client keeps as this code knows it, listed once for the scrape,
- * or undefined (one with a collect function or exemplars, or another prom-client's shape):
- * prom-client renders those.
+ * A histogram prom-client keeps as this code knows it, or undefined (one with a collect function
+ * or exemplars, or another prom-client's shape): prom-client renders those.
  */
-function plainEntries(histogram: Histogram): HistogramEntry[] | undefined {
+function plainHistogram(histogram: Histogram): PlainHistogram | undefined {
   const h = histogram as unknown as HistogramInternals;
   if (h.collect !== undefined || h.enableExemplars || typeof h.hashMap !== 'object' || h.hashMap === null || !Array.isArray(h.upperBounds)) return undefined;
   const entries = Object.values(h.hashMap);
   for (const e of entries) if (typeof e?.labels !== 'object' || typeof e.bucketValues !== 'object' || typeof e.count !== 'number' || typeof e.sum !== 'number') return undefined;
-  return entries;
+  return { h, entries };
 }
 
 /**
@@ -218,7 +223,7 @@ function plainEntries(histogram: Histogram): HistogramEntry[] | undefined {
  * checks) took ~7 ms a scrape at 10,000 checks that way. Each label set's series are written
  * together, from the counts as they are then.
  */
-function* histogramPieces(out: ByteWriter, h: HistogramInternals, entries: readonly HistogramEntry[]): Generator<Buffer> {
+function* histogramPieces(out: ByteWriter, { h, entries }: PlainHistogram): Generator<Buffer> {
   const name = promEscape(h.name);
   out.text(`# HELP ${name} ${promEscape(h.help)}\n# TYPE ${name} histogram`);
   // Each bucket line's start, `\nname_bucket{le="0.025"`, as bytes; the last is +Inf's.

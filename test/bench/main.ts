@@ -23,6 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { writeFile } from 'node:fs/promises';
 import { startAgentProcess, type AgentRun, type Scrape } from './lib/agent.js';
+import type { Timed } from './lib/http-get.js';
 import { BLOCK_WATCH, BLOCK_WATCH_ENV, BlockLog, type GcPause, type LongestBlock } from './lib/block-log.js';
 import { count, duration } from './lib/args.js';
 import { agentNode, type AgentNode } from './lib/node-binary.js';
@@ -287,9 +288,9 @@ interface MainResult {
 
 const probesOf = (s: Scrape) => sum(s.snap, 'raqib_probes_total');
 
-/** ` (major 16.3 ms + minor 9.10 ms)`: the GC pauses in a block, or nothing when there were none. */
-function describeGc(b: LongestBlock): string {
-  return b.gc.length ? ` (${b.gc.map((g) => `${g.kind} ${ms(g.ms)}`).join(' + ')})` : '';
+/** ` (major 16.3 ms + minor 9.10 ms)`: GC pauses (a block's, a scrape's), or nothing when there were none. */
+function describeGc(gc: readonly GcPause[]): string {
+  return gc.length ? ` (${gc.map((g) => `${g.kind} ${ms(g.ms)}`).join(' + ')})` : '';
 }
 
 async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Promise<MainResult> {
@@ -330,7 +331,7 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     // against at most 77 ms in the window). Timed and printed apart from the window's, which without
     // them began with the agent's second scrape ever (120–163 ms on Node 20; in a CPU profile, 30 ms
     // of the metrics code's CPU against 11 ms by the fourth scrape).
-    const warmupScrapes: { ms: number; from: number; to: number }[] = [];
+    const warmupScrapes: Timed[] = [];
     // None within half a period of the window's first scrape, which comes at the warm-up's end.
     for (let next = answeredAt + opts.scrapeMs; next < answeredAt + opts.warmupMs - opts.scrapeMs / 2; next += opts.scrapeMs) {
       await sleep(Math.max(0, next - performance.now()));
@@ -352,7 +353,7 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     // Of each scrape, only its figures: a parsed page of 20,000 checks is tens of MiB, and a long
     // run kept them all until the benchmark ran out of heap. The whole snapshot is kept only of
     // the scrape nearest the middle of the window, which splits it in halves.
-    const scrapes: { ms: number; loopMaxMs: number; from: number; to: number }[] = [];
+    const scrapes: (Timed & { loopMaxMs: number })[] = [];
     const middle = (t0 + endAt) / 2;
     let mid: Scrape | undefined;
     /** Keeps a scrape's figures and prints them on a progress line, with the longest block since the last. */
@@ -364,7 +365,7 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
       if (opts.blockWatch) {
         blocks.read();
         const block = blocks.sinceLast(from);
-        watched = `${ms(block.ms)}${describeGc(block)} (agent's reading ${ms(loopMaxMs)})`;
+        watched = `${ms(block.ms)}${describeGc(block.gc)} (agent's reading ${ms(loopMaxMs)})`;
       }
       log(`  +${fmt((performance.now() - t0) / 1000)} s: ${fmt(probesOf(s) - probesOf(s0))} probes, /metrics ${ms(s.ms)}, block ${watched}, RSS ${fmt(memory(agent.pid).rss)} MiB`);
     };
@@ -420,7 +421,7 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     const slowest = block && { ms: slowestScrape.ms, atS: (slowestScrape.from - from) / 1000, index: slowestIndex, ...blocks.during(slowestScrape.from, slowestScrape.to) };
     // Every scrape's span on the watch's clock, beside blocks.log, to lay any of them over its blocks.
     // W: the warm-up's.
-    const spans = (tag: string, xs: { ms: number; from: number; to: number }[]) => xs.map((x) => `${tag} ${x.from.toFixed(1)} ${x.to.toFixed(1)} ${x.ms.toFixed(1)}\n`).join('');
+    const spans = (tag: string, xs: Timed[]) => xs.map((x) => `${tag} ${x.from.toFixed(1)} ${x.to.toFixed(1)} ${x.ms.toFixed(1)}\n`).join('');
     if (opts.keep) await writeFile(join(runDir, 'scrapes.log'), spans('W', warmupScrapes) + spans('S', scrapes));
     const expectedRate = opts.checks / (opts.intervalMs / 1000);
     const result: MainResult = {
@@ -668,7 +669,7 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
           "the window's slowest scrape: when, and the agent's blocks and GC pauses in it (1 ms watch)",
           `${ms(m.slowest.ms)}, scrape ${m.slowest.index + 1} of ${m.metricsMs.length} (${fmt(m.slowest.atS, 1)} s into the window); ` +
             `longest block at most ${ms(m.slowest.block.ms)} (the 100-ms polls around it); ` +
-            `GC pauses ≥ 1 ms in it ${ms(m.slowest.gc.reduce((a, g) => a + g.ms, 0))}${m.slowest.gc.length ? ` (${m.slowest.gc.map((g) => `${g.kind} ${ms(g.ms)}`).join(' + ')})` : ''}`,
+            `GC pauses ≥ 1 ms in it ${ms(m.slowest.gc.reduce((a, g) => a + g.ms, 0))}${describeGc(m.slowest.gc)}`,
           '',
           '',
         ]
@@ -682,7 +683,7 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
     m.block
       ? [
           'longest event-loop block (1 ms watch; GC pauses in it)',
-          `${ms(m.block.ms)}${describeGc(m.block)}; ${m.block.over} of ${fmt(m.block.polls)} 100-ms polls over 50 ms`,
+          `${ms(m.block.ms)}${describeGc(m.block.gc)}; ${m.block.over} of ${fmt(m.block.polls)} 100-ms polls over 50 ms`,
           '≤ 50 ms',
           judge(m.block.ms <= 50),
         ]
@@ -703,7 +704,7 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
     ['/api/v1/status response (median of 3) / size', `${ms(m.statusMs)} / ${fmt(m.statusBytes / 1048576, 1)} MiB`, '', ''],
     [
       "longest event-loop block while answering /api/v1/status (1 ms watch; the agent's reading)",
-      `${m.statusBlock ? `${ms(m.statusBlock.ms)}${describeGc(m.statusBlock)}` : 'not measured'}; ${ms(m.statusLoopMaxMs)}`,
+      `${m.statusBlock ? `${ms(m.statusBlock.ms)}${describeGc(m.statusBlock.gc)}` : 'not measured'}; ${ms(m.statusLoopMaxMs)}`,
       '≤ 50 ms',
       judge((m.statusBlock?.ms ?? m.statusLoopMaxMs) <= 50),
     ],

@@ -10,7 +10,7 @@ import * as http from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { httpGet } from './http-get.js';
+import { httpGet, type Timed } from './http-get.js';
 import { agentEnv } from './node-flags.js';
 import { AGENT_MAIN, track } from './paths.js';
 import { parseExposition, type Snapshot } from './prom.js';
@@ -32,15 +32,11 @@ export const FAMILIES = [
   'nodejs_heap_space_size_total_bytes',
 ];
 
-export interface Scrape {
+/** A scrape of /metrics: its time (request sent to last body byte) and the page's figures. */
+export interface Scrape extends Timed {
   snap: Snapshot;
-  /** Request sent to last body byte, ms. */
-  ms: number;
   /** monotonic ms (performance.now()) when the response was complete. */
   at: number;
-  /** When the GET began and ended on the machine's monotonic clock (monoMs), the block watch's. */
-  from: number;
-  to: number;
 }
 
 export interface AgentRun {
@@ -50,7 +46,7 @@ export interface AgentRun {
   /** Spawn to /healthz answering, ms. */
   startMs: number;
   scrape(): Promise<Scrape>;
-  get(path: string): Promise<{ ms: number; bytes: number; status: number; from: number; to: number }>;
+  get(path: string): Promise<Timed & { bytes: number; status: number }>;
   stop(): Promise<number | null>;
 }
 
@@ -66,10 +62,7 @@ export async function fetchText(url: string, timeoutMs = 60_000): Promise<{ stat
  * GETs made by the reader thread of scrape-worker.ts, whose timing the benchmark's own garbage
  * collection cannot stretch. One reader per agent run; end() stops it.
  */
-export function timedReader(): {
-  get(url: string, timeoutMs?: number): Promise<{ status: number; body: string; ms: number; from: number; to: number }>;
-  end(): Promise<number>;
-} {
+export function timedReader(): { get(url: string, timeoutMs?: number): Promise<Timed & { status: number; body: Buffer }>; end(): Promise<number> } {
   const worker = new Worker(new URL('./scrape-worker.js', import.meta.url));
   worker.unref();
   const waiting = new Map<number, { resolve: (a: ScrapeAnswer) => void; reject: (e: Error) => void }>();
@@ -93,7 +86,9 @@ export function timedReader(): {
         worker.postMessage({ id, url, timeoutMs } satisfies ScrapeRequest);
       });
       if ('error' in answer) throw new Error(answer.error);
-      return { status: answer.status, body: Buffer.from(answer.body).toString('utf8'), ms: answer.ms, from: answer.from, to: answer.to };
+      // The body as bytes: a caller that only counts them (the warm-up's scrapes, /api/v1/status)
+      // need not decode 16 MiB on the benchmark's main thread, beside the agent on two cores.
+      return { status: answer.status, body: Buffer.from(answer.body), ms: answer.ms, from: answer.from, to: answer.to };
     },
     end: () => worker.terminate(),
   };
@@ -181,11 +176,11 @@ export async function startAgentProcess(opts: StartAgentOptions): Promise<AgentR
       const res = await reader.get(`${url}/metrics`);
       if (res.status !== 200) throw new Error(`GET /metrics: ${res.status}`);
       const at = performance.now();
-      return { snap: parseExposition(res.body, FAMILIES), ms: res.ms, at, from: res.from, to: res.to };
+      return { snap: parseExposition(res.body.toString('utf8'), FAMILIES), ms: res.ms, at, from: res.from, to: res.to };
     },
     get: async (path) => {
       const res = await reader.get(`${url}${path}`);
-      return { ms: res.ms, bytes: Buffer.byteLength(res.body), status: res.status, from: res.from, to: res.to };
+      return { ms: res.ms, bytes: res.body.length, status: res.status, from: res.from, to: res.to };
     },
     stop: async () => {
       if (!gone) child.kill('SIGTERM');

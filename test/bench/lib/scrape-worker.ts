@@ -6,14 +6,13 @@
  * an event loop of its own, so it reads as Prometheus does, at once, and only this is timed.
  *
  * Each message { id, url, timeoutMs } is answered with { id, status, ms, from, to, body } (the body
- * as a transferred ArrayBuffer) or { id, error }. `from` and `to` are when the GET began and ended
- * on the machine's monotonic clock (monoMs), which the agent's block watch writes in, so that a slow
- * scrape can be laid beside the agent's blocks and GC pauses of that time.
+ * as a transferred ArrayBuffer) or { id, error }. `from` and `to` are on the clock the agent's block
+ * watch writes in (http-get.ts), so that a slow scrape can be laid beside the agent's blocks and GC
+ * pauses of that time.
  */
 import * as http from 'node:http';
 import { parentPort } from 'node:worker_threads';
-import { httpGet } from './http-get.js';
-import { monoMs } from './profile.js';
+import { httpGet, type Timed } from './http-get.js';
 
 export interface ScrapeRequest {
   id: number;
@@ -21,14 +20,12 @@ export interface ScrapeRequest {
   timeoutMs: number;
 }
 
-export type ScrapeAnswer = { id: number; status: number; ms: number; from: number; to: number; body: ArrayBuffer } | { id: number; error: string };
+export type ScrapeAnswer = ({ id: number; status: number; body: ArrayBuffer } & Timed) | { id: number; error: string };
 
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
-async function get({ url, timeoutMs }: ScrapeRequest): Promise<{ status: number; ms: number; from: number; to: number; body: ArrayBuffer }> {
-  const from = monoMs();
-  const { status, ms, body } = await httpGet(url, keepAlive, timeoutMs);
-  const to = monoMs();
+async function get({ url, timeoutMs }: ScrapeRequest): Promise<Timed & { status: number; body: ArrayBuffer }> {
+  const { status, ms, from, to, body } = await httpGet(url, keepAlive, timeoutMs);
   // An ArrayBuffer of its own (a small body may be a slice of Buffer's shared pool), so that it
   // can be transferred rather than copied.
   const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body.buffer : body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength);
