@@ -119,9 +119,16 @@ export const httpUrl = () =>
     { error: 'a URL must not carry a user name or password (they would show in logs); send them in headers, e.g. Authorization: Basic ${CREDENTIALS}' },
   );
 
-export const cron = () =>
+/**
+ * A cron expression as node-cron reads it. `alsoRefused` is a further check for a field whose
+ * times another library computes (maintenance windows: croner), so one expression cannot be
+ * valid and mean something else there; it runs only on what node-cron accepts.
+ */
+export const cron = (alsoRefused?: (expr: string) => string | undefined) =>
   z.string().superRefine((expr, ctx) => {
     const v = validateDetailed(expr);
+    const refused = v.valid ? alsoRefused?.(expr) : undefined;
+    if (refused !== undefined) ctx.addIssue({ code: 'custom', message: `invalid cron expression ${JSON.stringify(expr)}: ${refused}` });
     if (!v.valid) {
       // node-cron says "61 is a invalid expression for second"; say which field and keep it readable.
       const why = v.errors

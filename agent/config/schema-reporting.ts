@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { bilingual, cron, duration, httpUrl, id } from './fields.js';
+import { windowCronProblem } from '../schedule/window-cron.js';
 
 export const authoritySchema = z
   .strictObject({
@@ -58,7 +59,7 @@ export const notificationSchema = z.strictObject({
 export const maintenanceSchema = z
   .strictObject({
     id: id(),
-    schedule: cron().optional().describe('Cron expression (6 fields, agent.timezone) of each window\'s start; with duration.'),
+    schedule: cron(windowCronProblem).optional().describe('Cron expression (6 fields, agent.timezone) of each window\'s start; with duration.'),
     duration: duration({ positive: true }).optional(),
     start: z.iso.datetime({ offset: true, error: 'expected a time with offset such as 2026-12-05T22:00:00+03:00' }).optional(),
     end: z.iso.datetime({ offset: true, error: 'expected a time with offset such as 2026-12-06T04:00:00+03:00' }).optional(),

@@ -1,12 +1,12 @@
 /**
  * Planned maintenance windows as pure functions of the config and a time: cron starts in the
- * agent's time zone (Asia/Riyadh, UTC+3), fixed windows, overlap with a range, and the window a
- * moment falls in. node-cron itself is the oracle for what a cron expression means.
+ * agent's time zone (Asia/Riyadh, UTC+3, and Europe/London across its clock changes), fixed
+ * windows, overlap with a range, and the window a moment falls in. What each cron expression
+ * means is test/schedule/window-cron.test.ts's concern.
  */
-import { createTask } from 'node-cron';
 import { describe, expect, it } from 'vitest';
-import type { ServiceConfig } from '../../agent/config/schema.js';
-import { activeWindow, cronStarts, occurrenceKey, occurrencesOf, windowsBetween, zoneOffsetMs } from '../../agent/incidents/maintenance.js';
+import type { MaintenanceConfig, ServiceConfig } from '../../agent/config/schema.js';
+import { activeWindow, occurrenceKey, occurrencesOf, windowsBetween } from '../../agent/incidents/maintenance.js';
 import { loadedConfig } from '../helpers/config.js';
 
 const TZ = 'Asia/Riyadh';
@@ -26,65 +26,80 @@ function service(maintenance: Record<string, unknown>[]): ServiceConfig {
   return loaded.config.services[0]!;
 }
 
+/** A repeating window from the config, through the real schema. */
+function window(schedule: string, duration = '1h'): MaintenanceConfig {
+  return service([{ id: 'w', schedule, duration }]).maintenance[0]!;
+}
+
+/** Starts (ISO, UTC) of the window's occurrences that overlap [from, to). */
+function startsOf(w: MaintenanceConfig, timeZone: string, from: string, to: string): string[] {
+  return occurrencesOf('appointments', w, timeZone, at(from), at(to)).map((o) => iso(o.start));
+}
+
 const WEEKLY = { id: 'weekly', schedule: '0 0 1 * * 5', duration: '2h' };
 const UPGRADE = { id: 'upgrade', start: '2026-12-05T22:00:00+03:00', end: '2026-12-06T04:00:00+03:00' };
 
-describe('cronStarts', () => {
-  it('gives every Friday at 01:00 Riyadh time (Thursday 22:00 UTC) for "0 0 1 * * 5"', () => {
-    const starts = cronStarts('0 0 1 * * 5', TZ, at('2026-12-01T00:00:00+03:00'), at('2027-01-01T00:00:00+03:00'));
-    expect(starts.map(iso)).toEqual(['2026-12-03T22:00:00.000Z', '2026-12-10T22:00:00.000Z', '2026-12-17T22:00:00.000Z', '2026-12-24T22:00:00.000Z']);
-    expect(new Set(starts.map(riyadh))).toEqual(new Set(['Fri 01:00']));
-  });
-
-  it('treats the range as [from, to): a start at `from` is in, a start at `to` is out', () => {
-    const friday = at('2026-12-04T01:00:00+03:00');
-    expect(cronStarts('0 0 1 * * 5', TZ, friday, friday + 7 * 24 * HOUR).map(iso)).toEqual([iso(friday)]);
-    expect(cronStarts('0 0 1 * * 5', TZ, friday + 1, friday + 7 * 24 * HOUR)).toEqual([]);
-    expect(cronStarts('0 0 1 * * 5', TZ, friday - HOUR, friday)).toEqual([]);
-  });
-
-  it('accepts 5-field expressions (no seconds) and weekday names', () => {
-    const from = at('2026-12-01T00:00:00+03:00');
-    const to = at('2026-12-15T00:00:00+03:00');
-    const expected = cronStarts('0 0 1 * * 5', TZ, from, to);
-    expect(cronStarts('0 1 * * 5', TZ, from, to)).toEqual(expected);
-    expect(cronStarts('0 0 1 * * fri', TZ, from, to)).toEqual(expected);
+describe('repeating windows', () => {
+  it('starts every Friday at 01:00 Riyadh time (Thursday 22:00 UTC) for "0 0 1 * * 5"', () => {
+    const weekly = service([WEEKLY]).maintenance[0]!;
+    const starts = startsOf(weekly, TZ, '2026-12-01T00:00:00+03:00', '2027-01-01T00:00:00+03:00');
+    expect(starts).toEqual(['2026-12-03T22:00:00.000Z', '2026-12-10T22:00:00.000Z', '2026-12-17T22:00:00.000Z', '2026-12-24T22:00:00.000Z']);
+    expect(new Set(starts.map((s) => riyadh(at(s))))).toEqual(new Set(['Fri 01:00']));
   });
 
   it('needs both the day of month and the day of week when both are restricted, as node-cron does (Friday the 13th)', () => {
-    const starts = cronStarts('0 0 1 13 * 5', TZ, at('2026-01-01T00:00:00+03:00'), at('2027-01-01T00:00:00+03:00'));
-    expect(starts.map(iso)).toEqual(['2026-02-12T22:00:00.000Z', '2026-03-12T22:00:00.000Z', '2026-11-12T22:00:00.000Z']);
+    const friday13 = window('0 0 1 13 * 5');
+    expect(startsOf(friday13, TZ, '2026-01-01T00:00:00+03:00', '2027-01-01T00:00:00+03:00')).toEqual([
+      '2026-02-12T22:00:00.000Z', '2026-03-12T22:00:00.000Z', '2026-11-12T22:00:00.000Z',
+    ]);
+    // The 1st of a month that is a Monday: June 2026 only (not every Monday and every 1st).
+    expect(startsOf(window('0 0 1 1 * MON'), TZ, '2026-01-01T00:00:00+03:00', '2027-01-01T00:00:00+03:00')).toEqual(['2026-05-31T22:00:00.000Z']);
   });
 
-  it.each([
-    ['0 0 1 * * 5'],
-    ['0 30 2 * * 0,3'],
-    ['0 0 */6 * * *'],
-    ['0 0 1 13 * 5'],
-    ['0 0 23 L * *'],
-    ['0 0 23 L-2 * *'],
-    ['0 0 3 LW * *'],
-    ['0 0 3 15W * *'],
-    ['0 0 1 * * 5L'],
-    ['0 0 1 * * 1#2'],
-    ['0 15 4 1 1,7 *'],
-  ])('agrees with node-cron on the next runs of "%s"', (expression) => {
-    const task = createTask(expression, () => undefined, { timezone: TZ });
-    try {
-      const runs = task.getNextRuns(6).map((d) => d.getTime());
-      expect(runs).toHaveLength(6);
-      const ours = cronStarts(expression, TZ, runs[0]!, runs[5]! + 1);
-      expect(ours.map(iso)).toEqual(runs.map(iso));
-    } finally {
-      task.destroy();
-    }
+  it('keeps 03:30 in Riyadh (no daylight saving) at 00:30 UTC on the days London changes its clocks', () => {
+    const w = window('0 30 3 * * *');
+    expect(startsOf(w, TZ, '2026-03-28T12:00:00Z', '2026-03-30T12:00:00Z')).toEqual(['2026-03-29T00:30:00.000Z', '2026-03-30T00:30:00.000Z']);
+    expect(startsOf(w, TZ, '2026-10-24T12:00:00Z', '2026-10-26T12:00:00Z')).toEqual(['2026-10-25T00:30:00.000Z', '2026-10-26T00:30:00.000Z']);
   });
 });
 
-describe('zoneOffsetMs', () => {
-  it('is +3 h in Riyadh all year (no daylight saving)', () => {
-    expect(zoneOffsetMs(TZ, at('2026-01-15T12:00:00Z'))).toBe(3 * HOUR);
-    expect(zoneOffsetMs(TZ, at('2026-07-15T12:00:00Z'))).toBe(3 * HOUR);
+describe('repeating windows across daylight saving (Europe/London)', () => {
+  const LONDON = 'Europe/London';
+
+  it('starts 03:30 on the day clocks spring forward at 03:30 BST, 02:30 UTC', () => {
+    const w = window('0 30 3 * * *', '1h');
+    expect(startsOf(w, LONDON, '2026-03-28T00:00:00Z', '2026-03-31T00:00:00Z')).toEqual([
+      '2026-03-28T03:30:00.000Z', '2026-03-29T02:30:00.000Z', '2026-03-30T02:30:00.000Z',
+    ]);
+    expect(activeWindow(service([{ id: 'nightly', schedule: '0 30 3 * * *', duration: '1h' }]), LONDON, at('2026-03-29T03:15:00Z'))?.start).toBe(at('2026-03-29T02:30:00Z'));
+  });
+
+  it('starts 03:30 on the day clocks fall back at 03:30 GMT, 03:30 UTC', () => {
+    expect(startsOf(window('0 30 3 * * *'), LONDON, '2026-10-24T00:00:00Z', '2026-10-27T00:00:00Z')).toEqual([
+      '2026-10-24T02:30:00.000Z', '2026-10-25T03:30:00.000Z', '2026-10-26T03:30:00.000Z',
+    ]);
+  });
+
+  it('starts a fixed time that occurs twice (01:30 when clocks fall back) once, at the first 01:30 (BST)', () => {
+    expect(startsOf(window('0 30 1 * * *'), LONDON, '2026-10-24T12:00:00Z', '2026-10-26T12:00:00Z')).toEqual([
+      '2026-10-25T00:30:00.000Z', '2026-10-26T01:30:00.000Z',
+    ]);
+    // A list of fixed times is fixed too: one planned job, one window, one announcement.
+    expect(startsOf(window('0 30 1,13 * * *'), LONDON, '2026-10-24T12:00:00Z', '2026-10-25T23:00:00Z')).toEqual([
+      '2026-10-24T12:30:00.000Z', '2026-10-25T00:30:00.000Z', '2026-10-25T13:30:00.000Z',
+    ]);
+  });
+
+  it('starts a window with a wildcard hour at each real 01:30, both the BST and the GMT one', () => {
+    expect(startsOf(window('0 30 * * * *', '20m'), LONDON, '2026-10-25T00:00:00Z', '2026-10-25T03:00:00Z')).toEqual([
+      '2026-10-25T00:30:00.000Z', '2026-10-25T01:30:00.000Z', '2026-10-25T02:30:00.000Z',
+    ]);
+  });
+
+  it('moves a fixed time inside the skipped hour (01:30 when clocks spring forward) to the end of the gap, 02:00 BST', () => {
+    expect(startsOf(window('0 30 1 * * *'), LONDON, '2026-03-28T12:00:00Z', '2026-03-30T12:00:00Z')).toEqual([
+      '2026-03-29T01:00:00.000Z', '2026-03-30T00:30:00.000Z',
+    ]);
   });
 });
 
