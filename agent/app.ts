@@ -9,7 +9,7 @@ import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { loadConfigFile, type LoadedConfig, type LoadOptions } from './config/load.js';
 import { splitHostPort } from './config/fields.js';
-import { CANARY_SERVICE, resolveCanaries } from './config/resolve.js';
+import { CANARY_SERVICE, resolveConnectivity } from './config/resolve.js';
 import { watchConfig, type ConfigWatcher } from './config/watch.js';
 import { describeError, formatProblem, isConfigError, RaqibError } from './errors.js';
 import { activeWindow } from './incidents/maintenance.js';
@@ -138,7 +138,7 @@ export function createApp(options: AppOptions): App {
         readiness: () => {
           const reasons: string[] = [];
           if (!store?.writable) reasons.push('state file is not writable: see the log for the write error');
-          if (guard?.blind) reasons.push('agent is blind: no connectivity canary answers, so no outage can be confirmed or reported');
+          if (guard?.blind) reasons.push(`agent is blind: ${guard.blindReason}, so no outage can be confirmed or reported`);
           if (stopping) reasons.push('shutting down');
           return { ready: reasons.length === 0, reasons };
         },
@@ -176,6 +176,7 @@ export function createApp(options: AppOptions): App {
           log.warn({ err, file: loaded.file }, 'cannot watch the config file; reload with SIGHUP');
         }
       }
+      for (const w of loaded.warnings) log.warn({ warning: formatProblem(w) }, 'config warning');
       log.info({ agent: agent.id, checks: loaded.checks.length, services: loaded.config.services.length, version: VERSION }, 'raqib started');
 
     } catch (err) {
@@ -204,10 +205,10 @@ export function createApp(options: AppOptions): App {
 
   /** Schedule the connectivity canaries of `config` (keys `#connectivity/<id>`), replacing the old ones. */
   function applyCanaries(next: LoadedConfig): void {
-    const canaries = resolveCanaries(next.config);
+    const { canaries, builtin } = resolveConnectivity(next.config);
     for (const old of guard!.canaries) if (!canaries.some((c) => c.key === old.key && c.fingerprint === old.fingerprint)) scheduler!.remove(old.key);
     for (const c of canaries) if (!guard!.canaries.some((o) => o.key === c.key && o.fingerprint === c.fingerprint)) scheduler!.add({ key: c.key, intervalMs: c.intervalMs, cron: c.schedule });
-    guard!.apply(canaries);
+    guard!.apply(canaries, builtin);
   }
 
   /** Reloads run one after another, so an older file read can never be applied last. */

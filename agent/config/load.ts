@@ -19,8 +19,8 @@ import {
 import { ConfigError, describeError, type ConfigProblem } from '../errors.js';
 import { coerceText, substituteEnv } from './env.js';
 import { describeValue, explainIssue, type Path, type PathProblem } from './messages.js';
-import { resolveChecks, type CheckSpec } from './resolve.js';
-import { crossFieldProblems } from './rules.js';
+import { resolveChecks, resolveConnectivity, type CheckSpec } from './resolve.js';
+import { configWarnings, crossFieldProblems } from './rules.js';
 import { freshCopy } from './fresh-copy.js';
 import { configSchema, type Config } from './schema.js';
 
@@ -35,6 +35,8 @@ export interface LoadedConfig {
   hash: string;
   config: Config;
   checks: CheckSpec[];
+  /** Valid, but worth telling the operator before it runs (positioned like problems). */
+  warnings: ConfigProblem[];
 }
 
 export interface LoadOptions {
@@ -128,7 +130,9 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   if (pathProblems.length > 0) throw new ConfigError(position(doc, pathProblems, file, at, substituted));
 
   const hash = createHash('sha256').update(text).digest('hex');
-  return { file, hash, config: parsed.data!, checks: resolveChecks(parsed.data!) };
+  const config = parsed.data!;
+  const warnings = position(doc, configWarnings(config, resolveConnectivity(config).canaries.length), file, at, substituted);
+  return { file, hash, config, checks: resolveChecks(config), warnings };
 }
 
 function position(

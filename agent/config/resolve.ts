@@ -3,6 +3,7 @@
  * so no later stage needs to know where a value came from.
  */
 import { createHash } from 'node:crypto';
+import { isLoopbackHost, needsDns, targetHost } from '../probes/reach.js';
 import type { CheckConfig, CheckType, Config, ServiceConfig } from './schema.js';
 
 /** A check ready to run: effective timing and thresholds, plus its type-specific config. */
@@ -11,6 +12,8 @@ export interface CheckSpec<C extends CheckConfig = CheckConfig> {
   key: string;
   serviceId: string;
   checkId: string;
+  /** The host it reaches out to (probes/reach.ts): the blind guard's unit of evidence. */
+  host: string;
   type: CheckType;
   critical: boolean;
   /** Fixed-rate interval in ms; undefined when a cron `schedule` drives the check. */
@@ -47,6 +50,7 @@ export function resolveCheck(config: Config, service: ServiceConfig, check: Chec
     key: checkKey(service.id, check.id),
     serviceId: service.id,
     checkId: check.id,
+    host: targetHost(check),
     type: check.type,
     critical: check.critical,
     intervalMs,
@@ -63,16 +67,29 @@ export function resolveCheck(config: Config, service: ServiceConfig, check: Chec
 /** Service id under which connectivity canaries run: `#` cannot appear in a configured id. */
 export const CANARY_SERVICE = '#connectivity';
 
-/** The connectivity canaries as specs, timed by agent.connectivity; one failure counts (they only report reach). */
-export function resolveCanaries(config: Config): CheckSpec[] {
+/** The canaries the agent runs, and whether the built-in guard (runner/connectivity.ts) is on. */
+export interface Connectivity {
+  canaries: CheckSpec[];
+  builtin: boolean;
+}
+
+/**
+ * The connectivity canaries as specs, timed by agent.connectivity; one failure counts (they only
+ * report reach). Built-in unless `builtin: false`, or canaries are written and `builtin` is unset:
+ * then the written ones replace the built-in ones; `builtin: true` adds them to the written ones.
+ */
+export function resolveConnectivity(config: Config): Connectivity {
   const c = config.agent.connectivity;
-  return c.canaries.map((check) => {
+  const builtin = c.builtin ?? c.canaries.length === 0;
+  const checks = [...c.canaries, ...(builtin ? builtinCanaries(config) : [])];
+  const canaries = checks.map((check) => {
     const intervalMs = check.schedule === undefined ? (check.interval ?? c.interval) : undefined;
     const timeoutMs = check.timeout ?? c.timeout;
     const spec: Omit<CheckSpec, 'fingerprint'> = {
       key: checkKey(CANARY_SERVICE, check.id),
       serviceId: CANARY_SERVICE,
       checkId: check.id,
+      host: targetHost(check),
       type: check.type,
       critical: true,
       intervalMs,
@@ -85,6 +102,28 @@ export function resolveCanaries(config: Config): CheckSpec[] {
     };
     return Object.assign(spec, { fingerprint: fingerprintOf(spec) }); // not a spread: see agent/with-key.ts
   });
+  return { canaries, builtin };
+}
+
+/**
+ * What the agent needs to reach anything, as canaries: the system resolver when a check or the
+ * authority is named by a host name (asked for the root zone's servers, which every recursive
+ * resolver answers, closed networks' own included), and the authority's host in live mode.
+ */
+function builtinCanaries(config: Config): CheckConfig[] {
+  const out: CheckConfig[] = [];
+  const authority = config.authority?.mode === 'live' && config.authority.url ? new URL(config.authority.url) : undefined;
+  const authorityHost = authority?.hostname.replace(/^\[|\]$/g, '');
+  const hosts = config.services.flatMap((s) => s.checks.map(targetHost));
+  if (authorityHost !== undefined) hosts.push(authorityHost);
+  if (hosts.some(needsDns)) {
+    out.push({ id: 'builtin-resolver', type: 'dns', critical: true, name: '.', record: 'NS', expect: { rcode: 'NOERROR' } });
+  }
+  if (authority && authorityHost !== undefined && !isLoopbackHost(authorityHost)) {
+    const port = Number(authority.port || (authority.protocol === 'https:' ? 443 : 80));
+    out.push({ id: 'builtin-authority', type: 'tcp', critical: true, host: authorityHost, port, expect: {} });
+  }
+  return out;
 }
 
 export function resolveChecks(config: Config): CheckSpec[] {

@@ -68,6 +68,7 @@ function guardProblems(config: Config): PathProblem[] {
     const first = canaryIds.get(c.id);
     if (first !== undefined) problems.push({ path: [...at, 'id'], message: `duplicate canary id "${c.id}" (first used by canaries[${first}])` });
     else canaryIds.set(c.id, i);
+    if (c.id.startsWith('builtin-')) problems.push({ path: [...at, 'id'], message: `canary ids starting with "builtin-" name the built-in canaries; choose another id than "${c.id}"` });
     const interval = c.interval ?? connectivity.interval;
     const timeout = c.timeout ?? connectivity.timeout;
     if (c.schedule === undefined && timeout > interval) {
@@ -152,4 +153,20 @@ function reportingProblems(config: Config): PathProblem[] {
     });
   });
   return problems;
+}
+
+/**
+ * What is valid but worth a word before it runs: a live agent with no way to tell a cut of its own
+ * network from an outage (no canaries written, and none built in or derivable) would report every
+ * failure it sees while cut off.
+ */
+export function configWarnings(config: Config, canaries: number): PathProblem[] {
+  if (config.authority?.mode !== 'live' || canaries > 0) return [];
+  const why = config.agent.connectivity.builtin === false ? 'builtin: false and no canaries' : 'no canaries, and no check needs the system resolver';
+  return [
+    {
+      path: ['agent', 'connectivity'],
+      message: `a live agent needs a way to tell a cut of its own network from an outage, and this config has none (${why}); add canaries such as your gateway and resolvers (docs/operations.md, "Blind agent")`,
+    },
+  ];
 }

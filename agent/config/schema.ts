@@ -175,10 +175,14 @@ const agent = z.strictObject({
     .strictObject({
       interval: duration({ positive: true }).prefault('10s').describe('How often each canary runs (unless it sets its own).'),
       timeout: duration({ positive: true }).prefault('3s'),
-      canaries: z.array(check).default([]).describe('Checks of the agent\'s own reach (gateway, resolvers, the authority\'s host).'),
+      canaries: z.array(check).default([]).describe('Checks of the agent\'s own reach (gateway, resolvers, the authority\'s host); they replace the built-in ones unless builtin is true.'),
+      builtin: z
+        .boolean()
+        .optional()
+        .describe('Built-in canaries (the system resolver, the authority\'s host in live mode) with the checks\' own answers as evidence. Default: on when no canaries are written.'),
     })
     .prefault({})
-    .describe('When every canary fails the agent is blind: it opens no incident and files nothing until one answers.'),
+    .describe('How the agent tells a cut of its own network from an outage: while it is blind it opens no incident and files nothing.'),
 });
 
 const defaults = z

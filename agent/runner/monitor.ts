@@ -85,6 +85,7 @@ export class Monitor {
     for (const [key, rt] of this.checks) {
       if (next.has(key)) continue;
       this.scheduler?.remove(key);
+      this.opts.guard?.forget(key);
       this.opts.metrics.removeCheck(rt.spec);
       this.checks.delete(key);
       this.opts.store.update((d) => delete d.checks[key]);
@@ -166,6 +167,7 @@ export class Monitor {
     const result = await runBounded(this.opts.probe, spec, this.opts.clock, this.opts.log, this.inFlight);
     // A reload that changed or removed the check while it ran: this result answers the old config.
     if (this.checks.get(key) !== rt || rt.spec !== spec || this.stopped) return;
+    this.opts.guard?.observe(spec, result);
     const counts = await this.counts(rt, result);
     if (this.checks.get(key) !== rt || rt.spec !== spec || this.stopped) return;
     this.record(rt, result, info.scheduledAt + info.lateMs, counts);
@@ -174,15 +176,13 @@ export class Monitor {
   /**
    * Whether a result may count toward the thresholds. A failure seen while the agent is blind says
    * nothing about the service; and a failure that would confirm an outage counts only once the
-   * canaries, run again now, show the agent can see the network.
+   * guard, asked again now, finds the agent can see the network.
    */
   private async counts(rt: CheckRuntime, result: ProbeResult): Promise<boolean> {
     const guard = this.opts.guard;
     if (!guard || result.status === 'up') return true;
-    if (guard.blind) return false;
     const peek = transition(rt.detector, result, { failureThreshold: rt.spec.failureThreshold, successThreshold: rt.spec.successThreshold });
-    if (peek.change?.to !== 'DOWN') return true;
-    return guard.verify();
+    return guard.counts(rt.spec, result, peek.change?.to === 'DOWN' ? (peek.state.downSince ?? result.observedAt) : undefined);
   }
 
   /** Stop recording results and abort every probe in flight (shutdown after the grace period). */

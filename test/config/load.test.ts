@@ -140,6 +140,7 @@ const REJECTIONS: Record<string, string[]> = {
   'bad-listen': ['3:11: agent.listen: expected host:port such as 127.0.0.1:9470, got "localhost"'],
   'bad-timezone': ['3:13: agent.timezone: expected an IANA time zone such as Asia/Riyadh, got "Riyadh"'],
   'canary-duplicate-id': ['6:15: agent.connectivity.canaries[1].id: duplicate canary id "gateway" (first used by canaries[0])'],
+  'canary-builtin-id': ['6:15: agent.connectivity.canaries[1].id: canary ids starting with "builtin-" name the built-in canaries; choose another id than "builtin-resolver"'],
   'depends-on-cycle': [
     '13:17: services[0].depends_on: depends_on goes round in a circle back to "portal"; dependencies must form a tree',
     '22:17: services[1].depends_on: depends_on goes round in a circle back to "login"; dependencies must form a tree',

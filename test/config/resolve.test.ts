@@ -4,7 +4,7 @@
  * fingerprint is a short hash, not the spec's JSON (that was ~600 B per check kept in memory).
  */
 import { describe, expect, it } from 'vitest';
-import { resolveCanaries } from '../../agent/config/resolve.js';
+import { resolveConnectivity } from '../../agent/config/resolve.js';
 import { loadedConfig } from '../helpers/config.js';
 
 const web = (check: Record<string, unknown>, agent: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
@@ -41,7 +41,7 @@ describe('check fingerprints', () => {
     const loaded = loadedConfig([{ id: 'web', checks: [{ id: 'c', type: 'tcp', host: '127.0.0.1', port: 1 }] }], {
       connectivity: { canaries: [{ id: 'c', type: 'tcp', host: '127.0.0.1', port: 1 }] },
     });
-    const [canary] = resolveCanaries(loaded.config);
+    const [canary] = resolveConnectivity(loaded.config).canaries;
     expect(canary!.fingerprint).not.toBe(loaded.checks[0]!.fingerprint);
   });
 });

@@ -25,6 +25,8 @@ export interface AgentProcess {
   waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   api<T = unknown>(path: string): Promise<T>;
   metrics(): Promise<string>;
+  /** GET a path of the agent's server (through StartOptions.fetch when given): status and body. */
+  get(path: string): Promise<{ status: number; body: string }>;
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -35,6 +37,10 @@ export interface StartOptions {
   args?: string[];
   /** Do not wait for "listening" (for agents expected to refuse to start). */
   noWait?: boolean;
+  /** argv prefix the agent runs under (e.g. a network namespace: test/helpers/netlab.ts). */
+  wrap?: string[];
+  /** How to reach the agent's server when the test's own network cannot (a wrapped agent). */
+  fetch?: (url: string) => Promise<{ status: number; body: string }>;
 }
 
 /** Runs `node dist/agent/main.js <args>` to completion and returns its exit code and output. */
@@ -52,7 +58,9 @@ export async function startAgent(configYaml: string, opts: StartOptions = {}): P
   const dir = opts.dir ?? (await tempDir('raqib-e2e-'));
   const configFile = join(dir, 'raqib.yaml');
   await writeFile(configFile, configYaml);
-  const child = spawn(process.execPath, [MAIN, ...(opts.args ?? ['run', '--config', configFile])], {
+  const argv = [process.execPath, MAIN, ...(opts.args ?? ['run', '--config', configFile])];
+  const [command, ...args] = [...(opts.wrap ?? []), ...argv];
+  const child = spawn(command!, args, {
     cwd: dir,
     env: { ...process.env, RAQIB_CONFIG: '', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,12 +97,17 @@ export async function startAgent(configYaml: string, opts: StartOptions = {}): P
   const agent: AgentProcess = {
     child, dir, configFile, url: '', logs, exited, waitForLog,
     stderr: () => stderr,
-    api: async <T>(path: string) => {
-      const res = await fetch(`${agent.url}/api/v1/${path}`);
-      if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
-      return (await res.json()) as T;
+    get: async (path) => {
+      if (opts.fetch) return opts.fetch(`${agent.url}${path}`);
+      const res = await fetch(`${agent.url}${path}`);
+      return { status: res.status, body: await res.text() };
     },
-    metrics: async () => (await fetch(`${agent.url}/metrics`)).text(),
+    api: async <T>(path: string) => {
+      const res = await agent.get(`/api/v1/${path}`);
+      if (res.status !== 200) throw new Error(`GET ${path}: ${res.status}`);
+      return JSON.parse(res.body) as T;
+    },
+    metrics: async () => (await agent.get('/metrics')).body,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

@@ -45,8 +45,10 @@ export type DnsZone = Record<string, DnsZoneEntry>;
 export interface DnsServerOptions {
   /** Behaviour for names not in the zone; default `'nxdomain'`. */
   unknown?: DnsBehaviour;
-  /** Loopback address to listen on: `'127.0.0.1'` (default) or `'::1'` to test IPv6 servers. */
-  host?: '127.0.0.1' | '::1';
+  /** Address to listen on: `'127.0.0.1'` (default), `'::1'` to test IPv6 servers, or a test network's (netlab.ts). */
+  host?: string;
+  /** Port to listen on; default one the OS chooses (53 for a resolver named in a resolv.conf). */
+  port?: number;
   /** Remember each question in `questions` (default true); a load test asking millions says false. */
   keepQuestions?: boolean;
 }
@@ -154,7 +156,7 @@ export async function startDnsServer(zone: DnsZone = {}, options: DnsServerOptio
   const timers = new Set<NodeJS.Timeout>();
   const questions: { name: string; type: string }[] = [];
   const host = options.host ?? '127.0.0.1';
-  const socket = createSocket(host === '::1' ? 'udp6' : 'udp4');
+  const socket = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
   let queries = 0;
   let closed = false;
 
@@ -191,7 +193,7 @@ export async function startDnsServer(zone: DnsZone = {}, options: DnsServerOptio
 
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind(0, host, () => {
+    socket.bind(options.port ?? 0, host, () => {
       socket.off('error', reject);
       resolve();
     });
@@ -199,7 +201,7 @@ export async function startDnsServer(zone: DnsZone = {}, options: DnsServerOptio
   const port = socket.address().port;
 
   return {
-    address: host === '::1' ? `[::1]:${port}` : `127.0.0.1:${port}`,
+    address: isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`,
     port,
     get queries() {
       return queries;

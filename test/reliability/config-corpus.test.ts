@@ -51,6 +51,7 @@ const PATHS: Record<string, string[]> = {
   'bad-size': ['services[0].checks[0].max_body_size'],
   'bad-status': ['services[0].checks[0].expect.status[2]', 'services[0].checks[0].expect.status[3]'],
   'bad-timezone': ['agent.timezone'],
+  'canary-builtin-id': ['agent.connectivity.canaries[1].id'],
   'canary-duplicate-id': ['agent.connectivity.canaries[1].id'],
   'depends-on-cycle': ['services[0].depends_on', 'services[1].depends_on'],
   'depends-on-unknown': ['services[0].depends_on[0]'],

@@ -1,0 +1,60 @@
+/**
+ * Where a check goes on the network, and whether a result proves the agent got there. The blind
+ * guard (connectivity.ts) reads these: an answer from a service's host shows the agent can see the
+ * network, a failure before any answer (no name, no route, no connection, silence) shows nothing,
+ * and a check of a loopback address needs no network at all.
+ */
+import { isIP } from 'node:net';
+import type { CheckConfig } from '../config/schema.js';
+import type { ProbeResult } from '../probes/types.js';
+
+/** The system's resolvers, as the host of a DNS check that names no `server`. */
+export const SYSTEM_RESOLVER = '(system resolver)';
+
+/** The host a check reaches out to, lower-cased: what "distinct hosts" counts. */
+export function targetHost(check: CheckConfig): string {
+  switch (check.type) {
+    case 'http':
+      return new URL(check.url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    case 'tcp':
+    case 'tls':
+      return check.host.toLowerCase();
+    case 'dns':
+      return check.server === undefined ? SYSTEM_RESOLVER : check.server.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
+  }
+}
+
+/** localhost, *.localhost (RFC 6761), 127.0.0.0/8 and ::1: nothing on the network stands between. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1' || /^(0{0,4}:){1,7}0{0,3}1$/.test(h) || /^::ffff:127\./.test(h);
+  return false;
+}
+
+/** Whether reaching `host` takes a DNS lookup (a name, not an address, and not loopback). */
+export function needsDns(host: string): boolean {
+  return host === SYSTEM_RESOLVER || (isIP(host.replace(/^\[|\]$/g, '')) === 0 && !isLoopbackHost(host));
+}
+
+/**
+ * Failures that still prove an answer came from the far side: a certificate was presented, a
+ * banner read, records returned. Everything else that fails (no name, refused, reset, unreachable,
+ * timeout, a handshake that never completed) proves nothing: a cut of the agent's own network, or
+ * a firewall in front of it, fails in exactly those ways.
+ */
+const ANSWERED = new Set<string>([
+  'TLS_CERT_EXPIRED',
+  'TLS_CERT_EXPIRING',
+  'TLS_CERT_NOT_YET_VALID',
+  'TLS_CERT_UNTRUSTED',
+  'TLS_HOSTNAME_MISMATCH',
+  'TCP_BANNER_MISMATCH',
+  'DNS_ANSWER_MISMATCH',
+]);
+
+/** Whether `result` shows the check's host answered: up, degraded, any HTTP status, or ANSWERED. */
+export function reachedHost(result: ProbeResult): boolean {
+  return result.status !== 'down' || result.httpStatus !== undefined || ANSWERED.has(result.code);
+}

@@ -1,0 +1,40 @@
+/**
+ * `raqib check-config` on a config that is valid but would report every failure as an outage when
+ * the agent itself is cut off: it still says valid (exit 0), and warns on stderr with the position.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/agent-process.js';
+import { configYaml } from '../helpers/config.js';
+import { ALTERNATE, MANAGER } from '../helpers/reporting.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const live = { authority: { mode: 'live', url: 'https://127.0.0.1:8443/' }, crisis_team: { members: [MANAGER, ALTERNATE] } };
+
+async function check(agent: Record<string, unknown>, url: string) {
+  const dir = await tempDir('raqib-check-config-');
+  const file = join(dir, 'raqib.yaml');
+  await writeFile(file, configYaml([{ id: 'portal', checks: [{ id: 'home', type: 'http', url }] }], agent, live));
+  return { file, ...(await runCli(['check-config', '--config', file])) };
+}
+
+describe('raqib check-config warnings', () => {
+  it('warns, with file:line:col, when a live config has no way to tell a network cut from an outage', async () => {
+    const r = await check({ connectivity: { builtin: false } }, 'https://portal.example.gov.sa/');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('valid');
+    expect(r.stderr).toMatch(new RegExp(`^warning: ${r.file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+: agent\\.connectivity: a live agent needs a way to tell a cut of its own network from an outage, and this config has none \\(builtin: false and no canaries\\); add canaries`));
+  });
+
+  it('warns when nothing is there to derive built-in canaries from (addresses only, authority on loopback)', async () => {
+    const r = await check({}, 'https://198.51.100.7/');
+    expect(r.stderr).toContain('(no canaries, and no check needs the system resolver)');
+  });
+
+  it('says nothing more when the built-in canaries apply', async () => {
+    const r = await check({}, 'https://portal.example.gov.sa/');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+});
