@@ -26,6 +26,12 @@ export const CODES = {
   BODY_MISMATCH: 'BODY_MISMATCH',
   JSON_MISMATCH: 'JSON_MISMATCH',
   HEADER_MISSING: 'HEADER_MISSING',
+  /** The decoded body exceeds max_body_size, and the expectations fail on the part read (body-decode.ts). */
+  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  /** A Content-Encoding the agent cannot decode, and the expectations fail on the body as sent. */
+  HTTP_CONTENT_ENCODING_UNSUPPORTED: 'HTTP_CONTENT_ENCODING_UNSUPPORTED',
+  /** The body is not valid data of its Content-Encoding (a browser fails such a page too). */
+  HTTP_CONTENT_DECODING_FAILED: 'HTTP_CONTENT_DECODING_FAILED',
   SLOW: 'SLOW',
   TCP_BANNER_MISMATCH: 'TCP_BANNER_MISMATCH',
   TLS_CERT_EXPIRED: 'TLS_CERT_EXPIRED',

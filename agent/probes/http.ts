@@ -9,6 +9,7 @@ import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, t
 import type { HttpCheckConfig } from '../config/schema.js';
 import { VERSION } from '../version.js';
 import { CODES, codeForError, type ResultCode } from './codes.js';
+import { readBody } from './body-decode.js';
 import { abortError, connectStage, errorMessage, loadTrust, openConnection, since, timedOut, trustVersion } from './connect.js';
 import type { TlsSessions } from './tls-sessions.js';
 import type { Logger } from '../log.js';
@@ -227,14 +228,28 @@ function jsonAt(root: unknown, path: string): unknown {
   return cur;
 }
 
-/** The first unmet expectation, in the documented order of precedence, or undefined when all hold. */
-function judge(check: HttpCheckConfig, hop: Hop): { code: ResultCode; why: string } | undefined {
+/**
+ * The first unmet expectation (`failed`), in the documented order of precedence, and what was done
+ * to the body to read it (`note`, for the detail). The status is judged before the body is decoded.
+ */
+async function judge(check: HttpCheckConfig, hop: Hop, signal: AbortSignal): Promise<{ failed?: { code: ResultCode; why: string }; note?: string }> {
   const exp = check.expect;
   if (!exp.status.some((r) => hop.status >= r.min && hop.status <= r.max)) {
     const want = exp.status.map((r) => (r.min === r.max ? `${r.min}` : `${r.min}-${r.max}`)).join(', ');
-    return { code: CODES.HTTP_STATUS, why: `got ${hop.status}, expected ${want}` };
+    return { failed: { code: CODES.HTTP_STATUS, why: `got ${hop.status}, expected ${want}` } };
   }
-  const text = hop.body.toString('utf8');
+  // Content codings undone, a BOM dropped; a body no expectation reads was not kept and costs nothing here.
+  const read = await readBody(hop.body, hop.headers['content-encoding'], check.max_body_size, signal);
+  if ('failed' in read) return { failed: read.failed };
+  const mismatch = judgeText(exp, read.text);
+  if (mismatch) return read.instead ? { failed: { code: read.instead.code, why: `${read.instead.why}: ${mismatch.why}` } } : { failed: mismatch, note: read.note };
+  const missing = (exp.headers ?? []).filter((h) => hop.headers[h.toLowerCase()] === undefined);
+  if (missing.length > 0) return { failed: { code: CODES.HEADER_MISSING, why: `missing response header ${missing.join(', ')}` }, note: read.note };
+  return { note: read.note };
+}
+
+/** The first body or JSON expectation that `text` fails. */
+function judgeText(exp: HttpCheckConfig['expect'], text: string): { code: ResultCode; why: string } | undefined {
   if (exp.body_contains !== undefined && !text.includes(exp.body_contains)) {
     return { code: CODES.BODY_MISMATCH, why: `body does not contain ${JSON.stringify(exp.body_contains)}` };
   }
@@ -253,8 +268,6 @@ function judge(check: HttpCheckConfig, hop: Hop): { code: ResultCode; why: strin
       if (got !== want) return { code: CODES.JSON_MISMATCH, why: `json ${path} is ${JSON.stringify(got) ?? 'missing'}, expected ${JSON.stringify(want)}` };
     }
   }
-  const missing = (exp.headers ?? []).filter((h) => hop.headers[h.toLowerCase()] === undefined);
-  if (missing.length > 0) return { code: CODES.HEADER_MISSING, why: `missing response header ${missing.join(', ')}` };
   return undefined;
 }
 
@@ -274,7 +287,8 @@ function redirectedRequest(prev: HopRequest, status: number, next: URL): HopRequ
 
 /**
  * Probes an HTTP(S) endpoint. Resolves (never rejects) with up, degraded (SLOW) or down and a code:
- * OK, SLOW, HTTP_STATUS, BODY_MISMATCH, JSON_MISMATCH, HEADER_MISSING, HTTP_REDIRECT_LOOP,
+ * OK, SLOW, HTTP_STATUS, BODY_MISMATCH, JSON_MISMATCH, HEADER_MISSING, BODY_TOO_LARGE,
+ * HTTP_CONTENT_ENCODING_UNSUPPORTED, HTTP_CONTENT_DECODING_FAILED (body-decode.ts), HTTP_REDIRECT_LOOP,
  * HTTP_TOO_MANY_REDIRECTS, CONFIG (unreadable ca_file) or whatever `codeForError` makes of a
  * transport failure (TIMEOUT, ECONNREFUSED, DNS_*, TLS_*, HTTP_HEADERS_TOO_LARGE, …).
  */
@@ -288,13 +302,14 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
   let httpStatus: number | undefined;
   let tlsCertExpiry: number | undefined;
   let truncatedAt: number | undefined;
+  let bodyNote: string | undefined;
   const result = (status: ProbeStatus, code: string, detail: string): ProbeResult => {
     // A failed probe's endpoints get a full, verified handshake next time (the confirming re-probe).
     if (status === 'down') for (const key of sessionKeys) sessions?.forget(key);
     return {
       status,
       code,
-      detail: truncatedAt === undefined ? detail : `${detail} (body truncated at ${truncatedAt} bytes)`,
+      detail: `${detail}${truncatedAt === undefined ? '' : ` (body truncated at ${truncatedAt} bytes)`}${bodyNote === undefined ? '' : ` (${bodyNote})`}`,
       phases: withKey(phases, 'total', since(t0)),
       observedAt,
       ...(httpStatus !== undefined ? { httpStatus } : {}),
@@ -336,7 +351,9 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
       const location = isRedirect(hop.status) ? hop.headers.location : undefined;
       if (typeof location !== 'string' || check.max_redirects === 0) {
         const via = redirects > 0 ? ` after ${redirects} redirect${redirects > 1 ? 's' : ''}` : '';
-        const failed = judge(check, hop);
+        if (opts.keepBody) progress.stage = 'decoding the body';
+        const { failed, note } = await judge(check, hop, ctx.signal);
+        bodyNote = note;
         if (failed) return result('down', failed.code, `${failed.why}${via}`);
         const total = since(t0);
         const summary = `${hop.status} in ${Math.round(total)} ms${via}, ${hop.bytes} bytes`;
