@@ -71,7 +71,7 @@ export class Metrics {
     this.incidentsOpen = new Gauge({ name: 'raqib_incidents_open', help: 'Open incidents per service.', labelNames: ['service'], registers: r });
     this.incidents = new Counter({ name: 'raqib_incidents_total', help: 'Incidents opened per service.', labelNames: ['service'], registers: r });
     this.serviceFlapping = new Gauge({ name: 'raqib_service_flapping', help: 'Whether the service is flapping: one incident open, reported as intermittent.', labelNames: ['service'], registers: r });
-    this.agentBlind = new Gauge({ name: 'raqib_agent_blind', help: 'Whether every connectivity canary fails (1): the agent then opens no incident and files nothing.', registers: r });
+    this.agentBlind = new Gauge({ name: 'raqib_agent_blind', help: 'Whether the agent is blind (1): nothing shows it can see the network, so it opens no incident and files nothing.', registers: r });
     this.canaryUp = new Gauge({ name: 'raqib_connectivity_canary_up', help: 'Whether each connectivity canary answered on its last run.', labelNames: ['canary'], registers: r });
     this.sloObjective = new Gauge({ name: 'raqib_service_slo_objective', help: 'Availability objective of each service, as a ratio (slo: 99.5 → 0.995).', labelNames: ['service'], registers: r });
     this.lateness = new Histogram({

@@ -38,7 +38,7 @@ export interface ReportingDeps {
   registry: Registry;
   userAgent: string;
   tickMs?: number;
-  /** Whether the agent is blind (every connectivity canary fails). */
+  /** Whether the agent is blind (runner/connectivity.ts): nothing shows it can see the network. */
   blind?: () => boolean;
 }
 
