@@ -2,6 +2,7 @@
  * Rules that span fields, checked after the schema accepted each field on its own: unique ids,
  * interval or schedule, a timeout that fits its interval.
  */
+import { decodes } from '../probes/body-decode.js';
 import type { Config } from './schema.js';
 import type { PathProblem } from './messages.js';
 import { formatDuration } from './units.js';
@@ -161,12 +162,25 @@ function reportingProblems(config: Config): PathProblem[] {
  * failure it sees while cut off.
  */
 export function configWarnings(config: Config, canaries: number): PathProblem[] {
-  if (config.authority?.mode !== 'live' || canaries > 0) return [];
-  const why = config.agent.connectivity.builtin === false ? 'builtin: false and no canaries' : 'no canaries, and no check needs the system resolver';
-  return [
-    {
+  const warnings: PathProblem[] = [];
+  if (config.authority?.mode === 'live' && canaries === 0) {
+    const why = config.agent.connectivity.builtin === false ? 'builtin: false and no canaries' : 'no canaries, and no check needs the system resolver';
+    warnings.push({
       path: ['agent', 'connectivity'],
       message: `a live agent needs a way to tell a cut of its own network from an outage, and this config has none (${why}); add canaries such as your gateway and resolvers (docs/operations.md, "Blind agent")`,
-    },
-  ];
+    });
+  }
+  config.services.forEach((service, si) =>
+    service.checks.forEach((check, ci) => {
+      if (check.type !== 'http') return;
+      const [name, value] = Object.entries(check.headers).find(([k]) => k.toLowerCase() === 'accept-encoding') ?? [];
+      const codings = (value ?? '').split(',').map((c) => c.split(';')[0]!.trim()).filter((c) => c !== '' && c !== '*' && !decodes(c));
+      if (codings.length === 0) return;
+      warnings.push({
+        path: ['services', si, 'checks', ci, 'headers', name!],
+        message: `Accept-Encoding asks for ${codings.join(', ')}, which Node ${process.version} cannot decode: a body sent so is judged as sent and would fail (HTTP_CONTENT_ENCODING_UNSUPPORTED); leave ${codings.length > 1 ? 'them' : 'it'} out`,
+      });
+    }),
+  );
+  return warnings;
 }

@@ -54,6 +54,12 @@ function contentCodings(header: string | undefined): string[] {
 /** The codings this runtime decodes. */
 const DECODED_CODINGS: readonly string[] = ['gzip', 'x-gzip', 'deflate', 'br', ...(createZstd ? ['zstd'] : [])];
 
+/** Whether this runtime decodes the content coding `name` (identity: there is nothing to do). */
+export function decodes(name: string): boolean {
+  const c = name.trim().toLowerCase();
+  return c === 'identity' || DECODED_CODINGS.includes(c);
+}
+
 /**
  * The body a check's expectations are judged against: `raw` with its codings undone, cut at
  * `maxBody` bytes. An unknown coding leaves the body as sent, as Chromium does (a server that

@@ -12,10 +12,10 @@ import { tempDir } from '../helpers/tmp.js';
 
 const live = { authority: { mode: 'live', url: 'https://127.0.0.1:8443/' }, crisis_team: { members: [MANAGER, ALTERNATE] } };
 
-async function check(agent: Record<string, unknown>, url: string) {
+async function check(agent: Record<string, unknown>, url: string, headers: Record<string, string> = {}) {
   const dir = await tempDir('raqib-check-config-');
   const file = join(dir, 'raqib.yaml');
-  await writeFile(file, configYaml([{ id: 'portal', checks: [{ id: 'home', type: 'http', url }] }], agent, live));
+  await writeFile(file, configYaml([{ id: 'portal', checks: [{ id: 'home', type: 'http', url, headers }] }], agent, live));
   return { file, ...(await runCli(['check-config', '--config', file])) };
 }
 
@@ -30,6 +30,12 @@ describe('raqib check-config warnings', () => {
   it('warns when nothing is there to derive built-in canaries from (addresses only, authority on loopback)', async () => {
     const r = await check({}, 'https://198.51.100.7/');
     expect(r.stderr).toContain('(no canaries, and no check needs the system resolver)');
+  });
+
+  it('warns when a check asks for a content coding this Node cannot decode', async () => {
+    const r = await check({}, 'https://portal.example.gov.sa/', { 'Accept-Encoding': 'gzip, compress;q=0.5, br' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/: services\[0\]\.checks\[0\]\.headers\.Accept-Encoding: Accept-Encoding asks for compress, which Node v\d+\.\d+\.\d+ cannot decode: .*; leave it out\n$/);
   });
 
   it('says nothing more when the built-in canaries apply', async () => {
