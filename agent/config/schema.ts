@@ -77,6 +77,14 @@ const httpCheck = z
           .describe('JSON body paths (a.b[0].c) and the value each must equal.'),
         headers: z.array(z.string().min(1)).optional().describe('Response headers that must be present.'),
         max_latency: duration().optional().describe('Slower answers are DEGRADED (code SLOW).'),
+        cert_valid_days: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe(
+            'HTTPS: fewer days before the first certificate of the presented chain (leaf or intermediate) expires is DEGRADED (code TLS_CERT_EXPIRING). Unset: not judged; the expiry metric and its alerts still warn.',
+          ),
       })
       .prefault({}),
   })
@@ -121,7 +129,12 @@ const tlsCheck = z
     ca_file: z.string().optional(),
     expect: z
       .strictObject({
-        cert_valid_days: z.number().int().min(0).default(14).describe('Fewer days left before expiry is DEGRADED.'),
+        cert_valid_days: z
+          .number()
+          .int()
+          .min(0)
+          .default(14)
+          .describe('Fewer days before the first certificate of the presented chain (leaf or intermediate) expires is DEGRADED.'),
       })
       .prefault({}),
   })

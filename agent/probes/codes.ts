@@ -46,6 +46,8 @@ export const CODES = {
 
 export type ResultCode = (typeof CODES)[keyof typeof CODES];
 
+const PUBLISHED: ReadonlySet<string> = new Set(Object.values(CODES));
+
 const BY_ERRNO: Record<string, ResultCode> = {
   ECONNREFUSED: CODES.ECONNREFUSED,
   ECONNRESET: CODES.ECONNRESET,
@@ -83,6 +85,8 @@ export function codeForError(err: unknown, timedOut: boolean): ResultCode {
   if (e?.name === 'AbortError' || e?.code === 'ABORT_ERR') return CODES.ABORTED;
   const mapped = e?.code ? BY_ERRNO[e.code] : undefined;
   if (mapped) return mapped;
+  // A probe's own verdict, raised as an error (a refused certificate: cert-verdict.ts).
+  if (typeof e?.code === 'string' && e.code.startsWith('TLS_') && PUBLISHED.has(e.code)) return e.code as ResultCode;
   if (typeof e?.code === 'string' && (e.code.startsWith('ERR_SSL_') || e.code.startsWith('ERR_TLS_'))) return CODES.TLS_HANDSHAKE_FAILED;
   if (typeof e?.code === 'string' && e.code.startsWith('HPE_')) return CODES.HTTP_PROTOCOL_ERROR;
   if (e?.cause && e.cause !== err) return codeForError(e.cause, false);

@@ -9,6 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import * as tls from 'node:tls';
+import { CertificateRefused, refusedCertificate } from './cert-verdict.js';
 import type { ProbePhases } from './types.js';
 
 /** TLS settings of a connection; omit them for plain TCP. */
@@ -17,7 +18,10 @@ export interface TlsOptions {
   servername?: string;
   /** Trust to verify against; undefined means Node's bundled roots. See {@link loadTrust}. */
   trust?: tls.SecureContext;
-  /** False accepts any certificate (the TLS probe judges it itself, or `insecure: true`). */
+  /**
+   * False accepts any certificate (the TLS probe judges it itself, or `insecure: true`). True
+   * refuses one that fails verification with a CertificateRefused (cert-verdict.ts) naming it.
+   */
   rejectUnauthorized: boolean;
   /** ALPN protocols offered, e.g. `['http/1.1']` so a server never picks h2 on us. */
   alpn?: string[];
@@ -76,8 +80,9 @@ export function connectStage(phases: Partial<ProbePhases>, host: string, withTls
 export function errorMessage(err: unknown): string {
   const e = err as { message?: string; code?: string } | undefined;
   const msg = (typeof e?.message === 'string' && e.message !== '' ? e.message : String(err)).replace(/\s+/g, ' ').trim();
-  // OpenSSL and libuv codes (CERT_HAS_EXPIRED, EPIPE) are what an operator searches for.
-  return typeof e?.code === 'string' && !msg.includes(e.code) ? `${msg} (${e.code})` : msg;
+  // OpenSSL and libuv codes (ERR_SSL_WRONG_VERSION_NUMBER, EPIPE) are what an operator searches
+  // for; a refused certificate's code is the result's own, already beside the detail.
+  return typeof e?.code === 'string' && !msg.includes(e.code) && !(err instanceof CertificateRefused) ? `${msg} (${e.code})` : msg;
 }
 
 /**
@@ -198,7 +203,8 @@ function waitFor(socket: net.Socket, event: 'connect' | 'secureConnect', signal:
 /**
  * Opens a fresh connection, timing each step into `opts.phases`. The returned socket is the
  * caller's to destroy; on failure or abort nothing is left open. Rejects with the underlying error
- * (ENOTFOUND, ECONNREFUSED, CERT_HAS_EXPIRED, …) or the signal's reason.
+ * (ENOTFOUND, ECONNREFUSED, ERR_SSL_WRONG_VERSION_NUMBER, …), a CertificateRefused for a verifying
+ * connection whose chain fails, or the signal's reason.
  */
 export async function openConnection(opts: ConnectOptions): Promise<Connection> {
   const { signal, phases } = opts;
@@ -245,6 +251,10 @@ export async function openConnection(opts: ConnectOptions): Promise<Connection> 
     await connected;
     phases.connect = since(t1, connectedAt);
     await handshake;
+    // Refused here rather than by Node, which would drop the connection before anyone could see
+    // which certificate failed: the same judgement, and the same words, as the `tls` probe's.
+    const refused = opts.tls.rejectUnauthorized ? refusedCertificate(secure, opts.tls.servername ?? host) : undefined;
+    if (refused) throw refused;
   } catch (err) {
     secure?.destroy();
     raw.destroy();
@@ -275,7 +285,8 @@ function startTls(raw: net.Socket, host: string, options: TlsOptions): tls.TLSSo
     ...(net.isIP(servername) === 0 ? { servername } : {}),
     secureContext: options.trust ?? defaultTrust(),
     ...(options.alpn ? { ALPNProtocols: options.alpn } : {}),
-    rejectUnauthorized: options.rejectUnauthorized,
+    // Node verifies all the same (`authorized`); openConnection refuses, see there.
+    rejectUnauthorized: false,
   });
   secure.on('error', () => undefined);
   if (options.onSession) secure.on('session', options.onSession);

@@ -8,6 +8,8 @@ import type { SecureContext, TLSSocket } from 'node:tls';
 import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { HttpCheckConfig } from '../config/schema.js';
 import { VERSION } from '../version.js';
+import { type ChainExpiry, chainExpiry, presentedChain } from './cert-chain.js';
+import { CertificateRefused, expiryVerdict } from './cert-verdict.js';
 import { CODES, codeForError, type ResultCode } from './codes.js';
 import { readBody } from './body-decode.js';
 import { abortError, connectStage, errorMessage, loadTrust, openConnection, since, timedOut, trustVersion } from './connect.js';
@@ -34,7 +36,8 @@ interface Hop {
   /** The body as read, when an expectation needs it; empty otherwise. */
   body: Buffer;
   truncated: boolean;
-  certExpiry?: number;
+  /** The presented chain's earliest expiry and which certificate it is (cert-chain.ts). */
+  cert?: ChainExpiry;
 }
 
 interface HopRequest {
@@ -127,17 +130,18 @@ async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
   let removeAbort = () => undefined as void;
   let request: ClientRequest | undefined;
   try {
-    let certExpiry: number | undefined;
+    let cert: ChainExpiry | undefined;
     let resumed = false;
     if (https) {
       const socket = conn.socket as TLSSocket;
       resumed = cached !== undefined && socket.isSessionReused();
-      if (resumed) certExpiry = cached!.certExpiry;
-      else {
-        // The X509Certificate view, read once: a second read of the peer certificate on the same
-        // socket comes back empty in Node 20, and this one is a third of getPeerCertificate()'s cost.
-        const validTo = Date.parse(socket.getPeerX509Certificate()?.validTo ?? '');
-        if (!Number.isNaN(validTo)) certExpiry = Math.floor(validTo / 1000);
+      if (resumed) {
+        const { certExpiry, certAbout } = cached!;
+        if (certExpiry !== undefined) cert = { expiry: certExpiry, about: certAbout ?? 'the certificate' };
+      } else {
+        // The whole chain, read once as X509Certificate views: a second read of the peer certificate
+        // on the same socket comes back empty in Node 20, and this one is a third of getPeerCertificate()'s cost.
+        cert = chainExpiry(presentedChain(socket));
       }
     }
     const hop = await new Promise<Hop>((resolve, reject) => {
@@ -184,7 +188,7 @@ async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
           if (settled) return;
           settled = true;
           phases.transfer = since(headAt);
-          resolve({ status, headers: res.headers, bytes: size, body: Buffer.concat(chunks), truncated, ...(certExpiry !== undefined ? { certExpiry } : {}) });
+          resolve({ status, headers: res.headers, bytes: size, body: Buffer.concat(chunks), truncated, ...(cert ? { cert } : {}) });
         };
         if (isRedirect(status) && res.headers.location !== undefined) return done(false); // a redirect's body is of no interest
         res.on('data', (chunk: Buffer) => {
@@ -201,7 +205,7 @@ async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
       progress.stage = 'waiting for the response';
       request.end(req.body);
     });
-    if (sessionKey && issued) opts.sessions!.save(sessionKey, issued, resumed ? { resumed } : { resumed, certExpiry });
+    if (sessionKey && issued) opts.sessions!.save(sessionKey, issued, resumed ? { resumed } : { resumed, certExpiry: cert?.expiry, ...(cert ? { certAbout: cert.about } : {}) });
     return hop;
   } finally {
     removeAbort();
@@ -286,7 +290,8 @@ function redirectedRequest(prev: HopRequest, status: number, next: URL): HopRequ
 }
 
 /**
- * Probes an HTTP(S) endpoint. Resolves (never rejects) with up, degraded (SLOW) or down and a code:
+ * Probes an HTTP(S) endpoint. Resolves (never rejects) with up, degraded (SLOW, or TLS_CERT_EXPIRING
+ * when `expect.cert_valid_days` is set and the presented chain expires sooner) or down and a code:
  * OK, SLOW, HTTP_STATUS, BODY_MISMATCH, JSON_MISMATCH, HEADER_MISSING, BODY_TOO_LARGE,
  * HTTP_CONTENT_ENCODING_UNSUPPORTED, HTTP_CONTENT_DECODING_FAILED (body-decode.ts), HTTP_REDIRECT_LOOP,
  * HTTP_TOO_MANY_REDIRECTS, CONFIG (unreadable ca_file) or whatever `codeForError` makes of a
@@ -346,7 +351,7 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
       for (const k of ['dns', 'connect', 'tls', 'ttfb', 'transfer'] as const) delete phases[k]; // they describe the last hop
       const hop = await exchange(req, opts);
       httpStatus = hop.status;
-      tlsCertExpiry = hop.certExpiry;
+      tlsCertExpiry = hop.cert?.expiry;
       truncatedAt = hop.truncated ? hop.bytes : undefined;
       const location = isRedirect(hop.status) ? hop.headers.location : undefined;
       if (typeof location !== 'string' || check.max_redirects === 0) {
@@ -357,6 +362,8 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
         if (failed) return result('down', failed.code, `${failed.why}${via}`);
         const total = since(t0);
         const summary = `${hop.status} in ${Math.round(total)} ms${via}, ${hop.bytes} bytes`;
+        const chain = hop.cert && check.expect.cert_valid_days !== undefined ? expiryVerdict(hop.cert, check.expect.cert_valid_days) : undefined;
+        if (chain?.degraded) return result('degraded', CODES.TLS_CERT_EXPIRING, `${summary}; ${chain.detail}`);
         if (check.expect.max_latency !== undefined && total > check.expect.max_latency) {
           return result('degraded', CODES.SLOW, `${summary}, slower than ${check.expect.max_latency} ms`);
         }
@@ -384,6 +391,7 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
   } catch (err) {
     const late = timedOut(ctx.signal);
     const code = codeForError(err, late);
+    if (err instanceof CertificateRefused && err.expiry) tlsCertExpiry = err.expiry.expiry; // what refused it, for the metric
     if (progress.stage === 'connecting') progress.stage = connectStage(phases, req.url.hostname, req.url.protocol === 'https:');
     const where = req.url.href === check.url ? '' : ` at ${shown(req.url)}`;
     const why = code === CODES.HTTP_HEADERS_TOO_LARGE ? `response head larger than ${MAX_HEADER_SIZE} bytes` : errorMessage(err);

@@ -4,9 +4,10 @@
  * CPU: docs/performance.md §2). A resumed handshake does not show the certificate again, so:
  *
  * - a full handshake, with the chain and host name verified, happens at least every `maxAgeMs`
- *   (10 minutes) per endpoint, after any failed probe of it, and once the certificate seen at
- *   the last full handshake has expired;
- * - the expiry reported by a resumed probe is the one seen at that full handshake.
+ *   (10 minutes) per endpoint, after any failed probe of it, and once the first certificate of
+ *   the chain seen at the last full handshake to expire (leaf or intermediate) has expired;
+ * - the expiry reported by a resumed probe is the chain's earliest seen at that full handshake,
+ *   with the name of the certificate it belongs to (cert-chain.ts).
  *
  * Sessions are keyed by endpoint and trust (host, port, insecure, ca_file and the version of the
  * file, so a replaced file is verified anew), never shared between differently verified
@@ -20,8 +21,13 @@ import { withoutPeerCertificate } from './tls-session-der.js';
 /** What a resumed connection needs, and what it reports in place of the certificate. */
 export interface CachedSession {
   session: Buffer;
-  /** Expiry of the leaf certificate seen at the last full handshake (epoch seconds). */
+  /**
+   * Earliest expiry in the chain seen at the last full handshake (epoch seconds): an intermediate
+   * that expires first ends the session's use as surely as the leaf.
+   */
   certExpiry: number | undefined;
+  /** Which certificate that is, as results name it (`intermediate CN=…`). */
+  certAbout?: string;
   /** Whether the server's certificate was taken out of `session`. */
   withoutCertificate: boolean;
 }
@@ -64,14 +70,19 @@ export class TlsSessions {
    * A session from a successful probe. After a full handshake `certExpiry` is the one just seen
    * and the age restarts; after a resumed one the age and the expiry carry over.
    */
-  save(key: string, issued: Buffer, handshake: { resumed: false; certExpiry: number | undefined } | { resumed: true }): void {
+  save(key: string, issued: Buffer, handshake: { resumed: false; certExpiry: number | undefined; certAbout?: string } | { resumed: true }): void {
     const prev = this.entries.get(key);
     if (handshake.resumed && !prev) return; // resumed from a session forgotten meanwhile: the next probe verifies in full
     const session = this.stripping ? withoutPeerCertificate(issued) : issued;
     const withoutCertificate = session !== issued;
-    const entry: Entry = handshake.resumed
-      ? { session, withoutCertificate, certExpiry: prev!.certExpiry, fullAt: prev!.fullAt }
-      : { session, withoutCertificate, certExpiry: handshake.certExpiry, fullAt: this.now() };
+    const { certExpiry, certAbout } = handshake.resumed ? prev! : handshake;
+    const entry: Entry = {
+      session,
+      withoutCertificate,
+      certExpiry,
+      ...(certAbout !== undefined ? { certAbout } : {}),
+      fullAt: handshake.resumed ? prev!.fullAt : this.now(),
+    };
     this.entries.delete(key);
     this.entries.set(key, entry);
     if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);

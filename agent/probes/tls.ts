@@ -1,27 +1,19 @@
 /**
- * TLS probe: completes a handshake without rejecting anything, then judges the certificate itself,
- * so a result names the precise problem (expired, untrusted, wrong host, expiring soon) and always
- * carries the expiry date, where a rejecting handshake would only say "failed".
+ * TLS probe: completes a handshake without rejecting anything, then judges the presented chain
+ * itself (cert-verdict.ts, as HTTPS probes do), so a result names the precise problem (expired,
+ * untrusted, wrong host, expiring soon) and the certificate it concerns, and always carries the
+ * chain's earliest expiry, where a rejecting handshake would only say "failed".
  */
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { checkServerIdentity, type PeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import type { TlsCheckConfig } from '../config/schema.js';
+import { chainExpiry, describeCert, presentedChain } from './cert-chain.js';
+import { certificateRefusal, expiryVerdict } from './cert-verdict.js';
 import { CODES, codeForError } from './codes.js';
 import { connectStage, errorMessage, loadTrust, openConnection, since, timedOut } from './connect.js';
 import type { ProbeFn, ProbePhases, ProbeResult, ProbeStatus } from './types.js';
 import { withKey } from '../with-key.js';
-
-const DAY_MS = 86_400_000;
-
-/** `CN=x` of a certificate name, falling back to O; names may repeat, hence arrays. */
-function nameOf(name: PeerCertificate['subject'] | undefined): string {
-  const pick = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join('+') : v);
-  const cn = pick(name?.CN);
-  if (cn) return `CN=${cn}`;
-  const o = pick(name?.O);
-  return o ? `O=${o}` : 'an unnamed subject';
-}
 
 /**
  * Probes a TLS endpoint's certificate. Resolves (never rejects) with up (OK), degraded
@@ -60,33 +52,20 @@ export const tlsProbe: ProbeFn<TlsCheckConfig> = async (check, ctx) => {
       tls: { servername: name, trust, rejectUnauthorized: false },
     });
     socket = conn.socket as TLSSocket;
-    const cert = socket.getPeerCertificate();
-    const validTo = Date.parse(cert?.valid_to ?? '');
-    const validFrom = Date.parse(cert?.valid_from ?? '');
-    if (!cert || Number.isNaN(validTo) || Number.isNaN(validFrom)) {
-      return result('down', CODES.TLS_HANDSHAKE_FAILED, `${target} presented no usable certificate`);
-    }
-    tlsCertExpiry = Math.floor(validTo / 1000);
+    // The whole presented chain: an intermediate that expires stops the chain validating as surely as the leaf.
+    const chain = presentedChain(socket);
+    const expiry = chainExpiry(chain);
+    if (!expiry) return result('down', CODES.TLS_HANDSHAKE_FAILED, `${target} presented no usable certificate`);
+    tlsCertExpiry = expiry.expiry;
     const now = Date.now();
-    const daysLeft = Math.floor((validTo - now) / DAY_MS);
-    const about = `certificate ${nameOf(cert.subject)} issued by ${nameOf(cert.issuer)}`;
-    const expires = new Date(validTo).toISOString().slice(0, 10);
-    if (validTo < now) return result('down', CODES.TLS_CERT_EXPIRED, `${about} expired on ${expires} (${-daysLeft} days ago)`);
-    if (validFrom > now) {
-      return result('down', CODES.TLS_CERT_NOT_YET_VALID, `${about} is not valid before ${new Date(validFrom).toISOString()}`);
-    }
-    // Node folds the host name check into `authorized`; that one is judged separately below.
-    const reason = socket.authorizationError ? String(socket.authorizationError) : undefined;
-    if (!socket.authorized && reason !== 'ERR_TLS_CERT_ALTNAME_INVALID') {
-      return result('down', CODES.TLS_CERT_UNTRUSTED, `${about} is not trusted: ${reason ?? 'unknown reason'}`);
-    }
-    const mismatch = checkServerIdentity(name, cert);
-    if (mismatch) return result('down', CODES.TLS_HOSTNAME_MISMATCH, `${about} does not cover ${name}: ${errorMessage(mismatch)}`);
-    const summary = `${about}, ${daysLeft} days left (expires ${expires})`;
-    if (daysLeft < check.expect.cert_valid_days) {
-      return result('degraded', CODES.TLS_CERT_EXPIRING, `${summary}, fewer than ${check.expect.cert_valid_days}`);
-    }
-    return result('up', CODES.OK, summary);
+    // Node folds the host name check into `authorized` (ERR_TLS_CERT_ALTNAME_INVALID) when the chain verified.
+    const reason = socket.authorized ? undefined : String((socket.authorizationError as unknown) ?? 'unknown reason');
+    const refusal = certificateRefusal(chain, reason, name, now);
+    if (refusal) return result('down', refusal.code, refusal.detail);
+    const verdict = expiryVerdict(expiry, check.expect.cert_valid_days, now);
+    const leaf = describeCert(chain[0]!);
+    const detail = expiry.about === leaf ? verdict.detail : `${leaf}; first to expire: ${verdict.detail}`;
+    return verdict.degraded ? result('degraded', CODES.TLS_CERT_EXPIRING, detail) : result('up', CODES.OK, detail);
   } catch (err) {
     const late = timedOut(ctx.signal);
     const code = codeForError(err, late);

@@ -36,7 +36,11 @@ export interface ProbeResult {
   observedAt: number;
   /** Final HTTP status, when an HTTP answer arrived. */
   httpStatus?: number;
-  /** Expiry of the peer's leaf certificate (epoch seconds), when a TLS handshake completed. */
+  /**
+   * Earliest expiry (epoch seconds) in the certificate chain the peer presented, leaf or
+   * intermediate, when a TLS handshake got that far (also when the chain was refused): the chain
+   * stops validating when its first certificate expires, so that is the date to warn of.
+   */
   tlsCertExpiry?: number;
 }
 

@@ -174,7 +174,7 @@ describe('HTTPS probes resume TLS sessions on fresh connections', () => {
     // 1: full. 2: resumed without the certificate, refused, then full. 3 and 4: resumed with it.
     expect(handedOut.map((s) => s.includes(LEAF))).toEqual([false, true, true]);
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn', err: expect.stringContaining('unable to get issuer certificate') });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn', err: expect.stringContaining('refused (UNABLE_TO_GET_ISSUER_CERT) on a resumed session') });
     expect(sessions.keepCertificates()).toBe(false); // already keeping them
   });
 
