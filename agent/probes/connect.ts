@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import * as tls from 'node:tls';
 import { CertificateRefused, refusedCertificate } from './cert-verdict.js';
+import { withoutOpensslText } from './tls-error-text.js';
 import type { ProbePhases } from './types.js';
 
 /** TLS settings of a connection; omit them for plain TCP. */
@@ -76,10 +77,13 @@ export function connectStage(phases: Partial<ProbePhases>, host: string, withTls
   return withTls && phases.tls === undefined ? 'in the TLS handshake' : 'connected';
 }
 
-/** One printable line from an error, for result details. */
+/**
+ * One printable line from an error, for result details and log lines: OpenSSL's text becomes a
+ * sentence without its per-process prefix (tls-error-text.ts), so the same fault reads the same.
+ */
 export function errorMessage(err: unknown): string {
   const e = err as { message?: string; code?: string } | undefined;
-  const msg = (typeof e?.message === 'string' && e.message !== '' ? e.message : String(err)).replace(/\s+/g, ' ').trim();
+  const msg = withoutOpensslText(typeof e?.message === 'string' && e.message !== '' ? e.message : String(err)).replace(/\s+/g, ' ').trim();
   // OpenSSL and libuv codes (ERR_SSL_WRONG_VERSION_NUMBER, EPIPE) are what an operator searches
   // for; a refused certificate's code is the result's own, already beside the detail.
   return typeof e?.code === 'string' && !msg.includes(e.code) && !(err instanceof CertificateRefused) ? `${msg} (${e.code})` : msg;

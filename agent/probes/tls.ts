@@ -18,7 +18,8 @@ import { withKey } from '../with-key.js';
 /**
  * Probes a TLS endpoint's certificate. Resolves (never rejects) with up (OK), degraded
  * TLS_CERT_EXPIRING, down TLS_CERT_EXPIRED / TLS_CERT_NOT_YET_VALID / TLS_CERT_UNTRUSTED /
- * TLS_HOSTNAME_MISMATCH / TLS_HANDSHAKE_FAILED, CONFIG (unreadable ca_file), or a connection code.
+ * TLS_HOSTNAME_MISMATCH / TLS_HANDSHAKE_FAILED / TLS_PLAINTEXT_ANSWER, CONFIG (unreadable ca_file),
+ * or a connection code.
  */
 export const tlsProbe: ProbeFn<TlsCheckConfig> = async (check, ctx) => {
   const observedAt = Date.now();

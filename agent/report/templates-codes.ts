@@ -43,6 +43,7 @@ export const CODE_REASONS: Readonly<Record<ResultCode, Bilingual>> = {
   TLS_CERT_UNTRUSTED: { en: 'the security (TLS) certificate is not trusted', ar: 'شهادة الأمان (TLS) غير موثوقة' },
   TLS_HOSTNAME_MISMATCH: { en: "the security (TLS) certificate does not match the service's address", ar: 'لا تطابق شهادة الأمان (TLS) عنوان الخدمة' },
   TLS_HANDSHAKE_FAILED: { en: 'the secure (TLS) connection could not be established', ar: 'تعذّر إنشاء الاتصال الآمن (TLS)' },
+  TLS_PLAINTEXT_ANSWER: { en: 'the server answered without TLS (plain HTTP, or another protocol) where a secure connection was expected', ar: 'أجاب الخادم دون اتصال آمن (TLS)، بنص HTTP عادي أو ببروتوكول آخر، حيث يُنتظر اتصال آمن' },
   CONFIG: { en: 'the check is misconfigured in raqib', ar: 'إعدادات الفحص في رقيب غير صحيحة' },
   ERROR: { en: 'an unexpected error', ar: 'حدث خطأ غير متوقع' },
 };

@@ -83,10 +83,10 @@ describe('tlsProbe failures', () => {
     await silent.idle();
   });
 
-  it('reports a plain-text server as TLS_HANDSHAKE_FAILED', async () => {
+  it('reports a plain-text server as TLS_PLAINTEXT_ANSWER', async () => {
     const t = await serve();
     const r = await tlsProbe(tlsCheck({ host: '127.0.0.1', port: t.port }), probeContext());
-    expect(r).toMatchObject({ status: 'down', code: 'TLS_HANDSHAKE_FAILED' });
+    expect(r).toMatchObject({ status: 'down', code: 'TLS_PLAINTEXT_ANSWER' });
   });
 
   it('reports an unreadable ca_file as CONFIG', async () => {
