@@ -44,7 +44,7 @@ export const HTTP_STATUS: LineFamily = lineFamily({
 });
 export const CERT_EXPIRY: LineFamily = lineFamily({
   name: 'raqib_probe_tls_cert_expiry_timestamp_seconds',
-  help: 'Expiry of the peer certificate seen by the last probe.',
+  help: 'Earliest expiry in the certificate chain the peer presented (leaf or intermediate) to the last probe that saw one.',
   line: (c) => (c.certExpiry === undefined ? '' : `${CERT_EXPIRY.name}{${c.labels}} ${num(c.certExpiry)}\n`),
 });
 export const STATE: LineFamily = lineFamily({

@@ -27,7 +27,7 @@ describe('per-check series', () => {
       '# HELP raqib_probe_success Whether the last probe succeeded (up or degraded = 1, down = 0).\n# TYPE raqib_probe_success gauge\n' +
         '# HELP raqib_probe_phase_seconds Duration of each phase of the last probe (dns, connect, tls, ttfb, transfer, total).\n# TYPE raqib_probe_phase_seconds gauge\n' +
         '# HELP raqib_probe_http_status_code HTTP status code of the last answer (0 when none arrived).\n# TYPE raqib_probe_http_status_code gauge\n' +
-        '# HELP raqib_probe_tls_cert_expiry_timestamp_seconds Expiry of the peer certificate seen by the last probe.\n# TYPE raqib_probe_tls_cert_expiry_timestamp_seconds gauge\n' +
+        '# HELP raqib_probe_tls_cert_expiry_timestamp_seconds Earliest expiry in the certificate chain the peer presented (leaf or intermediate) to the last probe that saw one.\n# TYPE raqib_probe_tls_cert_expiry_timestamp_seconds gauge\n' +
         '# HELP raqib_check_state Current state of each check (1 for the current state).\n# TYPE raqib_check_state gauge\n' +
         'raqib_check_state{service="web",check="portal",state="UNKNOWN"} 1\n' +
         'raqib_check_state{service="web",check="portal",state="UP"} 0\n' +
