@@ -2,6 +2,8 @@
  * Errors raqib raises on purpose. Each has a stable `code` (callers and tests switch on it, never on
  * the message) and an `exitCode` for the CLI. Anything else that reaches main is a bug.
  */
+import { withoutOpensslText } from './probes/tls-error-text.js';
+
 export class RaqibError extends Error {
   override name = 'RaqibError';
   readonly code: string;
@@ -78,6 +80,5 @@ export function printableLine(text: string): string {
 
 /** A short, single-line description of any thrown value, for logs and probe details. */
 export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  return String(err);
+  return withoutOpensslText(err instanceof Error ? err.message || err.name : String(err));
 }

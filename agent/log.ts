@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream, type Level } from 'pino';
+import { withoutOpensslText } from './probes/tls-error-text.js';
 
 export type { Logger };
 
@@ -48,7 +49,24 @@ export function createLogger(options: LogOptions = {}): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: serializeError },
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
+}
+
+/**
+ * pino's error serializer, with OpenSSL's text (a per-process thread id in hex, source files) said
+ * in words in every string it gives, the causes' included: a log line names the fault the same
+ * way in every process.
+ */
+function serializeError(err: unknown): unknown {
+  return scrub(pino.stdSerializers.err(err as Error));
+}
+
+function scrub(value: unknown): unknown {
+  if (typeof value === 'string') return withoutOpensslText(value);
+  if (Array.isArray(value)) return value.map(scrub);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)]));
+  return value;
 }
