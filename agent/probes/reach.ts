@@ -40,7 +40,7 @@ export function needsDns(host: string): boolean {
 
 /**
  * Failures that still prove an answer came from the far side: a certificate was presented, a
- * banner read, records returned. Everything else that fails (no name, refused, reset, unreachable,
+ * banner read, a plain answer to a TLS hello, records returned. Everything else that fails (no name, refused, reset, unreachable,
  * timeout, a handshake that never completed) proves nothing: a cut of the agent's own network, or
  * a firewall in front of it, fails in exactly those ways.
  */
@@ -50,6 +50,7 @@ const ANSWERED = new Set<string>([
   'TLS_CERT_NOT_YET_VALID',
   'TLS_CERT_UNTRUSTED',
   'TLS_HOSTNAME_MISMATCH',
+  'TLS_PLAINTEXT_ANSWER',
   'TCP_BANNER_MISMATCH',
   'DNS_ANSWER_MISMATCH',
 ]);

@@ -71,6 +71,7 @@ describe('built-in guard (no canaries written)', () => {
     const t = build(['https://a.example.gov.sa/']);
     expect(await confirm(t.guard, t.checks[0]!, failed('HTTP_STATUS', T0, { httpStatus: 503 }))).toBe(true);
     expect(await confirm(t.guard, t.checks[0]!, failed('TLS_CERT_EXPIRED', T0))).toBe(true);
+    expect(await confirm(t.guard, t.checks[0]!, failed('TLS_PLAINTEXT_ANSWER', T0))).toBe(true);
   });
 
   it('treats a refused connection as no answer: a firewall rejecting the agent looks the same', async () => {
