@@ -5,7 +5,7 @@ Usage:
   raqib run [--config FILE]            run the agent (SIGHUP or a file change reloads the config)
   raqib check-config [--config FILE]   validate a config: exit 0 when valid, 2 with file:line:col problems otherwise
   raqib probe [--config FILE] [SERVICE[/CHECK] ...]
-                                       run checks once and print a table: exit 0 if all are up, 1 otherwise
+                                       probe checks as the running agent would and print a table: exit 0 if all are up, 1 otherwise
   raqib login [--config FILE] [--as EMAIL]
                                        sign in to the authority for the crisis team's manager (or an alternate)
   raqib team register|show [--config FILE]

@@ -174,10 +174,10 @@ describe('raqib probe', () => {
     await agent.exited;
     const ok = await runCli(['probe', '--config', agent.configFile, 'web/portal']);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/^SERVICE\s+CHECK\s+TYPE\s+STATUS\s+CODE\s+LATENCY\s+DETAIL\nweb\s+portal\s+http\s+UP\s+OK\s+\d+ms\s+200 in/);
+    expect(ok.stdout).toMatch(/^SERVICE\s+CHECK\s+TYPE\s+STATUS\s+CODE\s+LATENCY\s+FIRST\s+DETAIL\nweb\s+portal\s+http\s+UP\s+OK\s+\d+ms\s+\d+ms\s+200 in/);
     const all = await runCli(['probe', '--config', agent.configFile]);
     expect(all.code).toBe(1);
-    expect(all.stdout).toMatch(/web\s+broken\s+http\s+DOWN\s+HTTP_STATUS\s+\d+ms\s+got 503, expected 200-299/);
+    expect(all.stdout).toMatch(/web\s+broken\s+http\s+DOWN\s+HTTP_STATUS\s+\d+ms\s+\d+ms\s+got 503, expected 200-299/);
     const unknown = await runCli(['probe', '--config', agent.configFile, 'web/nope']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe('raqib: probe: no check or service named web/nope; known: web/portal, web/broken\n');
