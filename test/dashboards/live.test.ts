@@ -9,7 +9,7 @@
  * expression of every panel** of every dashboard — with each variable at its first value, and
  * again with every "All" variable at All — with at least one number (NaN alone is not data).
  * Needs Debian's prometheus package: `npm test` installs it when missing (test/dashboards/
- * ensure-prometheus.sh), and builds the agent first.
+ * test/ensure-debian.sh), and builds the agent first.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,5 +1,5 @@
 /**
- * A real nginx (Debian's `nginx` package, which test/probes/ensure-nginx.sh installs) started by a
+ * A real nginx (Debian's `nginx` package, which test/ensure-debian.sh installs) started by a
  * test on loopback with its own config, document root, temp paths and logs in a temporary
  * directory: one process (`master_process off`), in the foreground, as whatever user runs the
  * tests. nginx cannot listen on port 0, so a free port is found first and handed over; if another
@@ -41,7 +41,7 @@ export interface Nginx {
  * `location` blocks of its one server, as nginx config text).
  */
 export async function startNginx(files: Record<string, string | Buffer>, locations: string): Promise<Nginx> {
-  if (!NGINX) throw new Error("nginx not found: install Debian's nginx package (sh test/probes/ensure-nginx.sh does), or set NGINX_BIN");
+  if (!NGINX) throw new Error("nginx not found: install Debian's nginx package (npm test does, through test/ensure-debian.sh), or set NGINX_BIN");
   const dir = await mkdtemp(join(tmpdir(), 'raqib-nginx-'));
   for (const [path, contents] of Object.entries(files)) {
     await mkdir(dirname(join(dir, 'www', path)), { recursive: true });
