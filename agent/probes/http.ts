@@ -349,6 +349,9 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
   try {
     for (let redirects = 0; ; redirects++) {
       for (const k of ['dns', 'connect', 'tls', 'ttfb', 'transfer'] as const) delete phases[k]; // they describe the last hop
+      // So is the status: a redirect's 302 is not the answer of a next hop that fails before
+      // answering, and reach.ts reads any httpStatus as "the check's host answered".
+      httpStatus = undefined;
       const hop = await exchange(req, opts);
       httpStatus = hop.status;
       tlsCertExpiry = hop.cert?.expiry;

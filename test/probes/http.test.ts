@@ -254,6 +254,14 @@ describe('httpProbe redirects', () => {
     expect(r).toMatchObject({ status: 'up', httpStatus: 302 });
   });
 
+  it('leaves httpStatus unset when the hop after a redirect gets no HTTP answer, and names that hop', async () => {
+    const to = encodeURIComponent(`http://127.0.0.1:${await closedPort()}/moved`);
+    const r = await httpProbe(httpCheck({ url: `${web.url}/redirect?status=302&to=${to}` }), probeContext());
+    expect(r).toMatchObject({ status: 'down', code: 'ECONNREFUSED' });
+    expect(r.httpStatus).toBeUndefined();
+    expect(r.detail).toContain('/moved');
+  });
+
   it('turns a POST into a GET on 303 and keeps it on 307', async () => {
     const to = encodeURIComponent('/echo');
     const see = httpCheck({ url: `${web.url}/redirect?status=303&to=${to}`, method: 'POST', body: 'x', expect: { json: { method: 'GET', body: '' } } });
