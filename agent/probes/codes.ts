@@ -33,7 +33,10 @@ export const CODES = {
   /** The body is not valid data of its Content-Encoding (a browser fails such a page too). */
   HTTP_CONTENT_DECODING_FAILED: 'HTTP_CONTENT_DECODING_FAILED',
   SLOW: 'SLOW',
+  /** The TCP peer sent bytes, and not the expected banner. */
   TCP_BANNER_MISMATCH: 'TCP_BANNER_MISMATCH',
+  /** The connection closed before the peer sent a byte (no answer; a firewall may do it too), while a banner was awaited. */
+  TCP_CLOSED: 'TCP_CLOSED',
   TLS_CERT_EXPIRED: 'TLS_CERT_EXPIRED',
   TLS_CERT_EXPIRING: 'TLS_CERT_EXPIRING',
   TLS_CERT_NOT_YET_VALID: 'TLS_CERT_NOT_YET_VALID',

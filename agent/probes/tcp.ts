@@ -20,10 +20,10 @@ function printable(buf: Buffer, max = 120): string {
 }
 
 /**
- * Reads until `banner` appears (found) or the peer closes or `BANNER_CAP` is reached (not found).
- * Rejects on socket errors or abort. `received` keeps what was read either way.
+ * Reads until `banner` appears (found) or the peer closes (`closed`) or `BANNER_CAP` is reached
+ * (not found). Rejects on socket errors or abort. `received` keeps what was read either way.
  */
-function readBanner(socket: Socket, banner: string, signal: AbortSignal, received: Buffer[]): Promise<{ found: boolean; why: string }> {
+function readBanner(socket: Socket, banner: string, signal: AbortSignal, received: Buffer[]): Promise<{ found: boolean; closed: boolean }> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const cleanup = () => {
@@ -39,15 +39,15 @@ function readBanner(socket: Socket, banner: string, signal: AbortSignal, receive
       size += take.length;
       if (Buffer.concat(received, size).includes(banner)) {
         cleanup();
-        resolve({ found: true, why: '' });
+        resolve({ found: true, closed: false });
       } else if (size >= BANNER_CAP) {
         cleanup();
-        resolve({ found: false, why: `${BANNER_CAP} bytes read` });
+        resolve({ found: false, closed: false });
       }
     };
     const onEnd = () => {
       cleanup();
-      resolve({ found: false, why: 'the peer closed the connection' });
+      resolve({ found: false, closed: true });
     };
     const onError = (err: Error) => {
       cleanup();
@@ -66,8 +66,13 @@ function readBanner(socket: Socket, banner: string, signal: AbortSignal, receive
 }
 
 /**
- * Probes a TCP port. Resolves (never rejects) with up (OK), down TCP_BANNER_MISMATCH, or the code
+ * Probes a TCP port. Resolves (never rejects) with up (OK), down TCP_BANNER_MISMATCH (bytes came,
+ * not the banner), down TCP_CLOSED (the connection closed before a single byte came), or the code
  * `codeForError` gives a failure (ECONNREFUSED, DNS_*, TIMEOUT, ECONNRESET, …).
+ *
+ * A close without a byte is no answer with a wrong banner: a firewall or proxy in front of the
+ * agent can accept and close as well as the service can, so reach.ts must not count it as the
+ * host answering, and a report must not say the server greeted us wrongly.
  */
 export const tcpProbe: ProbeFn<TcpCheckConfig> = async (check, ctx) => {
   const observedAt = Date.now();
@@ -89,10 +94,14 @@ export const tcpProbe: ProbeFn<TcpCheckConfig> = async (check, ctx) => {
     if (check.send !== undefined) socket.write(check.send);
     const banner = check.expect.banner;
     if (banner === undefined) return result('up', CODES.OK, `connected to ${target} (${conn.address}) in ${Math.round(phases.connect ?? 0)} ms`);
-    const { found, why } = await readBanner(socket, banner, ctx.signal, received);
-    const got = printable(Buffer.concat(received));
-    if (found) return result('up', CODES.OK, `${target} answered ${got}`);
-    return result('down', CODES.TCP_BANNER_MISMATCH, `expected ${JSON.stringify(banner)} from ${target}, got ${got} before ${why}`);
+    const { found, closed } = await readBanner(socket, banner, ctx.signal, received);
+    const all = Buffer.concat(received);
+    if (found) return result('up', CODES.OK, `${target} answered ${printable(all)}`);
+    if (closed && all.length === 0) {
+      return result('down', CODES.TCP_CLOSED, `the peer closed the connection without sending anything while waiting for the banner ${JSON.stringify(banner)} (${target})`);
+    }
+    const before = closed ? 'the peer closed the connection' : `${BANNER_CAP} bytes read`;
+    return result('down', CODES.TCP_BANNER_MISMATCH, `expected ${JSON.stringify(banner)} from ${target}, got ${printable(all)} before ${before}`);
   } catch (err) {
     const late = timedOut(ctx.signal);
     const code = codeForError(err, late);

@@ -37,6 +37,7 @@ export const CODE_REASONS: Readonly<Record<ResultCode, Bilingual>> = {
   HTTP_CONTENT_DECODING_FAILED: { en: 'the compressed answer is damaged and cannot be decompressed', ar: 'الإجابة المضغوطة تالفة ولا يمكن فك ضغطها' },
   SLOW: { en: 'answers slower than the accepted limit', ar: 'تستجيب الخدمة أبطأ من الحد المقبول' },
   TCP_BANNER_MISMATCH: { en: "the server's greeting is not the expected one", ar: 'جاءت رسالة الترحيب من الخادم مخالفة للمتوقع' },
+  TCP_CLOSED: { en: 'the connection was closed before the server sent anything', ar: 'أُغلق الاتصال قبل أن يرسل الخادم أي بيانات' },
   TLS_CERT_EXPIRED: { en: 'the security (TLS) certificate has expired', ar: 'انتهت صلاحية شهادة الأمان (TLS)' },
   TLS_CERT_EXPIRING: { en: 'the security (TLS) certificate expires soon', ar: 'تقترب صلاحية شهادة الأمان (TLS) من الانتهاء' },
   TLS_CERT_NOT_YET_VALID: { en: 'the security (TLS) certificate is not valid yet', ar: 'لم يبدأ سريان شهادة الأمان (TLS) بعد' },

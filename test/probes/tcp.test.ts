@@ -63,6 +63,14 @@ describe('tcpProbe banner', () => {
     expect(r.detail).toContain('closed');
   });
 
+  it('reports a peer that hangs up without sending a byte as TCP_CLOSED, not as a wrong banner', async () => {
+    const t = track(await startTcpTarget({ banner: '', closeAfterBanner: true }));
+    const r = await tcpProbe(tcpCheck({ host: '127.0.0.1', port: t.port, expect: { banner: 'SSH-2.0' } }), probeContext());
+    expect(r).toMatchObject({ status: 'down', code: 'TCP_CLOSED' });
+    expect(r.detail).toContain('closed the connection without sending anything');
+    expect(r.detail).toContain('SSH-2.0');
+  });
+
   it('stops reading at the cap when the peer floods without the banner', async () => {
     const t = track(await startTcpTarget({ banner: 'x'.repeat(BANNER_CAP * 4) }));
     const started = Date.now();
