@@ -12,6 +12,7 @@ import { type ChainExpiry, chainExpiry, presentedChain } from './cert-chain.js';
 import { CertificateRefused, expiryVerdict } from './cert-verdict.js';
 import { CODES, codeForError, type ResultCode } from './codes.js';
 import { readBody } from './body-decode.js';
+import { decodableAcceptEncoding } from './accept-encoding.js';
 import { abortError, connectStage, errorMessage, loadTrust, openConnection, since, timedOut, trustVersion } from './connect.js';
 import type { TlsSessions } from './tls-sessions.js';
 import type { Logger } from '../log.js';
@@ -43,7 +44,7 @@ interface Hop {
 interface HopRequest {
   url: URL;
   method: string;
-  headers: Record<string, string>;
+  headers: Readonly<Record<string, string>>;
   body: string | undefined;
 }
 
@@ -75,6 +76,27 @@ const isRedirect = (status: number) => [301, 302, 303, 307, 308].includes(status
 
 /** Whether `headers` sets `name` in any letter case (header names are case-insensitive). */
 const hasHeader = (headers: Record<string, string>, name: string) => Object.keys(headers).some((h) => h.toLowerCase() === name);
+
+/** The first hop's headers of each check, by its configured `headers` object: worked out once per config. */
+const firstHeaders = new WeakMap<Record<string, string>, Readonly<Record<string, string>>>();
+
+/**
+ * The headers a check's first request sends: its own, a raqib User-Agent unless it sets one, and
+ * its Accept-Encoding without the codings this runtime cannot decode (accept-encoding.ts). Built
+ * once per loaded config and frozen: every probe of the check shares it, and hops copy it.
+ */
+function requestHeaders(configured: Record<string, string>): Readonly<Record<string, string>> {
+  let headers = firstHeaders.get(configured);
+  if (headers) return headers;
+  const built: Record<string, string> = { ...configured };
+  if (!hasHeader(built, 'user-agent')) built['user-agent'] = USER_AGENT;
+  for (const name of Object.keys(built)) {
+    if (name.toLowerCase() === 'accept-encoding') built[name] = decodableAcceptEncoding(built[name]!);
+  }
+  headers = Object.freeze(built);
+  firstHeaders.set(configured, headers);
+  return headers;
+}
 
 /**
  * Runs one request on a connection of its own and reads the body up to `maxBody` bytes.
@@ -328,9 +350,7 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
   } catch (err) {
     return result('down', CODES.CONFIG, `cannot read ca_file: ${errorMessage(err)}`);
   }
-  const headers: Record<string, string> = { ...check.headers };
-  if (!hasHeader(headers, 'user-agent')) headers['user-agent'] = USER_AGENT;
-  let req: HopRequest = { url: new URL(check.url), method: check.method, headers, body: check.body };
+  let req: HopRequest = { url: new URL(check.url), method: check.method, headers: requestHeaders(check.headers), body: check.body };
   const seen = new Set([req.url.href]);
   const opts: HopOptions = {
     signal: ctx.signal,

@@ -115,6 +115,42 @@ describe('httpProbe judges a compressed body by what it decodes to', () => {
   });
 });
 
+describe('httpProbe asks only for the content codings this runtime decodes', () => {
+  /** A route that answers in the first coding asked for among zstd, br and gzip, as servers choose. */
+  function negotiating(): string {
+    const path = `/n${++served}`;
+    routes.set(path, (req) => {
+      const asked = String(req.headers['accept-encoding'] ?? '');
+      if (/\bzstd\b/.test(asked)) return { encoding: 'zstd', body: zstd(page) };
+      if (/\bbr\b/.test(asked)) return { encoding: 'br', body: brotliCompressSync(page) };
+      return { body: page };
+    });
+    return `${base}${path}`;
+  }
+
+  it(`sends a browser's Accept-Encoding ${hasZstd ? 'as written, zstd included (this Node decodes it)' : 'without zstd (this Node cannot decode it), so a zstd-only server never answers in it'}`, async () => {
+    const check = httpCheck({ url: negotiating(), headers: { 'Accept-Encoding': 'gzip, deflate, br, zstd' }, expect: judged });
+    const r = await httpProbe(check, probeContext());
+    expect(r, r.detail).toMatchObject({ status: 'up', code: 'OK' });
+    expect(seen.at(-1)!['accept-encoding']).toBe(hasZstd ? 'gzip, deflate, br, zstd' : 'gzip, deflate, br');
+  });
+
+  it('leaves out of Accept-Encoding what it cannot decode, keeps q-values, order, * and refusals, and sends identity when nothing is left', async () => {
+    const cases: [configured: string, sent: string][] = [
+      ['zstd;q=1.0, br;q=0.8, compress, gzip;q=0.5', hasZstd ? 'zstd;q=1.0, br;q=0.8, gzip;q=0.5' : 'br;q=0.8, gzip;q=0.5'],
+      ['compress', 'identity'],
+      ['compress, zstd', hasZstd ? 'zstd' : 'identity'],
+      ['*, compress;q=0, zstd;q=0', '*, compress;q=0, zstd;q=0'],
+      ['gzip, br', 'gzip, br'],
+    ];
+    for (const [configured, sent] of cases) {
+      const r = await httpProbe(httpCheck({ url: serve(undefined, page), headers: { 'accept-encoding': configured }, expect: judged }), probeContext());
+      expect(r, r.detail).toMatchObject({ status: 'up', code: 'OK' });
+      expect(seen.at(-1)!['accept-encoding'], configured).toBe(sent);
+    }
+  });
+});
+
 describe('httpProbe reads a JSON or text body that starts with a byte order mark', () => {
   const bom = Buffer.from([0xef, 0xbb, 0xbf]);
   it.each([
