@@ -62,16 +62,22 @@ export function decodes(name: string): boolean {
 
 /**
  * The body a check's expectations are judged against: `raw` with its codings undone, cut at
- * `maxBody` bytes. An unknown coding leaves the body as sent, as Chromium does (a server that
- * mislabels a plain page still serves it); should the expectations fail on it, the failure is
- * HTTP_CONTENT_ENCODING_UNSUPPORTED, not a mismatch. Decoded output past `maxBody` is not produced
- * (a bomb ends there) and, like a raw body past the cap, the start is judged: expectations that
- * fail on it are BODY_TOO_LARGE. Data that is not what its coding says is HTTP_CONTENT_DECODING_FAILED.
+ * `maxBody` bytes. `truncated` says `raw` itself was cut at `maxBody` (the rest was not downloaded).
+ *
+ * What the agent could not read is its own limit, not the service's fault, so expectations that
+ * fail on a part are not a mismatch (codes.ts, AGENT_LIMIT_CODES: degraded, never an outage):
+ * - An unknown coding leaves the body as sent, as Chromium does (a server that mislabels a plain
+ *   page still serves it); expectations that fail on it are HTTP_CONTENT_ENCODING_UNSUPPORTED.
+ * - A raw body cut at the cap, and decoded output past `maxBody` (not produced: a bomb ends there),
+ *   have their start judged; expectations that fail on it are BODY_TOO_LARGE.
+ *
+ * Data that is not what its coding says is HTTP_CONTENT_DECODING_FAILED: the server sent it broken.
  */
-export async function readBody(raw: Buffer, contentEncoding: string | undefined, maxBody: number, signal: AbortSignal): Promise<ReadBody> {
+export async function readBody(raw: Buffer, contentEncoding: string | undefined, maxBody: number, signal: AbortSignal, truncated = false): Promise<ReadBody> {
   if (raw.length === 0) return { text: '' }; // also every body no expectation reads: it was not kept
   const codings = contentCodings(contentEncoding);
-  if (codings.length === 0) return { text: bodyText(raw) };
+  const cut: Instead | undefined = truncated ? { code: CODES.BODY_TOO_LARGE, why: `the body is larger than max_body_size ${maxBody} bytes, and the part read fails` } : undefined;
+  if (codings.length === 0) return { text: bodyText(raw), ...(cut ? { instead: cut } : {}) };
   const unknown = codings.find((c) => !DECODED_CODINGS.includes(c));
   if (unknown !== undefined) {
     const why = `Content-Encoding ${unknown} is not decoded${unknown === 'zstd' ? ` by Node ${process.version} (22.15+ does)` : ''}, and the body as sent fails`;
@@ -97,7 +103,8 @@ export async function readBody(raw: Buffer, contentEncoding: string | undefined,
     const why = `the decoded body exceeds max_body_size ${maxBody} bytes, and its first ${maxBody} bytes fail`;
     return { text, instead: { code: CODES.BODY_TOO_LARGE, why }, note: `decoded body truncated at ${maxBody} bytes` };
   }
-  return short === undefined ? { text } : { text, note: `the ${short} data ends early; its start was judged` };
+  const note = short === undefined ? undefined : `the ${short} data ends early; its start was judged`;
+  return { text, ...(cut ? { instead: cut } : {}), ...(note ? { note } : {}) };
 }
 
 /** Corrupt data, as opposed to an abort. */

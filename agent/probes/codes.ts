@@ -26,9 +26,9 @@ export const CODES = {
   BODY_MISMATCH: 'BODY_MISMATCH',
   JSON_MISMATCH: 'JSON_MISMATCH',
   HEADER_MISSING: 'HEADER_MISSING',
-  /** The decoded body exceeds max_body_size, and the expectations fail on the part read (body-decode.ts). */
+  /** The body, as sent or decoded, exceeds max_body_size, and the expectations fail on the part read (body-decode.ts). An agent limit. */
   BODY_TOO_LARGE: 'BODY_TOO_LARGE',
-  /** A Content-Encoding the agent cannot decode, and the expectations fail on the body as sent. */
+  /** A Content-Encoding the agent cannot decode, and the expectations fail on the body as sent. An agent limit. */
   HTTP_CONTENT_ENCODING_UNSUPPORTED: 'HTTP_CONTENT_ENCODING_UNSUPPORTED',
   /** The body is not valid data of its Content-Encoding (a browser fails such a page too). */
   HTTP_CONTENT_DECODING_FAILED: 'HTTP_CONTENT_DECODING_FAILED',
@@ -50,6 +50,14 @@ export const CODES = {
 } as const;
 
 export type ResultCode = (typeof CODES)[keyof typeof CODES];
+
+/**
+ * Failures that are the agent's limits, not the service's: the agent could not read all of an
+ * answer that did arrive (too large for max_body_size, or in a coding this Node cannot decode), so
+ * it cannot say the expected content is missing. A probe reports them degraded, which never opens
+ * an incident: a page every browser reads must not be filed as an outage.
+ */
+export const AGENT_LIMIT_CODES: ReadonlySet<string> = new Set<ResultCode>([CODES.BODY_TOO_LARGE, CODES.HTTP_CONTENT_ENCODING_UNSUPPORTED]);
 
 const PUBLISHED: ReadonlySet<string> = new Set(Object.values(CODES));
 

@@ -10,7 +10,7 @@ import type { HttpCheckConfig } from '../config/schema.js';
 import { VERSION } from '../version.js';
 import { type ChainExpiry, chainExpiry, presentedChain } from './cert-chain.js';
 import { CertificateRefused, expiryVerdict } from './cert-verdict.js';
-import { CODES, codeForError, type ResultCode } from './codes.js';
+import { AGENT_LIMIT_CODES, CODES, codeForError, type ResultCode } from './codes.js';
 import { readBody } from './body-decode.js';
 import { decodableAcceptEncoding } from './accept-encoding.js';
 import { abortError, connectStage, errorMessage, loadTrust, openConnection, since, timedOut, trustVersion } from './connect.js';
@@ -257,6 +257,9 @@ function jsonAt(root: unknown, path: string): unknown {
 /**
  * The first unmet expectation (`failed`), in the documented order of precedence, and what was done
  * to the body to read it (`note`, for the detail). The status is judged before the body is decoded.
+ * Body expectations that fail on a body the agent could not read whole (an agent limit, see
+ * AGENT_LIMIT_CODES) come after the header expectations: a missing header is the service's fault
+ * whatever the body holds.
  */
 async function judge(check: HttpCheckConfig, hop: Hop, signal: AbortSignal): Promise<{ failed?: { code: ResultCode; why: string }; note?: string }> {
   const exp = check.expect;
@@ -265,12 +268,13 @@ async function judge(check: HttpCheckConfig, hop: Hop, signal: AbortSignal): Pro
     return { failed: { code: CODES.HTTP_STATUS, why: `got ${hop.status}, expected ${want}` } };
   }
   // Content codings undone, a BOM dropped; a body no expectation reads was not kept and costs nothing here.
-  const read = await readBody(hop.body, hop.headers['content-encoding'], check.max_body_size, signal);
+  const read = await readBody(hop.body, hop.headers['content-encoding'], check.max_body_size, signal, hop.truncated);
   if ('failed' in read) return { failed: read.failed };
   const mismatch = judgeText(exp, read.text);
-  if (mismatch) return read.instead ? { failed: { code: read.instead.code, why: `${read.instead.why}: ${mismatch.why}` } } : { failed: mismatch, note: read.note };
+  if (mismatch && !read.instead) return { failed: mismatch, note: read.note };
   const missing = (exp.headers ?? []).filter((h) => hop.headers[h.toLowerCase()] === undefined);
   if (missing.length > 0) return { failed: { code: CODES.HEADER_MISSING, why: `missing response header ${missing.join(', ')}` }, note: read.note };
+  if (mismatch && read.instead) return { failed: { code: read.instead.code, why: `${read.instead.why}: ${mismatch.why}` } };
   return { note: read.note };
 }
 
@@ -312,10 +316,10 @@ function redirectedRequest(prev: HopRequest, status: number, next: URL): HopRequ
 }
 
 /**
- * Probes an HTTP(S) endpoint. Resolves (never rejects) with up, degraded (SLOW, or TLS_CERT_EXPIRING
- * when `expect.cert_valid_days` is set and the presented chain expires sooner) or down and a code:
- * OK, SLOW, HTTP_STATUS, BODY_MISMATCH, JSON_MISMATCH, HEADER_MISSING, BODY_TOO_LARGE,
- * HTTP_CONTENT_ENCODING_UNSUPPORTED, HTTP_CONTENT_DECODING_FAILED (body-decode.ts), HTTP_REDIRECT_LOOP,
+ * Probes an HTTP(S) endpoint. Resolves (never rejects) with up, degraded (SLOW; TLS_CERT_EXPIRING
+ * when `expect.cert_valid_days` is set and the presented chain expires sooner; BODY_TOO_LARGE and
+ * HTTP_CONTENT_ENCODING_UNSUPPORTED, the agent's limits) or down and a code: OK, SLOW, HTTP_STATUS,
+ * BODY_MISMATCH, JSON_MISMATCH, HEADER_MISSING, HTTP_CONTENT_DECODING_FAILED (body-decode.ts), HTTP_REDIRECT_LOOP,
  * HTTP_TOO_MANY_REDIRECTS, CONFIG (unreadable ca_file) or whatever `codeForError` makes of a
  * transport failure (TIMEOUT, ECONNREFUSED, DNS_*, TLS_*, HTTP_HEADERS_TOO_LARGE, …).
  */
@@ -382,7 +386,7 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
         if (opts.keepBody) progress.stage = 'decoding the body';
         const { failed, note } = await judge(check, hop, ctx.signal);
         bodyNote = note;
-        if (failed) return result('down', failed.code, `${failed.why}${via}`);
+        if (failed) return result(AGENT_LIMIT_CODES.has(failed.code) ? 'degraded' : 'down', failed.code, `${failed.why}${via}`);
         const total = since(t0);
         const summary = `${hop.status} in ${Math.round(total)} ms${via}, ${hop.bytes} bytes`;
         const chain = hop.cert && check.expect.cert_valid_days !== undefined ? expiryVerdict(hop.cert, check.expect.cert_valid_days) : undefined;

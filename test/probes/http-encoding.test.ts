@@ -77,11 +77,11 @@ describe('httpProbe judges a compressed body by what it decodes to', () => {
     expect(r.detail).toContain(`${body.length} bytes`);
   });
 
-  it(`decodes zstd where this Node has a decoder${hasZstd ? ' (it has)' : ''}, and otherwise names zstd as unsupported`, async () => {
+  it(`decodes zstd where this Node has a decoder${hasZstd ? ' (it has)' : ''}, and otherwise names zstd as unsupported, the agent's limit (degraded)`, async () => {
     const r = await httpProbe(httpCheck({ url: serve('zstd', zstd(page)), expect: judged }), probeContext());
     if (hasZstd) expect(r, r.detail).toMatchObject({ status: 'up', code: 'OK' });
     else {
-      expect(r).toMatchObject({ status: 'down', code: 'HTTP_CONTENT_ENCODING_UNSUPPORTED' });
+      expect(r).toMatchObject({ status: 'degraded', code: 'HTTP_CONTENT_ENCODING_UNSUPPORTED' });
       expect(r.detail).toContain('Content-Encoding zstd is not decoded');
     }
   });
@@ -167,9 +167,9 @@ describe('httpProbe says clearly when a coded body cannot be read', () => {
   it.each([
     ['compress', Buffer.from([0x1f, 0x9d, 0x90, 0x7b, 0x22, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73, 0x22, 0x3a])],
     ['foo', Buffer.from('*&^%$ opaque bytes')],
-  ])('reports an unknown Content-Encoding %s as HTTP_CONTENT_ENCODING_UNSUPPORTED naming it, not as a mismatch', async (encoding, body) => {
+  ])('reports an unknown Content-Encoding %s as degraded HTTP_CONTENT_ENCODING_UNSUPPORTED naming it, the agent\'s limit, not a mismatch', async (encoding, body) => {
     const r = await httpProbe(httpCheck({ url: serve(encoding, body), expect: judged }), probeContext());
-    expect(r).toMatchObject({ status: 'down', code: 'HTTP_CONTENT_ENCODING_UNSUPPORTED' });
+    expect(r).toMatchObject({ status: 'degraded', code: 'HTTP_CONTENT_ENCODING_UNSUPPORTED' });
     expect(r.detail).toContain(`Content-Encoding ${encoding} is not decoded`);
   });
 
@@ -210,7 +210,7 @@ describe('httpProbe caps the decoded body at max_body_size', () => {
     return Buffer.concat(parts);
   }
 
-  it('ends a decompression bomb as BODY_TOO_LARGE without decoding it whole', async () => {
+  it('ends a decompression bomb as degraded BODY_TOO_LARGE without decoding it whole', async () => {
     const bomb = await zeroBomb(512);
     expect(bomb.length).toBeLessThan(1024 * 1024);
     const url = serve('gzip', bomb);
@@ -220,12 +220,12 @@ describe('httpProbe caps the decoded body at max_body_size', () => {
     try {
       const started = Date.now();
       const r = await httpProbe(httpCheck({ url, expect: { body_contains: 'Welcome' } }), probeContext());
-      expect(r).toMatchObject({ status: 'down', code: 'BODY_TOO_LARGE' });
+      expect(r).toMatchObject({ status: 'degraded', code: 'BODY_TOO_LARGE' });
       expect(r.detail).toContain('the decoded body exceeds max_body_size 1048576 bytes');
       expect(r.detail).toContain('Welcome');
       expect(Date.now() - started).toBeLessThan(2000);
       const json = await httpProbe(httpCheck({ url, max_body_size: '64KiB', expect: { json: { status: 'ok' } } }), probeContext());
-      expect(json).toMatchObject({ status: 'down', code: 'BODY_TOO_LARGE' });
+      expect(json).toMatchObject({ status: 'degraded', code: 'BODY_TOO_LARGE' });
       expect(json.detail).toContain('max_body_size 65536 bytes');
     } finally {
       clearInterval(sampler);

@@ -168,6 +168,26 @@ describe('httpProbe bodies', () => {
     await web.idle();
   });
 
+  it('reports expectations that fail on a body cut at max_body_size as degraded BODY_TOO_LARGE, not as a mismatch', async () => {
+    const url = `${web.url}/big/10485760`;
+    const r = await httpProbe(httpCheck({ url, max_body_size: '64KiB', expect: { body_contains: 'welcome' } }), probeContext(5000));
+    expect(r).toMatchObject({ status: 'degraded', code: 'BODY_TOO_LARGE', httpStatus: 200 });
+    expect(r.detail).toContain('larger than max_body_size 65536 bytes');
+    expect(r.detail).toContain('"welcome"');
+    const json = await httpProbe(httpCheck({ url, max_body_size: '64KiB', expect: { json: { status: 'ok' } } }), probeContext(5000));
+    expect(json).toMatchObject({ status: 'degraded', code: 'BODY_TOO_LARGE' });
+    const whole = await httpProbe(httpCheck({ url: `${web.url}/big/1000`, max_body_size: 1000, expect: { body_contains: 'welcome' } }), probeContext());
+    expect(whole).toMatchObject({ status: 'down', code: 'BODY_MISMATCH' });
+    await web.idle();
+  });
+
+  it('reports a missing header as down HEADER_MISSING even when the body could not be read whole', async () => {
+    const check = httpCheck({ url: `${web.url}/big/10485760`, max_body_size: '64KiB', expect: { body_contains: 'welcome', headers: ['X-Request-Id'] } });
+    const r = await httpProbe(check, probeContext(5000));
+    expect(r).toMatchObject({ status: 'down', code: 'HEADER_MISSING' });
+    await web.idle();
+  });
+
   it('caps a 10 MB body at the default max_body_size of 1 MiB', async () => {
     const started = Date.now();
     const r = await httpProbe(httpCheck({ url: `${web.url}/big/10485760` }), probeContext(5000));
