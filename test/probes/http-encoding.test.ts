@@ -106,6 +106,21 @@ describe('httpProbe judges a compressed body by what it decodes to', () => {
     expect(r, r.detail).toMatchObject({ status: 'up', code: 'OK' });
   });
 
+  it('ends gzip of more than 1,000 members as HTTP_CONTENT_DECODING_FAILED at once, and still decodes 1,000', async () => {
+    const empty = gzipSync(Buffer.alloc(0));
+    const many = Buffer.concat(Array.from({ length: 20_000 }, () => empty)); // about 400 KB
+    const started = performance.now();
+    const r = await httpProbe(httpCheck({ url: serve('gzip', many), expect: judged }), probeContext());
+    const took = performance.now() - started;
+    expect(r).toMatchObject({ status: 'down', code: 'HTTP_CONTENT_DECODING_FAILED' });
+    expect(r.detail).toContain('more than 1000 gzip members');
+    expect(took, 'decoding stops at the limit instead of making 20,000 decoders').toBeLessThan(1000);
+    const step = Math.ceil(PAGE.length / 1000);
+    const parts = Array.from({ length: 1000 }, (_, i) => gzipSync(PAGE.slice(i * step, (i + 1) * step)));
+    const whole = await httpProbe(httpCheck({ url: serve('gzip', Buffer.concat(parts)), expect: judged }), probeContext());
+    expect(whole, whole.detail).toMatchObject({ status: 'up', code: 'OK' });
+  });
+
   it('judges the start of gzip data that ends early, and says it ended early', async () => {
     const text = Buffer.from(`<h1>Welcome to the portal</h1>${'<p>news</p>'.repeat(20_000)}`);
     const gz = gzipSync(text);
