@@ -354,6 +354,15 @@ describe('httpProbe over TLS', () => {
     expect(r).toMatchObject({ status: 'down', code: 'TLS_CERT_EXPIRED' });
   });
 
+  it('says an insecure check did not verify an expired certificate, not that the connection was accepted without it', async () => {
+    const t = await serve('expired');
+    const r = await httpProbe(httpCheck({ url: `${t.url}/ok`, insecure: true, expect: { cert_valid_days: 14 } }), probeContext());
+    expect(r).toMatchObject({ status: 'degraded', code: 'TLS_CERT_EXPIRING' });
+    expect(r.detail).toMatch(/expired on \d{4}-\d\d-\d\d/);
+    expect(r.detail).toContain('certificate not verified (insecure: true)');
+    expect(r.detail).not.toContain('accepted without it');
+  });
+
   it('reports a certificate for another host as TLS_HOSTNAME_MISMATCH', async () => {
     const t = await serve('wronghost');
     const r = await httpProbe(httpCheck({ url: `${t.namedUrl}/ok`, ca_file: CA_FILE }), probeContext());
