@@ -85,6 +85,15 @@ export const hostPort = (defaultPort?: number) => {
   });
 };
 
+/**
+ * `host` without the brackets URLs and `host:port` put around an IPv6 literal (`[::1]` → `::1`), for
+ * what takes a bare address (net.isIP, DNS, connect); anything else is returned as it is. The one
+ * way of doing it: a bracket on one side only is left alone, not half-stripped.
+ */
+export function unbracket(host: string): string {
+  return host.length >= 2 && host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
 export function splitHostPort(s: string, defaultPort?: number): { host: string; port: number } | undefined {
   const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*))(?::(\d{1,5}))?$/.exec(s);
   if (!m) return undefined;
