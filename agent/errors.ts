@@ -78,7 +78,12 @@ export function printableLine(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** A short, single-line description of any thrown value, for logs and probe details. */
+/**
+ * A short description of any thrown value, for logs and probe details: its message (of an Error
+ * or any object that has one), else its name or String(err), with OpenSSL's text in words
+ * (tls-error-text.ts). The probes' errorMessage (connect.ts) builds on it.
+ */
 export function describeError(err: unknown): string {
-  return withoutOpensslText(err instanceof Error ? err.message || err.name : String(err));
+  const message = (err as { message?: unknown } | null | undefined)?.message;
+  return withoutOpensslText(typeof message === 'string' && message !== '' ? message : err instanceof Error ? err.name : String(err));
 }

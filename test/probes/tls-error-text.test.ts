@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { describeError } from '../../agent/errors.js';
 import { createLogger } from '../../agent/log.js';
 import { errorMessage } from '../../agent/probes/connect.js';
 import { httpProbe } from '../../agent/probes/http.js';
@@ -55,6 +56,22 @@ describe('OpenSSL error text', () => {
     expect(errorMessage(Object.assign(new Error(node20), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' }))).toBe(`${PLAINTEXT} (ERR_SSL_WRONG_VERSION_NUMBER)`);
     // Text that is not OpenSSL's stays as it was.
     expect(errorMessage(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }))).toBe('connect ECONNREFUSED 127.0.0.1:9');
+  });
+
+  it('reads the same in logs (describeError) and probe details (errorMessage), which adds the code on one line', () => {
+    const node20 = '808CC9294A7F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:354:\n';
+    const thrown = [
+      Object.assign(new Error(node20), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' }),
+      { message: 'a rejection that is not an Error', code: 'EX_PLAIN' },
+      new Error(''),
+      'a string',
+    ];
+    for (const err of thrown) {
+      const code = (err as { code?: string }).code;
+      expect(errorMessage(err)).toBe(code ? `${describeError(err)} (${code})` : describeError(err));
+    }
+    expect(describeError(thrown[1])).toBe('a rejection that is not an Error');
+    expect(errorMessage(new Error('two\n  lines'))).toBe('two lines');
   });
 
   it('says the usual handshake failures in words, and any other alert by its name', () => {
