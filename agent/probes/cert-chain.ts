@@ -1,17 +1,24 @@
 /**
- * The certificates a TLS server presents, read once from the socket. A chain stops validating when
- * any certificate in it expires, not only the leaf: judged by its leaf alone, a server whose
- * intermediate expires in five days read UP, "364 days left", with the expiry metric and both
- * certificate alerts silent, until clients refused it. So the probes judge the whole chain the
- * server sends (cert-verdict.ts) and name the certificate they speak of.
+ * The certification path of the certificate a TLS server presents, built from its leaf as a
+ * verifier builds it, read once from the socket. A chain stops validating when any certificate on
+ * it expires, not only the leaf: judged by its leaf alone, a server whose intermediate expires in
+ * five days read UP, "364 days left", with the expiry metric and both certificate alerts silent,
+ * until clients refused it. So the probes judge every certificate on the path (cert-verdict.ts) and
+ * name the one they speak of. Only those: a certificate the server sends that is not on the path
+ * (an unrelated expired CA left in its bundle, an old cross-signed root clients no longer need)
+ * stops nothing, and judged as if it did, it read as the chain's expiry, fired the critical
+ * certificate alert for good, kept TLS sessions from ever being resumed, and put a wrong reason in
+ * a report to the authority.
  */
 import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
+import { issued } from './cert-issued.js';
+import { socketAnchors, type TrustAnchors } from './trust-anchors.js';
 
 /** Where a certificate sits in the chain: the server's own, an intermediate, or a (self-issued) root. */
 export type ChainRole = 'leaf' | 'intermediate' | 'root';
 
-/** One presented certificate, with what the probes say about it. */
+/** One certificate on the certification path, with what the probes say about it. */
 export interface ChainCert {
   role: ChainRole;
   /** `CN=…` of the subject, else `O=…`. */
@@ -25,8 +32,10 @@ export interface ChainCert {
   x509: X509Certificate;
 }
 
-/** More than any real chain holds: a guard against a cycle Node did not break. */
+/** More than any real path holds: a guard against a cycle of cross-signatures. */
 const MAX_CHAIN = 10;
+/** Certificates read from the socket at most; servers that send a few stale ones still fit. */
+const MAX_PRESENTED = 20;
 
 /** `CN=x` of an X509Certificate name (one `KEY=value` a line), falling back to `O=`. */
 export function nameOf(name: string): string {
@@ -38,11 +47,48 @@ export function nameOf(name: string): string {
 }
 
 /**
- * The chain the server presented, leaf first, each certificate followed by its issuer among the
- * ones sent (Node matches them by signature, so an unrelated extra certificate is left out, as
- * it is from validation). A root the agent trusts but the server did not send is not in it: its
- * expiry is this agent's business, not the server's. A root the server does send is, and is
- * named as one: clients that build their path through it stop validating when it expires.
+ * The certification path from the presented leaf, leaf first, as a verifier with OpenSSL's
+ * default (trusted-first) builds it: from each certificate, if one `trusted` holds issued it, the
+ * path ends there; else the presented certificate that issued it comes next (preferring one valid
+ * `now`, as OpenSSL does); the path also ends at a certificate no presented one issued, or a
+ * self-issued one. "Issued" is names, key identifiers and signature (cert-issued.ts).
+ *
+ * So a root the agent trusts is not on it, sent or not: its expiry is this agent's business, not
+ * the server's. A presented cross-signed copy of a trusted root is off the path too, as it is off
+ * OpenSSL's. A root the server sends and the agent does not trust is on it, named as one: clients
+ * that build their path through it stop validating when it expires.
+ */
+export function certificationPath(presented: readonly X509Certificate[], trusted: TrustAnchors, now = Date.now()): X509Certificate[] {
+  const leaf = presented[0];
+  if (leaf === undefined) return [];
+  const path = [leaf];
+  const used = new Set([leaf.fingerprint256]);
+  for (let current = leaf; path.length < MAX_CHAIN; ) {
+    if (trusted.issuerOf(current, now) !== undefined || current.checkIssued(current)) break;
+    let next: X509Certificate | undefined;
+    for (const candidate of presented) {
+      if (used.has(candidate.fingerprint256) || !issued(current, candidate)) continue;
+      next ??= candidate;
+      if (Date.parse(candidate.validFrom) <= now && now < Date.parse(candidate.validTo)) {
+        next = candidate;
+        break;
+      }
+    }
+    if (next === undefined) break;
+    path.push(next);
+    used.add(next.fingerprint256);
+    current = next;
+  }
+  return path;
+}
+
+/**
+ * The certification path ({@link certificationPath}) of the chain the server presented, against
+ * the trust the socket's handshake verified with (trust-anchors.ts), as ChainCerts.
+ *
+ * Node's `issuerCertificate` links follow the order the server sent its certificates in, not who
+ * issued whom: the second one sent is the first one's "issuer" whatever it is. So the presented
+ * certificates are only read through them, and the path is built here.
  *
  * Reads the socket's peer certificate once, as an X509Certificate: in Node 20 that read leaves the
  * socket's copy of the chain without its leaf, so no second read of any kind may follow on the
@@ -50,15 +96,15 @@ export function nameOf(name: string): string {
  * certificate (tls-session-der.ts) or a server that sent none.
  */
 export function presentedChain(socket: TLSSocket): ChainCert[] {
+  const presented: X509Certificate[] = [];
+  for (let c = socket.getPeerX509Certificate(); c !== undefined && presented.length < MAX_PRESENTED; c = c.issuerCertificate) presented.push(c);
+  if (presented.length === 0) return []; // before the trust's certificates are asked for
   const chain: ChainCert[] = [];
-  const seen = new Set<string>();
-  for (let c = socket.getPeerX509Certificate(); c !== undefined && chain.length < MAX_CHAIN; c = c.issuerCertificate) {
-    if (seen.has(c.fingerprint256)) break;
-    seen.add(c.fingerprint256);
+  for (const c of certificationPath(presented, socketAnchors(socket))) {
     const validFrom = Date.parse(c.validFrom);
     const validTo = Date.parse(c.validTo);
     if (Number.isNaN(validFrom) || Number.isNaN(validTo)) break;
-    const role: ChainRole = chain.length === 0 ? 'leaf' : c.subject === c.issuer ? 'root' : 'intermediate';
+    const role: ChainRole = chain.length === 0 ? 'leaf' : c.checkIssued(c) ? 'root' : 'intermediate';
     chain.push({ role, subject: nameOf(c.subject), issuer: nameOf(c.issuer), validFrom, validTo, x509: c });
   }
   return chain;
@@ -77,11 +123,11 @@ export function earliestExpiry(chain: readonly ChainCert[]): ChainCert | undefin
 }
 
 /**
- * What a probe keeps of a chain beyond its handshake (a cached TLS session, a result): when it
- * stops validating and which certificate that is.
+ * What a probe keeps of a chain beyond its handshake (a cached TLS session, a result): when its
+ * certification path stops validating and which certificate that is.
  */
 export interface ChainExpiry {
-  /** The earliest notAfter in the presented chain, epoch seconds. */
+  /** The earliest notAfter on the certification path, epoch seconds. */
   expiry: number;
   /** {@link describeCert} of that certificate. */
   about: string;

@@ -57,10 +57,10 @@ export interface Refusal {
  * the socket's (Node folds the host name check into it, as ERR_TLS_CERT_ALTNAME_INVALID, when the
  * chain itself verified); `host` is the name the certificate had to cover.
  *
- * An expired (or not yet valid) certificate anywhere in the presented chain of a refused
+ * An expired (or not yet valid) certificate anywhere on the certification path of a refused
  * handshake is TLS_CERT_EXPIRED (TLS_CERT_NOT_YET_VALID), the first one from the leaf named: that
- * is the fault to fix, whichever error OpenSSL met first. One the verifier did not need (a chain
- * that still validates through another path) refuses nothing: {@link expiryVerdict} speaks of it.
+ * is the fault to fix, whichever error OpenSSL met first. A certificate the server sent off the
+ * path (cert-chain.ts) is not in `chain`, so it is never named as the reason for a refusal.
  */
 export function certificateRefusal(chain: readonly ChainCert[], authorizationError: string | undefined, host: string, now = Date.now()): Refusal | undefined {
   if (authorizationError === undefined) return undefined;
@@ -95,9 +95,10 @@ export interface ExpiryVerdict {
 /**
  * The expiry of a chain that verified: `cert` is its earliest (cert-chain.ts), `validDays` the
  * check's `cert_valid_days` (undefined: never degraded). Days are whole days left, rounded down,
- * as the option counts them. A certificate already past its date here is one the chain validates
- * without (an old cross-signed root the server still sends): degraded, not down, since clients
- * that build another path still connect, but said plainly.
+ * as the option counts them. A certificate already past its date here is on the path as this
+ * agent builds it (cert-chain.ts) although the verifier accepted the connection, so it built
+ * another: degraded, not down, since clients that build that other path still connect, but said
+ * plainly.
  */
 export function expiryVerdict(cert: ChainExpiry, validDays: number | undefined, now = Date.now()): ExpiryVerdict {
   const validTo = cert.expiry * 1000;

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import * as tls from 'node:tls';
 import { CertificateRefused, refusedCertificate } from './cert-verdict.js';
 import { withoutOpensslText } from './tls-error-text.js';
+import { trustContext, verifiesWith } from './trust-anchors.js';
 import type { ProbePhases } from './types.js';
 
 /** TLS settings of a connection; omit them for plain TCP. */
@@ -130,7 +131,7 @@ export async function loadTrust(caFile: string | undefined): Promise<tls.SecureC
   const context = readFile(caFile, 'utf8').then((pem) => {
     // OpenSSL skips what is not a certificate without a word: say so rather than trust nothing extra.
     if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
-    const built = tls.createSecureContext({ ca: [...tls.rootCertificates, pem] });
+    const built = trustContext(pem);
     trustVersions.set(built, version);
     return built;
   });
@@ -293,6 +294,7 @@ function startTls(raw: net.Socket, host: string, options: TlsOptions): tls.TLSSo
     rejectUnauthorized: false,
   });
   secure.on('error', () => undefined);
+  verifiesWith(secure, options.trust);
   if (options.onSession) secure.on('session', options.onSession);
   if (options.session) (secure as unknown as SessionSetter).setSession(options.session);
   return secure;

@@ -1,8 +1,8 @@
 /**
- * TLS probe: completes a handshake without rejecting anything, then judges the presented chain
- * itself (cert-verdict.ts, as HTTPS probes do), so a result names the precise problem (expired,
- * untrusted, wrong host, expiring soon) and the certificate it concerns, and always carries the
- * chain's earliest expiry, where a rejecting handshake would only say "failed".
+ * TLS probe: completes a handshake without rejecting anything, then judges the certification path
+ * of the presented chain itself (cert-verdict.ts, as HTTPS probes do), so a result names the
+ * precise problem (expired, untrusted, wrong host, expiring soon) and the certificate it concerns,
+ * and always carries the path's earliest expiry, where a rejecting handshake would only say "failed".
  */
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -53,7 +53,7 @@ export const tlsProbe: ProbeFn<TlsCheckConfig> = async (check, ctx) => {
       tls: { servername: name, trust, rejectUnauthorized: false },
     });
     socket = conn.socket as TLSSocket;
-    // The whole presented chain: an intermediate that expires stops the chain validating as surely as the leaf.
+    // The whole certification path: an intermediate that expires stops it validating as surely as the leaf.
     const chain = presentedChain(socket);
     const expiry = chainExpiry(chain);
     if (!expiry) return result('down', CODES.TLS_HANDSHAKE_FAILED, `${target} presented no usable certificate`);

@@ -4,7 +4,7 @@ import { httpProbe } from '../../agent/probes/http.js';
 import { tlsProbe } from '../../agent/probes/tls.js';
 import { TlsSessions } from '../../agent/probes/tls-sessions.js';
 import type { ProbeResult } from '../../agent/probes/types.js';
-import { DAY_MS, HOUR_MS, makeCertChain, serveChain, type CertChain, type ChainServer } from '../helpers/cert-chain.js';
+import { DAY_MS, HOUR_MS, makeCertChain, serveChain, STALE_CA_CN, type CertChain, type ChainServer } from '../helpers/cert-chain.js';
 import { httpCheck, probeContext, tlsCheck } from '../helpers/check-config.js';
 
 /** A chain made for the test and a server presenting it (leaf + intermediate). */
@@ -97,6 +97,54 @@ describe('a certificate out of its dates anywhere in the chain gets the same cod
     for (const r of [tls, https]) {
       expect(r).toMatchObject({ status: 'down', code: 'TLS_CERT_NOT_YET_VALID' });
       expect(r.detail).toMatch(/^intermediate CN=Test Intermediate is not valid before \d{4}-/);
+    }
+  });
+});
+
+describe('certificates the server sends off the certification path', () => {
+  const intermediateTo = Date.now() + 200 * DAY_MS;
+  const longExpired = { from: Date.now() - 3000 * DAY_MS, to: Date.now() - 2500 * DAY_MS };
+  let stale: Served;
+  let crossSigned: Served;
+  beforeAll(async () => {
+    stale = await served({ intermediate: { to: intermediateTo }, staleCa: longExpired });
+    crossSigned = await served({ intermediate: { to: intermediateTo }, crossSignedRoot: longExpired });
+  });
+
+  it('an unrelated expired CA certificate in the bundle leaves both probes UP with the intermediate expiry, never naming it', async () => {
+    const { tls, https } = await probeBoth(stale);
+    for (const r of [tls, https]) {
+      expect(r, r.detail).toMatchObject({ status: 'up', code: 'OK', tlsCertExpiry: notAfter(intermediateTo) });
+      expect(r.detail).not.toContain(STALE_CA_CN);
+    }
+    expect(tls.detail).toContain('first to expire: intermediate CN=Test Intermediate, 199 days left');
+  });
+
+  it('an unrelated expired CA certificate in the bundle does not stop HTTPS sessions from being resumed', async () => {
+    const sessions = new TlsSessions();
+    const ctx = () => ({ ...probeContext(), tlsSessions: sessions });
+    const check = httpCheck({ url: `https://127.0.0.1:${stale.server.port}/`, ca_file: stale.chain.rootFile, expect: { cert_valid_days: 14 } });
+    const before = { ...stale.server.handshakes };
+    const results = [await httpProbe(check, ctx()), await httpProbe(check, ctx()), await httpProbe(check, ctx())];
+    expect(stale.server.handshakes.resumed - before.resumed).toBeGreaterThanOrEqual(1);
+    for (const r of results) expect(r, r.detail).toMatchObject({ status: 'up', code: 'OK', tlsCertExpiry: notAfter(intermediateTo) });
+  });
+
+  it('a refused handshake is not blamed on an unrelated expired CA certificate: TLS_CERT_UNTRUSTED from both probes', async () => {
+    const tls = await tlsProbe(tlsCheck({ host: '127.0.0.1', port: stale.server.port }), probeContext());
+    const https = await httpProbe(httpCheck({ url: `https://127.0.0.1:${stale.server.port}/`, tls_resume: false }), probeContext());
+    for (const r of [tls, https]) {
+      expect(r, r.detail).toMatchObject({ status: 'down', code: 'TLS_CERT_UNTRUSTED', tlsCertExpiry: notAfter(intermediateTo) });
+      expect(r.detail).toMatch(/certificate CN=localhost issued by CN=Test Intermediate is not trusted: UNABLE_TO_GET_ISSUER_CERT_LOCALLY/);
+      expect(r.detail).not.toContain(STALE_CA_CN);
+    }
+  });
+
+  it('an expired cross-signed copy of a root trusted on its own leaves both probes UP with the intermediate expiry', async () => {
+    const { tls, https } = await probeBoth(crossSigned);
+    for (const r of [tls, https]) {
+      expect(r, r.detail).toMatchObject({ status: 'up', code: 'OK', tlsCertExpiry: notAfter(intermediateTo) });
+      expect(r.detail).not.toMatch(/Test Root|expired/);
     }
   });
 });
