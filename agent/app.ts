@@ -205,10 +205,11 @@ export function createApp(options: AppOptions): App {
 
   /** Schedule the connectivity canaries of `config` (keys `#connectivity/<id>`), replacing the old ones. */
   function applyCanaries(next: LoadedConfig): void {
-    const { canaries, builtin } = resolveConnectivity(next.config);
+    const connectivity = resolveConnectivity(next.config);
+    const { canaries } = connectivity;
     for (const old of guard!.canaries) if (!canaries.some((c) => c.key === old.key && c.fingerprint === old.fingerprint)) scheduler!.remove(old.key);
     for (const c of canaries) if (!guard!.canaries.some((o) => o.key === c.key && o.fingerprint === c.fingerprint)) scheduler!.add({ key: c.key, intervalMs: c.intervalMs, cron: c.schedule });
-    guard!.apply(canaries, builtin);
+    guard!.apply(connectivity);
   }
 
   /** Reloads run one after another, so an older file read can never be applied last. */

@@ -131,7 +131,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
 
   const hash = createHash('sha256').update(text).digest('hex');
   const config = parsed.data!;
-  const warnings = position(doc, configWarnings(config, resolveConnectivity(config).canaries.length), file, at, substituted);
+  const warnings = position(doc, configWarnings(config, resolveConnectivity(config)), file, at, substituted);
   return { file, hash, config, checks: resolveChecks(config), warnings };
 }
 

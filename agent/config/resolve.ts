@@ -67,10 +67,20 @@ export function resolveCheck(config: Config, service: ServiceConfig, check: Chec
 /** Service id under which connectivity canaries run: `#` cannot appear in a configured id. */
 export const CANARY_SERVICE = '#connectivity';
 
+const RESOLVER = 'builtin-resolver';
+
 /** The canaries the agent runs, and whether the built-in guard (runner/connectivity.ts) is on. */
 export interface Connectivity {
   canaries: CheckSpec[];
   builtin: boolean;
+  /**
+   * Keys of the canaries whose answer proves the agent can see the network: the written ones and
+   * the authority's host. The system resolver may answer from its cache during a cut, so its
+   * answer proves sight only where nothing else could: one host to watch and no other canary.
+   */
+  sight: string[];
+  /** The hosts whose answers prove sight (not loopback, not DNS): probed again before an outage is confirmed. */
+  hosts: string[];
 }
 
 /**
@@ -102,13 +112,22 @@ export function resolveConnectivity(config: Config): Connectivity {
     };
     return Object.assign(spec, { fingerprint: fingerprintOf(spec) }); // not a spread: see agent/with-key.ts
   });
-  return { canaries, builtin };
+  const hosts = [...answeringHosts(config)];
+  const resolverDecides = canaries.length === 1 && canaries[0]!.checkId === RESOLVER && hosts.length <= 1;
+  return { canaries, builtin, sight: canaries.filter((k) => k.checkId !== RESOLVER || resolverDecides).map((k) => k.key), hosts };
+}
+
+/** The distinct hosts whose answers can prove sight (probes/reach.ts): not loopback, not DNS. */
+export function answeringHosts(config: Config): Set<string> {
+  const hosts = new Set<string>();
+  for (const s of config.services) for (const c of s.checks) if (c.type !== 'dns' && !isLoopbackHost(targetHost(c))) hosts.add(targetHost(c));
+  return hosts;
 }
 
 /**
  * What the agent needs to reach anything, as canaries: the system resolver when a check or the
  * authority is named by a host name (asked for the root zone's servers, which every recursive
- * resolver answers, closed networks' own included), and the authority's host in live mode.
+ * resolver answers), and the authority's host in live mode.
  */
 function builtinCanaries(config: Config): CheckConfig[] {
   const out: CheckConfig[] = [];
@@ -117,7 +136,7 @@ function builtinCanaries(config: Config): CheckConfig[] {
   const hosts = config.services.flatMap((s) => s.checks.map(targetHost));
   if (authorityHost !== undefined) hosts.push(authorityHost);
   if (hosts.some(needsDns)) {
-    out.push({ id: 'builtin-resolver', type: 'dns', critical: true, name: '.', record: 'NS', expect: { rcode: 'NOERROR' } });
+    out.push({ id: RESOLVER, type: 'dns', critical: true, name: '.', record: 'NS', expect: { rcode: 'NOERROR' } });
   }
   if (authority && authorityHost !== undefined && !isLoopbackHost(authorityHost)) {
     const port = Number(authority.port || (authority.protocol === 'https:' ? 443 : 80));

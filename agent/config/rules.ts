@@ -3,6 +3,7 @@
  * interval or schedule, a timeout that fits its interval.
  */
 import { decodes } from '../probes/body-decode.js';
+import type { Connectivity } from './resolve.js';
 import type { Config } from './schema.js';
 import type { PathProblem } from './messages.js';
 import { formatDuration } from './units.js';
@@ -161,10 +162,11 @@ function reportingProblems(config: Config): PathProblem[] {
  * network from an outage (no canaries written, and none built in or derivable) would report every
  * failure it sees while cut off.
  */
-export function configWarnings(config: Config, canaries: number): PathProblem[] {
+export function configWarnings(config: Config, connectivity: Connectivity): PathProblem[] {
   const warnings: PathProblem[] = [];
-  if (config.authority?.mode === 'live' && canaries === 0) {
-    const why = config.agent.connectivity.builtin === false ? 'builtin: false and no canaries' : 'no canaries, and no check needs the system resolver';
+  const checksTell = connectivity.builtin && connectivity.hosts.length >= 2;
+  if (config.authority?.mode === 'live' && connectivity.sight.length === 0 && !checksTell) {
+    const why = connectivity.builtin ? 'no canary proves sight, and one host to watch' : 'builtin: false and no canaries';
     warnings.push({
       path: ['agent', 'connectivity'],
       message: `a live agent needs a way to tell a cut of its own network from an outage, and this config has none (${why}); add canaries such as your gateway and resolvers (docs/operations.md, "Blind agent")`,

@@ -63,6 +63,26 @@ export function initialDetectorState(since = 0, state: CheckState = 'UNKNOWN'): 
   return { state, since, failures: 0, downs: 0, successes: 0, notDowns: 0 };
 }
 
+/**
+ * The state with its current streak of failures forgotten: what the blind guard asks for when the
+ * streak began before the agent could last see the network, so failures it could not judge do not
+ * add up to an outage with the ones after.
+ */
+export function restartStreak(prev: DetectorState): DetectorState {
+  return {
+    state: prev.state,
+    since: prev.since,
+    failures: 0,
+    downs: 0,
+    successes: prev.successes,
+    notDowns: prev.notDowns,
+    failingSince: undefined,
+    downSince: undefined,
+    upSince: prev.upSince,
+    recoveringSince: prev.recoveringSince,
+  };
+}
+
 export function transition(prev: DetectorState, result: Pick<ProbeResult, 'status' | 'observedAt'>, policy: DetectPolicy): TransitionOutput {
   const s = count(prev, result.status, result.observedAt);
   const next = decide(prev.state, s, result.status, policy);

@@ -5,7 +5,7 @@
  * and a check of a loopback address needs no network at all.
  */
 import { isIP } from 'node:net';
-import type { CheckConfig } from '../config/schema.js';
+import type { CheckConfig, CheckType } from '../config/schema.js';
 import type { ProbeResult } from '../probes/types.js';
 
 /** The system's resolvers, as the host of a DNS check that names no `server`. */
@@ -40,9 +40,9 @@ export function needsDns(host: string): boolean {
 
 /**
  * Failures that still prove an answer came from the far side: a certificate was presented, a
- * banner read, a plain answer to a TLS hello, records returned. Everything else that fails (no name, refused, reset, unreachable,
- * timeout, a handshake that never completed) proves nothing: a cut of the agent's own network, or
- * a firewall in front of it, fails in exactly those ways.
+ * banner read, a plain answer to a TLS hello. Everything else that fails (no name, refused,
+ * reset, unreachable, timeout, a handshake that never completed) proves nothing: a cut of the
+ * agent's own network, or a firewall in front of it, fails in exactly those ways.
  */
 const ANSWERED = new Set<string>([
   'TLS_CERT_EXPIRED',
@@ -52,10 +52,17 @@ const ANSWERED = new Set<string>([
   'TLS_HOSTNAME_MISMATCH',
   'TLS_PLAINTEXT_ANSWER',
   'TCP_BANNER_MISMATCH',
-  'DNS_ANSWER_MISMATCH',
 ]);
 
-/** Whether `result` shows the check's host answered: up, degraded, any HTTP status, or ANSWERED. */
-export function reachedHost(result: ProbeResult): boolean {
-  return result.status !== 'down' || result.httpStatus !== undefined || ANSWERED.has(result.code);
+/** Gateway errors: a proxy in between answered that it could not reach the host, as one does in a cut. */
+const GATEWAY_STATUS = new Set([502, 504]);
+
+/**
+ * Whether `result` shows the check's host answered: up, degraded, an HTTP status (but a gateway
+ * error), or ANSWERED. A DNS check's answer never does: a resolver answers from its cache.
+ */
+export function reachedHost(type: CheckType, result: ProbeResult): boolean {
+  if (type === 'dns') return false;
+  if (result.httpStatus !== undefined) return !GATEWAY_STATUS.has(result.httpStatus);
+  return result.status !== 'down' || ANSWERED.has(result.code);
 }

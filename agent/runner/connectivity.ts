@@ -4,25 +4,18 @@
  * count, no incident opens and nothing is filed; and before any outage is confirmed the guard is
  * asked again, so a network cut can never race a check's thresholds into a false report.
  *
- * Two ways to know (docs/operations.md, "Blind agent"):
- * - written canaries only (`agent.connectivity.canaries`, `builtin: false`): blind while every
- *   canary fails.
- * - built-in (the default): canaries derived from what the agent needs (the system resolver, the
- *   authority's host) plus the checks themselves as evidence. An answer from any non-loopback
- *   check's host proves sight. Blind while no canary answers and every such check's latest result
- *   failed without an answer (with no canary at all: on at least two distinct hosts). An outage is
- *   confirmed only when the check's host answered, or it is loopback, or something answered since
- *   its failures began, or a canary answers now, or (no canary at all) its failure is not shared
- *   by every other host.
+ * Sight is proved only by an answer given now: a written canary, the authority's host, or a
+ * check's host answering (probes/reach.ts); the system resolver only where nothing else could (one
+ * host to watch). docs/operations.md, "Blind agent", has the rules; `counts()` applies them.
  */
 import type { Gauge } from 'prom-client';
 import type { Clock } from '../clock.js';
-import type { CheckSpec } from '../config/resolve.js';
+import type { CheckSpec, Connectivity } from '../config/resolve.js';
 import type { Logger } from '../log.js';
 import type { ProbeRunner } from '../probes/registry.js';
 import type { ProbeResult } from '../probes/types.js';
 import { runBounded } from './bounded-probe.js';
-import { isLoopbackHost, reachedHost } from '../probes/reach.js';
+import { ConnectivityEvidence } from './connectivity-evidence.js';
 
 export interface CanaryView {
   id: string;
@@ -38,30 +31,28 @@ export interface GuardMetrics {
   canaryUp: Gauge<'canary'>;
 }
 
-/** What the guard knows of one non-loopback check: its host and its latest result's verdict. */
-interface Sighting {
-  host: string;
-  reached: boolean;
-  code: string;
-}
+/** What the monitor does with a failure: count it, ignore it, or forget its streak and ignore it. */
+export type Verdict = 'count' | 'ignore' | 'restart';
 
 const CANARIES_FAIL = 'no connectivity canary answers';
+/** Hosts of other checks asked again before an outage is confirmed: enough that one answers if any can. */
+const RECHECK_HOSTS = 4;
 
 export class ConnectivityGuard {
   private specs = new Map<string, CheckSpec>();
+  private sight = new Set<string>();
+  /** Hosts of the checks whose answers prove sight. */
+  private hosts = new Set<string>();
   private builtin = false;
   private readonly last = new Map<string, ProbeResult>();
-  private readonly sightings = new Map<string, Sighting>();
-  /** Sightings whose latest result was an answer; and the failing ones per host (kept as they change). */
-  private answering = 0;
-  private readonly failingHosts = new Map<string, number>();
-  /** observedAt of the latest result of a non-loopback check that reached its host. */
-  private lastReachAt = -Infinity;
-  /** Why a confirmation was refused: blind until anything answers. */
+  private readonly evidence = new ConnectivityEvidence();
+  /** Why a confirmation was refused: blind until something answers. */
   private refused: string | undefined;
   private readonly inFlight = new Set<AbortController>();
-  private verifying: Promise<boolean> | undefined;
+  private round: Promise<void> | undefined;
   private blindSince: number | undefined;
+  /** When the agent last came out of blindness: failures that began before it are not judged. */
+  private sightSince = -Infinity;
   private reason: string | undefined;
   private readonly log: Logger;
 
@@ -76,15 +67,16 @@ export class ConnectivityGuard {
   }
 
   /** Replace the canary set (start and reload); results of canaries that stay are kept. */
-  apply(canaries: CheckSpec[], builtin: boolean): void {
+  apply({ canaries, builtin, sight, hosts }: Connectivity): void {
     for (const key of this.specs.keys()) {
       if (canaries.some((c) => c.key === key)) continue;
       this.last.delete(key);
       this.metrics.canaryUp.remove({ canary: this.specs.get(key)!.checkId });
     }
     this.specs = new Map(canaries.map((c) => [c.key, c]));
+    this.sight = new Set(sight);
+    this.hosts = new Set(hosts);
     this.builtin = builtin;
-    if (!builtin) this.refused = undefined;
     this.evaluate();
   }
 
@@ -94,6 +86,11 @@ export class ConnectivityGuard {
 
   get blind(): boolean {
     return this.blindSince !== undefined;
+  }
+
+  /** Why the agent is blind, in one clause ("…, so no outage can be confirmed"). */
+  get blindReason(): string | undefined {
+    return this.reason;
   }
 
   /** Run one canary (the scheduler calls this for `#connectivity/…` keys). */
@@ -106,67 +103,61 @@ export class ConnectivityGuard {
     this.evaluate();
   }
 
-  /** Every result of a service's check passes here first: the evidence of the built-in guard. */
+  /** Every result of a service's check passes here first: the checks are evidence too. */
   observe(spec: CheckSpec, result: ProbeResult): void {
-    if (isLoopbackHost(spec.host)) return;
-    const reached = reachedHost(result);
-    this.unsee(spec.key);
-    this.sightings.set(spec.key, { host: spec.host, reached, code: result.code });
-    if (reached) {
-      this.answering++;
-      this.lastReachAt = Math.max(this.lastReachAt, result.observedAt);
-      this.refused = undefined;
-    } else {
-      this.failingHosts.set(spec.host, (this.failingHosts.get(spec.host) ?? 0) + 1);
-    }
+    const answered = this.evidence.observe(spec, result);
+    if (answered && this.builtin) this.refused = undefined;
     if (this.builtin) this.evaluate();
   }
 
   /** A check left the config: its last result is no evidence any more. */
   forget(key: string): void {
-    if (this.unsee(key) && this.builtin) this.evaluate();
-  }
-
-  private unsee(key: string): boolean {
-    const old = this.sightings.get(key);
-    if (!old) return false;
-    this.sightings.delete(key);
-    if (old.reached) this.answering--;
-    else if (this.failingHosts.get(old.host) === 1) this.failingHosts.delete(old.host);
-    else this.failingHosts.set(old.host, this.failingHosts.get(old.host)! - 1);
-    return true;
+    if (this.evidence.forget(key) && this.builtin) this.evaluate();
   }
 
   /**
-   * Whether a failure of `spec` (already observed) may count toward its thresholds. `downSince` is
-   * given when it would confirm the check DOWN: when its streak of failures began. Concurrent
-   * confirmations share one round of canaries.
+   * What a failure of `spec` (already observed) does to its thresholds. `downSince` is given when
+   * it would confirm the check DOWN: when its streak of failures began.
+   * - A probe that began before the agent last regained sight is ignored, and a streak that began
+   *   before then is restarted: the cut may explain them.
+   * - A failure that is an answer from the check's host (a 503, a bad certificate) confirms.
+   * - Otherwise the check is probed once more while the canaries run and the checks of a few other
+   *   hosts are probed again: it confirms if it still fails and something else answers now (or
+   *   nothing could: no canary that proves sight and no other host). If it works now, its streak
+   *   restarts; if nothing answers, the agent is blind.
    */
-  async counts(spec: CheckSpec, result: ProbeResult, downSince?: number): Promise<boolean> {
-    if (this.builtin && isLoopbackHost(spec.host)) return true;
-    if (this.blind) return false;
-    if (downSince === undefined) return true;
-    if (!this.builtin) return this.specs.size === 0 || this.verify();
-    if (reachedHost(result) || this.lastReachAt >= downSince) return true;
-    if (this.specs.size > 0 && (await this.verify())) return true;
-    if (this.lastReachAt >= downSince) return true; // a check answered while the canaries ran
-    const why = this.specs.size > 0 ? `${CANARIES_FAIL} (${this.canaryCodes()}) and no check has reached its host since ${spec.key} began failing` : this.correlated(false);
-    if (why === undefined) return true;
-    this.refused = why;
+  async counts(spec: CheckSpec, result: ProbeResult, downSince?: number): Promise<Verdict> {
+    if (this.blind || result.observedAt < this.sightSince) return 'ignore';
+    if (downSince === undefined) return 'count';
+    if (downSince < this.sightSince) return 'restart';
+    if (this.specs.size === 0 && !this.builtin) return 'count';
+    if (this.builtin && this.evidence.answered(spec, result)) return 'count';
+    const asked = this.clock.now();
+    const [again] = await Promise.all([runBounded(this.probe, spec, this.clock, this.log, this.inFlight), this.ask()]);
+    if (this.blind) return 'ignore';
+    if (again.status !== 'down') return 'restart';
+    if (this.builtin && (this.evidence.answered(spec, again) || this.evidence.answeredSince(asked))) return 'count';
+    const sighted = [...this.specs.values()].filter((c) => this.sight.has(c.key));
+    if (sighted.some((c) => this.last.get(c.key)?.status !== 'down')) return 'count';
+    const others = this.builtin && this.hosts.size > (this.hosts.has(spec.host) ? 1 : 0);
+    if (sighted.length === 0 && !others) return 'count'; // nothing could tell a cut from this outage
+    const codes = this.specs.size > 0 ? `${CANARIES_FAIL} (${this.canaryCodes()})` : '';
+    this.refused = [codes, others ? `no other check's host answers (${this.evidence.failingCodes()})` : ''].filter(Boolean).join(' and ');
     this.evaluate();
-    return false;
+    return 'ignore';
   }
 
-  /** Run every canary now and say whether one answers. */
-  private verify(): Promise<boolean> {
-    this.verifying ??= (async () => {
-      const specs = [...this.specs.values()];
-      const results = await Promise.all(specs.map((s) => runBounded(this.probe, s, this.clock, this.log, this.inFlight)));
-      specs.forEach((s, i) => this.specs.get(s.key) === s && this.record(s, results[i]!));
-      this.evaluate();
-      return specs.some((s) => this.last.get(s.key)?.status !== 'down');
-    })().finally(() => (this.verifying = undefined));
-    return this.verifying;
+  /** Run every canary and, with the built-in guard, probe again a few other hosts' checks; one round at a time. */
+  private ask(): Promise<void> {
+    this.round ??= (async () => {
+      const canaries = [...this.specs.values()];
+      const checks = this.builtin ? this.evidence.recheckable(RECHECK_HOSTS) : [];
+      const run = (s: CheckSpec) => runBounded(this.probe, s, this.clock, this.log, this.inFlight);
+      const [canaryResults, checkResults] = await Promise.all([Promise.all(canaries.map(run)), Promise.all(checks.map(run))]);
+      canaries.forEach((s, i) => this.specs.get(s.key) === s && this.record(s, canaryResults[i]!));
+      checks.forEach((s, i) => this.evidence.observe(s, checkResults[i]!));
+    })().finally(() => (this.round = undefined));
+    return this.round;
   }
 
   abortAll(reason: unknown): void {
@@ -185,55 +176,39 @@ export class ConnectivityGuard {
     };
   }
 
-  /** Why the agent is blind, in one clause ("…, so no outage can be confirmed"). */
-  get blindReason(): string | undefined {
-    return this.reason;
-  }
-
   private record(spec: CheckSpec, result: ProbeResult): void {
     this.last.set(spec.key, result);
     this.metrics.canaryUp.set({ canary: spec.checkId }, result.status === 'down' ? 0 : 1);
-    if (result.status !== 'down') this.refused = undefined;
-  }
-
-  /** Every canary has answered and every one failed. */
-  private canariesFail(): boolean {
-    return this.specs.size > 0 && [...this.specs.keys()].every((k) => this.last.get(k)?.status === 'down');
-  }
-
-  /**
-   * With no canary at all: why every host failing at once looks like the agent's own cut. `whole`:
-   * every check's latest result must have failed unanswered (the standing verdict); otherwise the
-   * failing hosts are enough (at a confirmation, where nothing has answered since it began).
-   */
-  private correlated(whole: boolean): string | undefined {
-    if ((whole && this.answering > 0) || this.failingHosts.size < 2) return undefined;
-    const codes = new Set<string>();
-    for (const s of this.sightings.values()) if (!s.reached) codes.add(s.code);
-    return `checks on ${this.failingHosts.size} hosts fail without an answer from any (${[...codes].join(', ')}) and no canary can tell a network cut from an outage`;
+    if (result.status !== 'down' && this.sight.has(spec.key)) this.refused = undefined;
   }
 
   private canaryCodes(): string {
     return [...this.specs.values()].map((s) => `${s.checkId}: ${this.last.get(s.key)?.code ?? 'no result'}`).join(', ');
   }
 
-  /** The reason to be blind now, or undefined when the agent can see. */
-  private blindness(): string | undefined {
-    if (!this.builtin) return this.canariesFail() ? CANARIES_FAIL : undefined;
-    if ([...this.specs.keys()].some((k) => this.last.has(k) && this.last.get(k)!.status !== 'down')) return undefined;
-    if (this.canariesFail() && this.answering === 0) {
-      return `${CANARIES_FAIL} (${this.canaryCodes()}) and no check reaches its host`;
+  /** Why the agent is blind now, or undefined when it can see; the words are made only when asked. */
+  private blindness(): (() => string) | undefined {
+    let sighted = 0;
+    let failed = 0;
+    for (const [key, r] of this.last) {
+      if (r.status === 'down') failed++;
+      else if (this.sight.has(key)) sighted++;
     }
-    return (this.specs.size === 0 ? this.correlated(true) : undefined) ?? this.refused;
+    const canariesFail = this.specs.size > 0 && failed === this.specs.size;
+    if (!this.builtin) return canariesFail ? () => CANARIES_FAIL : undefined;
+    const refused = this.refused;
+    if (refused !== undefined) return () => refused;
+    if (sighted > 0 || this.evidence.answering > 0 || this.evidence.size === 0) return undefined;
+    if (canariesFail) return () => `${CANARIES_FAIL} (${this.canaryCodes()}) and no check reaches its host`;
+    if (this.evidence.failingHosts >= 2) return () => `checks on ${this.evidence.failingHosts} hosts fail and none answers (${this.evidence.failingCodes()})`;
+    return undefined;
   }
 
   private evaluate(): void {
-    const reason = this.blindness();
-    if ((reason !== undefined) === this.blind) {
-      if (reason !== undefined) this.reason = reason;
-      return;
-    }
-    if (reason !== undefined) {
+    const why = this.blindness();
+    if ((why !== undefined) === this.blind) return;
+    if (why !== undefined) {
+      const reason = why();
       this.blindSince = this.clock.now();
       this.reason = reason;
       if (reason === CANARIES_FAIL) {
@@ -245,7 +220,9 @@ export class ConnectivityGuard {
       this.log.warn({ blindForSeconds: Math.round((this.clock.now() - this.blindSince!) / 1000) }, 'connectivity restored: a canary answers; detection resumes');
       this.blindSince = undefined;
       this.reason = undefined;
+      this.refused = undefined;
+      this.sightSince = this.clock.now();
     }
-    this.metrics.blind.set(reason !== undefined ? 1 : 0);
+    this.metrics.blind.set(why !== undefined ? 1 : 0);
   }
 }

@@ -8,7 +8,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { CheckSpec } from '../config/resolve.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { deriveImpact, deriveServiceState, type Impact, type ServiceState } from '../detect/service-state.js';
-import { initialDetectorState, transition, type CheckState, type DetectorState } from '../detect/transition.js';
+import { initialDetectorState, restartStreak, transition, type CheckState, type DetectorState } from '../detect/transition.js';
 import type { IncidentTracker } from '../incidents/tracker.js';
 import type { Evidence } from '../incidents/types.js';
 import type { Logger } from '../log.js';
@@ -18,7 +18,7 @@ import type { ProbeResult } from '../probes/types.js';
 import type { RunInfo, Scheduler } from '../schedule/scheduler.js';
 import type { StateStore } from '../store/types.js';
 import { runBounded } from './bounded-probe.js';
-import type { ConnectivityGuard } from './connectivity.js';
+import type { ConnectivityGuard, Verdict } from './connectivity.js';
 import { HistoryRing } from './history.js';
 
 export { HISTORY_SIZE, type HistoryEntry } from './history.js';
@@ -168,9 +168,10 @@ export class Monitor {
     // A reload that changed or removed the check while it ran: this result answers the old config.
     if (this.checks.get(key) !== rt || rt.spec !== spec || this.stopped) return;
     this.opts.guard?.observe(spec, result);
-    const counts = await this.counts(rt, result);
+    const verdict = await this.counts(rt, result);
     if (this.checks.get(key) !== rt || rt.spec !== spec || this.stopped) return;
-    this.record(rt, result, info.scheduledAt + info.lateMs, counts);
+    if (verdict === 'restart') rt.detector = restartStreak(rt.detector);
+    this.record(rt, result, info.scheduledAt + info.lateMs, verdict === 'count');
   }
 
   /**
@@ -178,9 +179,9 @@ export class Monitor {
    * nothing about the service; and a failure that would confirm an outage counts only once the
    * guard, asked again now, finds the agent can see the network.
    */
-  private async counts(rt: CheckRuntime, result: ProbeResult): Promise<boolean> {
+  private async counts(rt: CheckRuntime, result: ProbeResult): Promise<Verdict> {
     const guard = this.opts.guard;
-    if (!guard || result.status === 'up') return true;
+    if (!guard || result.status === 'up') return 'count';
     const peek = transition(rt.detector, result, { failureThreshold: rt.spec.failureThreshold, successThreshold: rt.spec.successThreshold });
     return guard.counts(rt.spec, result, peek.change?.to === 'DOWN' ? (peek.state.downSince ?? result.observedAt) : undefined);
   }
@@ -202,7 +203,7 @@ export class Monitor {
     rt.history.push(result);
     this.opts.metrics.observeProbe(spec, result);
     if (!counts) {
-      this.log.debug({ check: spec.key, code: result.code }, 'failure while blind: not counted');
+      this.log.debug({ check: spec.key, code: result.code }, 'failure not counted: the agent is blind, or was when it began');
       return;
     }
     const out = transition(rt.detector, result, { failureThreshold: spec.failureThreshold, successThreshold: spec.successThreshold });

@@ -29,7 +29,7 @@ describe('raqib check-config warnings', () => {
 
   it('warns when nothing is there to derive built-in canaries from (addresses only, authority on loopback)', async () => {
     const r = await check({}, 'https://198.51.100.7/');
-    expect(r.stderr).toContain('(no canaries, and no check needs the system resolver)');
+    expect(r.stderr).toContain('(no canary proves sight, and one host to watch)');
   });
 
   it('warns when a check asks for a content coding this Node cannot decode', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialDetectorState, transition, type CheckState, type DetectorState } from '../../agent/detect/transition.js';
+import { initialDetectorState, restartStreak, transition, type CheckState, type DetectorState } from '../../agent/detect/transition.js';
 import type { ProbeStatus } from '../../agent/probes/types.js';
 import { loneHiddenClasses } from '../helpers/hidden-class.js';
 
@@ -99,5 +99,19 @@ describe('detector states', () => {
       states.push(s);
     }
     expect(loneHiddenClasses(states)).toBe(0);
+  });
+});
+
+describe('restartStreak', () => {
+  it('forgets the failures of the current streak, so the next failure is the first of a new one', () => {
+    const policy = { failureThreshold: 3, successThreshold: 2 };
+    let s = transition(initialDetectorState(0), { status: 'up', observedAt: 1 }, policy).state;
+    s = transition(s, { status: 'down', observedAt: 2 }, policy).state;
+    s = transition(s, { status: 'down', observedAt: 3 }, policy).state;
+    const restarted = restartStreak(s);
+    expect(restarted).toMatchObject({ state: 'UP', failures: 0, downs: 0, downSince: undefined, failingSince: undefined });
+    const next = transition(restarted, { status: 'down', observedAt: 4 }, policy);
+    expect(next.change).toBeUndefined();
+    expect(next.state).toMatchObject({ downs: 1, downSince: 4 });
   });
 });

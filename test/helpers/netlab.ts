@@ -22,9 +22,13 @@ export interface NetLab {
   labAddr: string;
   /** argv prefix that runs a command inside the lab. */
   wrap: string[];
-  /** Take the link down: the lab loses every route but loopback. */
-  cut(): Promise<void>;
-  /** Bring the link (and the lab's default route) back. */
+  /**
+   * Cut the lab off. By default the link goes down: the lab loses every route but loopback, and
+   * sends fail at once. `silent`: the link stays up but frames go to a MAC address nobody has, as
+   * past a dead uplink: every packet is lost and every probe waits for its timeout.
+   */
+  cut(how?: 'link' | 'silent'): Promise<void>;
+  /** Undo the cut: the link (and the lab's default route) back, frames to the right neighbour. */
   restore(): Promise<void>;
   /** Fetch a URL from inside the lab (the agent listens there): status and body. */
   get(url: string): Promise<{ status: number; body: string }>;
@@ -66,10 +70,14 @@ export async function startNetLab(): Promise<NetLab> {
     hostAddr,
     labAddr,
     wrap,
-    cut: async () => void (await ip('link', 'set', hostIf, 'down')),
+    cut: async (how = 'link') => {
+      if (how === 'link') await ip('link', 'set', hostIf, 'down');
+      else await inLab('neigh', 'replace', hostAddr, 'lladdr', '02:00:00:00:00:01', 'dev', labIf, 'nud', 'permanent');
+    },
     restore: async () => {
       await ip('link', 'set', hostIf, 'up');
       await inLab('route', 'replace', 'default', 'via', hostAddr);
+      await inLab('neigh', 'del', hostAddr, 'dev', labIf).catch(() => undefined); // there after a silent cut only
     },
     get: async (url) => {
       const script = 'fetch(process.argv[1]).then(async (r) => process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() })))';

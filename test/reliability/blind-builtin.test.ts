@@ -107,12 +107,13 @@ describe('blind agent with no canaries written', () => {
     const { agent, dataDir } = await start(lab, services);
     await eventually(async () => sample(await agent.metrics(), 'raqib_agent_blind') === 1);
     const line = await agent.waitForLog((l) => l.msg === BLIND);
-    expect(String(line['reason'])).toMatch(/no connectivity canary answers \(builtin-resolver: \w+\)/);
+    const reason = String(line['reason']);
+    expect(reason).toMatch(/^(no connectivity canary answers \(builtin-resolver: \w+\)|checks on 2 hosts fail and none answers \(\w+(, \w+)*\))/);
     const ready = await agent.get('/readyz');
     expect(ready.status).toBe(503);
-    expect((JSON.parse(ready.body) as { reasons: string[] }).reasons.join()).toMatch(/^agent is blind: no connectivity canary answers .*, so no outage can be confirmed or reported$/);
+    expect((JSON.parse(ready.body) as { reasons: string[] }).reasons).toEqual([`agent is blind: ${reason}, so no outage can be confirmed or reported`]);
     const s = await status(agent);
-    expect(s.agent.connectivity).toMatchObject({ blind: true, builtin: true, canaries: [{ id: 'builtin-resolver', status: 'down' }] });
+    expect(s.agent.connectivity).toMatchObject({ blind: true, reason, builtin: true, canaries: [{ id: 'builtin-resolver' }] });
     await new Promise((r) => setTimeout(r, 6_000)); // five intervals: thresholds would have confirmed twice over
     expect((await status(agent)).incidents.open).toEqual([]);
     expect(await filed(agent, dataDir)).toBe(0);
@@ -134,6 +135,21 @@ describe('blind agent with no canaries written', () => {
     await eventually(async () => (await status(agent)).services.every((s) => s.state === 'UP'));
     expect(await filed(agent, dataDir)).toBe(0);
   });
+
+  it('files nothing when every packet is lost in silence, not even for probes still waiting when the network comes back', async () => {
+    const { lab, services } = await setup();
+    const { agent, dataDir } = await start(lab, services);
+    await eventually(async () => (await status(agent)).services.every((s) => s.state === 'UP'));
+    await lab.cut('silent'); // probes time out at 800 ms: one is nearly always in flight
+    await agent.waitForLog((l) => l.msg === BLIND);
+    await new Promise((r) => setTimeout(r, 4_000));
+    await lab.restore();
+    await agent.waitForLog((l) => l.msg === RESTORED);
+    await new Promise((r) => setTimeout(r, 4_000)); // the probes that were waiting fail after the restore
+    expect((await status(agent)).incidents.open).toEqual([]);
+    expect(await filed(agent, dataDir)).toBe(0);
+    await eventually(async () => (await status(agent)).services.every((s) => s.state === 'UP'));
+  }, 60_000);
 
   it('still reports a service that stops answering while the other still answers', async () => {
     const { lab, services } = await setup();

@@ -1,120 +1,155 @@
 /**
- * The blind guard's rules, one case a row: when a failure that would confirm an outage may count,
- * and when the agent calls itself blind. Probes are replaced by results the test chooses; the
- * end-to-end proof on a real network is test/reliability/blind-builtin.test.ts.
+ * The blind guard's rules, one case a test: when a failure that would confirm an outage may count,
+ * and when the agent calls itself blind. Probes answer as the test says, per host (or canary id);
+ * the end-to-end proof on a real network is test/reliability/blind-builtin.test.ts.
  */
 import { Gauge, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { resolveConnectivity, type CheckSpec } from '../../agent/config/resolve.js';
 import { createLogger } from '../../agent/log.js';
+import { targetHost } from '../../agent/probes/reach.js';
 import type { ProbeResult } from '../../agent/probes/types.js';
 import { ConnectivityGuard } from '../../agent/runner/connectivity.js';
 import { loadedConfig } from '../helpers/config.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
 const T0 = Date.UTC(2026, 11, 7, 9, 0, 0);
-const up: ProbeResult = { status: 'up', code: 'OK', detail: '', phases: { total: 1 }, observedAt: T0 };
-const failed = (code: string, at: number, extra: Partial<ProbeResult> = {}): ProbeResult => ({ status: 'down', code, detail: '', phases: { total: 1 }, observedAt: at, ...extra });
+type Answer = Omit<ProbeResult, 'observedAt'>;
+const UP: Answer = { status: 'up', code: 'OK', detail: '', phases: { total: 1 } };
+const fail = (code: string, extra: Partial<ProbeResult> = {}): Answer => ({ status: 'down', code, detail: '', phases: { total: 1 }, ...extra });
+const TIMEOUT = fail('TIMEOUT');
 
-/** A guard over checks on `urls` (one service each) with the config's canaries, and a switch for them. */
-function build(urls: string[], connectivity: Record<string, unknown> = {}) {
-  const loaded = loadedConfig(
-    urls.map((url, i) => ({ id: `s${i}`, checks: [{ id: 'c', type: 'http', url }] })),
-    { connectivity },
-  );
-  let canary: ProbeResult = failed('DNS_TIMEOUT', T0);
+/** A guard over one service per URL, the config's canaries, and what each host (or canary id) answers now. */
+function build(urls: string[], connectivity: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+  const loaded = loadedConfig(urls.map((url, i) => ({ id: `s${i}`, checks: [{ id: 'c', type: 'http', url }] })), { connectivity }, extra);
+  const clock = new ManualClock(T0);
+  const answers = new Map<string, Answer>();
+  const probed: string[] = [];
   const registry = new Registry();
   const metrics = {
     blind: new Gauge({ name: 'blind', help: 'x', registers: [registry] }),
     canaryUp: new Gauge({ name: 'canary_up', help: 'x', labelNames: ['canary'] as const, registers: [registry] }),
   };
-  const guard = new ConnectivityGuard(async () => canary, new ManualClock(T0), createLogger({ level: 'silent' }), metrics);
-  const { canaries, builtin } = resolveConnectivity(loaded.config);
-  guard.apply(canaries, builtin);
-  return {
-    guard,
-    checks: loaded.checks,
-    canaries,
-    setCanary: (r: ProbeResult) => (canary = r),
-    blindGauge: async () => (await registry.getSingleMetric('blind')!.get()).values[0]!.value,
+  const probe = async (check: Parameters<typeof targetHost>[0]): Promise<ProbeResult> => {
+    const key = check.id.startsWith('builtin-') || check.id === 'gateway' ? check.id : targetHost(check);
+    probed.push(key);
+    return { ...(answers.get(key) ?? TIMEOUT), observedAt: clock.now() };
   };
+  const guard = new ConnectivityGuard(probe, clock, createLogger({ level: 'silent' }), metrics);
+  const c = resolveConnectivity(loaded.config);
+  guard.apply(c);
+  const checks = loaded.checks;
+  /** A result of check i observed now (the clock moves a second first). */
+  const seen = (i: number, a: Answer): ProbeResult => {
+    clock.jump(1_000);
+    const r = { ...a, observedAt: clock.now() };
+    guard.observe(checks[i]!, r);
+    return r;
+  };
+  /** Check i fails with `a` and that failure would confirm it DOWN (its streak began at `since`). */
+  const confirm = (i: number, a: Answer, since?: number) => {
+    const r = seen(i, a);
+    return guard.counts(checks[i]!, r, since ?? r.observedAt);
+  };
+  return { guard, checks, canaries: c.canaries, sight: c.sight, answers, probed, clock, seen, confirm, blindGauge: async () => (await registry.getSingleMetric('blind')!.get()).values[0]!.value };
 }
 
-const confirm = (guard: ConnectivityGuard, spec: CheckSpec, result: ProbeResult, downSince = result.observedAt) => {
-  guard.observe(spec, result);
-  return guard.counts(spec, result, downSince);
-};
-
 describe('built-in guard (no canaries written)', () => {
-  it('derives the system resolver as a canary when a check is named by a host name, none for addresses and loopback', () => {
-    expect(build(['https://appointments.example.gov.sa/']).canaries.map((c) => c.checkId)).toEqual(['builtin-resolver']);
+  it('runs the system resolver as a canary when a check is named by a host name, none for addresses and loopback', () => {
+    expect(build(['https://a.example.gov.sa/']).canaries.map((c) => c.checkId)).toEqual(['builtin-resolver']);
     expect(build(['http://127.0.0.1:1/', 'http://localhost:2/', 'http://198.51.100.7/']).canaries).toEqual([]);
   });
 
-  it('refuses an outage while no canary answers and nothing has answered since it began, and calls itself blind with the reason', async () => {
+  it('takes the resolver\'s answer as sight only with one host to watch: a resolver answers from its cache', () => {
+    expect(build(['https://a.example.gov.sa/']).sight).toEqual(['#connectivity/builtin-resolver']);
+    expect(build(['https://a.example.gov.sa/', 'https://b.example.gov.sa/']).sight).toEqual([]);
+  });
+
+  it('confirms an outage when the check still fails and another host answers now', async () => {
     const t = build(['https://a.example.gov.sa/', 'https://b.example.gov.sa/']);
-    t.guard.observe(t.checks[1]!, up); // before the cut
-    expect(await confirm(t.guard, t.checks[0]!, failed('DNS_TIMEOUT', T0 + 10_000))).toBe(false);
+    t.seen(1, UP);
+    t.answers.set('b.example.gov.sa', UP);
+    expect(await t.confirm(0, TIMEOUT)).toBe('count');
+    expect(t.probed).toEqual(expect.arrayContaining(['a.example.gov.sa', 'b.example.gov.sa']));
+  });
+
+  it('refuses it, and is blind with the reason, when nothing answers: not the resolver\'s cached answer either', async () => {
+    const t = build(['https://a.example.gov.sa/', 'https://b.example.gov.sa/']);
+    t.seen(1, UP); // before the cut: stale now
+    t.answers.set('builtin-resolver', UP);
+    expect(await t.confirm(0, TIMEOUT)).toBe('ignore');
     expect(t.guard.blind).toBe(true);
-    expect(t.guard.blindReason).toMatch(/^no connectivity canary answers \(builtin-resolver: DNS_TIMEOUT\) and no check has reached its host since s0\/c began failing$/);
+    expect(t.guard.blindReason).toBe('no connectivity canary answers (builtin-resolver: OK) and no other check\'s host answers (TIMEOUT)');
     expect(await t.blindGauge()).toBe(1);
+    expect(await t.guard.counts(t.checks[1]!, t.seen(1, TIMEOUT))).toBe('ignore');
   });
 
-  it('confirms an outage when another check answered after it began failing, even with the resolver canary down', async () => {
+  it('restarts the streak of a check that works when probed again', async () => {
     const t = build(['https://a.example.gov.sa/', 'https://b.example.gov.sa/']);
-    t.guard.observe(t.checks[1]!, { ...up, observedAt: T0 + 5_000 });
-    expect(await confirm(t.guard, t.checks[0]!, failed('TIMEOUT', T0 + 9_000), T0 + 1_000)).toBe(true);
-    expect(t.guard.blind).toBe(false);
+    t.answers.set('a.example.gov.sa', UP);
+    expect(await t.confirm(0, TIMEOUT)).toBe('restart');
   });
 
-  it('confirms an outage whose own host answered (an HTTP error status, a certificate)', async () => {
-    const t = build(['https://a.example.gov.sa/']);
-    expect(await confirm(t.guard, t.checks[0]!, failed('HTTP_STATUS', T0, { httpStatus: 503 }))).toBe(true);
-    expect(await confirm(t.guard, t.checks[0]!, failed('TLS_CERT_EXPIRED', T0))).toBe(true);
-    expect(await confirm(t.guard, t.checks[0]!, failed('TLS_PLAINTEXT_ANSWER', T0))).toBe(true);
+  it('confirms a failure that is an answer from the check\'s host at once, but asks first about a gateway error', async () => {
+    const t = build(['https://a.example.gov.sa/', 'https://b.example.gov.sa/']);
+    t.seen(1, UP);
+    expect(await t.confirm(0, fail('HTTP_STATUS', { httpStatus: 503 }))).toBe('count');
+    expect(await t.confirm(0, fail('TLS_CERT_EXPIRED'))).toBe('count');
+    expect(t.probed).toEqual([]);
+    expect(await t.confirm(0, fail('HTTP_STATUS', { httpStatus: 502 }))).toBe('ignore');
+    expect(t.probed).toContain('b.example.gov.sa');
   });
 
   it('treats a refused connection as no answer: a firewall rejecting the agent looks the same', async () => {
-    const t = build(['https://a.example.gov.sa/']);
-    expect(await confirm(t.guard, t.checks[0]!, failed('ECONNREFUSED', T0))).toBe(false);
-  });
-
-  it('confirms an outage when the canary answers now', async () => {
-    const t = build(['https://a.example.gov.sa/']);
-    t.setCanary(up);
-    expect(await confirm(t.guard, t.checks[0]!, failed('DNS_TIMEOUT', T0))).toBe(true);
-  });
-
-  it('counts a loopback check\'s failures, blind or not: no network stands between', async () => {
-    const t = build(['https://a.example.gov.sa/', 'http://127.0.0.1:9/']);
-    expect(await confirm(t.guard, t.checks[0]!, failed('DNS_TIMEOUT', T0))).toBe(false);
-    expect(t.guard.blind).toBe(true);
-    expect(await confirm(t.guard, t.checks[1]!, failed('ECONNREFUSED', T0))).toBe(true);
-    expect(await t.guard.counts(t.checks[1]!, failed('ECONNREFUSED', T0))).toBe(true);
-  });
-
-  it('with no canary at all, refuses an outage every other host shares unanswered, and confirms one host alone', async () => {
-    const t = build(['http://198.51.100.7/', 'http://198.51.100.8/']);
-    expect(t.canaries).toEqual([]);
-    expect(await confirm(t.guard, t.checks[0]!, failed('TIMEOUT', T0))).toBe(true); // the other has not failed
-    expect(await confirm(t.guard, t.checks[1]!, failed('TIMEOUT', T0))).toBe(false);
-    expect(t.guard.blindReason).toMatch(/^checks on 2 hosts fail without an answer from any \(TIMEOUT\)/);
-    t.guard.observe(t.checks[0]!, { ...up, observedAt: T0 + 1 });
-    expect(t.guard.blind).toBe(false);
-  });
-
-  it('stays blind while every check fails unanswered and the canaries fail, and sees again at the first answer', async () => {
     const t = build(['https://a.example.gov.sa/', 'https://b.example.gov.sa/']);
-    await t.guard.run(t.canaries[0]!.key);
-    t.guard.observe(t.checks[0]!, failed('DNS_TIMEOUT', T0));
-    t.guard.observe(t.checks[1]!, failed('DNS_TIMEOUT', T0));
+    t.answers.set('a.example.gov.sa', fail('ECONNREFUSED'));
+    t.answers.set('b.example.gov.sa', fail('ECONNREFUSED'));
+    expect(await t.confirm(0, fail('ECONNREFUSED'))).toBe('ignore');
+  });
+
+  it('with one host to watch, lets the resolver decide', async () => {
+    const t = build(['https://a.example.gov.sa/']);
+    expect(await t.confirm(0, TIMEOUT)).toBe('ignore');
     expect(t.guard.blind).toBe(true);
-    t.guard.observe(t.checks[1]!, failed('HTTP_STATUS', T0 + 1, { httpStatus: 500 }));
+    const u = build(['https://a.example.gov.sa/']);
+    u.answers.set('builtin-resolver', UP);
+    expect(await u.confirm(0, TIMEOUT)).toBe('count');
+  });
+
+  it('confirms when nothing could tell (addresses and loopback only), but not while blind', async () => {
+    const t = build(['http://127.0.0.1:9/']);
+    expect(await t.confirm(0, fail('ECONNREFUSED'))).toBe('count');
+    const u = build(['http://198.51.100.7/', 'http://198.51.100.8/', 'http://127.0.0.1:9/']);
+    expect(await u.confirm(0, TIMEOUT)).toBe('ignore'); // the other address fails too
+    expect(u.guard.blind).toBe(true);
+    expect(await u.confirm(2, fail('ECONNREFUSED'))).toBe('ignore'); // a local proxy may front a remote service
+  });
+
+  it('is blind while checks on two hosts fail unanswered and no canary can say otherwise, and sees again at an answer', async () => {
+    const t = build(['http://198.51.100.7/', 'http://198.51.100.8/']);
+    t.seen(0, TIMEOUT);
     expect(t.guard.blind).toBe(false);
+    t.seen(1, fail('ENETUNREACH'));
+    expect(t.guard.blind).toBe(true);
+    expect(t.guard.blindReason).toBe('checks on 2 hosts fail and none answers (TIMEOUT, ENETUNREACH)');
+    t.seen(1, fail('HTTP_STATUS', { httpStatus: 500 }));
+    expect(t.guard.blind).toBe(false);
+  });
+
+  it('ignores failures of probes begun while it was blind, and restarts streaks begun before it could see again', async () => {
+    const t = build(['http://198.51.100.7/', 'http://198.51.100.8/']);
+    const beganInCut = t.seen(0, TIMEOUT).observedAt;
+    t.seen(1, TIMEOUT);
+    expect(t.guard.blind).toBe(true);
+    t.seen(1, UP); // the link is back
+    expect(t.guard.blind).toBe(false);
+    const late = { ...TIMEOUT, observedAt: beganInCut }; // in flight through the restore
+    expect(await t.guard.counts(t.checks[0]!, late, beganInCut)).toBe('ignore');
+    expect(await t.confirm(0, TIMEOUT, beganInCut)).toBe('restart');
   });
 });
 
-describe('written canaries (builtin not set)', () => {
+describe('written canaries', () => {
   const gateway = { id: 'gateway', type: 'tcp', host: '127.0.0.1', port: 9 };
 
   it('replace the built-in ones; builtin: true adds them', () => {
@@ -122,18 +157,25 @@ describe('written canaries (builtin not set)', () => {
     expect(build(['https://a.example.gov.sa/'], { canaries: [gateway], builtin: true }).canaries.map((c) => c.checkId)).toEqual(['gateway', 'builtin-resolver']);
   });
 
-  it('decide alone: a check that answers does not end blindness, every canary failing is blind', async () => {
+  it('decide alone: every canary failing is blind, whatever the checks see', async () => {
     const t = build(['https://a.example.gov.sa/'], { canaries: [gateway] });
     await t.guard.run(t.canaries[0]!.key);
     expect(t.guard.blind).toBe(true);
     expect(t.guard.blindReason).toBe('no connectivity canary answers');
-    t.guard.observe(t.checks[0]!, up);
+    t.seen(0, UP);
     expect(t.guard.blind).toBe(true);
+  });
+
+  it('confirm an outage when one answers now and the check still fails', async () => {
+    const t = build(['https://a.example.gov.sa/'], { canaries: [gateway] });
+    t.answers.set('gateway', UP);
+    expect(await t.confirm(0, TIMEOUT)).toBe('count');
   });
 
   it('with builtin: false and none written, every failure counts', async () => {
     const t = build(['http://198.51.100.7/', 'http://198.51.100.8/'], { builtin: false });
-    expect(await confirm(t.guard, t.checks[0]!, failed('TIMEOUT', T0))).toBe(true);
-    expect(await confirm(t.guard, t.checks[1]!, failed('TIMEOUT', T0))).toBe(true);
+    expect(await t.confirm(0, TIMEOUT)).toBe('count');
+    expect(await t.confirm(1, TIMEOUT)).toBe('count');
+    expect(t.probed).toEqual([]);
   });
 });
