@@ -57,16 +57,13 @@ export function createLogger(options: LogOptions = {}): Logger {
 
 /**
  * pino's error serializer, with OpenSSL's text (a per-process thread id in hex, source files) said
- * in words in every string it gives, the causes' included: a log line names the fault the same
- * way in every process.
+ * in words in the message and stack, the causes' included: a log line names the fault the same way
+ * in every process. Only those strings are touched, and a serializer never throws.
  */
 function serializeError(err: unknown): unknown {
-  return scrub(pino.stdSerializers.err(err as Error));
-}
-
-function scrub(value: unknown): unknown {
-  if (typeof value === 'string') return withoutOpensslText(value);
-  if (Array.isArray(value)) return value.map(scrub);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)]));
-  return value;
+  const out = pino.stdSerializers.err(err as Error) as Record<string, unknown> | undefined;
+  for (let e = out, depth = 0; e && typeof e === 'object' && depth < 10; e = e['cause'] as Record<string, unknown> | undefined, depth++) {
+    for (const field of ['message', 'stack']) if (typeof e[field] === 'string') e[field] = withoutOpensslText(e[field]);
+  }
+  return out;
 }

@@ -48,3 +48,14 @@ describe('error text in logs', () => {
     expect(describeError(raw)).toBe('the server answered without TLS (plain HTTP, or another protocol, on this port)');
   });
 });
+
+describe('the err serializer', () => {
+  it('logs an error with a cyclic property and a Buffer as pino does, without throwing', () => {
+    const { log, lines } = capture();
+    const err = Object.assign(new Error('boom'), { data: Buffer.from('ab'), at: new Date(0) }) as Error & { self?: unknown };
+    err.self = err;
+    expect(() => log.error({ err }, 'failed')).not.toThrow();
+    log.flush();
+    expect(lines.join('')).toContain('"message":"boom"');
+  });
+});
