@@ -176,7 +176,7 @@ export function createApp(options: AppOptions): App {
           log.warn({ err, file: loaded.file }, 'cannot watch the config file; reload with SIGHUP');
         }
       }
-      for (const w of loaded.warnings) log.warn({ warning: formatProblem(w) }, 'config warning');
+      warnAbout(loaded);
       log.info({ agent: agent.id, checks: loaded.checks.length, services: loaded.config.services.length, version: VERSION }, 'raqib started');
 
     } catch (err) {
@@ -210,6 +210,11 @@ export function createApp(options: AppOptions): App {
     for (const old of guard!.canaries) if (!canaries.some((c) => c.key === old.key && c.fingerprint === old.fingerprint)) scheduler!.remove(old.key);
     for (const c of canaries) if (!guard!.canaries.some((o) => o.key === c.key && o.fingerprint === c.fingerprint)) scheduler!.add({ key: c.key, intervalMs: c.intervalMs, cron: c.schedule });
     guard!.apply(connectivity);
+  }
+
+  /** What check-config warns about, in the log, at start and at each reload. */
+  function warnAbout(config: LoadedConfig): void {
+    for (const w of config.warnings) log.warn({ warning: formatProblem(w) }, 'config warning');
   }
 
   /** Reloads run one after another, so an older file read can never be applied last. */
@@ -251,6 +256,7 @@ export function createApp(options: AppOptions): App {
       lastReloadOk = true;
       metrics.configLoaded(true);
       reporting?.reloaded();
+      warnAbout(loaded);
       log.info({ file: loaded.file, ...summary }, 'config reloaded');
       return true;
     } catch (err) {

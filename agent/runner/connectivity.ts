@@ -54,6 +54,8 @@ export class ConnectivityGuard {
   /** When the agent last came out of blindness: failures that began before it are not judged. */
   private sightSince = -Infinity;
   private reason: string | undefined;
+  /** Whether the log has said the deciding resolver canary cannot answer here. */
+  private hinted = false;
   private readonly log: Logger;
 
   constructor(
@@ -180,6 +182,10 @@ export class ConnectivityGuard {
     this.last.set(spec.key, result);
     this.metrics.canaryUp.set({ canary: spec.checkId }, result.status === 'down' ? 0 : 1);
     if (result.status !== 'down' && this.sight.has(spec.key)) this.refused = undefined;
+    if (result.status === 'down' && this.sight.has(spec.key) && spec.type === 'dns' && this.evidence.answering > 0 && !this.hinted) {
+      this.hinted = true;
+      this.log.warn({ canary: spec.checkId, code: result.code }, 'the system resolver does not answer for the root zone while checks answer: with one host to watch, its outage could not be confirmed; write canaries (agent.connectivity.canaries)');
+    }
   }
 
   private canaryCodes(): string {

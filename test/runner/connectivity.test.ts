@@ -3,6 +3,7 @@
  * and when the agent calls itself blind. Probes answer as the test says, per host (or canary id);
  * the end-to-end proof on a real network is test/reliability/blind-builtin.test.ts.
  */
+import { Writable } from 'node:stream';
 import { Gauge, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { resolveConnectivity, type CheckSpec } from '../../agent/config/resolve.js';
@@ -21,6 +22,8 @@ const TIMEOUT = fail('TIMEOUT');
 
 /** A guard over one service per URL, the config's canaries, and what each host (or canary id) answers now. */
 function build(urls: string[], connectivity: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+  const logged: string[] = [];
+  const destination = new Writable({ write: (chunk: Buffer, _enc, done) => { logged.push(chunk.toString()); done(); } });
   const loaded = loadedConfig(urls.map((url, i) => ({ id: `s${i}`, checks: [{ id: 'c', type: 'http', url }] })), { connectivity }, extra);
   const clock = new ManualClock(T0);
   const answers = new Map<string, Answer>();
@@ -35,7 +38,7 @@ function build(urls: string[], connectivity: Record<string, unknown> = {}, extra
     probed.push(key);
     return { ...(answers.get(key) ?? TIMEOUT), observedAt: clock.now() };
   };
-  const guard = new ConnectivityGuard(probe, clock, createLogger({ level: 'silent' }), metrics);
+  const guard = new ConnectivityGuard(probe, clock, createLogger({ level: 'warn', destination }), metrics);
   const c = resolveConnectivity(loaded.config);
   guard.apply(c);
   const checks = loaded.checks;
@@ -51,7 +54,7 @@ function build(urls: string[], connectivity: Record<string, unknown> = {}, extra
     const r = seen(i, a);
     return guard.counts(checks[i]!, r, since ?? r.observedAt);
   };
-  return { guard, checks, canaries: c.canaries, sight: c.sight, answers, probed, clock, seen, confirm, blindGauge: async () => (await registry.getSingleMetric('blind')!.get()).values[0]!.value };
+  return { guard, logged, checks, canaries: c.canaries, sight: c.sight, answers, probed, clock, seen, confirm, blindGauge: async () => (await registry.getSingleMetric('blind')!.get()).values[0]!.value };
 }
 
 describe('built-in guard (no canaries written)', () => {
@@ -114,6 +117,14 @@ describe('built-in guard (no canaries written)', () => {
     const u = build(['https://a.example.gov.sa/']);
     u.answers.set('builtin-resolver', UP);
     expect(await u.confirm(0, TIMEOUT)).toBe('count');
+  });
+
+  it('says once in the log when the resolver that decides for one host cannot answer while the check does', async () => {
+    const t = build(['https://a.example.gov.sa/']);
+    t.seen(0, UP);
+    await t.guard.run(t.canaries[0]!.key);
+    await t.guard.run(t.canaries[0]!.key);
+    expect(t.logged.filter((l) => l.includes('the system resolver does not answer for the root zone while checks answer')).length).toBe(1);
   });
 
   it('confirms when nothing could tell (addresses and loopback only), but not while blind', async () => {
