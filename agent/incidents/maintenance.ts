@@ -4,8 +4,8 @@
  * windows must be announced now?" without timers of its own.
  *
  * A repeating window's starts come from its cron expression in the agent's time zone, computed by
- * croner with node-cron's reading of the expression (schedule/window-cron.ts says which, and what
- * happens when clocks change).
+ * croner with node-cron's reading of the expression's fields, and croner's (Vixie cron's) rule
+ * when clocks change (schedule/window-cron.ts says which, and what that rule does).
  */
 import type { MaintenanceConfig, ServiceConfig } from '../config/schema.js';
 import { cronStarts } from '../schedule/window-cron.js';

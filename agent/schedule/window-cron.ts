@@ -5,18 +5,22 @@
  * London springs forward an hour late), and a window in the wrong place means an outage filed
  * as unplanned or a planned one announced at the wrong time.
  *
- * The expression means what it means for a check's `schedule:` (run by node-cron): the config
- * validates both with node-cron first, and croner is set to match node-cron's reading of it:
+ * The expression is written as a check's `schedule:` is (run by node-cron), and matches the same
+ * times of day and days: the config validates both with node-cron first, and croner is set to
+ * match node-cron's reading of its fields:
  *
  * - a day of month and a day of week, when both are restricted, must BOTH match (`domAndDow`),
  *   as node-cron matches them; croner's default is Vixie cron's OR;
  * - 6 fields with seconds, or 5 without (seconds 0); no 7th (year) field;
  * - names (MON, JAN), ranges, steps on `*` and on ranges (`a-b/n`), `?`, `L`, `nW`, `LW`, `n#k`, `nL`.
  *
- * Where the two libraries read an expression differently, {@link windowCronProblem} refuses it
- * so the config cannot mean one thing for checks and another for windows (see its TSDoc).
+ * Where the two libraries read an expression's fields differently, {@link windowCronProblem}
+ * refuses it, so the config cannot mean one thing for checks and another for windows (see its
+ * TSDoc), but for the clock changes below.
  *
- * Across a daylight-saving change croner follows Vixie cron, with `fixedTimeRule: 'no-wildcard'`:
+ * What it means across a daylight-saving change is croner's, not node-cron's: on the two days a
+ * year clocks change, a window and a check schedule with the same expression need not start at
+ * the same instants. Croner follows Vixie cron, with `fixedTimeRule: 'no-wildcard'`:
  * a window whose seconds, minutes and hours have no `*` or step (`0 30 1 * * *`, `0 30 1,13 * * *`)
  * starts once on the day clocks fall back, at the first of the repeated times (so one planned
  * maintenance is one window, announced once), and on the day they spring forward a start inside
@@ -58,12 +62,42 @@ export function windowCronProblem(expression: string): string | undefined {
 }
 
 /**
+ * Parsed windows by time zone and expression, the least recently used first. cronStarts runs for
+ * every window of every service at each /metrics scrape and reporter tick, and parsing anew each
+ * time cost more than the search itself: a Cron holds a 10,000-entry year table (~83 KB), built
+ * and dropped at every call. A paused Cron keeps no state between nextRun calls given a date, so
+ * one instance serves every caller.
+ *
+ * Keyed by the strings themselves, not by config objects: a reload that keeps an expression keeps
+ * its entry, and those of expressions no longer in the config are no longer used, so they are the
+ * first to go once {@link MAX_PARSED} is reached. The bound caps memory across any number of
+ * reloads (~83 KB an entry, ~5 MB full); a config with more distinct window expressions than that
+ * parses some of them per call, as every call did before.
+ */
+const parsed = new Map<string, Cron>();
+export const MAX_PARSED = 64;
+
+/** windowCron(expression, timeZone), parsed once while it stays among the MAX_PARSED used last. */
+function parsedCron(expression: string, timeZone: string): Cron {
+  const key = `${timeZone} ${expression}`; // a time zone name has no space
+  let cron = parsed.get(key);
+  if (cron) {
+    parsed.delete(key); // moved to the end: used last
+  } else {
+    cron = windowCron(expression, timeZone);
+    if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value!);
+  }
+  parsed.set(key, cron);
+  return cron;
+}
+
+/**
  * Starts of a cron window in [from, to) (ms since the epoch), earliest first, in `timeZone`.
  * Each start costs croner a few tens of µs, so a range holds what a window's schedule gives in a
  * day or so, not a per-second schedule over weeks.
  */
 export function cronStarts(expression: string, timeZone: string, from: number, to: number): number[] {
-  const cron = windowCron(expression, timeZone);
+  const cron = parsedCron(expression, timeZone);
   const out: number[] = [];
   // nextRun gives the first start strictly after its argument; 1 ms earlier makes `from` inclusive.
   for (let next = cron.nextRun(new Date(from - 1)); next !== null && next.getTime() < to; next = cron.nextRun(next)) {
