@@ -9,8 +9,9 @@ import { readFile, stat } from 'node:fs/promises';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import * as tls from 'node:tls';
+import { unbracket } from '../config/fields.js';
+import { describeError } from '../errors.js';
 import { CertificateRefused, refusedCertificate } from './cert-verdict.js';
-import { withoutOpensslText } from './tls-error-text.js';
 import { trustContext, verifiesWith } from './trust-anchors.js';
 import type { ProbePhases } from './types.js';
 
@@ -73,21 +74,22 @@ export function abortError(signal: AbortSignal): unknown {
 
 /** Which connection step was running, judged from the phases already recorded. */
 export function connectStage(phases: Partial<ProbePhases>, host: string, withTls: boolean): string {
-  if (phases.dns === undefined && net.isIP(host.replace(/^\[|\]$/g, '')) === 0) return 'resolving the host name';
+  if (phases.dns === undefined && net.isIP(unbracket(host)) === 0) return 'resolving the host name';
   if (phases.connect === undefined) return 'connecting';
   return withTls && phases.tls === undefined ? 'in the TLS handshake' : 'connected';
 }
 
 /**
- * One printable line from an error, for result details and log lines: OpenSSL's text becomes a
- * sentence without its per-process prefix (tls-error-text.ts), so the same fault reads the same.
+ * One printable line from an error, for result details and log lines: describeError's words
+ * (errors.ts: OpenSSL's text as a sentence without its per-process prefix, so the same fault reads
+ * the same in a log and a detail) on one line, and the error's code.
  */
 export function errorMessage(err: unknown): string {
-  const e = err as { message?: string; code?: string } | undefined;
-  const msg = withoutOpensslText(typeof e?.message === 'string' && e.message !== '' ? e.message : String(err)).replace(/\s+/g, ' ').trim();
+  const msg = describeError(err).replace(/\s+/g, ' ').trim();
+  const code = (err as { code?: unknown } | null | undefined)?.code;
   // OpenSSL and libuv codes (ERR_SSL_WRONG_VERSION_NUMBER, EPIPE) are what an operator searches
   // for; a refused certificate's code is the result's own, already beside the detail.
-  return typeof e?.code === 'string' && !msg.includes(e.code) && !(err instanceof CertificateRefused) ? `${msg} (${e.code})` : msg;
+  return typeof code === 'string' && !msg.includes(code) && !(err instanceof CertificateRefused) ? `${msg} (${code})` : msg;
 }
 
 /**
@@ -214,7 +216,7 @@ function waitFor(socket: net.Socket, event: 'connect' | 'secureConnect', signal:
 export async function openConnection(opts: ConnectOptions): Promise<Connection> {
   const { signal, phases } = opts;
   if (signal.aborted) throw abortError(signal);
-  const host = opts.host.startsWith('[') && opts.host.endsWith(']') ? opts.host.slice(1, -1) : opts.host;
+  const host = unbracket(opts.host);
 
   let address = host;
   let family = net.isIP(host);
