@@ -11,6 +11,17 @@ import { decodes } from './body-decode.js';
 /** A q-value of zero (`;q=0`, `;q=0.000`): the coding is refused, which must stay said (it may narrow a `*`). */
 const REFUSED = /;\s*q\s*=\s*0(?:\.0{0,3})?\s*$/i;
 
+/** The coding an Accept-Encoding element asks for and this runtime cannot decode; undefined for any other element. */
+function undecodable(element: string): string | undefined {
+  const coding = element.split(';')[0]!.trim();
+  return coding === '' || coding === '*' || decodes(coding) || REFUSED.test(element) ? undefined : coding;
+}
+
+/** The codings `value` (an Accept-Encoding list) asks for that this runtime cannot decode, as written. */
+export function undecodableCodings(value: string): string[] {
+  return value.split(',').flatMap((e) => undecodable(e.trim()) ?? []);
+}
+
 /**
  * `value` (an Accept-Encoding list) without the codings this runtime cannot decode, the rest
  * (`*`, refusals with q=0, q-values, order) as written; `identity` when nothing is left, so the
@@ -19,10 +30,7 @@ const REFUSED = /;\s*q\s*=\s*0(?:\.0{0,3})?\s*$/i;
  */
 export function decodableAcceptEncoding(value: string): string {
   const elements = value.split(',').map((e) => e.trim());
-  const kept = elements.filter((e) => {
-    const coding = e.split(';')[0]!.trim();
-    return coding === '' || coding === '*' || decodes(coding) || REFUSED.test(e);
-  });
+  const kept = elements.filter((e) => undecodable(e) === undefined);
   if (kept.length === elements.length) return value;
   const rest = kept.filter((e) => e !== '');
   return rest.length === 0 ? 'identity' : rest.join(', ');
