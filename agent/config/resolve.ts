@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isLoopbackHost, needsDns, targetHost } from '../probes/reach.js';
+import { unbracket } from './fields.js';
 import type { CheckConfig, CheckType, Config, ServiceConfig } from './schema.js';
 
 /** A check ready to run: effective timing and thresholds, plus its type-specific config. */
@@ -132,7 +133,7 @@ export function answeringHosts(config: Config): Set<string> {
 function builtinCanaries(config: Config): CheckConfig[] {
   const out: CheckConfig[] = [];
   const authority = config.authority?.mode === 'live' && config.authority.url ? new URL(config.authority.url) : undefined;
-  const authorityHost = authority?.hostname.replace(/^\[|\]$/g, '');
+  const authorityHost = authority && unbracket(authority.hostname);
   const hosts = config.services.flatMap((s) => s.checks.map(targetHost));
   if (authorityHost !== undefined) hosts.push(authorityHost);
   if (hosts.some(needsDns)) {

@@ -5,6 +5,7 @@
  * and a check of a loopback address needs no network at all.
  */
 import { isIP } from 'node:net';
+import { splitHostPort, unbracket } from '../config/fields.js';
 import type { CheckConfig, CheckType } from '../config/schema.js';
 import type { ProbeResult } from '../probes/types.js';
 
@@ -15,18 +16,18 @@ export const SYSTEM_RESOLVER = '(system resolver)';
 export function targetHost(check: CheckConfig): string {
   switch (check.type) {
     case 'http':
-      return new URL(check.url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+      return unbracket(new URL(check.url).hostname).toLowerCase();
     case 'tcp':
     case 'tls':
       return check.host.toLowerCase();
     case 'dns':
-      return check.server === undefined ? SYSTEM_RESOLVER : check.server.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
+      return check.server === undefined ? SYSTEM_RESOLVER : (splitHostPort(check.server, 53)?.host ?? check.server).toLowerCase();
   }
 }
 
 /** localhost, *.localhost (RFC 6761), 127.0.0.0/8 and ::1: nothing on the network stands between. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  const h = unbracket(host).replace(/\.$/, '').toLowerCase();
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   if (isIP(h) === 4) return h.startsWith('127.');
   if (isIP(h) === 6) return h === '::1' || /^(0{0,4}:){1,7}0{0,3}1$/.test(h) || /^::ffff:127\./.test(h);
@@ -35,7 +36,7 @@ export function isLoopbackHost(host: string): boolean {
 
 /** Whether reaching `host` takes a DNS lookup (a name, not an address, and not loopback). */
 export function needsDns(host: string): boolean {
-  return host === SYSTEM_RESOLVER || (isIP(host.replace(/^\[|\]$/g, '')) === 0 && !isLoopbackHost(host));
+  return host === SYSTEM_RESOLVER || (isIP(unbracket(host)) === 0 && !isLoopbackHost(host));
 }
 
 /**
