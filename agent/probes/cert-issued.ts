@@ -11,6 +11,7 @@
  * endpoint, and most intermediates and roots are shared by many endpoints.
  */
 import type { X509Certificate } from 'node:crypto';
+import { Lru } from '../lru.js';
 
 /**
  * Pairs kept at most, about 2.5 MB of keys when full: more than the distinct links of the 10,000
@@ -18,7 +19,7 @@ import type { X509Certificate } from 'node:crypto';
  * longest ago goes, and a link no longer kept is verified again.
  */
 export const MAX_KEPT = 10_000;
-const verified = new Map<string, boolean>();
+const verified = new Lru<boolean>(MAX_KEPT);
 
 /** The signature check; false for a key Node cannot read (it throws for some algorithms). */
 function verifies(subject: X509Certificate, issuer: X509Certificate): boolean {
@@ -31,15 +32,5 @@ function verifies(subject: X509Certificate, issuer: X509Certificate): boolean {
 
 /** Whether `issuer` issued `subject`: names and key identifiers, then the signature. */
 export function issued(subject: X509Certificate, issuer: X509Certificate): boolean {
-  if (!subject.checkIssued(issuer)) return false;
-  const key = `${subject.fingerprint256}/${issuer.fingerprint256}`;
-  let ok = verified.get(key);
-  if (ok !== undefined) {
-    verified.delete(key); // moved to the end: used last
-  } else {
-    ok = verifies(subject, issuer);
-    if (verified.size >= MAX_KEPT) verified.delete(verified.keys().next().value!);
-  }
-  verified.set(key, ok);
-  return ok;
+  return subject.checkIssued(issuer) && verified.get(`${subject.fingerprint256}/${issuer.fingerprint256}`, () => verifies(subject, issuer));
 }

@@ -29,6 +29,7 @@
  * occurrence: twice in a repeated hour, never in a skipped one.
  */
 import { Cron } from 'croner';
+import { Lru } from '../lru.js';
 
 function windowCron(expression: string, timeZone?: string): Cron {
   return new Cron(expression, {
@@ -74,21 +75,12 @@ export function windowCronProblem(expression: string): string | undefined {
  * reloads (~83 KB an entry, ~5 MB full); a config with more distinct window expressions than that
  * parses some of them per call, as every call did before.
  */
-const parsed = new Map<string, Cron>();
 export const MAX_PARSED = 64;
+const parsed = new Lru<Cron>(MAX_PARSED);
 
 /** windowCron(expression, timeZone), parsed once while it stays among the MAX_PARSED used last. */
 function parsedCron(expression: string, timeZone: string): Cron {
-  const key = `${timeZone} ${expression}`; // a time zone name has no space
-  let cron = parsed.get(key);
-  if (cron) {
-    parsed.delete(key); // moved to the end: used last
-  } else {
-    cron = windowCron(expression, timeZone);
-    if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value!);
-  }
-  parsed.set(key, cron);
-  return cron;
+  return parsed.get(`${timeZone} ${expression}`, () => windowCron(expression, timeZone)); // a time zone name has no space
 }
 
 /**
