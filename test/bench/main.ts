@@ -69,7 +69,7 @@ const HELP = `npm run bench -- [options]
   --checks N            checks in the main run (default 10000; --smoke: 300)
   --seconds T           measured seconds of the main run, after the warm-up (default 120; --smoke: 6)
   --interval D          interval of every check (default 30s; --smoke: 2s)
-  --warmup D            before measuring (default interval + 2 × interval/3 + timeout + 2 s: every
+  --warmup D            before measuring (default interval + 2 × interval/3 + 2 × timeout + 2 s: every
                         check has run, and failing checks are confirmed DOWN)
   --timeout D           check timeout (default 5s; --smoke: 1s)
   --types T             main run: mixed | http | https | tcp | dns | tls (default mixed)
@@ -167,7 +167,7 @@ function options(argv: string[]): Options {
     intervalMs,
     // Every check has run once (one interval) and a failing one is confirmed DOWN: two re-probes
     // retry_interval (interval/3) apart, the last of which may take the whole timeout.
-    warmupMs: values.warmup ? duration(values.warmup, 'warmup') : Math.round(intervalMs + (2 * intervalMs) / 3 + timeoutMs + 2_000),
+    warmupMs: values.warmup ? duration(values.warmup, 'warmup') : Math.round(intervalMs + (2 * intervalMs) / 3 + 2 * timeoutMs + 2_000),
     timeoutMs,
     types,
     compare: compare as Comparable[],
