@@ -164,7 +164,9 @@ export function createApp(options: AppOptions): App {
       scheduler.start();
       reporting?.start();
       const trackerTick = () => {
-        tracker!.tick(clock.now());
+        // A flapping incident is closed once its service has been stable for a window: not while
+        // the agent is blind, when what it last saw may no longer be true.
+        if (!guard?.blind) tracker!.tick(clock.now());
         tickTimer = clock.setTimer(trackerTick, 5_000);
       };
       tickTimer = clock.setTimer(trackerTick, 5_000);

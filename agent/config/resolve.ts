@@ -68,7 +68,8 @@ export function resolveCheck(config: Config, service: ServiceConfig, check: Chec
 /** Service id under which connectivity canaries run: `#` cannot appear in a configured id. */
 export const CANARY_SERVICE = '#connectivity';
 
-const RESOLVER = 'builtin-resolver';
+/** Id of the built-in canary that asks the system resolver. */
+export const RESOLVER = 'builtin-resolver';
 
 /** The canaries the agent runs, and whether the built-in guard (runner/connectivity.ts) is on. */
 export interface Connectivity {

@@ -3,6 +3,7 @@
  * interval or schedule, a timeout that fits its interval.
  */
 import { undecodableCodings } from '../probes/accept-encoding.js';
+import { isLoopbackHost, targetHost } from '../probes/reach.js';
 import type { Connectivity } from './resolve.js';
 import type { Config } from './schema.js';
 import type { PathProblem } from './messages.js';
@@ -158,20 +159,25 @@ function reportingProblems(config: Config): PathProblem[] {
 }
 
 /**
- * What is valid but worth a word before it runs: a live agent with no way to tell a cut of its own
- * network from an outage (no canaries written, and none built in or derivable) would report every
- * failure it sees while cut off.
+ * What is valid but worth a word before it runs: an agent that files (live) or prepares (drafts)
+ * reports with no way to tell a cut of its own network from an outage would report every failure
+ * it sees while cut off; a canary on a loopback address always answers, so it tells nothing.
  */
 export function configWarnings(config: Config, connectivity: Connectivity): PathProblem[] {
   const warnings: PathProblem[] = [];
   const checksTell = connectivity.builtin && connectivity.hosts.length >= 2;
-  if (config.authority?.mode === 'live' && connectivity.sight.length === 0 && !checksTell) {
+  const mode = config.authority?.mode;
+  if ((mode === 'live' || mode === 'drafts') && connectivity.sight.length === 0 && !checksTell) {
     const why = connectivity.builtin ? 'no canary proves sight, and one host to watch' : 'builtin: false and no canaries';
     warnings.push({
       path: ['agent', 'connectivity'],
-      message: `a live agent needs a way to tell a cut of its own network from an outage, and this config has none (${why}); add canaries such as your gateway and resolvers (docs/operations.md, "Blind agent")`,
+      message: `a ${mode} agent needs a way to tell a cut of its own network from an outage, and this config has none (${why}); add canaries beyond your links, such as the authority's host (docs/operations.md, "Blind agent")`,
     });
   }
+  config.agent.connectivity.canaries.forEach((c, i) => {
+    if (!isLoopbackHost(targetHost(c))) return;
+    warnings.push({ path: ['agent', 'connectivity', 'canaries', i], message: `canary "${c.id}" is on a loopback address, which always answers: it cannot tell a cut of the network; point it beyond your links` });
+  });
   config.services.forEach((service, si) =>
     service.checks.forEach((check, ci) => {
       if (check.type !== 'http') return;

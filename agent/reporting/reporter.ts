@@ -41,7 +41,7 @@ export interface ReporterOptions {
   metrics: ReportingMetrics;
   /** How often time-driven work (periodic updates, deadlines, windows) is looked at. */
   tickMs?: number;
-  /** The agent cannot see the network: make no new claims (periodic "still down" updates). */
+  /** The agent cannot see the network: make no new claims (periodic "still down" updates, outages outlasting a window). */
   blind?: () => boolean;
   /** drafts: nothing is filed, drafts are written for a person to paste. */
   drafts?: boolean;
@@ -235,7 +235,7 @@ export class Reporter {
       const inc = this.opts.tracker.openFor(rec.serviceId);
       const open = inc?.id === rec.incidentId ? inc : undefined;
       if (rec.suppressedUntil !== undefined && rec.queuedAt === 0) {
-        if (open && now >= rec.suppressedUntil) {
+        if (open && now >= rec.suppressedUntil && !this.opts.blind?.()) {
           this.log.warn({ incident: rec.key }, 'outage outlasted its maintenance window; reporting it');
           await this.fileOutage(open, this.service(rec.serviceId)!);
         }

@@ -6,16 +6,19 @@
  *
  * Sight is proved only by an answer given now: a written canary, the authority's host, or a
  * check's host answering (probes/reach.ts); the system resolver only where nothing else could (one
- * host to watch). docs/operations.md, "Blind agent", has the rules; `counts()` applies them.
+ * host to watch). Before an unanswered failure confirms an outage, a round (sight-round.ts) asks
+ * whether the agent can see now, and only then is the check probed once more. docs/operations.md,
+ * "Blind agent", has the rules; `counts()` applies them.
  */
 import type { Gauge } from 'prom-client';
 import type { Clock } from '../clock.js';
-import type { CheckSpec, Connectivity } from '../config/resolve.js';
+import { CANARY_SERVICE, RESOLVER, type CheckSpec, type Connectivity } from '../config/resolve.js';
 import type { Logger } from '../log.js';
 import type { ProbeRunner } from '../probes/registry.js';
 import type { ProbeResult } from '../probes/types.js';
 import { runBounded } from './bounded-probe.js';
 import { ConnectivityEvidence } from './connectivity-evidence.js';
+import { SightRound, type RoundProbe } from './sight-round.js';
 
 export interface CanaryView {
   id: string;
@@ -49,7 +52,7 @@ export class ConnectivityGuard {
   /** Why a confirmation was refused: blind until something answers. */
   private refused: string | undefined;
   private readonly inFlight = new Set<AbortController>();
-  private round: Promise<void> | undefined;
+  private round: SightRound | undefined;
   private blindSince: number | undefined;
   /** When the agent last came out of blindness: failures that began before it are not judged. */
   private sightSince = -Infinity;
@@ -123,10 +126,11 @@ export class ConnectivityGuard {
    * - A probe that began before the agent last regained sight is ignored, and a streak that began
    *   before then is restarted: the cut may explain them.
    * - A failure that is an answer from the check's host (a 503, a bad certificate) confirms.
-   * - Otherwise the check is probed once more while the canaries run and the checks of a few other
-   *   hosts are probed again: it confirms if it still fails and something else answers now (or
-   *   nothing could: no canary that proves sight and no other host). If it works now, its streak
-   *   restarts; if nothing answers, the agent is blind.
+   * - Otherwise a round asks whether the agent can see now (the canaries, and the checks of a few
+   *   other hosts probed again). If nothing answers, the agent is blind. If something does, the
+   *   check is probed once more: it confirms if that fails too (and, for a failed name lookup,
+   *   the system resolver answers); if that works, this failure is not counted.
+   * - With nothing that could answer (no canary that proves sight, no other host), it confirms.
    */
   async counts(spec: CheckSpec, result: ProbeResult, downSince?: number): Promise<Verdict> {
     if (this.blind || result.observedAt < this.sightSince) return 'ignore';
@@ -134,31 +138,47 @@ export class ConnectivityGuard {
     if (downSince < this.sightSince) return 'restart';
     if (this.specs.size === 0 && !this.builtin) return 'count';
     if (this.builtin && this.evidence.answered(spec, result)) return 'count';
-    const asked = this.clock.now();
-    const [again] = await Promise.all([runBounded(this.probe, spec, this.clock, this.log, this.inFlight), this.ask()]);
-    if (this.blind) return 'ignore';
-    if (again.status !== 'down') return 'restart';
-    if (this.builtin && (this.evidence.answered(spec, again) || this.evidence.answeredSince(asked))) return 'count';
-    const sighted = [...this.specs.values()].filter((c) => this.sight.has(c.key));
-    if (sighted.some((c) => this.last.get(c.key)?.status !== 'down')) return 'count';
     const others = this.builtin && this.hosts.size > (this.hosts.has(spec.host) ? 1 : 0);
-    if (sighted.length === 0 && !others) return 'count'; // nothing could tell a cut from this outage
-    const codes = this.specs.size > 0 ? `${CANARIES_FAIL} (${this.canaryCodes()})` : '';
-    this.refused = [codes, others ? `no other check's host answers (${this.evidence.failingCodes()})` : ''].filter(Boolean).join(' and ');
+    if (!others && ![...this.specs.keys()].some((k) => this.sight.has(k))) return 'count'; // nothing could tell
+    const round = await this.freshRound(this.clock.now());
+    if (!(await round.sight)) return this.refuse(`${this.specs.size > 0 ? `${CANARIES_FAIL} (${this.canaryCodes()})` : ''}${this.specs.size > 0 && others ? ' and ' : ''}${others ? `no other check's host answers (${this.evidence.failingCodes()})` : ''}`);
+    const again = await runBounded(this.probe, spec, this.clock, this.log, this.inFlight);
+    if (this.blind) return 'ignore';
+    if (again.status !== 'down') return 'ignore'; // it works now: this failure proves nothing
+    if (this.builtin && again.code.startsWith('DNS_')) {
+      const resolver = [...(await round.done)].find(([key]) => this.specs.get(key)?.checkId === RESOLVER)?.[1];
+      if (resolver?.status === 'down') {
+        // The agent's own resolver, not the service: not counted, and not blindness either (other hosts answer).
+        this.log.warn({ check: spec.key, code: again.code, resolver: resolver.code }, 'not confirming a failed name lookup while the system resolver fails');
+        return 'ignore';
+      }
+    }
+    return 'count';
+  }
+
+  private refuse(reason: string): Verdict {
+    this.refused = reason;
     this.evaluate();
     return 'ignore';
   }
 
-  /** Run every canary and, with the built-in guard, probe again a few other hosts' checks; one round at a time. */
-  private ask(): Promise<void> {
-    this.round ??= (async () => {
-      const canaries = [...this.specs.values()];
-      const checks = this.builtin ? this.evidence.recheckable(RECHECK_HOSTS) : [];
+  /** A round begun at or after `asked`: older ones are waited out, not joined; one runs at a time. */
+  private async freshRound(asked: number): Promise<SightRound> {
+    while (this.round && this.round.startedAt < asked) await this.round.done;
+    if (!this.round) {
+      const canaries: RoundProbe[] = [...this.specs.values()].map((spec) => ({ spec, proves: (r) => this.sight.has(spec.key) && r.status !== 'down' }));
+      const checks: RoundProbe[] = this.builtin ? this.evidence.recheckable(RECHECK_HOSTS).map((spec) => ({ spec, proves: (r) => this.evidence.answered(spec, r) })) : [];
       const run = (s: CheckSpec) => runBounded(this.probe, s, this.clock, this.log, this.inFlight);
-      const [canaryResults, checkResults] = await Promise.all([Promise.all(canaries.map(run)), Promise.all(checks.map(run))]);
-      canaries.forEach((s, i) => this.specs.get(s.key) === s && this.record(s, canaryResults[i]!));
-      checks.forEach((s, i) => this.evidence.observe(s, checkResults[i]!));
-    })().finally(() => (this.round = undefined));
+      const round = new SightRound(this.clock.now(), [...canaries, ...checks], run, (s, r) => {
+        if (s.serviceId !== CANARY_SERVICE) this.observe(s, r);
+        else if (this.specs.get(s.key) === s) {
+          this.record(s, r);
+          this.evaluate();
+        }
+      });
+      this.round = round;
+      void round.done.finally(() => this.round === round && (this.round = undefined));
+    }
     return this.round;
   }
 

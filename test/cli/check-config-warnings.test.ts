@@ -38,6 +38,16 @@ describe('raqib check-config warnings', () => {
     expect(r.stderr).toMatch(/: services\[0\]\.checks\[0\]\.headers\.Accept-Encoding: Accept-Encoding asks for compress, which Node v\d+\.\d+\.\d+ cannot decode: .*; leave it out\n$/);
   });
 
+  it('warns a drafts config too, and about a canary on a loopback address, which always answers', async () => {
+    const dir = await tempDir('raqib-check-config-');
+    const file = join(dir, 'raqib.yaml');
+    const gateway = { id: 'local', type: 'tcp', host: '127.0.0.1', port: 53 };
+    await writeFile(file, configYaml([{ id: 'portal', checks: [{ id: 'home', type: 'http', url: 'https://198.51.100.7/' }] }], { connectivity: { canaries: [gateway], builtin: true } }, { authority: { mode: 'drafts' }, crisis_team: live.crisis_team }));
+    const r = await runCli(['check-config', '--config', file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('agent.connectivity.canaries[0]: canary "local" is on a loopback address, which always answers');
+  });
+
   it('says nothing more when the built-in canaries apply', async () => {
     const r = await check({}, 'https://portal.example.gov.sa/');
     expect(r.code).toBe(0);

@@ -63,6 +63,8 @@ export interface HarnessOptions extends ConfigParts {
   send?: EntrySender;
   /** Start the reporter (subscribe to the tracker, reconcile); default true. */
   start?: boolean;
+  /** Whether the agent is blind, as the connectivity guard says it; default never. */
+  blind?: () => boolean;
 }
 
 export type Harness = Awaited<ReturnType<typeof reportingHarness>>;
@@ -88,7 +90,7 @@ export async function reportingHarness(options: HarnessOptions = {}) {
     hooks: { onSent: (e, a) => holder.reporter!.delivered(e, a), onDead: (e) => holder.reporter!.deadLetter(e), onDismissed: (e) => holder.reporter!.dismissed(e) },
   });
   const notifier = new Notifier(() => config, outbox, log, config.agent.id);
-  const reporter = new Reporter({ config: () => config, store, outbox, notifier, tracker, clock, log, metrics, tickMs: 60 * MINUTE });
+  const reporter = new Reporter({ config: () => config, store, outbox, notifier, tracker, clock, log, metrics, tickMs: 60 * MINUTE, blind: options.blind });
   holder.reporter = reporter;
   if (options.start !== false) reporter.start();
   if (options.send) outbox.start();

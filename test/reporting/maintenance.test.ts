@@ -124,6 +124,19 @@ describe('outages inside a window', () => {
     expect(h.keys()).toHaveLength(1);
   });
 
+  it('files an outage that outlasted its window only once the agent can see again', async () => {
+    let blind = false;
+    const h = await harness({ services: withWindows(upgrade({ notify_authority: false })), blind: () => blind });
+    h.clock.jump(START + 30 * MINUTE - h.clock.now());
+    await h.down();
+    blind = true;
+    await tickTo(h, END + 5 * MINUTE);
+    expect(h.reportEntries()).toEqual([]);
+    blind = false;
+    await tickTo(h, END + 10 * MINUTE);
+    expect(h.logged('outage outlasted its maintenance window; reporting it')).toHaveLength(1);
+  });
+
   it('never files an outage that ends inside its window', async () => {
     const h = await harness({ services: withWindows(upgrade({ notify_authority: false })) });
     h.clock.jump(START + 10 * MINUTE - h.clock.now());

@@ -82,15 +82,36 @@ describe('built-in guard (no canaries written)', () => {
     t.answers.set('builtin-resolver', UP);
     expect(await t.confirm(0, TIMEOUT)).toBe('ignore');
     expect(t.guard.blind).toBe(true);
-    expect(t.guard.blindReason).toBe('no connectivity canary answers (builtin-resolver: OK) and no other check\'s host answers (TIMEOUT)');
+    expect(t.guard.blindReason).toBe('checks on 2 hosts fail and none answers (TIMEOUT)');
     expect(await t.blindGauge()).toBe(1);
     expect(await t.guard.counts(t.checks[1]!, t.seen(1, TIMEOUT))).toBe('ignore');
   });
 
-  it('restarts the streak of a check that works when probed again', async () => {
+  it('does not count a failure of a check that works when probed again, once another host answered', async () => {
     const t = build(['https://a.example.gov.sa/', 'https://b.example.gov.sa/']);
+    t.seen(1, UP);
+    t.answers.set('b.example.gov.sa', UP);
     t.answers.set('a.example.gov.sa', UP);
-    expect(await t.confirm(0, TIMEOUT)).toBe('restart');
+    expect(await t.confirm(0, TIMEOUT)).toBe('ignore');
+    expect(t.guard.blind).toBe(false);
+  });
+
+  it('probes the check again only once something has answered, so a cut healing meanwhile cannot confirm it', async () => {
+    const t = build(['https://a.example.gov.sa/', 'https://b.example.gov.sa/']);
+    t.seen(1, UP);
+    t.answers.set('b.example.gov.sa', UP);
+    expect(await t.confirm(0, TIMEOUT)).toBe('count');
+    expect(t.probed.indexOf('b.example.gov.sa')).toBeLessThan(t.probed.indexOf('a.example.gov.sa'));
+  });
+
+  it('does not confirm a failed name lookup while the system resolver itself fails', async () => {
+    const t = build(['https://a.example.gov.sa/', 'http://198.51.100.7/']);
+    t.seen(1, UP);
+    t.answers.set('198.51.100.7', UP); // an address needs no resolver
+    t.answers.set('a.example.gov.sa', fail('DNS_TIMEOUT'));
+    expect(await t.confirm(0, fail('DNS_TIMEOUT'))).toBe('ignore');
+    expect(t.guard.blind).toBe(false); // other hosts answer: the resolver is the agent's own fault, said in the log
+    expect(t.logged.some((l) => l.includes('not confirming a failed name lookup while the system resolver fails'))).toBe(true);
   });
 
   it('confirms a failure that is an answer from the check\'s host at once, but asks first about a gateway error', async () => {
