@@ -100,10 +100,14 @@ export interface ExpiryVerdict {
  * another: degraded, not down, since clients that build that other path still connect, but said
  * plainly.
  */
-export function expiryVerdict(cert: ChainExpiry, validDays: number | undefined, now = Date.now()): ExpiryVerdict {
+export function expiryVerdict(cert: ChainExpiry, validDays: number | undefined, now = Date.now(), insecure = false): ExpiryVerdict {
   const validTo = cert.expiry * 1000;
   const text = expiryText(cert.about, validTo, now);
-  if (validTo <= now) return { degraded: validDays !== undefined, detail: `${text} (the connection was accepted without it; clients that build their chain through it fail)` };
+  if (validTo <= now) {
+    // Expired yet connected: the path went around it, or (insecure: true) nothing was verified.
+    const why = insecure ? '; certificate not verified (insecure: true)' : ' (the connection was accepted without it; clients that build their chain through it fail)';
+    return { degraded: validDays !== undefined, detail: `${text}${why}` };
+  }
   const degraded = validDays !== undefined && Math.floor((validTo - now) / DAY_MS) < validDays;
   return { degraded, detail: degraded ? `${text}, fewer than ${validDays} days` : text };
 }

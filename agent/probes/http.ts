@@ -9,7 +9,7 @@ import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, t
 import type { HttpCheckConfig } from '../config/schema.js';
 import { VERSION } from '../version.js';
 import { type ChainExpiry, chainExpiry, presentedChain } from './cert-chain.js';
-import { CertificateRefused, expiryText, expiryVerdict, type ExpiryVerdict } from './cert-verdict.js';
+import { CertificateRefused, expiryVerdict } from './cert-verdict.js';
 import { AGENT_LIMIT_CODES, CODES, codeForError, type ResultCode } from './codes.js';
 import { readBody } from './body-decode.js';
 import { decodableAcceptEncoding } from './accept-encoding.js';
@@ -301,18 +301,6 @@ function judgeText(exp: HttpCheckConfig['expect'], text: string): { code: Result
   return undefined;
 }
 
-/**
- * How long a hop's chain has left (cert-verdict.ts). Of a certificate already expired in a chain
- * that verified, expiryVerdict says the connection was accepted without it (the verifier built
- * another path); an `insecure: true` check verifies nothing, so its detail says just that.
- */
-function chainVerdict(cert: ChainExpiry, validDays: number, insecure: boolean): ExpiryVerdict {
-  const now = Date.now();
-  const verdict = expiryVerdict(cert, validDays, now);
-  if (!insecure || cert.expiry * 1000 > now) return verdict;
-  return { degraded: verdict.degraded, detail: `${expiryText(cert.about, cert.expiry * 1000, now)}; certificate not verified (insecure: true)` };
-}
-
 /** Method and body for the next hop: 303 (and 301/302 after a POST, as browsers do) turn into GET. */
 function redirectedRequest(prev: HopRequest, status: number, next: URL): HopRequest {
   const toGet = status === 303 ? prev.method !== 'HEAD' : (status === 301 || status === 302) && prev.method === 'POST';
@@ -401,7 +389,7 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
         if (failed) return result(AGENT_LIMIT_CODES.has(failed.code) ? 'degraded' : 'down', failed.code, `${failed.why}${via}`);
         const total = since(t0);
         const summary = `${hop.status} in ${Math.round(total)} ms${via}, ${hop.bytes} bytes`;
-        const chain = hop.cert && check.expect.cert_valid_days !== undefined ? chainVerdict(hop.cert, check.expect.cert_valid_days, check.insecure) : undefined;
+        const chain = hop.cert && check.expect.cert_valid_days !== undefined ? expiryVerdict(hop.cert, check.expect.cert_valid_days, Date.now(), check.insecure) : undefined;
         if (chain?.degraded) return result('degraded', CODES.TLS_CERT_EXPIRING, `${summary}; ${chain.detail}`);
         if (check.expect.max_latency !== undefined && total > check.expect.max_latency) {
           return result('degraded', CODES.SLOW, `${summary}, slower than ${check.expect.max_latency} ms`);

@@ -23,8 +23,6 @@ export class ConnectivityEvidence {
   private readonly loopback = new Map<string, boolean>();
   /** Checks whose latest result was an answer from their host. */
   answering = 0;
-  /** observedAt of the latest answer from any check's host. */
-  private lastAnswerAt = -Infinity;
 
   /** Checks on hosts that can prove sight or its loss (not loopback). */
   get size(): number {
@@ -49,7 +47,6 @@ export class ConnectivityEvidence {
     this.sightings.set(spec.key, { spec, answered, code: result.code, at: result.observedAt });
     if (answered) {
       this.answering++;
-      if (result.observedAt > this.lastAnswerAt) this.lastAnswerAt = result.observedAt;
     } else {
       this.failing.set(spec.host, (this.failing.get(spec.host) ?? 0) + 1);
     }
@@ -66,11 +63,6 @@ export class ConnectivityEvidence {
     else if (this.failing.get(host) === 1) this.failing.delete(host);
     else this.failing.set(host, this.failing.get(host)! - 1);
     return true;
-  }
-
-  /** Whether some check's host answered in a probe that began at `at` or later. */
-  answeredSince(at: number): boolean {
-    return this.lastAnswerAt >= at;
   }
 
   /** One check on each of up to `n` distinct hosts, those that answered most recently first. */

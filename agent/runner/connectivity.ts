@@ -141,7 +141,7 @@ export class ConnectivityGuard {
     const others = this.builtin && this.hosts.size > (this.hosts.has(spec.host) ? 1 : 0);
     if (!others && ![...this.specs.keys()].some((k) => this.sight.has(k))) return 'count'; // nothing could tell
     const round = await this.freshRound(this.clock.now());
-    if (!(await round.sight)) return this.refuse(`${this.specs.size > 0 ? `${CANARIES_FAIL} (${this.canaryCodes()})` : ''}${this.specs.size > 0 && others ? ' and ' : ''}${others ? `no other check's host answers (${this.evidence.failingCodes()})` : ''}`);
+    if (!(await round.sight)) return this.refuse(this.unanswered(others));
     const again = await runBounded(this.probe, spec, this.clock, this.log, this.inFlight);
     if (this.blind) return 'ignore';
     if (again.status !== 'down') return 'ignore'; // it works now: this failure proves nothing
@@ -154,6 +154,14 @@ export class ConnectivityGuard {
       }
     }
     return 'count';
+  }
+
+  /** Why a round found no sight: the canaries' codes, and the other hosts' when there are some. */
+  private unanswered(others: boolean): string {
+    const parts: string[] = [];
+    if (this.specs.size > 0) parts.push(`${CANARIES_FAIL} (${this.canaryCodes()})`);
+    if (others) parts.push(`no other check's host answers (${this.evidence.failingCodes()})`);
+    return parts.join(' and ');
   }
 
   private refuse(reason: string): Verdict {
