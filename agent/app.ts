@@ -17,7 +17,7 @@ import { IncidentTracker, type ServicePolicy } from './incidents/tracker.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
 import { createProbeRunner, type ProbeRunner } from './probes/registry.js';
-import { startReporting, type ReportingRuntime } from './reporting/runtime.js';
+import { startReporting, type ReportingRuntime } from './reporting-chain.js';
 import { ConnectivityGuard } from './runner/connectivity.js';
 import { Monitor } from './runner/monitor.js';
 import { Scheduler } from './schedule/scheduler.js';

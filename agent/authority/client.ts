@@ -13,7 +13,7 @@ import {
   type ReportUpdate, type UpdateBody,
 } from './contract.js';
 import { AuthorityError } from './errors.js';
-import { parseRetryAfter } from './retry.js';
+import { parseRetryAfter } from '../outbox/retry.js';
 
 /** The operations the outbox, follow-up and CLI need; the HTTP client, drafts and tests implement it. */
 export interface AuthorityApi {

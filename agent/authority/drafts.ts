@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { AuthorityApi } from './client.js';
 import type { CrisisTeam, CrisisTeamBody, FinalReportBody, Report, ReportBody, ReportCreated, ReportUpdate, UpdateBody } from './contract.js';
 import { AuthorityError } from './errors.js';
-import { renderDraft } from '../report/draft.js';
+import { renderDraft } from '../wording/draft.js';
 import { realFs, writeFileDurably, type StoreFs } from '../store/durable-file.js';
 
 export const DRAFTS_DIR = 'drafts';

@@ -1,7 +1,7 @@
 /** What can go wrong talking to the authority, classified for the outbox: retry, hold, or give up. */
 import { RaqibError } from '../errors.js';
 import type { Problem } from './contract.js';
-import { isRetryableStatus } from './retry.js';
+import { isRetryableStatus } from '../outbox/retry.js';
 
 export type AuthorityErrorKind =
   /** No answer: connection refused, reset, timeout. Retried. */

@@ -9,7 +9,7 @@ import { deviceSignIn } from '../authority/login.js';
 import { signInPath } from '../authority/sign-in.js';
 import { loadConfigFile } from '../config/load.js';
 import { UsageError } from '../errors.js';
-import { filers } from '../reporting/filer.js';
+import { filers } from '../team/filer.js';
 import { configPath, usage, type Io } from './common.js';
 
 export async function loginCommand(args: string[], io: Io): Promise<number> {

@@ -12,7 +12,7 @@ import { splitHostPort } from '../config/fields.js';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { RaqibError, UsageError } from '../errors.js';
-import { findRecord, reportDetail, reportsView } from '../reporting/views.js';
+import { findRecord, reportDetail, reportsView } from '../ledger/views.js';
 import { STATE_FILE } from '../store/json-store.js';
 import { emptyState, upgradeState, type StateData } from '../store/types.js';
 import { configPath, table, usage, type Io } from './common.js';

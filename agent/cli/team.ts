@@ -10,7 +10,7 @@ import { TokenManager } from '../authority/tokens.js';
 import { loadConfigFile } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { teamBody } from '../reporting/filer.js';
+import { teamBody } from '../team/filer.js';
 import { VERSION } from '../version.js';
 import { configPath, usage, type Io } from './common.js';
 

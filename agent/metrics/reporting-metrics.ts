@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { REPORT_STATUSES, REPORT_TYPES } from '../authority/contract.js';
-import type { OutboxOp } from '../authority/outbox-types.js';
+import type { OutboxOp } from '../outbox/types.js';
 import type { StateStore } from '../store/types.js';
 
 const OUTCOMES = ['filed', 'failed', 'suppressed'] as const;

@@ -23,7 +23,7 @@ import { eventually, runCli, startAgent, stopAllAgents, type AgentProcess } from
 import { configYaml } from '../helpers/config.js';
 import { ALTERNATE, MANAGER } from '../helpers/reporting.js';
 import { closedPort } from '../helpers/targets.js';
-import { startWebhook, type Webhook } from '../reporting/webhook.js';
+import { startWebhook, type Webhook } from '../helpers/webhook.js';
 
 // bearerMatches must compare through crypto.timingSafeEqual; the spy lets a test see that it does.
 const timingSafeEqual = vi.hoisted(() => ({ calls: [] as [number, number][] }));
