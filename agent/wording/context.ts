@@ -7,10 +7,13 @@ import type { Bilingual, ReportBody, ReportType } from '../authority/contract.js
 import type { ServiceConfig } from '../config/schema.js';
 import type { ServiceFacts } from './templates.js';
 
+/** What the bodies say of a service: a report keeps these as they were when it was decided. */
+export type ReportedService = Pick<ServiceConfig, 'id' | 'name' | 'channel' | 'provider' | 'beneficiaries_per_day'>;
+
 /** Everything a builder needs besides the incident or window; `now` keeps builders pure. */
 export interface ReportContext {
   entity: { code: string; name: Bilingual };
-  service: ServiceConfig;
+  service: ReportedService;
   /** IANA zone of the agent (agent.timezone): every ISO time carries its offset. */
   timeZone: string;
   /** The crisis-team manager or alternate the report is filed as. */
