@@ -5,6 +5,7 @@
  */
 import type { Bilingual, ReportBody, ReportType } from '../authority/contract.js';
 import type { ServiceConfig } from '../config/schema.js';
+import { bidiIsolate, ltrIsolate } from './arabic.js';
 import type { ServiceFacts } from './templates.js';
 
 /** What the bodies say of a service: a report keeps these as they were when it was decided. */
@@ -44,7 +45,9 @@ export function serviceFacts(ctx: ReportContext): ServiceFacts {
   const { service } = ctx;
   if (service.provider === 'self') return { name: service.name, channel: service.channel };
   const code = service.provider;
-  const provider = ctx.providerName ? { ar: `${ctx.providerName.ar} (${code})`, en: `${ctx.providerName.en} (${code})` } : { ar: code, en: code };
+  const provider = ctx.providerName
+    ? { ar: `${bidiIsolate(ctx.providerName.ar.trim())} (${ltrIsolate(code)})`, en: `${ctx.providerName.en} (${code})` }
+    : { ar: ltrIsolate(code), en: code };
   return { name: service.name, channel: service.channel, provider };
 }
 

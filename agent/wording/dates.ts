@@ -5,7 +5,7 @@
  * tests check against Intl, so an ICU upgrade cannot silently change a filed report's text.
  */
 import type { Bilingual } from '../authority/contract.js';
-import { arabicCounted, toArabicDigits } from './arabic.js';
+import { arabicCounted, ltrIsolate, toArabicDigits } from './arabic.js';
 
 /** The default zone of the agent and of the authority: UTC+3, no daylight saving. */
 export const DEFAULT_TIME_ZONE = 'Asia/Riyadh';
@@ -95,7 +95,7 @@ export function toIso(epochMs: number, timeZone: string = DEFAULT_TIME_ZONE): st
 function zoneLabel(epochMs: number, timeZone: string): Bilingual {
   if (timeZone === 'Asia/Riyadh') return { en: 'Riyadh time', ar: 'بتوقيت الرياض' };
   const offset = `UTC${offsetText(zoneOffsetMinutes(epochMs, timeZone))}`;
-  return { en: offset, ar: `بتوقيت ${offset}` };
+  return { en: offset, ar: `بتوقيت ${ltrIsolate(offset)}` };
 }
 
 /**

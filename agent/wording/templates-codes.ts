@@ -6,6 +6,7 @@
  */
 import type { Bilingual } from '../authority/contract.js';
 import type { ResultCode } from '../probes/codes.js';
+import { ltrIsolate } from './arabic.js';
 
 /** Each probe result code in plain words; the Record type makes a new code a compile error until worded. */
 export const CODE_REASONS: Readonly<Record<ResultCode, Bilingual>> = {
@@ -16,16 +17,16 @@ export const CODE_REASONS: Readonly<Record<ResultCode, Bilingual>> = {
   ECONNRESET: { en: 'the connection was cut by the server or the network', ar: 'انقطع الاتصال من جهة الخادم أو الشبكة' },
   EHOSTUNREACH: { en: 'the server could not be reached', ar: 'تعذّر الوصول إلى الخادم' },
   ENETUNREACH: { en: "the server's network could not be reached", ar: 'تعذّر الوصول إلى شبكة الخادم' },
-  DNS_NXDOMAIN: { en: 'the domain name does not exist in DNS', ar: 'اسم النطاق غير موجود في نظام أسماء النطاقات (DNS)' },
+  DNS_NXDOMAIN: { en: 'the domain name does not exist in DNS', ar: `اسم النطاق غير موجود في نظام أسماء النطاقات (${ltrIsolate('DNS')})` },
   DNS_NODATA: { en: 'the domain name has no record of the requested type', ar: 'لا يوجد لاسم النطاق سجل من النوع المطلوب' },
-  DNS_SERVFAIL: { en: 'the DNS server failed to answer (SERVFAIL)', ar: 'أخفق خادم أسماء النطاقات في الإجابة (SERVFAIL)' },
+  DNS_SERVFAIL: { en: 'the DNS server failed to answer (SERVFAIL)', ar: `أخفق خادم أسماء النطاقات في الإجابة (${ltrIsolate('SERVFAIL')})` },
   DNS_REFUSED: { en: 'the DNS server refused the query', ar: 'رفض خادم أسماء النطاقات الاستعلام' },
   DNS_TIMEOUT: { en: 'no DNS answer within the time limit', ar: 'لم يُجب خادم أسماء النطاقات خلال المهلة المحددة' },
   DNS_ERROR: { en: 'the DNS lookup failed', ar: 'أخفق الاستعلام عن اسم النطاق' },
   DNS_RCODE: { en: 'the DNS answer code is not the expected one', ar: 'جاء رمز إجابة نظام أسماء النطاقات مخالفاً للمتوقع' },
   DNS_ANSWER_MISMATCH: { en: 'the DNS answer does not contain the expected value', ar: 'لا تتضمن إجابة نظام أسماء النطاقات القيمة المتوقعة' },
-  HTTP_STATUS: { en: 'answered with an unexpected HTTP status', ar: 'أجابت الخدمة برمز حالة HTTP غير متوقع' },
-  HTTP_PROTOCOL_ERROR: { en: "the server's answer is not valid HTTP", ar: 'جاءت إجابة الخادم مخالفة لبروتوكول HTTP' },
+  HTTP_STATUS: { en: 'answered with an unexpected HTTP status', ar: `أجابت الخدمة برمز حالة ${ltrIsolate('HTTP')} غير متوقع` },
+  HTTP_PROTOCOL_ERROR: { en: "the server's answer is not valid HTTP", ar: `جاءت إجابة الخادم مخالفة لبروتوكول ${ltrIsolate('HTTP')}` },
   HTTP_HEADERS_TOO_LARGE: { en: "the answer's headers are too large", ar: 'تجاوزت ترويسات الإجابة الحجم المسموح به' },
   HTTP_TOO_MANY_REDIRECTS: { en: 'too many redirects', ar: 'تجاوز عدد عمليات إعادة التوجيه الحد المسموح به' },
   HTTP_REDIRECT_LOOP: { en: 'the redirects loop back on themselves', ar: 'تدور عمليات إعادة التوجيه في حلقة مغلقة' },
@@ -38,13 +39,13 @@ export const CODE_REASONS: Readonly<Record<ResultCode, Bilingual>> = {
   SLOW: { en: 'answers slower than the accepted limit', ar: 'تستجيب الخدمة أبطأ من الحد المقبول' },
   TCP_BANNER_MISMATCH: { en: "the server's greeting is not the expected one", ar: 'جاءت رسالة الترحيب من الخادم مخالفة للمتوقع' },
   TCP_CLOSED: { en: 'the connection was closed before the server sent anything', ar: 'أُغلق الاتصال قبل أن يرسل الخادم أي بيانات' },
-  TLS_CERT_EXPIRED: { en: 'the security (TLS) certificate has expired', ar: 'انتهت صلاحية شهادة الأمان (TLS)' },
-  TLS_CERT_EXPIRING: { en: 'the security (TLS) certificate expires soon', ar: 'تقترب صلاحية شهادة الأمان (TLS) من الانتهاء' },
-  TLS_CERT_NOT_YET_VALID: { en: 'the security (TLS) certificate is not valid yet', ar: 'لم يبدأ سريان شهادة الأمان (TLS) بعد' },
-  TLS_CERT_UNTRUSTED: { en: 'the security (TLS) certificate is not trusted', ar: 'شهادة الأمان (TLS) غير موثوقة' },
-  TLS_HOSTNAME_MISMATCH: { en: "the security (TLS) certificate does not match the service's address", ar: 'لا تطابق شهادة الأمان (TLS) عنوان الخدمة' },
-  TLS_HANDSHAKE_FAILED: { en: 'the secure (TLS) connection could not be established', ar: 'تعذّر إنشاء الاتصال الآمن (TLS)' },
-  TLS_PLAINTEXT_ANSWER: { en: 'the server answered without TLS (plain HTTP, or another protocol) where a secure connection was expected', ar: 'أجاب الخادم دون اتصال آمن (TLS)، بنص HTTP عادي أو ببروتوكول آخر، حيث يُنتظر اتصال آمن' },
+  TLS_CERT_EXPIRED: { en: 'the security (TLS) certificate has expired', ar: `انتهت صلاحية شهادة الأمان (${ltrIsolate('TLS')})` },
+  TLS_CERT_EXPIRING: { en: 'the security (TLS) certificate expires soon', ar: `تقترب صلاحية شهادة الأمان (${ltrIsolate('TLS')}) من الانتهاء` },
+  TLS_CERT_NOT_YET_VALID: { en: 'the security (TLS) certificate is not valid yet', ar: `لم يبدأ سريان شهادة الأمان (${ltrIsolate('TLS')}) بعد` },
+  TLS_CERT_UNTRUSTED: { en: 'the security (TLS) certificate is not trusted', ar: `شهادة الأمان (${ltrIsolate('TLS')}) غير موثوقة` },
+  TLS_HOSTNAME_MISMATCH: { en: "the security (TLS) certificate does not match the service's address", ar: `لا تطابق شهادة الأمان (${ltrIsolate('TLS')}) عنوان الخدمة` },
+  TLS_HANDSHAKE_FAILED: { en: 'the secure (TLS) connection could not be established', ar: `تعذّر إنشاء الاتصال الآمن (${ltrIsolate('TLS')})` },
+  TLS_PLAINTEXT_ANSWER: { en: 'the server answered without TLS (plain HTTP, or another protocol) where a secure connection was expected', ar: `أجاب الخادم دون اتصال آمن (${ltrIsolate('TLS')})، بنص ${ltrIsolate('HTTP')} عادي أو ببروتوكول آخر، حيث يُنتظر اتصال آمن` },
   CONFIG: { en: 'the check is misconfigured in raqib', ar: 'إعدادات الفحص في رقيب غير صحيحة' },
   ERROR: { en: 'an unexpected error', ar: 'حدث خطأ غير متوقع' },
 };
@@ -76,11 +77,11 @@ export function codeReason(code: string, httpStatus?: number): Bilingual {
     const name = HTTP_STATUS_NAMES[httpStatus];
     return {
       en: `answered with HTTP status ${httpStatus}${name ? ` (${name.en})` : ''}`,
-      ar: `أجابت الخدمة برمز الحالة HTTP ${httpStatus}${name ? ` (${name.ar})` : ''}`,
+      ar: `أجابت الخدمة برمز الحالة ${ltrIsolate(`HTTP ${httpStatus}`)}${name ? ` (${name.ar})` : ''}`,
     };
   }
   if (isKnown(code)) return CODE_REASONS[code];
-  return { en: `failed with error ${code}`, ar: `أخفق الفحص بالخطأ ${code}` };
+  return { en: `failed with error ${code}`, ar: `أخفق الفحص بالخطأ ${ltrIsolate(code)}` };
 }
 
 /** Reason shown for a failing check whose result is not in the evidence. */

@@ -5,7 +5,7 @@
  */
 import type { Bilingual, CHANNELS } from '../authority/contract.js';
 import type { Impact } from '../detect/service-state.js';
-import { formatNumber } from './arabic.js';
+import { bidiIsolate, formatNumber, ltrIsolate } from './arabic.js';
 
 /** A service channel as the contract lists them. */
 export type Channel = (typeof CHANNELS)[number];
@@ -29,7 +29,7 @@ export const CHANNEL_TEXT: Readonly<Record<Channel, Bilingual>> = {
   web: { en: 'web portal', ar: 'البوابة الإلكترونية' },
   mobile: { en: 'mobile app', ar: 'تطبيق الجوال' },
   api: { en: 'API', ar: 'واجهة برمجة التطبيقات' },
-  gsb: { en: 'Government Service Bus (GSB)', ar: 'قناة التكامل الحكومية (GSB)' },
+  gsb: { en: 'Government Service Bus (GSB)', ar: `قناة التكامل الحكومية (${ltrIsolate('GSB')})` },
 };
 
 /** A service as the texts name it; `provider` only for a service another entity provides. */
@@ -60,21 +60,38 @@ export const label = (l: Bilingual, v: Bilingual): Bilingual => ({ ar: `${l.ar}:
 export const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
- * "خدمة المواعيد" / "the Appointments service" from the configured name, which may or may not
- * already say خدمة / service.
+ * The configured name in each language: Arabic exactly as written (isolated when it holds Latin
+ * letters or digits, so it keeps its place right to left); English as "the Appointments service"
+ * unless the name already says service.
  */
 export function serviceRef(name: Bilingual): Bilingual {
-  const ar = name.ar.trim().startsWith('خدمة') ? name.ar.trim() : `خدمة ${name.ar.trim()}`;
+  const ar = bidiIsolate(name.ar.trim());
   const en = name.en.trim();
   if (!/\bservice\b/i.test(en)) return { ar, en: `the ${en} service` };
   return { ar, en: /^(the|service)\b/i.test(en) ? en : `the ${en}` };
 }
 
-/** The service named with its provider for a consumed service: «… المقدمة من جهة NIC». */
-export function serviceWithProvider(s: ServiceFacts): Bilingual {
+/**
+ * How a sentence names the service. Arabic makes «الخدمة» the noun the sentence agrees with and
+ * gives the configured name beside it, so no verb or adjective depends on the name («موقع» is
+ * masculine, «المنصة» feminine, «المواعيد» plural): `arTail` is what follows «الخدمة» — the name in
+ * apposition in a sentence («الخدمة (تطبيق صحتي) المقدمة من جهة …»), after a colon in a title
+ * («انقطاع الخدمة المقدمة من جهة …: تطبيق صحتي»). English names it as {@link serviceRef} does.
+ */
+export interface ServiceNaming {
+  /** Arabic words that follow «الخدمة»: « (الاسم)» or «: الاسم», with the provider. */
+  arTail: string;
+  en: string;
+}
+
+export function serviceNaming(s: ServiceFacts, form: 'sentence' | 'title', withProvider = true): ServiceNaming {
   const ref = serviceRef(s.name);
-  if (!s.provider) return ref;
-  return { ar: `${ref.ar} المقدمة من جهة ${s.provider.ar}`, en: `${ref.en} provided by ${s.provider.en}` };
+  const provider = withProvider && s.provider ? s.provider : undefined;
+  const by = provider ? ` المقدمة من جهة ${provider.ar}` : '';
+  return {
+    arTail: form === 'title' ? `${by}: ${ref.ar}` : ` (${ref.ar})${by}`,
+    en: provider ? `${ref.en} provided by ${provider.en}` : ref.en,
+  };
 }
 
 /** Field labels used inside the texts. */
@@ -121,7 +138,7 @@ const MAX_LISTED = 20;
 /** "Failing checks:" and one line per check (at most 20, then how many more). */
 export function failingLines(failing: readonly FailingCheck[]): Line[] {
   if (failing.length === 0) return [];
-  const shown = failing.slice(0, MAX_LISTED).map((f) => ({ ar: `- ${f.check}: ${f.reason.ar}`, en: `- ${f.check}: ${f.reason.en}` }));
+  const shown = failing.slice(0, MAX_LISTED).map((f) => ({ ar: `- ${ltrIsolate(f.check)}: ${f.reason.ar}`, en: `- ${f.check}: ${f.reason.en}` }));
   const more = failing.length - shown.length;
   const rest = more > 0 ? { ar: `- وفحوص أخرى عددها ${formatNumber(more).ar}`, en: `- and ${more} more` } : undefined;
   return [L.failing, ...shown, rest];
@@ -130,8 +147,8 @@ export function failingLines(failing: readonly FailingCheck[]): Line[] {
 /** "Reported automatically by raqib from agent X …"; `subject` is عنه (an outage) or عنها (maintenance). */
 export function reportedBy(agents: readonly string[], subject: 'عنه' | 'عنها'): Bilingual {
   const from = agents.length === 0 ? { ar: '', en: '' }
-    : agents.length === 1 ? { ar: ` من الوكيل ${agents[0]}`, en: ` from agent ${agents[0]}` }
-    : { ar: ` من الوكلاء ${agents.join('، ')}`, en: ` from agents ${agents.join(', ')}` };
+    : agents.length === 1 ? { ar: ` من الوكيل ${ltrIsolate(agents[0]!)}`, en: ` from agent ${agents[0]}` }
+    : { ar: ` من الوكلاء ${agents.map(ltrIsolate).join('، ')}`, en: ` from agents ${agents.join(', ')}` };
   return {
     ar: `أُبلغ ${subject} آلياً بواسطة رقيب${from.ar} نيابةً عن فريق إدارة الأزمات.`,
     en: `Reported automatically by raqib${from.en} on behalf of the crisis management team.`,

@@ -5,14 +5,15 @@
  */
 import type { Bilingual } from '../authority/contract.js';
 import type { Impact } from '../detect/service-state.js';
+import { bidiIsolate } from './arabic.js';
 import {
-  CHANNEL_TEXT, L, affectedLine, impactLine, join, label, reportedBy, serviceWithProvider, type ServiceFacts,
+  CHANNEL_TEXT, L, affectedLine, impactLine, join, label, reportedBy, serviceNaming, type ServiceFacts,
 } from './templates-common.js';
 
-/** «صيانة مجدولة لخدمة المواعيد» / "Scheduled maintenance of the Appointments service". */
+/** «صيانة مجدولة للخدمة: المواعيد» / "Scheduled maintenance of the Appointments service". */
 export function maintenanceTitle(s: ServiceFacts): Bilingual {
-  const ref = serviceWithProvider(s);
-  return { ar: `صيانة مجدولة ل${ref.ar}`, en: `Scheduled maintenance of ${ref.en}` };
+  const n = serviceNaming(s, 'title');
+  return { ar: `صيانة مجدولة للخدمة${n.arTail}`, en: `Scheduled maintenance of ${n.en}` };
 }
 
 /** What the maintenance notice says, already formatted. */
@@ -31,15 +32,15 @@ export interface MaintenanceFacts {
 
 /** The notice filed before the window: what, when, how long, how many users. */
 export function maintenanceDescription(f: MaintenanceFacts): Bilingual {
-  const ref = serviceWithProvider(f.service);
+  const n = serviceNaming(f.service, 'sentence');
   const what: Record<Impact, Bilingual> = {
-    total: { ar: `صيانة مجدولة ل${ref.ar} تكون الخدمة خلالها غير متاحة.`, en: `Scheduled maintenance of ${ref.en}, during which the service will be unavailable.` },
-    partial: { ar: `صيانة مجدولة ل${ref.ar} يكون جزء من الخدمة خلالها غير متاح.`, en: `Scheduled maintenance of ${ref.en}, during which part of the service will be unavailable.` },
-    degraded: { ar: `صيانة مجدولة ل${ref.ar} يتأثر خلالها أداء الخدمة.`, en: `Scheduled maintenance of ${ref.en}, during which the service's performance will be degraded.` },
+    total: { ar: `صيانة مجدولة للخدمة${n.arTail}، تكون الخدمة خلالها غير متاحة.`, en: `Scheduled maintenance of ${n.en}, during which the service will be unavailable.` },
+    partial: { ar: `صيانة مجدولة للخدمة${n.arTail}، يكون جزء من الخدمة خلالها غير متاح.`, en: `Scheduled maintenance of ${n.en}, during which part of the service will be unavailable.` },
+    degraded: { ar: `صيانة مجدولة للخدمة${n.arTail}، يتأثر خلالها أداء الخدمة.`, en: `Scheduled maintenance of ${n.en}, during which the service's performance will be degraded.` },
   };
   return join([
     what[f.impact],
-    f.description && label(L.mDescription, f.description),
+    f.description && label(L.mDescription, { ar: bidiIsolate(f.description.ar.trim()), en: f.description.en }),
     label(L.channel, CHANNEL_TEXT[f.service.channel]),
     impactLine(f.impact),
     label(L.mStart, f.start),
@@ -66,24 +67,24 @@ export interface MaintenanceNoteFacts {
 
 /** The note of a maintenance update: started, completed, or extended to a new end. */
 export function maintenanceNote(f: MaintenanceNoteFacts): Bilingual {
-  const ref = serviceWithProvider(f.service);
+  const n = serviceNaming(f.service, 'sentence');
   switch (f.status) {
     case 'in_progress':
       return join([
-        { ar: `بدأت الصيانة المجدولة ل${ref.ar}.`, en: `The scheduled maintenance of ${ref.en} has started.` },
+        { ar: `بدأت الصيانة المجدولة للخدمة${n.arTail}.`, en: `The scheduled maintenance of ${n.en} has started.` },
         label(L.mStarted, f.at),
         label(L.mEnd, f.end),
       ]);
     case 'completed':
       return join([
-        { ar: `اكتملت الصيانة المجدولة ل${ref.ar} وعادت الخدمة متاحة.`, en: `The scheduled maintenance of ${ref.en} is complete and the service is available again.` },
+        { ar: `اكتملت الصيانة المجدولة للخدمة${n.arTail} وعادت الخدمة متاحة.`, en: `The scheduled maintenance of ${n.en} is complete and the service is available again.` },
         label(L.mDone, f.at),
         label(L.mDuration, f.duration),
         affectedLine(L.affected, f.affected, f.perDay),
       ]);
     case 'extended':
       return join([
-        { ar: `مُدِّدت الصيانة المجدولة ل${ref.ar}.`, en: `The scheduled maintenance of ${ref.en} has been extended.` },
+        { ar: `مُدِّدت الصيانة المجدولة للخدمة${n.arTail}.`, en: `The scheduled maintenance of ${n.en} has been extended.` },
         label(L.mNewEnd, f.end),
         affectedLine(L.affected, f.affected, f.perDay),
       ]);

@@ -9,22 +9,22 @@
 import type { Bilingual } from '../authority/contract.js';
 import type { OngoingReason } from '../outbox/types.js';
 import type { Impact } from '../detect/service-state.js';
-import { formatNumber } from './arabic.js';
+import { arabicCounted, bidiIsolate, ltrIsolate, formatNumber } from './arabic.js';
 import {
-  CHANNEL_TEXT, IMPACT_TEXT, L, affectedLine, cap, failingLines, impactLine, join, label, reportedBy, serviceRef, serviceWithProvider,
+  CHANNEL_TEXT, IMPACT_TEXT, L, affectedLine, cap, failingLines, impactLine, join, label, reportedBy, serviceNaming,
   type FailingCheck, type ServiceFacts,
 } from './templates-common.js';
 
-export { CHANNEL_TEXT, IMPACT_TEXT, serviceRef } from './templates-common.js';
-export type { Channel, FailingCheck, ServiceFacts } from './templates-common.js';
+export { CHANNEL_TEXT, IMPACT_TEXT, serviceNaming, serviceRef } from './templates-common.js';
+export type { Channel, FailingCheck, ServiceFacts, ServiceNaming } from './templates-common.js';
 
-/** «انقطاع خدمة المواعيد» / "Outage of the Appointments service", by impact; intermittent when flapping. */
+/** «انقطاع الخدمة: المواعيد» / "Outage of the Appointments service", by impact; intermittent when flapping. */
 export function outageTitle(s: ServiceFacts, impact: Impact, intermittent = false): Bilingual {
-  const ref = serviceWithProvider(s);
-  if (intermittent) return { ar: `انقطاع متقطع في ${ref.ar}`, en: `Intermittent outage of ${ref.en}` };
-  if (impact === 'partial') return { ar: `انقطاع جزئي في ${ref.ar}`, en: `Partial outage of ${ref.en}` };
-  if (impact === 'degraded') return { ar: `تدهور أداء ${ref.ar}`, en: `Degraded performance of ${ref.en}` };
-  return { ar: `انقطاع ${ref.ar}`, en: `Outage of ${ref.en}` };
+  const n = serviceNaming(s, 'title');
+  if (intermittent) return { ar: `انقطاع متقطع في الخدمة${n.arTail}`, en: `Intermittent outage of ${n.en}` };
+  if (impact === 'partial') return { ar: `انقطاع جزئي في الخدمة${n.arTail}`, en: `Partial outage of ${n.en}` };
+  if (impact === 'degraded') return { ar: `تدهور أداء الخدمة${n.arTail}`, en: `Degraded performance of ${n.en}` };
+  return { ar: `انقطاع الخدمة${n.arTail}`, en: `Outage of ${n.en}` };
 }
 
 /** What the opening report says, already formatted. */
@@ -47,7 +47,7 @@ export interface OutageFacts {
 function dependentsLine(dependents: readonly Bilingual[] | undefined): Bilingual | undefined {
   if (!dependents || dependents.length === 0) return undefined;
   return {
-    ar: `الخدمات المتأثرة لاعتمادها على هذه الخدمة: ${dependents.map((d) => d.ar).join('، ')}`,
+    ar: `الخدمات المتأثرة لاعتمادها على هذه الخدمة: ${dependents.map((d) => bidiIsolate(d.ar.trim())).join('، ')}`,
     en: `Services affected because they depend on it: ${dependents.map((d) => d.en).join(', ')}`,
   };
 }
@@ -59,11 +59,11 @@ const INTERMITTENT: Bilingual = {
 
 /** The opening report's description: what, since when, why, how many, and who reports. */
 export function outageDescription(f: OutageFacts): Bilingual {
-  const ref = serviceWithProvider(f.service);
+  const n = serviceNaming(f.service, 'sentence');
   const what: Record<Impact, Bilingual> = {
-    total: { ar: `رُصد انقطاع كلي في ${ref.ar}`, en: `A total outage of ${ref.en} was detected` },
-    partial: { ar: `رُصد انقطاع جزئي في ${ref.ar}`, en: `A partial outage of ${ref.en} was detected` },
-    degraded: { ar: `رُصد تدهور في أداء ${ref.ar}`, en: `Degraded performance of ${ref.en} was detected` },
+    total: { ar: `رُصد انقطاع كلي في الخدمة${n.arTail}`, en: `A total outage of ${n.en} was detected` },
+    partial: { ar: `رُصد انقطاع جزئي في الخدمة${n.arTail}`, en: `A partial outage of ${n.en} was detected` },
+    degraded: { ar: `رُصد تدهور في أداء الخدمة${n.arTail}`, en: `Degraded performance of ${n.en} was detected` },
   };
   const consumed = f.service.provider ? { ar: '، وهي خدمة تعتمد عليها الجهة.', en: '; the entity depends on this service.' } : { ar: '.', en: '.' };
   return join([
@@ -97,16 +97,25 @@ export interface OngoingFacts {
   changes?: number;
 }
 
+const AR_CHANGES = { one: 'تغيير واحد', two: 'تغييران', few: 'تغييرات', many: 'تغييراً', hundred: 'تغيير' } as const;
+
+/** « (٥ تغييرات في الحالة)» / " (5 changes of state)"; nothing when the count is unknown. */
+function changesText(changes: number | undefined): Bilingual {
+  if (changes === undefined) return { ar: '', en: '' };
+  return { ar: ` (${arabicCounted(changes, AR_CHANGES)} في الحالة)`, en: ` (${changes} ${changes === 1 ? 'change' : 'changes'} of state)` };
+}
+
 /** An update while the outage lasts: still ongoing, the impact changed, intermittent, or dependents affected. */
 export function ongoingNote(f: OngoingFacts): Bilingual {
-  const ref = serviceRef(f.service.name);
+  const n = serviceNaming(f.service, 'sentence', false);
   const prev = f.previousImpact && f.previousImpact !== f.impact ? f.previousImpact : undefined;
+  const changes = changesText(f.changes);
   const head: Bilingual =
-    f.reason === 'periodic' ? { ar: `لا يزال العطل في ${ref.ar} قائماً.`, en: `The incident affecting ${ref.en} is still ongoing.` }
-    : f.reason === 'intermittent' ? { ar: `${ref.ar} تتعطل وتعود بشكل متقطع (${f.changes ?? ''} تغييرات في الحالة)؛ يبقى البلاغ مفتوحاً حتى تستقر.`, en: `${cap(ref.en)} is failing intermittently (${f.changes ?? ''} changes of state); the report stays open until it is stable.` }
-    : f.reason === 'affected_services' ? { ar: `امتد أثر العطل في ${ref.ar} إلى خدمات تعتمد عليها.`, en: `The incident affecting ${ref.en} also affects services that depend on it.` }
-    : prev ? { ar: `تغيّر نطاق الأثر على ${ref.ar} من ${IMPACT_TEXT[prev].ar} إلى ${IMPACT_TEXT[f.impact].ar}، ولا يزال العطل قائماً.`, en: `The impact on ${ref.en} changed from ${IMPACT_TEXT[prev].en} to ${IMPACT_TEXT[f.impact].en}; the incident is still ongoing.` }
-    : { ar: `تغيّر نطاق الأثر على ${ref.ar}، ولا يزال العطل قائماً.`, en: `The impact on ${ref.en} changed; the incident is still ongoing.` };
+    f.reason === 'periodic' ? { ar: `لا يزال العطل في الخدمة${n.arTail} قائماً.`, en: `The incident affecting ${n.en} is still ongoing.` }
+    : f.reason === 'intermittent' ? { ar: `الخدمة${n.arTail} تتعطل وتعود بشكل متقطع${changes.ar}؛ يبقى البلاغ مفتوحاً حتى تستقر.`, en: `${cap(n.en)} is failing intermittently${changes.en}; the report stays open until it is stable.` }
+    : f.reason === 'affected_services' ? { ar: `امتد أثر العطل في الخدمة${n.arTail} إلى خدمات تعتمد عليها.`, en: `The incident affecting ${n.en} also affects services that depend on it.` }
+    : prev ? { ar: `تغيّر نطاق الأثر على الخدمة${n.arTail} من ${IMPACT_TEXT[prev].ar} إلى ${IMPACT_TEXT[f.impact].ar}، ولا يزال العطل قائماً.`, en: `The impact on ${n.en} changed from ${IMPACT_TEXT[prev].en} to ${IMPACT_TEXT[f.impact].en}; the incident is still ongoing.` }
+    : { ar: `تغيّر نطاق الأثر على الخدمة${n.arTail}، ولا يزال العطل قائماً.`, en: `The impact on ${n.en} changed; the incident is still ongoing.` };
   return join([
     head,
     impactLine(f.impact),
@@ -131,10 +140,10 @@ export interface RestoredFacts {
 
 /** The update that closes the outage at the authority, before the final report. */
 export function restoredNote(f: RestoredFacts): Bilingual {
-  const ref = serviceRef(f.service.name);
+  const n = serviceNaming(f.service, 'sentence', false);
   const head: Bilingual = f.unmonitored
-    ? { ar: `توقّف رقيب عن مراقبة ${ref.ar} (أُزيلت من إعداداته) والعطل قائم، وسيؤكد فريق إدارة الأزمات عودة الخدمة.`, en: `raqib stopped monitoring ${ref.en} (it was removed from its configuration) while the incident was open; the crisis management team will confirm the restoration.` }
-    : { ar: `عادت ${ref.ar} إلى العمل.`, en: `${cap(ref.en)} has been restored.` };
+    ? { ar: `توقّف رقيب عن مراقبة الخدمة${n.arTail} والعطل قائم، إذ أُزيلت من إعداداته، وسيؤكد فريق إدارة الأزمات عودتها.`, en: `raqib stopped monitoring ${n.en} (it was removed from its configuration) while the incident was open; the crisis management team will confirm the restoration.` }
+    : { ar: `عادت الخدمة${n.arTail} إلى العمل.`, en: `${cap(n.en)} has been restored.` };
   return join([
     head,
     label(f.unmonitored ? L.stoppedAt : L.restoredAt, f.endedAt),
@@ -156,12 +165,12 @@ export function timelineEventText(e: TimelineEvent): Bilingual {
     case 'began':
     case 'changed': {
       const head = e.kind === 'began' ? { ar: 'بدأ العطل', en: 'The incident began' } : { ar: 'تغيّر نطاق الأثر', en: 'The impact changed' };
-      const checks = e.checks.length ? { ar: `؛ الفحوص التي أخفقت: ${e.checks.join('، ')}`, en: `; failing checks: ${e.checks.join(', ')}` } : { ar: '', en: '' };
+      const checks = e.checks.length ? { ar: `؛ الفحوص التي أخفقت: ${e.checks.map(ltrIsolate).join('، ')}`, en: `; failing checks: ${e.checks.join(', ')}` } : { ar: '', en: '' };
       return { ar: `${head.ar}: ${IMPACT_TEXT[e.impact].ar}${checks.ar}`, en: `${head.en}: ${IMPACT_TEXT[e.impact].en}${checks.en}` };
     }
     case 'checks':
       return {
-        ar: `تغيّرت الفحوص التي أخفقت (${IMPACT_TEXT[e.impact].ar}): ${e.checks.join('، ') || '—'}`,
+        ar: `تغيّرت الفحوص التي أخفقت (${IMPACT_TEXT[e.impact].ar}): ${e.checks.map(ltrIsolate).join('، ') || '—'}`,
         en: `The failing checks changed (${IMPACT_TEXT[e.impact].en}): ${e.checks.join(', ') || '—'}`,
       };
     case 'detected': return { ar: 'رصد رقيب العطل وتأكّد منه', en: 'raqib detected and confirmed the incident' };

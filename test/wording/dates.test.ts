@@ -47,7 +47,7 @@ describe('formatWhen', () => {
     const t = Date.parse('2026-02-17T21:30:00Z');
     expect(formatWhen(t, 'Asia/Riyadh').en).toContain('1 Ramadan 1447 AH');
     expect(formatWhen(t, 'UTC').en).toBe("Tue 17 Feb 2026, 21:30 (UTC+00:00) — 29 Sha'ban 1447 AH");
-    expect(formatWhen(t, 'Asia/Dubai').ar).toContain('(بتوقيت UTC+04:00)');
+    expect(formatWhen(t, 'Asia/Dubai').ar).toContain('(بتوقيت \u2066UTC+04:00\u2069)');
   });
 
   it('names months and weekdays as ICU ar-SA does', () => {

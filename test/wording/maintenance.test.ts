@@ -17,11 +17,11 @@ describe('buildMaintenanceReport', () => {
       type: 'scheduled_maintenance', cause: 'planned', impact: 'total', beneficiaries_affected: 12_000,
       started_at: '2026-11-29T22:00:00+03:00', detected_at: '2026-11-28T12:30:00+03:00', expected_end_at: '2026-11-30T04:00:00+03:00',
       evidence: [],
-      title: { ar: 'صيانة مجدولة لخدمة المواعيد', en: 'Scheduled maintenance of the Appointments service' },
+      title: { ar: 'صيانة مجدولة للخدمة: المواعيد', en: 'Scheduled maintenance of the Appointments service' },
     });
     expect(body.description).toEqual({
       ar: [
-        'صيانة مجدولة لخدمة المواعيد تكون الخدمة خلالها غير متاحة.',
+        'صيانة مجدولة للخدمة (المواعيد)، تكون الخدمة خلالها غير متاحة.',
         'الوصف: ترقية قاعدة البيانات',
         'القناة: البوابة الإلكترونية',
         'نطاق الأثر: انقطاع كلي (الخدمة غير متاحة)',
@@ -29,7 +29,7 @@ describe('buildMaintenanceReport', () => {
         'موعد الانتهاء المتوقع: الاثنين ٣٠ نوفمبر ٢٠٢٦، ٠٤:٠٠ (بتوقيت الرياض) — ٢٠ جمادى الآخرة ١٤٤٨ هـ',
         'المدة المتوقعة: ٦ ساعات',
         'العدد التقديري للمستفيدين المتأثرين: ١٢٬٠٠٠ (متوسط عدد المستفيدين يومياً: ٤٨٬٠٠٠)',
-        'أُبلغ عنها آلياً بواسطة رقيب من الوكيل riyadh-dc1 نيابةً عن فريق إدارة الأزمات.',
+        'أُبلغ عنها آلياً بواسطة رقيب من الوكيل \u2066riyadh-dc1\u2069 نيابةً عن فريق إدارة الأزمات.',
       ].join('\n'),
       en: [
         'Scheduled maintenance of the Appointments service, during which the service will be unavailable.',
@@ -50,7 +50,7 @@ describe('buildMaintenanceReport', () => {
     const body = reportBody.parse(buildMaintenanceReport({ ...plain, impact: 'degraded' }, context({ agentId: undefined })));
     expect(body.impact).toBe('degraded');
     expect(body.beneficiaries_affected).toBe(3_000);
-    expect(body.description.ar.split('\n')[0]).toBe('صيانة مجدولة لخدمة المواعيد يتأثر خلالها أداء الخدمة.');
+    expect(body.description.ar.split('\n')[0]).toBe('صيانة مجدولة للخدمة (المواعيد)، يتأثر خلالها أداء الخدمة.');
     expect(body.description.en).not.toContain('Description:');
     expect(body.description.en).toContain('Reported automatically by raqib on behalf of the crisis management team.');
   });
@@ -63,9 +63,9 @@ describe('buildMaintenanceReport', () => {
 
 describe('buildMaintenanceUpdate', () => {
   it.each([
-    ['in_progress', START, { expected_end_at: '2026-11-30T04:00:00+03:00', beneficiaries_affected: 12_000 }, 'The scheduled maintenance of the Appointments service has started.', 'بدأت الصيانة المجدولة لخدمة المواعيد.'],
-    ['completed', START + 3 * HOUR, { ended_at: '2026-11-30T01:00:00+03:00', beneficiaries_affected: 6_000 }, 'The scheduled maintenance of the Appointments service is complete and the service is available again.', 'اكتملت الصيانة المجدولة لخدمة المواعيد وعادت الخدمة متاحة.'],
-    ['extended', START + 5 * HOUR, { expected_end_at: '2026-11-30T04:00:00+03:00', beneficiaries_affected: 12_000 }, 'The scheduled maintenance of the Appointments service has been extended.', 'مُدِّدت الصيانة المجدولة لخدمة المواعيد.'],
+    ['in_progress', START, { expected_end_at: '2026-11-30T04:00:00+03:00', beneficiaries_affected: 12_000 }, 'The scheduled maintenance of the Appointments service has started.', 'بدأت الصيانة المجدولة للخدمة (المواعيد).'],
+    ['completed', START + 3 * HOUR, { ended_at: '2026-11-30T01:00:00+03:00', beneficiaries_affected: 6_000 }, 'The scheduled maintenance of the Appointments service is complete and the service is available again.', 'اكتملت الصيانة المجدولة للخدمة (المواعيد) وعادت الخدمة متاحة.'],
+    ['extended', START + 5 * HOUR, { expected_end_at: '2026-11-30T04:00:00+03:00', beneficiaries_affected: 12_000 }, 'The scheduled maintenance of the Appointments service has been extended.', 'مُدِّدت الصيانة المجدولة للخدمة (المواعيد).'],
   ] as const)('%s', (status, at, fields, en, ar) => {
     const u = updateBody.parse(buildMaintenanceUpdate(window, context(), status, at));
     expect(u).toMatchObject({ status, impact: 'total', ...fields });
