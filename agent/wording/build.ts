@@ -13,11 +13,13 @@ import {
 import { formatDuration, formatWhen, toIso } from './dates.js';
 import { entryImpact, estimateIncident } from './estimate.js';
 import { failingChecks, toEvidenceItems } from './evidence.js';
+import { teamText, type TeamTextInput } from './team-text.js';
 import {
   ACTIONS_PENDING, ongoingNote, outageDescription, outageTitle, restoredNote, timelineEventText, type TimelineEvent,
 } from './templates.js';
 
 export { reportTypeFor, type ReportContext, type ReportKind } from './context.js';
+export { teamText, type TeamTextInput } from './team-text.js';
 export {
   buildMaintenanceFinal, buildMaintenanceReport, buildMaintenanceUpdate, type MaintenanceWindow,
 } from './maintenance.js';
@@ -146,15 +148,6 @@ export interface FiledMoments {
   acknowledgedAt?: number;
 }
 
-/** The team's words: a plain string serves both languages; blank means none. */
-function bilingualOf(text: string | Bilingual | undefined): Bilingual | undefined {
-  if (text === undefined) return undefined;
-  if (typeof text === 'string') return text.trim() ? { ar: text.trim(), en: text.trim() } : undefined;
-  const ar = text.ar.trim() || text.en.trim();
-  const en = text.en.trim() || text.ar.trim();
-  return ar && en ? { ar, en } : undefined;
-}
-
 function timelineOf(incident: Incident, endedAt: number, moments: FiledMoments, tz: string): FinalReportBody['timeline'] {
   const events: Array<{ at: number; event: TimelineEvent }> = [];
   const entries = [...incident.timeline].sort((a, b) => a.at - b.at);
@@ -190,19 +183,20 @@ function timelineOf(incident: Incident, endedAt: number, moments: FiledMoments, 
  * The final report once the outage ended: the timeline (the incident's changes plus detection,
  * filing and acknowledgement when known), duration, total beneficiaries, and the team's actions.
  * Without actions (the final_report_deadline passed), it says they will follow and sets
- * `actions_pending`. A plain-string action or root cause is used for both languages. Throws for
- * an open incident.
+ * `actions_pending`. The team's words go in as {@link teamText} reads them: both languages as
+ * given, one language marked as given in that language only (never passed off as a translation).
+ * Throws for an open incident.
  */
 export function buildFinalReport(
   incident: Incident,
   ctx: ReportContext,
-  actions?: { taken: string | Bilingual; rootCause?: string | Bilingual },
+  actions?: { taken: TeamTextInput; rootCause?: TeamTextInput },
   moments: FiledMoments = {},
 ): FinalReportBody {
   assertSameService(incident.serviceId, ctx);
   const endedAt = endOf(incident);
-  const taken = bilingualOf(actions?.taken);
-  const rootCause = bilingualOf(actions?.rootCause);
+  const taken = teamText(actions?.taken);
+  const rootCause = teamText(actions?.rootCause);
   return {
     ended_at: toIso(endedAt, ctx.timeZone),
     duration_seconds: Math.max(0, Math.round((endedAt - incident.startedAt) / 1000)),

@@ -7,6 +7,9 @@ import {
 import { MAX_EVIDENCE } from '../../agent/wording/evidence.js';
 import { HOUR, MIN, T0, closedIncident, context, openIncident, serviceConfig, status503, timeoutHome } from './fixtures.js';
 
+/** A left-to-right isolate (LRI … PDI), as Latin ids and codes appear inside Arabic text. */
+const ltr = (s: string): string => `\u2066${s}\u2069`;
+
 const WHEN_START = { ar: 'السبت ٢٨ نوفمبر ٢٠٢٦، ١٢:٣٠ (بتوقيت الرياض) — ١٨ جمادى الآخرة ١٤٤٨ هـ', en: 'Sat 28 Nov 2026, 12:30 (Riyadh time) — 18 Jumada II 1448 AH' };
 const WHEN_DETECT = { ar: 'السبت ٢٨ نوفمبر ٢٠٢٦، ١٢:٣١ (بتوقيت الرياض) — ١٨ جمادى الآخرة ١٤٤٨ هـ', en: 'Sat 28 Nov 2026, 12:31 (Riyadh time) — 18 Jumada II 1448 AH' };
 const WHEN_END = { ar: 'السبت ٢٨ نوفمبر ٢٠٢٦، ١٤:٤٥ (بتوقيت الرياض) — ١٨ جمادى الآخرة ١٤٤٨ هـ', en: 'Sat 28 Nov 2026, 14:45 (Riyadh time) — 18 Jumada II 1448 AH' };
@@ -34,22 +37,22 @@ describe('buildOutageReport', () => {
       beneficiaries_affected: 4_500, // 48,000/day × 2.25 h / 24
       started_at: '2026-11-28T12:30:00+03:00',
       detected_at: '2026-11-28T12:31:30+03:00',
-      title: { ar: 'انقطاع خدمة المواعيد', en: 'Outage of the Appointments service' },
+      title: { ar: 'انقطاع الخدمة: المواعيد', en: 'Outage of the Appointments service' },
       submitted_by: { name: { ar: 'سارة العتيبي', en: 'Sara Alotaibi' }, role: 'manager', email: 'sara@moh.example.sa', crisis_team_id: 'team-1' },
     });
     expect(body.provider).toBeUndefined();
     expect(body.ended_at).toBeUndefined();
     expect(body.description.ar).toBe([
-      'رُصد انقطاع كلي في خدمة المواعيد.',
+      'رُصد انقطاع كلي في الخدمة (المواعيد).',
       'القناة: البوابة الإلكترونية',
       'نطاق الأثر: انقطاع كلي (الخدمة غير متاحة)',
       `وقت بدء العطل: ${WHEN_START.ar}`,
       `وقت الرصد: ${WHEN_DETECT.ar}`,
       'الفحوص التي أخفقت:',
-      '- home: لم تستجب الخدمة خلال المهلة المحددة',
-      '- api: أجابت الخدمة برمز الحالة HTTP 503 (الخدمة غير متاحة)',
+      `- ${ltr('home')}: لم تستجب الخدمة خلال المهلة المحددة`,
+      `- ${ltr('api')}: أجابت الخدمة برمز الحالة ${ltr('HTTP 503')} (الخدمة غير متاحة)`,
       'العدد التقديري للمستفيدين المتأثرين حتى الآن: ٤٬٥٠٠ (متوسط عدد المستفيدين يومياً: ٤٨٬٠٠٠)',
-      'أُبلغ عنه آلياً بواسطة رقيب من الوكيل riyadh-dc1 نيابةً عن فريق إدارة الأزمات.',
+      `أُبلغ عنه آلياً بواسطة رقيب من الوكيل ${ltr('riyadh-dc1')} نيابةً عن فريق إدارة الأزمات.`,
     ].join('\n'));
     expect(body.description.en).toBe([
       'A total outage of the Appointments service was detected.',
@@ -86,12 +89,12 @@ describe('buildOutageReport', () => {
     expect(body.type).toBe('consumed_service_outage');
     expect(body.provider).toEqual({ code: 'NIC' });
     expect(body.title).toEqual({
-      ar: 'تدهور أداء خدمة المواعيد المقدمة من جهة مركز المعلومات الوطني (NIC)',
+      ar: `تدهور أداء الخدمة المقدمة من جهة مركز المعلومات الوطني (${ltr('NIC')}): المواعيد`,
       en: 'Degraded performance of the Appointments service provided by National Information Center (NIC)',
     });
     expect(body.description.ar.split('\n').slice(0, 2)).toEqual([
-      'رُصد تدهور في أداء خدمة المواعيد المقدمة من جهة مركز المعلومات الوطني (NIC)، وهي خدمة تعتمد عليها الجهة.',
-      'القناة: قناة التكامل الحكومية (GSB)',
+      `رُصد تدهور في أداء الخدمة (المواعيد) المقدمة من جهة مركز المعلومات الوطني (${ltr('NIC')})، وهي خدمة تعتمد عليها الجهة.`,
+      `القناة: قناة التكامل الحكومية (${ltr('GSB')})`,
     ]);
     const bare = buildOutageReport(openIncident(), context({}, { provider: 'NIC' }));
     expect(bare.title.en).toBe('Outage of the Appointments service provided by NIC');
@@ -103,7 +106,7 @@ describe('buildOutageReport', () => {
     expect(body.beneficiaries_affected).toBe(0);
     expect(body.description.en).toContain("Estimated beneficiaries affected so far: not available (the service's daily beneficiaries are not configured)");
     expect(body.description.en).toContain('from agents jeddah-dc2, riyadh-dc1 on behalf');
-    expect(body.description.ar).toContain('من الوكلاء jeddah-dc2، riyadh-dc1 نيابةً');
+    expect(body.description.ar).toContain(`من الوكلاء ${ltr('jeddah-dc2')}، ${ltr('riyadh-dc1')} نيابةً`);
   });
 
   it('keeps 50 evidence items, failures first, and trims what the contract would refuse', () => {
@@ -138,7 +141,7 @@ describe('buildOngoingUpdate', () => {
     expect(u).toMatchObject({ status: 'ongoing', at: '2026-11-28T14:45:00+03:00', impact: 'total', beneficiaries_affected: 4_500 });
     expect(u.evidence).toHaveLength(2);
     expect(u.note.ar.split('\n').slice(0, 4)).toEqual([
-      'لا يزال العطل في خدمة المواعيد قائماً.',
+      'لا يزال العطل في الخدمة (المواعيد) قائماً.',
       'نطاق الأثر: انقطاع كلي (الخدمة غير متاحة)',
       `وقت بدء العطل: ${WHEN_START.ar}`,
       'المدة حتى الآن: ساعتان و١٥ دقيقة',
@@ -160,7 +163,7 @@ describe('buildOngoingUpdate', () => {
     const u = updateBody.parse(buildOngoingUpdate(changed, context(), 'impact_changed'));
     expect(u.impact).toBe('partial');
     expect(u.beneficiaries_affected).toBe(2_000 + 1_250); // 1 h total, then 1 h 15 min partial
-    expect(u.note.ar.split('\n')[0]).toBe('تغيّر نطاق الأثر على خدمة المواعيد من انقطاع كلي إلى انقطاع جزئي، ولا يزال العطل قائماً.');
+    expect(u.note.ar.split('\n')[0]).toBe('تغيّر نطاق الأثر على الخدمة (المواعيد) من انقطاع كلي إلى انقطاع جزئي، ولا يزال العطل قائماً.');
     expect(u.note.en.split('\n')[0]).toBe('The impact on the Appointments service changed from total outage to partial outage; the incident is still ongoing.');
     expect(u.note.en).toContain('Failing checks:\n- api: answered with HTTP status 503 (Service Unavailable)\nEstimated');
     const unknownBefore = buildOngoingUpdate(openIncident({ impact: 'partial' }), context(), 'impact_changed');
@@ -174,7 +177,7 @@ describe('buildRestoredUpdate', () => {
     expect(u).toMatchObject({ status: 'restored', at: '2026-11-28T15:30:00+03:00', ended_at: '2026-11-28T14:45:00+03:00', beneficiaries_affected: 3_250 });
     expect(u.note).toEqual({
       ar: [
-        'عادت خدمة المواعيد إلى العمل.',
+        'عادت الخدمة (المواعيد) إلى العمل.',
         `وقت عودة الخدمة: ${WHEN_END.ar}`,
         'مدة العطل: ساعتان و١٥ دقيقة',
         'العدد التقديري الإجمالي للمستفيدين المتأثرين: ٣٬٢٥٠ (متوسط عدد المستفيدين يومياً: ٤٨٬٠٠٠)',
@@ -194,7 +197,7 @@ describe('buildRestoredUpdate', () => {
     const gone = closedIncident({ resolution: 'unmonitored' });
     const u = updateBody.parse(buildRestoredUpdate(gone, context()));
     expect(u.note.en).toMatch(/^raqib stopped monitoring the Appointments service/);
-    expect(u.note.ar).toMatch(/^توقّف رقيب عن مراقبة خدمة المواعيد/);
+    expect(u.note.ar).toMatch(/^توقّف رقيب عن مراقبة الخدمة \(المواعيد\)/);
     expect(u.note.en).toContain('Monitoring stopped at: ');
   });
 
@@ -220,21 +223,22 @@ describe('buildFinalReport', () => {
       ['2026-11-28T14:45:00+03:00', 'The service was restored'],
     ]);
     expect(f.timeline.map((t) => t.event.ar)).toEqual([
-      'بدأ العطل: انقطاع كلي؛ الفحوص التي أخفقت: home، api',
+      `بدأ العطل: انقطاع كلي؛ الفحوص التي أخفقت: ${ltr('home')}، ${ltr('api')}`,
       'رصد رقيب العطل وتأكّد منه',
       'رُفع البلاغ إلى هيئة الحكومة الرقمية',
       'أكّدت هيئة الحكومة الرقمية استلام البلاغ',
-      'تغيّر نطاق الأثر: انقطاع جزئي؛ الفحوص التي أخفقت: api',
+      `تغيّر نطاق الأثر: انقطاع جزئي؛ الفحوص التي أخفقت: ${ltr('api')}`,
       'عادت الخدمة إلى العمل',
     ]);
   });
 
   it.each([
-    ['a plain string for both languages', { taken: ' Restarted the booking cluster. ', rootCause: 'Disk full' },
-      { ar: 'Restarted the booking cluster.', en: 'Restarted the booking cluster.' }, { ar: 'Disk full', en: 'Disk full' }],
+    ['a plain English string, marked in Arabic as given in English only', { taken: ' Restarted the booking cluster. ', rootCause: 'Disk full' },
+      { ar: '(قُدّم باللغة الإنجليزية فقط) \u2068Restarted the booking cluster.\u2069', en: 'Restarted the booking cluster.' },
+      { ar: '(قُدّم باللغة الإنجليزية فقط) \u2068Disk full\u2069', en: 'Disk full' }],
     ['bilingual text as given', { taken: { ar: 'أُعيد تشغيل الخوادم.', en: 'Servers restarted.' }, rootCause: { ar: 'امتلاء القرص', en: 'Disk full' } },
       { ar: 'أُعيد تشغيل الخوادم.', en: 'Servers restarted.' }, { ar: 'امتلاء القرص', en: 'Disk full' }],
-    ['one language filling the other', { taken: { ar: '', en: 'Servers restarted.' } }, { ar: 'Servers restarted.', en: 'Servers restarted.' }, undefined],
+    ['one language marked as such in the other', { taken: { ar: '', en: 'Servers restarted.' } }, { ar: '(قُدّم باللغة الإنجليزية فقط) \u2068Servers restarted.\u2069', en: 'Servers restarted.' }, undefined],
   ] as const)('takes actions: %s', (_name, actions, taken, rootCause) => {
     const f = finalReportBody.parse(buildFinalReport(closedIncident(), context(), actions));
     expect(f.actions_taken).toEqual(taken);
