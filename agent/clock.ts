@@ -17,3 +17,12 @@ export const systemClock: Clock = {
   setTimer: (fn, ms) => setTimeout(fn, Math.max(0, ms)),
   clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
+
+/**
+ * Lets the process exit while `handle` (from any Clock's setTimer) is pending, for timers that keep
+ * watch rather than do work (the data_dir lock's heartbeat). A handle that cannot be unref'd (a
+ * manual clock's) is left as it is.
+ */
+export function unrefTimer(handle: unknown): void {
+  (handle as { unref?: () => void } | null | undefined)?.unref?.();
+}

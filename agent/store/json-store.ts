@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import { Low } from 'lowdb';
+import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { describeError, StoreError } from '../errors.js';
 import { DurableJsonFile, realFs, type StoreFs } from './durable-file.js';
@@ -37,6 +38,8 @@ export interface OpenStoreOptions {
   hooks?: StoreHooks;
   /** Another agent took over data_dir (this one was paused too long): stop at once. */
   onLockLost?(reason: string): void;
+  /** Times the coalescing and retry timers and the lock's heartbeat; the system's when absent. */
+  clock?: Clock;
 }
 
 export const STATE_FILE = 'state.json';
@@ -56,7 +59,7 @@ export async function openJsonStore(options: OpenStoreOptions): Promise<JsonStor
   } catch (err) {
     throw new StoreError('RAQIB_STORE_IO', `cannot create data_dir ${options.dataDir}: ${describeError(err)}`, err);
   }
-  const lock = await acquireLock(fs, options.dataDir, { onLost: options.onLockLost });
+  const lock = await acquireLock(fs, options.dataDir, { onLost: options.onLockLost, clock: options.clock });
   try {
     const adapter = new DurableJsonFile<StateData>(join(options.dataDir, STATE_FILE), isStateData, fs);
     const existing = await adapter.read();
@@ -80,9 +83,9 @@ export class JsonStore implements StateStore {
   /** Changes since the last write began, and how many that write carried. */
   private changes = 0;
   private lastBatch = 0;
-  /** performance.now() at the start of the last write. */
+  /** clock.monotonic() at the start of the last write. */
   private lastWriteAt = -Infinity;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private writing: Promise<void> | undefined;
   private failures = 0;
   private lastError: unknown;
@@ -92,6 +95,7 @@ export class JsonStore implements StateStore {
   private readonly maxCoalesceMs: number;
   private readonly burstChanges: number;
   private readonly retryMs: number;
+  private readonly clock: Clock;
 
   constructor(
     private readonly db: Low<StateData>,
@@ -103,6 +107,7 @@ export class JsonStore implements StateStore {
     this.maxCoalesceMs = Math.max(this.coalesceMs, options.maxCoalesceMs ?? 1000);
     this.burstChanges = options.burstChanges ?? 50;
     this.retryMs = options.retryMs ?? 1000;
+    this.clock = options.clock ?? systemClock;
   }
 
   get data(): StateData {
@@ -117,13 +122,13 @@ export class JsonStore implements StateStore {
     mutate(this.db.data);
     this.dirty = true;
     this.changes++;
-    if (!this.timer) this.schedule(this.coalesceDelay()); // a burst's later changes join the write already due
+    if (this.timer === undefined) this.schedule(this.coalesceDelay()); // a burst's later changes join the write already due
   }
 
   /** coalesceMs, or in a burst whatever is left of maxCoalesceMs since the last write began. */
   private coalesceDelay(): number {
     if (this.lastBatch < this.burstChanges) return this.coalesceMs;
-    return Math.max(this.coalesceMs, this.lastWriteAt + this.maxCoalesceMs - performance.now());
+    return Math.max(this.coalesceMs, this.lastWriteAt + this.maxCoalesceMs - this.clock.monotonic());
   }
 
   async flush(): Promise<void> {
@@ -147,23 +152,25 @@ export class JsonStore implements StateStore {
   }
 
   private schedule(delayMs: number): void {
-    if (this.timer || this.closed) return;
-    this.timer = setTimeout(() => {
+    if (this.timer !== undefined || this.closed) return;
+    this.timer = this.clock.setTimer(() => {
       this.timer = undefined;
       if (!this.writing) this.writing = this.writeOnce();
     }, delayMs);
   }
 
   private cancelTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
   }
 
   /** One write of the current state; on failure keeps `dirty` and schedules a retry. */
   private async writeOnce(): Promise<void> {
     this.dirty = false;
+    this.lastWriteAt = this.clock.monotonic();
+    // The write's duration (a metric of the disk) is timed on the high-resolution timer: it
+    // measures real I/O, which a test's clock does not see.
     const started = performance.now();
-    this.lastWriteAt = started;
     this.lastBatch = this.changes;
     this.changes = 0;
     try {
