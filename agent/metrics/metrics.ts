@@ -7,6 +7,7 @@
  * up the series count.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { systemClock, type Clock } from '../clock.js';
 import type { CheckSpec } from '../config/resolve.js';
 import { CHECK_TYPES } from '../config/schema.js';
 import { CHECK_STATES, type CheckState } from '../detect/transition.js';
@@ -55,7 +56,8 @@ export class Metrics {
   /** Services and whether each is in a maintenance window now; app.ts sets it from the live config. */
   maintenance: () => Iterable<[string, boolean]> = () => [];
 
-  constructor(readonly registry: Registry, build: BuildInfo) {
+  /** `clock` dates the moments exported (raqib_config_last_reload_success_timestamp_seconds). */
+  constructor(readonly registry: Registry, build: BuildInfo, private readonly clock: Clock = systemClock) {
     const r = [registry];
     this.probeDuration = new Histogram({
       name: 'raqib_probe_duration_seconds',
@@ -191,7 +193,7 @@ export class Metrics {
 
   configLoaded(ok: boolean): void {
     this.configReloadOk.set(ok ? 1 : 0);
-    if (ok) this.configReloadTime.set(Date.now() / 1000);
+    if (ok) this.configReloadTime.set(this.clock.now() / 1000);
   }
 
   stateWritten(ok: boolean, seconds: number): void {

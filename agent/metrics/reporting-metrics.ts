@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { REPORT_STATUSES, REPORT_TYPES } from '../authority/contract.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { OutboxOp } from '../outbox/types.js';
 import type { StateStore } from '../store/types.js';
 
@@ -34,7 +35,8 @@ export class ReportingMetrics {
     else if (outcome >= 400) this.authorityErrors.inc({ class: 'client' });
   }
 
-  constructor(registry: Registry, store: () => StateStore | undefined) {
+  /** `clock` is the agent's: the outbox's age is its now minus the entry's createdAt (the same clock's). */
+  constructor(registry: Registry, store: () => StateStore | undefined, clock: Clock = systemClock) {
     const r = [registry];
     this.reports = new Counter({ name: 'raqib_reports_total', help: 'Reports to the authority, by type and outcome (filed, failed: refused for good, suppressed: planned maintenance).', labelNames: ['type', 'outcome'], registers: r });
     this.deadLetters = new Counter({ name: 'raqib_dead_letters_total', help: 'Outbound calls the far side refused for good, by operation.', labelNames: ['op'], registers: r });
@@ -104,7 +106,7 @@ export class ReportingMetrics {
       registers: r,
       collect() {
         const oldest = store()?.data.outbox.find((e) => !e.dead);
-        this.set(oldest ? Math.max(0, (Date.now() - oldest.createdAt) / 1000) : 0);
+        this.set(oldest ? Math.max(0, (clock.now() - oldest.createdAt) / 1000) : 0);
       },
     });
     new Gauge({
