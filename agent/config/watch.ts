@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { systemClock, type Clock } from '../clock.js';
 
 export interface ConfigWatcher {
   close(): void;
@@ -21,15 +22,17 @@ async function hashOf(file: string): Promise<string | undefined> {
 
 /**
  * `loadedHash` is the hash of the text the running config came from; a change made between
- * loading and watching is caught by one comparison right after the watch starts.
+ * loading and watching is caught by one comparison right after the watch starts. The debounce
+ * that gathers a burst of events into one look at the file runs on `clock`.
  */
-export function watchConfig(file: string, loadedHash: string, onChange: () => void, debounceMs = 300): ConfigWatcher {
+export function watchConfig(file: string, loadedHash: string, onChange: () => void, { clock = systemClock, debounceMs = 300 }: { clock?: Clock; debounceMs?: number } = {}): ConfigWatcher {
   let last = loadedHash;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: unknown;
   const name = basename(file);
   const check = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
+    if (timer !== undefined) clock.clearTimer(timer);
+    timer = clock.setTimer(() => {
+      timer = undefined;
       void hashOf(file).then((hash) => {
         if (hash === undefined || hash === last) return;
         last = hash;
@@ -44,7 +47,8 @@ export function watchConfig(file: string, loadedHash: string, onChange: () => vo
   check();
   return {
     close: () => {
-      clearTimeout(timer);
+      if (timer !== undefined) clock.clearTimer(timer);
+      timer = undefined;
       watcher?.close();
       watcher = undefined;
     },
