@@ -58,7 +58,7 @@ export function nameOf(name: string): string {
  * OpenSSL's. A root the server sends and the agent does not trust is on it, named as one: clients
  * that build their path through it stop validating when it expires.
  */
-export function certificationPath(presented: readonly X509Certificate[], trusted: TrustAnchors, now = Date.now()): X509Certificate[] {
+export function certificationPath(presented: readonly X509Certificate[], trusted: TrustAnchors, now: number): X509Certificate[] {
   const leaf = presented[0];
   if (leaf === undefined) return [];
   const path = [leaf];
@@ -84,7 +84,8 @@ export function certificationPath(presented: readonly X509Certificate[], trusted
 
 /**
  * The certification path ({@link certificationPath}) of the chain the server presented, against
- * the trust the socket's handshake verified with (trust-anchors.ts), as ChainCerts.
+ * the trust the socket's handshake verified with (trust-anchors.ts), as ChainCerts. `now` is the
+ * agent clock's wall-clock time (epoch ms), for choosing among presented issuers.
  *
  * Node's `issuerCertificate` links follow the order the server sent its certificates in, not who
  * issued whom: the second one sent is the first one's "issuer" whatever it is. So the presented
@@ -95,12 +96,12 @@ export function certificationPath(presented: readonly X509Certificate[], trusted
  * same socket (getPeerCertificate comes back empty). Empty for a resumed session without the
  * certificate (tls-session-der.ts) or a server that sent none.
  */
-export function presentedChain(socket: TLSSocket): ChainCert[] {
+export function presentedChain(socket: TLSSocket, now: number): ChainCert[] {
   const presented: X509Certificate[] = [];
   for (let c = socket.getPeerX509Certificate(); c !== undefined && presented.length < MAX_PRESENTED; c = c.issuerCertificate) presented.push(c);
   if (presented.length === 0) return []; // before the trust's certificates are asked for
   const chain: ChainCert[] = [];
-  for (const c of certificationPath(presented, socketAnchors(socket))) {
+  for (const c of certificationPath(presented, socketAnchors(socket), now)) {
     const validFrom = Date.parse(c.validFrom);
     const validTo = Date.parse(c.validTo);
     if (Number.isNaN(validFrom) || Number.isNaN(validTo)) break;

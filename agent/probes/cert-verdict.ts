@@ -62,7 +62,7 @@ export interface Refusal {
  * is the fault to fix, whichever error OpenSSL met first. A certificate the server sent off the
  * path (cert-chain.ts) is not in `chain`, so it is never named as the reason for a refusal.
  */
-export function certificateRefusal(chain: readonly ChainCert[], authorizationError: string | undefined, host: string, now = Date.now()): Refusal | undefined {
+export function certificateRefusal(chain: readonly ChainCert[], authorizationError: string | undefined, host: string, now: number): Refusal | undefined {
   if (authorizationError === undefined) return undefined;
   const expiry = chainExpiry(chain);
   const refuse = (code: ResultCode, detail: string): Refusal => ({ code, detail, expiry });
@@ -100,7 +100,7 @@ export interface ExpiryVerdict {
  * another: degraded, not down, since clients that build that other path still connect, but said
  * plainly.
  */
-export function expiryVerdict(cert: ChainExpiry, validDays: number | undefined, now = Date.now(), insecure = false): ExpiryVerdict {
+export function expiryVerdict(cert: ChainExpiry, validDays: number | undefined, now: number, insecure = false): ExpiryVerdict {
   const validTo = cert.expiry * 1000;
   const text = expiryText(cert.about, validTo, now);
   if (validTo <= now) {
@@ -134,9 +134,9 @@ export class CertificateRefused extends Error {
  * or undefined when it passed. Reads the peer's chain only then: a verified connection's chain is
  * still unread for its owner (cert-chain.ts: one read a socket).
  */
-export function refusedCertificate(socket: TLSSocket, host: string): CertificateRefused | undefined {
+export function refusedCertificate(socket: TLSSocket, host: string, now: number): CertificateRefused | undefined {
   if (socket.authorized) return undefined;
   const reason = socket.authorizationError as unknown; // typed Error by @types/node, a code string at run time
-  const refusal = certificateRefusal(presentedChain(socket), reason ? String(reason) : 'unknown reason', host);
+  const refusal = certificateRefusal(presentedChain(socket, now), reason ? String(reason) : 'unknown reason', host, now);
   return refusal && new CertificateRefused(refusal);
 }

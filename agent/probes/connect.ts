@@ -9,6 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import * as tls from 'node:tls';
+import { systemClock, type Clock } from '../clock.js';
 import { unbracket } from '../config/fields.js';
 import { describeError } from '../errors.js';
 import { CertificateRefused, refusedCertificate } from './cert-verdict.js';
@@ -32,6 +33,8 @@ export interface TlsOptions {
   session?: Buffer;
   /** Receives each session (ticket) the server issues on this connection. */
   onSession?: (session: Buffer) => void;
+  /** Whose "now" a refused certificate's dates are read against (the probe's clock); the system's when absent. */
+  clock?: Clock;
 }
 
 export interface ConnectOptions {
@@ -260,7 +263,7 @@ export async function openConnection(opts: ConnectOptions): Promise<Connection> 
     await handshake;
     // Refused here rather than by Node, which would drop the connection before anyone could see
     // which certificate failed: the same judgement, and the same words, as the `tls` probe's.
-    const refused = opts.tls.rejectUnauthorized ? refusedCertificate(secure, opts.tls.servername ?? host) : undefined;
+    const refused = opts.tls.rejectUnauthorized ? refusedCertificate(secure, opts.tls.servername ?? host, (opts.tls.clock ?? systemClock).now()) : undefined;
     if (refused) throw refused;
   } catch (err) {
     secure?.destroy();

@@ -8,6 +8,7 @@ import * as dns from 'node:dns';
 import { Resolver, lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { systemClock } from '../clock.js';
 import { splitHostPort } from '../config/fields.js';
 import type { DnsCheckConfig } from '../config/schema.js';
 import { CODES, codeForError, type ResultCode } from './codes.js';
@@ -128,7 +129,7 @@ function list(answers: string[]): string {
  * CONFIG, or codeForError's mapping for anything unexpected.
  */
 export const dnsProbe: ProbeFn<DnsCheckConfig> = async (check, ctx) => {
-  const observedAt = Date.now();
+  const observedAt = (ctx.clock ?? systemClock).now();
   const start = performance.now();
   const what = `${check.record} ${check.name}`;
   let outcome: Outcome;

@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { SecureContext, TLSSocket } from 'node:tls';
 import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { systemClock, type Clock } from '../clock.js';
 import type { HttpCheckConfig } from '../config/schema.js';
 import { VERSION } from '../version.js';
 import { type ChainExpiry, chainExpiry, presentedChain } from './cert-chain.js';
@@ -70,6 +71,8 @@ interface HopOptions {
   /** Session keys of the hops so far, to forget when the probe fails. */
   sessionKeys: string[];
   log: Logger;
+  /** The probe's clock: certificate dates are judged against its wall-clock time. */
+  clock: Clock;
 }
 
 const isRedirect = (status: number) => [301, 302, 303, 307, 308].includes(status);
@@ -131,6 +134,7 @@ async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
               alpn: ['http/1.1'],
               ...(session ? { session } : {}),
               ...(sessionKey ? { onSession: (s: Buffer) => (issued = s) } : {}),
+              clock: opts.clock,
             },
           }
         : {}),
@@ -163,7 +167,7 @@ async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
       } else {
         // The whole chain, read once as X509Certificate views: a second read of the peer certificate
         // on the same socket comes back empty in Node 20, and this one is a third of getPeerCertificate()'s cost.
-        cert = chainExpiry(presentedChain(socket));
+        cert = chainExpiry(presentedChain(socket, opts.clock.now()));
       }
     }
     const hop = await new Promise<Hop>((resolve, reject) => {
@@ -324,7 +328,8 @@ function redirectedRequest(prev: HopRequest, status: number, next: URL): HopRequ
  * transport failure (TIMEOUT, ECONNREFUSED, DNS_*, TLS_*, HTTP_HEADERS_TOO_LARGE, …).
  */
 export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
-  const observedAt = Date.now();
+  const clock = ctx.clock ?? systemClock;
+  const observedAt = clock.now();
   const t0 = performance.now();
   const phases: Partial<ProbePhases> = {};
   const progress = { stage: 'starting' };
@@ -368,6 +373,7 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
     trustKey: `${check.insecure ? 'insecure' : 'verified'}|${check.ca_file ?? ''}|${trustVersion(trust)}`,
     sessionKeys,
     log: ctx.log,
+    clock,
   };
 
   try {
@@ -389,7 +395,7 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
         if (failed) return result(AGENT_LIMIT_CODES.has(failed.code) ? 'degraded' : 'down', failed.code, `${failed.why}${via}`);
         const total = since(t0);
         const summary = `${hop.status} in ${Math.round(total)} ms${via}, ${hop.bytes} bytes`;
-        const chain = hop.cert && check.expect.cert_valid_days !== undefined ? expiryVerdict(hop.cert, check.expect.cert_valid_days, Date.now(), check.insecure) : undefined;
+        const chain = hop.cert && check.expect.cert_valid_days !== undefined ? expiryVerdict(hop.cert, check.expect.cert_valid_days, clock.now(), check.insecure) : undefined;
         if (chain?.degraded) return result('degraded', CODES.TLS_CERT_EXPIRING, `${summary}; ${chain.detail}`);
         if (check.expect.max_latency !== undefined && total > check.expect.max_latency) {
           return result('degraded', CODES.SLOW, `${summary}, slower than ${check.expect.max_latency} ms`);

@@ -4,6 +4,7 @@
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { systemClock } from '../clock.js';
 import type { TcpCheckConfig } from '../config/schema.js';
 import { CODES, codeForError } from './codes.js';
 import { abortError, connectStage, errorMessage, openConnection, since, timedOut } from './connect.js';
@@ -75,7 +76,7 @@ function readBanner(socket: Socket, banner: string, signal: AbortSignal, receive
  * host answering, and a report must not say the server greeted us wrongly.
  */
 export const tcpProbe: ProbeFn<TcpCheckConfig> = async (check, ctx) => {
-  const observedAt = Date.now();
+  const observedAt = (ctx.clock ?? systemClock).now();
   const t0 = performance.now();
   const phases: Partial<ProbePhases> = {};
   const received: Buffer[] = [];

@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { SecureContext, TLSSocket } from 'node:tls';
+import { systemClock } from '../clock.js';
 import type { TlsCheckConfig } from '../config/schema.js';
 import { chainExpiry, describeCert, presentedChain } from './cert-chain.js';
 import { certificateRefusal, expiryVerdict } from './cert-verdict.js';
@@ -22,7 +23,8 @@ import { withKey } from '../with-key.js';
  * or a connection code.
  */
 export const tlsProbe: ProbeFn<TlsCheckConfig> = async (check, ctx) => {
-  const observedAt = Date.now();
+  const clock = ctx.clock ?? systemClock;
+  const observedAt = clock.now();
   const t0 = performance.now();
   const phases: Partial<ProbePhases> = {};
   const target = `${check.host}:${check.port}`;
@@ -54,11 +56,11 @@ export const tlsProbe: ProbeFn<TlsCheckConfig> = async (check, ctx) => {
     });
     socket = conn.socket as TLSSocket;
     // The whole certification path: an intermediate that expires stops it validating as surely as the leaf.
-    const chain = presentedChain(socket);
+    const now = clock.now();
+    const chain = presentedChain(socket, now);
     const expiry = chainExpiry(chain);
     if (!expiry) return result('down', CODES.TLS_HANDSHAKE_FAILED, `${target} presented no usable certificate`);
     tlsCertExpiry = expiry.expiry;
-    const now = Date.now();
     // Node folds the host name check into `authorized` (ERR_TLS_CERT_ALTNAME_INVALID) when the chain verified.
     const reason = socket.authorized ? undefined : String((socket.authorizationError as unknown) ?? 'unknown reason');
     const refusal = certificateRefusal(chain, reason, name, now);

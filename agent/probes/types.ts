@@ -2,6 +2,7 @@
  * The one probe contract: a probe takes its check's config and a context, and resolves (never
  * rejects) with a result that says why. Probes touch no metrics, state or store.
  */
+import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { TlsSessions } from './tls-sessions.js';
 
@@ -32,7 +33,7 @@ export interface ProbeResult {
   /** One line for humans: what was seen and, when failing, what was expected. */
   detail: string;
   phases: ProbePhases;
-  /** Wall-clock time (epoch ms) at which the probe started. */
+  /** Wall-clock time (epoch ms, the context's clock) at which the probe started. */
   observedAt: number;
   /** Final HTTP status, when an HTTP answer arrived. */
   httpStatus?: number;
@@ -52,6 +53,12 @@ export interface ProbeContext {
   timeoutMs: number;
   /** Sessions HTTPS probes may resume; without it every handshake is a full one. */
   tlsSessions?: TlsSessions;
+  /**
+   * The agent's clock: `observedAt` and the "now" certificate dates are judged against are its
+   * wall-clock time. The system's when absent (a one-shot `raqib probe`). Phase durations are
+   * measured on the high-resolution timer whatever the clock: they time the real network.
+   */
+  clock?: Clock;
 }
 
 export type ProbeFn<C> = (check: C, ctx: ProbeContext) => Promise<ProbeResult>;

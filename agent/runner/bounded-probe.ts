@@ -1,7 +1,8 @@
 /**
  * Runs a probe bounded by its check's timeout. The timeout is a plain timer on the run's own
  * AbortController (AbortSignal.any over a long-lived shutdown signal leaks an entry per probe in
- * Node 20); `inFlight` lets the owner abort every run at once on shutdown.
+ * Node 20); `inFlight` lets the owner abort every run at once on shutdown. The probe gets the
+ * clock in its context: its result's times are the clock's.
  */
 import type { Clock } from '../clock.js';
 import type { CheckSpec } from '../config/resolve.js';
@@ -14,7 +15,7 @@ export async function runBounded(probe: ProbeRunner, spec: CheckSpec, clock: Clo
   const timer = clock.setTimer(() => ac.abort(new DOMException(`no answer within ${spec.timeoutMs} ms`, 'TimeoutError')), spec.timeoutMs);
   inFlight.add(ac);
   try {
-    return await probe(spec.config, { signal: ac.signal, log, timeoutMs: spec.timeoutMs });
+    return await probe(spec.config, { signal: ac.signal, log, timeoutMs: spec.timeoutMs, clock });
   } finally {
     clock.clearTimer(timer);
     inFlight.delete(ac);
