@@ -34,6 +34,13 @@ export const memberSchema = z.strictObject({
   mobile: z.string().regex(/^\+[1-9]\d{7,14}$/, { error: (iss) => `expected a mobile number in E.164 form such as +966500000000, got ${JSON.stringify(iss.input)}` }),
   email: z.email({ error: (iss) => `expected an email address, got ${JSON.stringify(iss.input)}` }),
   on_call: z.boolean().default(false).describe('On call now: told first of what needs a person.'),
+  title: z
+    .strictObject({
+      ar: z.string({ error: 'expected the title in Arabic' }).min(1, { error: 'must not be empty' }).describe('Arabic'),
+      en: z.string({ error: 'expected the title in English' }).min(1, { error: 'must not be empty' }).describe('English'),
+    })
+    .optional()
+    .describe('Title written beside the name, in Arabic (ar) and English (en), e.g. مديرة فريق إدارة الأزمات; by default the role\'s title.'),
 });
 
 export const crisisTeamSchema = z

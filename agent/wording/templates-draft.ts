@@ -4,6 +4,7 @@
  * translator reviews; the portal's own Arabic names are used where they are public.
  */
 import type { Bilingual, ReportType, UPDATE_STATUSES } from '../authority/contract.js';
+import { ltrIsolate } from './arabic.js';
 
 /** An update's status as the contract lists them. */
 export type UpdateStatus = (typeof UPDATE_STATUSES)[number];
@@ -13,7 +14,9 @@ export type DraftKind = 'report' | 'update' | 'final';
 /** Field labels of a draft, one set per language. */
 export interface DraftLabels {
   incident: string;
+  window: string;
   reference: string;
+  draftReference: string;
   type: string;
   cause: string;
   entity: string;
@@ -44,7 +47,7 @@ export interface DraftLabels {
 /** The labels in Arabic and English. */
 export const DRAFT_LABELS: Readonly<{ ar: DraftLabels; en: DraftLabels }> = {
   ar: {
-    incident: 'رقم الحادثة', reference: 'المرجع', type: 'نوع البلاغ', cause: 'سبب البلاغ', entity: 'الجهة',
+    incident: 'رقم الحادثة', window: 'نافذة الصيانة', reference: 'المرجع لدى الهيئة', draftReference: 'مرجع المسودة', type: 'نوع البلاغ', cause: 'سبب البلاغ', entity: 'الجهة',
     provider: 'الجهة المقدمة للخدمة', service: 'الخدمة', channel: 'القناة', impact: 'نطاق الأثر',
     affected: 'العدد التقديري للمستفيدين المتأثرين', started: 'وقت البدء', detected: 'وقت الرصد',
     expectedEnd: 'موعد الانتهاء المتوقع', ended: 'وقت الانتهاء', submitter: 'مقدّم البلاغ', title: 'العنوان',
@@ -53,7 +56,7 @@ export const DRAFT_LABELS: Readonly<{ ar: DraftLabels; en: DraftLabels }> = {
     actionsPending: 'الإجراءات ستُقدَّم لاحقاً', yes: 'نعم', no: 'لا',
   },
   en: {
-    incident: 'Incident', reference: 'Reference', type: 'Report type', cause: 'Cause', entity: 'Entity',
+    incident: 'Incident', window: 'Maintenance window', reference: 'Authority reference', draftReference: 'Draft reference', type: 'Report type', cause: 'Cause', entity: 'Entity',
     provider: 'Providing entity', service: 'Service', channel: 'Channel', impact: 'Impact',
     affected: 'Estimated beneficiaries affected', started: 'Started', detected: 'Detected',
     expectedEnd: 'Expected end', ended: 'Ended', submitter: 'Submitted by', title: 'Title',
@@ -102,8 +105,31 @@ export const UPDATE_STATUS_TEXT: Readonly<Record<UpdateStatus, Bilingual>> = {
   extended: { ar: 'مُدِّدت الصيانة', en: 'Maintenance extended' },
 };
 
-/** The filer's role on the crisis team, as the authority calls it. */
-export const ROLE_TEXT: Readonly<Record<'manager' | 'alternate', Bilingual>> = {
+/** A crisis-team member's title by role, used unless the member's config gives a `title`. */
+export const ROLE_TEXT: Readonly<Record<'manager' | 'alternate' | 'member', Bilingual>> = {
   manager: { ar: 'مدير فريق إدارة الأزمات', en: 'Crisis management team manager' },
   alternate: { ar: 'بديل مدير فريق إدارة الأزمات', en: 'Alternate of the crisis management team manager' },
+  member: { ar: 'عضو فريق إدارة الأزمات', en: 'Crisis management team member' },
+};
+
+/**
+ * A member's title as written for people: the configured `title` (مديرة فريق الأزمات, Head of
+ * Operations, …) when given, else the role's title from {@link ROLE_TEXT}.
+ */
+export function memberTitle(member: { role: 'manager' | 'alternate' | 'member'; title?: Bilingual | undefined }): Bilingual {
+  const t = member.title;
+  return t && t.ar.trim() && t.en.trim() ? { ar: t.ar.trim(), en: t.en.trim() } : ROLE_TEXT[member.role];
+}
+
+/** An evidence item's status in words, for the evidence table. */
+export const EVIDENCE_STATUS_TEXT: Readonly<Record<'down' | 'degraded' | 'up', Bilingual>> = {
+  down: { ar: 'متعطل', en: 'down' },
+  degraded: { ar: 'أداء متدهور', en: 'degraded' },
+  up: { ar: 'يعمل', en: 'up' },
+};
+
+/** Column headers of the evidence table, one set per language. */
+export const EVIDENCE_HEADERS: Readonly<{ ar: readonly string[]; en: readonly string[] }> = {
+  ar: ['الفحص', 'الحالة', 'الرمز', `رمز حالة ${ltrIsolate('HTTP')}`, 'المراحل (ملّي ثانية)', 'وقت الرصد', 'الوكيل', 'التفاصيل'],
+  en: ['Check', 'Status', 'Code', 'HTTP', 'Phases (ms)', 'Observed', 'Agent', 'Detail'],
 };

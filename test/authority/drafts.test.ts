@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isAuthorityError } from '../../agent/authority/errors.js';
 import { DRAFTS_DIR, DraftsAuthority } from '../../agent/authority/drafts.js';
 import { tempDir } from '../helpers/tmp.js';
-import { finalBody, reportBody, teamBody, updateBody } from '../sandbox/helpers.js';
+import { MANAGER, finalBody, reportBody, teamBody, updateBody } from '../sandbox/helpers.js';
 
 const STEM = 'raqib:MOH:appointments-20261128T063000Z';
 const NOW = Date.parse('2026-11-28T07:00:00Z');
@@ -70,6 +70,33 @@ describe('DraftsAuthority', () => {
     expect(finals).toEqual([`${reference}-final-1.json`, `${reference}-final-1.md`, `${reference}-final-2.json`, `${reference}-final-2.md`]);
     expect(JSON.parse(await readFile(join(dir, `${reference}-final-2.json`), 'utf8'))).toEqual(finalBody(false));
     expect(await readFile(join(dir, `${reference}-final-1.md`), 'utf8')).toContain(finalBody(true).actions_taken.ar);
+  });
+
+  it('names the incident and the draft reference for people, never the idempotency key', async () => {
+    const { dir, drafts } = await setUp();
+    const { id, reference } = await drafts.createReport(`${STEM}:report`, reportBody('team_1'));
+    await drafts.addUpdate(id, `${STEM}:restored`, updateBody('restored', { ended_at: '2026-11-28T10:28:40+03:00' }));
+    await drafts.fileFinalReport(id, `${STEM}:final:1`, finalBody(false));
+    for (const f of (await readdir(dir)).filter((n) => n.endsWith('.md'))) {
+      const md = await readFile(join(dir, f), 'utf8');
+      expect(md, f).not.toContain('raqib:MOH');
+      expect(md, f).toContain('- رقم الحادثة / Incident: \u2066appointments-20261128T063000Z\u2069\n');
+      expect(md, f).toContain(`- مرجع المسودة / Draft reference: \u2066${reference}\u2069\n`);
+      expect(md, f).not.toContain('Authority reference');
+    }
+  });
+
+  it('writes the filer with the title configured for them, else the title of their role', async () => {
+    const dataDir = await tempDir();
+    const members = [{ email: MANAGER.toUpperCase(), role: 'manager' as const, title: { ar: 'مديرة فريق إدارة الأزمات', en: 'Crisis Team Lead' } }];
+    const titled = new DraftsAuthority(dataDir, () => NOW, undefined, () => members);
+    const { reference } = await titled.createReport(`${STEM}:report`, reportBody('team_1'));
+    const md = await readFile(join(dataDir, DRAFTS_DIR, `${reference}-report.md`), 'utf8');
+    expect(md).toContain('— مديرة فريق إدارة الأزمات\n');
+    expect(md).toContain('— Crisis Team Lead\n');
+    const { dir, drafts } = await setUp();
+    const plain = await drafts.createReport(`${STEM}:report`, reportBody('team_1'));
+    expect(await readFile(join(dir, `${plain.reference}-report.md`), 'utf8')).toContain('— مدير فريق إدارة الأزمات\n');
   });
 
   it('has no authority to ask about reports, knows no team, and registers one locally', async () => {
