@@ -12,8 +12,10 @@ Usage:
                                        register the crisis team with the authority, or show its registration
   raqib reports list|show ID [--json] [--config FILE]
                                        reports filed, their status, updates, guidance and undelivered calls
-  raqib reports finalize ID --actions "…" [--root-cause "…"]
-                                       add the actions taken: the running agent files the final report
+  raqib reports finalize ID --actions-ar "…" --actions-en "…" [--root-cause-ar "…" --root-cause-en "…"]
+                                       add the actions taken (and root cause) in both languages: the running agent
+                                       files the final report; --actions "…" / --root-cause "…" take one language,
+                                       which the report marks as given in that language only
   raqib reports retry|dismiss SEQ      send a dead letter again (after fixing its cause), or drop it (handled by hand)
   raqib sandbox [--listen 127.0.0.1:8787] [--data FILE] [--auto-approve] [--ack-delay 2s]
                                        run the sandbox authority (Authority API v1) for drills and tests

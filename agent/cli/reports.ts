@@ -1,5 +1,6 @@
 /**
- * `raqib reports list | show ID | finalize ID --actions "…" [--root-cause "…"]`.
+ * `raqib reports list | show ID | finalize ID --actions-ar "…" --actions-en "…" [--root-cause-ar "…" --root-cause-en "…"]`
+ * (`--actions` / `--root-cause` take either language).
  * list and show read the state file directly (read-only, so they work while the agent runs or
  * when it is down); finalize asks the running agent, which alone may queue a report.
  */
@@ -15,13 +16,23 @@ import { RaqibError, UsageError } from '../errors.js';
 import { findRecord, reportDetail, reportsView } from '../ledger/views.js';
 import { STATE_FILE } from '../store/json-store.js';
 import { emptyState, upgradeState, type StateData } from '../store/types.js';
+import { textLanguage } from '../wording/team-text.js';
 import { configPath, table, usage, type Io } from './common.js';
 
 export async function reportsCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = usage('reports', () =>
     parseArgs({
       args,
-      options: { config: { type: 'string', short: 'c' }, actions: { type: 'string' }, 'root-cause': { type: 'string' }, json: { type: 'boolean' } },
+      options: {
+        config: { type: 'string', short: 'c' },
+        actions: { type: 'string' },
+        'actions-ar': { type: 'string' },
+        'actions-en': { type: 'string' },
+        'root-cause': { type: 'string' },
+        'root-cause-ar': { type: 'string' },
+        'root-cause-en': { type: 'string' },
+        json: { type: 'boolean' },
+      },
       allowPositionals: true,
       strict: true,
     }),
@@ -31,8 +42,7 @@ export async function reportsCommand(args: string[], io: Io): Promise<number> {
   if (action === 'list') return list(await readState(config), io, values.json ?? false);
   if (action === 'show' && ref) return show(await readState(config), ref, io, values.json ?? false);
   if (action === 'finalize' && ref) {
-    if (!values.actions) throw new UsageError('reports finalize: give the actions taken with --actions "…"');
-    const body = { actions: values.actions, ...(values['root-cause'] ? { root_cause: values['root-cause'] } : {}) };
+    const body = finalizeBody(values);
     const answer = (await askAgent(config, `reports/${encodeURIComponent(ref)}/finalize`, body)) as { reference?: string; key?: string };
     io.out(`Final report of ${answer.reference ?? answer.key ?? ref} queued with the actions taken; raqib files it now.\n`);
     return 0;
@@ -42,7 +52,46 @@ export async function reportsCommand(args: string[], io: Io): Promise<number> {
     io.out(action === 'retry' ? `Dead letter #${ref} is queued again.\n` : `Dead letter #${ref} is dismissed (handled by hand).\n`);
     return 0;
   }
-  throw new UsageError('reports: say list, show ID, finalize ID --actions "…", retry SEQ or dismiss SEQ');
+  throw new UsageError('reports: say list, show ID, finalize ID --actions-ar "…" --actions-en "…", retry SEQ or dismiss SEQ');
+}
+
+/** The team's words as the finalize call carries them: one string (language left to the agent), or {ar, en}. */
+export type TeamWords = string | { ar?: string; en?: string };
+
+/** The flags of one text: `--NAME` in either language, `--NAME-ar` and `--NAME-en` for each. */
+function teamWords(flag: string, any: string | undefined, ar: string | undefined, en: string | undefined): TeamWords | undefined {
+  const given = { ar: ar?.trim() ?? '', en: en?.trim() ?? '' };
+  const plain = any?.trim() ?? '';
+  if (plain) {
+    if (!given.ar && !given.en) return plain;
+    const lang = textLanguage(plain);
+    if (given[lang]) {
+      const [named, other] = lang === 'ar' ? ['Arabic', 'en'] : ['English', 'ar'];
+      throw new UsageError(`reports finalize: --${flag} reads as ${named}, and --${flag}-${lang} gives ${named} too; give the other language with --${flag}-${other}`);
+    }
+    given[lang] = plain;
+  }
+  if (given.ar && given.en) return { ar: given.ar, en: given.en };
+  if (given.ar) return { ar: given.ar };
+  if (given.en) return { en: given.en };
+  return undefined;
+}
+
+/**
+ * The body of `POST /api/v1/reports/{ref}/finalize`: `{ actions, root_cause? }`, each a string (one
+ * language, as typed) or `{ar, en}` (either may be missing). Both languages are asked for; one is
+ * enough, and the report then says which language it was given in.
+ */
+export function finalizeBody(values: Partial<Record<'actions' | 'actions-ar' | 'actions-en' | 'root-cause' | 'root-cause-ar' | 'root-cause-en', string>>): {
+  actions: TeamWords;
+  root_cause?: TeamWords;
+} {
+  const actions = teamWords('actions', values.actions, values['actions-ar'], values['actions-en']);
+  if (!actions) {
+    throw new UsageError('reports finalize: give the actions taken with --actions-ar "…" and --actions-en "…" (or --actions "…" in one language)');
+  }
+  const rootCause = teamWords('root-cause', values['root-cause'], values['root-cause-ar'], values['root-cause-en']);
+  return { actions, ...(rootCause ? { root_cause: rootCause } : {}) };
 }
 
 async function readState(config: Config): Promise<StateData> {
