@@ -20,11 +20,18 @@ export type Route =
 
 export type Match = { route: Route; params: Record<string, string> } | { allowed: string[] } | undefined;
 
-export function matchRoute(routes: readonly Route[], method: string, pathname: string): Match {
+/**
+ * What a path parameter names, by the collection segment it follows: `{ reports: … }` turns the
+ * `{id}` of every `…/reports/{id}…` pattern — API and control routes alike — into the id the
+ * handlers look up. One place, so no route can take one form of a name and refuse another.
+ */
+export type Resolvers = Readonly<Record<string, (value: string) => string>>;
+
+export function matchRoute(routes: readonly Route[], method: string, pathname: string, resolvers: Resolvers = {}): Match {
   const parts = pathname.split('/');
   const allowed: string[] = [];
   for (const route of routes) {
-    const params = matchPattern(route.pattern, parts);
+    const params = matchPattern(route.pattern, parts, resolvers);
     if (!params) continue;
     if (route.method === method) return { route, params };
     allowed.push(route.method);
@@ -32,7 +39,7 @@ export function matchRoute(routes: readonly Route[], method: string, pathname: s
   return allowed.length > 0 ? { allowed } : undefined;
 }
 
-function matchPattern(pattern: string, parts: string[]): Record<string, string> | undefined {
+function matchPattern(pattern: string, parts: string[], resolvers: Resolvers): Record<string, string> | undefined {
   const want = pattern.split('/');
   if (want.length !== parts.length) return undefined;
   const params: Record<string, string> = {};
@@ -41,11 +48,14 @@ function matchPattern(pattern: string, parts: string[]): Record<string, string> 
     const p = parts[i]!;
     if (w.startsWith('{') && w.endsWith('}')) {
       if (p === '') return undefined;
+      let value: string;
       try {
-        params[w.slice(1, -1)] = decodeURIComponent(p);
+        value = decodeURIComponent(p);
       } catch {
         return undefined;
       }
+      const resolve = i > 0 ? resolvers[want[i - 1]!] : undefined;
+      params[w.slice(1, -1)] = resolve ? resolve(value) : value;
     } else if (w !== p) return undefined;
   }
   return params;

@@ -18,7 +18,7 @@ import { OAuth, NO_STORE } from './oauth.js';
 import { DurableWriter, loadData, memoryPersistence, type Persistence } from './persistence.js';
 import { OAuthError, ProblemError, problems } from './problems.js';
 import { Reports } from './reports.js';
-import { matchRoute, routeName, type Route } from './router.js';
+import { matchRoute, routeName, type Resolvers, type Route } from './router.js';
 import { buildRoutes } from './routes.js';
 import { SandboxState } from './state.js';
 import { Teams } from './teams.js';
@@ -94,6 +94,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const reports = new Reports(state, idempotency, persistence, acks, faults, now, log);
   const control = new Control(state, oauth, tokens, faults, persistence, counters, now, () => baseUrl, log);
   const routes = buildRoutes({ oauth, teams, reports, control });
+  /** Every route that names a report takes its id or its public reference (what people quote). */
+  const resolvers: Resolvers = { reports: (idOrReference) => state.reportIdOf(idOrReference) };
   const closing = new AbortController();
 
   const count = (route: string, status: number) => {
@@ -107,7 +109,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     const clientFacing = /^\/(oauth|api)(\/|$)/.test(url.pathname);
-    const match = matchRoute(routes, method, url.pathname);
+    const match = matchRoute(routes, method, url.pathname, resolvers);
     const name = match && 'route' in match ? routeName(match.route) : `${method} (no route)`;
     let reply: Reply;
     try {

@@ -80,6 +80,18 @@ export class SandboxState {
     };
   }
 
+  /**
+   * The id of the report a path names: its id (`rpt_…`), or its public reference
+   * (`DGA-2026-000042`, any case) as people quote it. Anything else comes back as given, so the
+   * handler answers 404 naming what was asked for.
+   */
+  reportIdOf(idOrReference: string): string {
+    if (this.reports.has(idOrReference) || !REFERENCE.test(idOrReference)) return idOrReference;
+    const reference = idOrReference.toUpperCase();
+    for (const r of this.reports.values()) if (r.reference === reference) return r.id;
+    return idOrReference;
+  }
+
   teamOfEntity(code: string): CrisisTeam | undefined {
     for (const t of this.teams.values()) if (t.entity.code === code) return t;
     return undefined;
@@ -92,6 +104,8 @@ export class SandboxState {
     return codes;
   }
 }
+
+const REFERENCE = /^DGA-\d{4}-\d{6}$/i;
 
 export function sameEmail(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
