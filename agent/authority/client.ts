@@ -38,6 +38,8 @@ export interface RequestEvent {
   seconds: number;
   idempotencyKey?: string;
   error?: string;
+  /** Who the request was made as, when its answer is what says so (OAuth userinfo); else the listener knows. */
+  actor?: string;
 }
 
 export interface TokenSource {

@@ -219,6 +219,18 @@ export const tokenError = z.object({
   error_description: z.string().optional(),
 });
 
+/**
+ * Who the access token belongs to (OpenID Connect Core §5.3, UserInfo): `sub` identifies the
+ * person, `email` is the address the crisis team lists them under. A client learns who signed in
+ * from this answer, never from what it asked for (`login_hint`).
+ */
+export const userInfo = z.object({
+  sub: z.string().min(1),
+  email: z.email(),
+});
+export type UserInfo = z.infer<typeof userInfo>;
+export const USERINFO_PATH = '/oauth/userinfo';
+
 export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 export const SCOPE = 'reports:write teams:write';
 

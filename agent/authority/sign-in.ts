@@ -13,7 +13,7 @@ export const SIGN_IN_FILE = 'authority-sign-in.json';
 export interface SignIn {
   authority_url: string;
   client_id: string;
-  /** Email of the member who approved the sign-in: reports are filed in their name. */
+  /** Email of the member who approved the sign-in, as the authority says (userinfo): reports are filed in their name. */
   subject: string;
   refresh_token: string;
   obtained_at: string;

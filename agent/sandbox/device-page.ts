@@ -26,7 +26,7 @@ export function devicePage(userCode: string, baseUrl: string): string {
     'Sandbox sign-in — تسجيل الدخول التجريبي',
     `<p>This is the sandbox authority. A real sign-in is approved in the National SSO app; here you approve it
 by hand. Enter the code shown by raqib and the email of the person signing in (the crisis team's manager
-or alternate).</p>
+or alternate): that email is who signs in, whoever raqib asked for.</p>
 <form method="post" action="/sandbox/device/approve">
 <p><label>User code <input name="user_code" value="${code}" required></label></p>
 <p><label>Email <input name="subject" type="email" required></label></p>
@@ -43,10 +43,12 @@ or alternate).</p>
   );
 }
 
-export function decidedPage(userCode: string, decision: 'approved' | 'denied'): Reply {
+/** `subject`: who approved; the client learns it from /oauth/userinfo, whoever it asked for. */
+export function decidedPage(userCode: string, decision: 'approved' | 'denied', subject?: string): Reply {
+  const as = subject ? ` as <strong>${escape(subject)}</strong>` : '';
   return {
     status: 200,
     contentType: 'text/html; charset=utf-8',
-    text: page(`Sign-in ${decision}`, `<p>The sign-in with code <code>${escape(userCode)}</code> was ${decision}. You may close this page.</p>`),
+    text: page(`Sign-in ${decision}`, `<p>The sign-in with code <code>${escape(userCode)}</code> was ${decision}${as}. You may close this page.</p>`),
   };
 }

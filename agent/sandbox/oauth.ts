@@ -3,8 +3,9 @@
  * person approves on their phone: the client asks for a device code, shows the user code, and
  * polls the token endpoint until the person approves (sandbox control, or `autoApprove`).
  */
+import type { IncomingMessage } from 'node:http';
 import * as z from 'zod';
-import { DEVICE_GRANT, SCOPE, type DeviceAuthorization } from '../authority/contract.js';
+import { DEVICE_GRANT, SCOPE, type DeviceAuthorization, type UserInfo } from '../authority/contract.js';
 import type { Logger } from '../log.js';
 import { json, type Reply } from './http.js';
 import { maskEmail, newSecret, newUserCode, normalizeUserCode, sha256 } from './ids.js';
@@ -72,6 +73,17 @@ export class OAuth {
     if (grantType === DEVICE_GRANT) return this.deviceToken(form);
     if (grantType === 'refresh_token') return this.refresh(form);
     throw new OAuthError('unsupported_grant_type', `grant_type must be ${DEVICE_GRANT} or refresh_token`);
+  }
+
+  /**
+   * OpenID Connect UserInfo (Core §5.3): who the bearer access token belongs to. The sandbox knows
+   * a person by their email, so `sub` and `email` are the same; a real authority's `sub` may be
+   * an opaque id, and clients go by `email`. 401 as for /api/v1 when the token is not valid.
+   */
+  userinfo(req: IncomingMessage): Reply {
+    const who = this.tokens.authenticate(req);
+    const answer: UserInfo = { sub: who.subject, email: who.subject };
+    return json(200, answer, NO_STORE);
   }
 
   /** The person approved (`subject` = their email) or refused the sign-in shown with this user code. */

@@ -1,8 +1,9 @@
 /**
  * Every route the sandbox serves. docs/authority-api.yaml describes the same set (a test checks
- * both ways).
+ * both ways). A `{id}` after `reports/` takes the report's id or its public reference: the server
+ * resolves it before any handler runs (router.ts, Resolvers).
  */
-import { API_PREFIX } from '../authority/contract.js';
+import { API_PREFIX, USERINFO_PATH } from '../authority/contract.js';
 import type { Control } from './control.js';
 import { readForm } from './http.js';
 import type { OAuth } from './oauth.js';
@@ -22,6 +23,7 @@ export function buildRoutes({ oauth, teams, reports, control }: Parts): Route[] 
   return [
     { method: 'POST', pattern: '/oauth/device_authorization', kind: 'oauth', handler: async (c) => oauth.deviceAuthorization(await readForm(c.req)) },
     { method: 'POST', pattern: '/oauth/token', kind: 'oauth', handler: async (c) => oauth.token(await readForm(c.req)) },
+    { method: 'GET', pattern: USERINFO_PATH, kind: 'oauth', handler: (c) => oauth.userinfo(c.req) },
 
     { method: 'GET', pattern: `${api}/crisis-teams`, kind: 'api', handler: (c, who) => teams.list(c, who) },
     { method: 'POST', pattern: `${api}/crisis-teams`, kind: 'api', scope: 'teams:write', handler: (c, who) => teams.register(c, who) },

@@ -100,6 +100,7 @@ describe('docs/authority-api.yaml', () => {
     ['Problem', contract.problem],
     ['DeviceAuthorization', contract.deviceAuthorization],
     ['TokenAnswer', contract.tokenAnswer],
+    ['UserInfo', contract.userInfo],
     ['TokenError', contract.tokenError],
     ['ReportStatus', z.enum(contract.REPORT_STATUSES)],
     ['ReportType', z.enum(contract.REPORT_TYPES)],
