@@ -67,7 +67,8 @@ export async function openAuthority(opts: OpenAuthorityOptions): Promise<Authori
     log.warn({ url }, 'authority mode sandbox: reports go to the sandbox authority at this url, not to the Digital Government Authority');
   }
   const dispatcher = authorityDispatcher(authority.ca_file, authority.request_timeout);
-  const endpoint: OAuthEndpoint = { baseUrl: url, clientId: authority.client_id, dispatcher, timeoutMs: authority.request_timeout };
+  // Token refreshes and userinfo are requests to the authority too: audited and measured like the rest.
+  const endpoint: OAuthEndpoint = { baseUrl: url, clientId: authority.client_id, dispatcher, timeoutMs: authority.request_timeout, onRequest: opts.onRequest };
   if (sandbox) {
     // The built-in sandbox approves by itself: sign in as the manager on every start.
     const subject = manager(config)!;
