@@ -11,3 +11,6 @@ export { DEFAULT_TIME_ZONE, formatDuration, formatWhen, toIso } from './dates.js
 export { IMPACT_FACTOR, estimateAffected, estimateIncident } from './estimate.js';
 export { MAX_EVIDENCE, toEvidenceItems } from './evidence.js';
 export { renderDraft, type DraftMeta } from './draft.js';
+export { FSI, LRI, PDI, bidiIsolate, fsiIsolate, ltrIsolate } from './arabic.js';
+export { GIVEN_IN_ARABIC_ONLY, GIVEN_IN_ENGLISH_ONLY, teamText, textLanguage, type TeamTextInput } from './team-text.js';
+export { memberTitle } from './templates-draft.js';
