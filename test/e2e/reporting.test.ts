@@ -44,7 +44,7 @@ describe('reporting to the authority', () => {
     const filed = await eventually(() => t.sandbox.state.reports[0]);
     expect(filed.type).toBe('own_service_outage');
     expect(filed.body.submitted_by).toMatchObject({ email: MANAGER.email, role: 'manager', crisis_team_id: t.sandbox.state.teams[0]!.id });
-    expect(filed.body.title).toEqual({ ar: 'انقطاع خدمة appointments', en: 'Outage of Service appointments' });
+    expect(filed.body.title).toEqual({ ar: 'انقطاع الخدمة: \u2068خدمة appointments\u2069', en: 'Outage of Service appointments' });
     await eventually(() => t.sandbox.state.reports[0]!.updates.some((u) => u.status === 'ongoing'), 10_000);
 
     await control(t.sandbox, `reports/${filed.id}/guidance`, { text: { ar: 'يرجى تفعيل خطة التعافي', en: 'Please activate the recovery plan' } });
@@ -56,7 +56,7 @@ describe('reporting to the authority', () => {
     expect(finalize.stderr).toBe('');
     expect(finalize.code).toBe(0);
     const closed = await eventually(() => t.sandbox.state.reports[0]!.final_report && t.sandbox.state.reports[0]);
-    expect(closed.final_report!.actions_taken).toEqual({ ar: 'Restarted the appointment servers', en: 'Restarted the appointment servers' });
+    expect(closed.final_report!.actions_taken).toEqual({ ar: '(قُدّم باللغة الإنجليزية فقط) \u2068Restarted the appointment servers\u2069', en: 'Restarted the appointment servers' });
     expect(closed.final_report!.actions_pending).toBe(false);
     expect(t.sandbox.state.reports).toHaveLength(1);
 
