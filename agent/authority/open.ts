@@ -47,7 +47,7 @@ export async function openAuthority(opts: OpenAuthorityOptions): Promise<Authori
   const dataDir = config.agent.data_dir;
   if (authority.mode === 'drafts') {
     log.warn({ dir: join(dataDir, 'drafts') }, 'authority mode drafts: reports are prepared for a person to paste into the portal; nothing is sent');
-    return { mode: 'drafts', embedded: false, api: new DraftsAuthority(dataDir, opts.now), subject: async () => manager(config), close: async () => undefined };
+    return { mode: 'drafts', embedded: false, api: new DraftsAuthority(dataDir, opts.now, undefined, () => config.crisis_team?.members ?? []), subject: async () => manager(config), close: async () => undefined };
   }
   let sandbox: Sandbox | undefined;
   let url = authority.url;
