@@ -57,7 +57,7 @@ export interface App {
 export function createApp(options: AppOptions): App {
   const clock = options.clock ?? systemClock;
   const registry = options.registry ?? new Registry();
-  const metrics = new Metrics(registry, { version: VERSION, agent: options.loaded.config.agent.id });
+  const metrics = new Metrics(registry, { version: VERSION, agent: options.loaded.config.agent.id }, clock);
   metrics.maintenance = () =>
     loaded.config.services.map((s): [string, boolean] => [s.id, activeWindow(s, loaded.config.agent.timezone, clock.now()) !== undefined]);
   const log = options.log;
@@ -83,6 +83,7 @@ export function createApp(options: AppOptions): App {
       dataDir: agent.data_dir,
       log,
       fs: options.fs,
+      clock,
       hooks: { onWrite: (ok, s) => metrics.stateWritten(ok, s) },
       onLockLost: (reason) => {
         log.fatal({ reason }, 'data_dir lock lost; stopping so two agents never file for the same incidents');
@@ -172,7 +173,7 @@ export function createApp(options: AppOptions): App {
       tickTimer = clock.setTimer(trackerTick, 5_000);
       if (options.watch) {
         try {
-          watcher = watchConfig(loaded.file, loaded.hash, () => void reload());
+          watcher = watchConfig(loaded.file, loaded.hash, () => void reload(), { clock });
         } catch (err) {
           // e.g. the inotify limit is reached: SIGHUP still reloads, so watching is not worth failing for
           log.warn({ err, file: loaded.file }, 'cannot watch the config file; reload with SIGHUP');
