@@ -241,8 +241,9 @@ export class Monitor {
     svc.failing = failing;
     this.opts.metrics.setServiceState(serviceId, state);
     if (state !== from) this.log.info({ service: serviceId, from, to: state, impact }, 'service state changed');
-    if (cause === 'reload' && state === 'UP') {
-      // Checks removed by a reload are not a recovery: close without claiming restoration.
+    if (cause === 'reload' && from === 'DOWN' && state !== 'DOWN') {
+      // A reload took away what made the service DOWN (its failing checks): nobody saw it come back,
+      // whatever the checks left say now. Close without claiming a restoration.
       this.opts.tracker.unmonitored(serviceId);
       return;
     }

@@ -196,6 +196,20 @@ describe('monitor: review regressions', () => {
     await store.close();
   });
 
+  it.each(['degraded', 'up'] as const)('closes as unmonitored, not recovered, an incident whose only failing critical check a reload removes (the rest %s)', async (rest) => {
+    const t = await setup();
+    t.outcome['web/portal'] = 'down';
+    t.outcome['web/port'] = rest;
+    await t.advance(120_000);
+    expect(t.tracker.openFor('web')).toBeDefined();
+    t.monitor.apply(loadedConfig([{ id: 'web', checks: [{ id: 'port', type: 'tcp', host: '127.0.0.1', port: 1, interval: '30s', timeout: '5s', critical: false }] }], { data_dir: t.dir }));
+    await t.tracker.settled();
+    expect(t.events.map((e) => e.type)).toEqual(['opened', 'closed']);
+    expect(t.events[1]!.incident.resolution).toBe('unmonitored');
+    await t.scheduler.stop();
+    await t.store.close();
+  });
+
   it('confirms an outage of timeouts within interval/3 × 2 of the first failing run, without counting skips', async () => {
     const dir = await tempDir();
     const clock = new ManualClock();
