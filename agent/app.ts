@@ -198,11 +198,6 @@ export function createApp(options: AppOptions): App {
       flapping: (id) => service(id)?.flapping ?? loaded.config.defaults.flapping,
       dependsOn: (id) => service(id)?.depends_on ?? [],
       name: (id) => service(id)?.name ?? { ar: id, en: id },
-      current: (id) => {
-        const svc = monitor?.services.get(id);
-        if (!svc || !monitor) return undefined;
-        return { serviceId: id, to: svc.state, impact: svc.impact, failing: svc.failing, evidence: monitor.evidence(svc) };
-      },
     };
   }
 

@@ -14,6 +14,7 @@ import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { RaqibError, UsageError } from '../errors.js';
 import { findRecord, reportDetail, reportsView } from '../ledger/views.js';
+import { entriesIn } from '../outbox/outbox.js';
 import { STATE_FILE } from '../store/json-store.js';
 import { emptyState, upgradeState, type StateData } from '../store/types.js';
 import { textLanguage } from '../wording/team-text.js';
@@ -128,7 +129,7 @@ function list(data: StateData, io: Io, json: boolean): number {
 function show(data: StateData, ref: string, io: Io, json: boolean): number {
   const rec = findRecord(data, ref);
   if (!rec) throw new UsageError(`reports show: no report ${ref}; raqib reports list shows them`);
-  const d = reportDetail(rec, data.outbox);
+  const d = reportDetail(rec, entriesIn(data));
   if (json) {
     io.out(`${JSON.stringify(d, null, 2)}\n`);
     return 0;

@@ -1,41 +1,40 @@
 /**
- * The report lifecycle: turns incident events and the passing of time into outbox entries, once
+ * The report lifecycle: turns incident events and the passing of time into report calls, once
  * each. An outage is filed when its incident opens (unless a maintenance window covers it), is
  * updated every update_interval and on every change of impact, gets its restoration when the
- * incident closes, and its final report when the team adds actions taken — or at the deadline,
- * with the timeline and "actions to follow". Planned windows are maintenance-reports.ts's.
+ * incident closes — or, when raqib stopped watching it first, an update that says so — and its
+ * final report when the team adds actions taken, or at the deadline with the timeline and
+ * "actions to follow". Planned windows are maintenance.ts's.
  *
- * Every decision is recorded in the ReportRecord before its entry is queued (queue.ts), so a
- * restart neither repeats nor forgets a step; `reconcile()` catches incidents a crash left
- * without a record.
+ * It hears incidents only from their events, each carrying the incident as it was then, and
+ * keeps the latest of each open one; every call it decides carries the facts frozen at that
+ * moment (queue.ts). It calls only what comes after it: the outbox and the team.
  */
-import type { Outbox } from '../outbox/outbox.js';
-import type { OutboxEntry, ReportRecord } from '../outbox/types.js';
 import type { Clock } from '../clock.js';
 import type { Config, ServiceConfig } from '../config/schema.js';
 import { RaqibError } from '../errors.js';
 import { activeWindow } from '../incidents/maintenance.js';
-import type { IncidentEvent, IncidentTracker } from '../incidents/tracker.js';
+import type { IncidentEvent } from '../incidents/tracker.js';
 import type { Incident } from '../incidents/types.js';
+import { Ledger } from '../ledger/ledger.js';
+import type { ReportRecord } from '../ledger/types.js';
 import type { Logger } from '../log.js';
 import type { ReportingMetrics } from '../metrics/reporting-metrics.js';
+import type { Outbox } from '../outbox/outbox.js';
+import type { LegacyBuildSpec } from '../outbox/types.js';
+import type { Notifier, TeamEvent } from '../team/notify.js';
 import { reportTypeFor } from '../wording/build.js';
-import { formatWhen } from '../wording/dates.js';
-import type { StateStore } from '../store/types.js';
-import { Answers } from '../outbox/answers.js';
+import type { ReportFacts, TeamActions } from '../wording/facts.js';
+import { freeze, reportedService } from './freeze.js';
 import { MaintenanceReports } from './maintenance.js';
-import type { Notifier } from '../team/notify.js';
 import { ReportQueue } from './queue.js';
 
-/** How long a confirmed outage may wait to be filed before the team is told (and told again). */
-export const NOT_FILED_MS = 10 * 60_000;
-
-export interface ReporterOptions {
+export interface FilingOptions {
   config: () => Config;
-  store: StateStore;
+  ledger: Ledger;
+  /** The report outbox: where decided calls go. */
   outbox: Outbox;
   notifier: Notifier;
-  tracker: IncidentTracker;
   clock: Clock;
   log: Logger;
   metrics: ReportingMetrics;
@@ -43,38 +42,38 @@ export interface ReporterOptions {
   tickMs?: number;
   /** The agent cannot see the network: make no new claims (periodic "still down" updates, outages outlasting a window). */
   blind?: () => boolean;
-  /** drafts: nothing is filed, drafts are written for a person to paste. */
-  drafts?: boolean;
 }
 
-export class Reporter {
+export class Filing {
   private timer: unknown;
-  private unsubscribe: (() => void) | undefined;
   private readonly log: Logger;
   private chain: Promise<void> = Promise.resolve();
   private readonly queue: ReportQueue;
   private readonly maintenance: MaintenanceReports;
-  private readonly answers: Answers;
+  /** The latest copy of each open incident, by service: what "still down" updates say. */
+  private readonly open = new Map<string, Incident>();
 
-  constructor(private readonly opts: ReporterOptions) {
+  constructor(private readonly opts: FilingOptions) {
     this.log = opts.log.child({ module: 'reporting' });
-    this.queue = new ReportQueue(opts.config, opts.store, opts.outbox, opts.clock);
-    this.maintenance = new MaintenanceReports(opts.config, opts.store, this.queue, opts.tracker, opts.notifier, opts.clock, this.log);
-    this.answers = new Answers(opts.store, opts.notifier, opts.metrics, opts.clock, this.log, opts.drafts ?? false);
+    this.queue = new ReportQueue(opts.config, opts.ledger, opts.outbox, opts.clock);
+    this.maintenance = new MaintenanceReports(opts.config, opts.ledger, this.queue, (serviceId) => this.open.has(serviceId), opts.notifier, opts.clock, this.log);
   }
 
   private get cfg(): Config {
     return this.opts.config();
   }
 
+  /** An incident event (from the tracker, in order, once durable). */
+  heard(e: IncidentEvent): void {
+    this.serially(() => this.onIncident(e));
+  }
+
   start(): void {
-    this.unsubscribe = this.opts.tracker.onEvent((e) => this.serially(() => this.onIncident(e)));
-    this.serially(() => this.reconcile());
+    this.serially(() => this.upgradeQueued());
     this.schedule();
   }
 
   stop(): void {
-    this.unsubscribe?.();
     if (this.timer !== undefined) this.opts.clock.clearTimer(this.timer);
     this.timer = undefined;
   }
@@ -96,68 +95,64 @@ export class Reporter {
     }, this.opts.tickMs ?? 10_000);
   }
 
-  find(ref: string): ReportRecord | undefined {
-    return this.queue.find(ref);
-  }
-
   private service(id: string): ServiceConfig | undefined {
     return this.cfg.services.find((s) => s.id === id);
   }
 
   private async onIncident(e: IncidentEvent): Promise<void> {
     const inc = e.incident;
+    if (inc.status === 'open') this.open.set(inc.serviceId, inc);
+    else if (this.open.get(inc.serviceId)?.id === inc.id) this.open.delete(inc.serviceId);
+    if (e.type === 'present') return this.reconcile(inc);
     if (e.type === 'opened') return this.opened(inc);
-    const rec = this.queue.records[inc.id];
-    if (e.type === 'closed') await this.tell('incident_closed', inc, `The outage of ${inc.serviceId} is over (${inc.resolution}).`, `انتهى انقطاع الخدمة ${inc.serviceId}.`);
-    if (!rec || this.refused(rec)) return;
-    if (e.type === 'changed') {
-      if (rec.suppressedUntil !== undefined || rec.done) return;
-      if (inc.status === 'open' && rec.restoredQueued && rec.finals === 0) {
-        // A flapping outage came back: it is not over after all; a later restoration will say when it is.
-        this.opts.store.update(() => {
-          rec.restoredQueued = false;
-          delete rec.finalDueAt;
-        });
-      }
-      if (inc.impact !== rec.lastImpact) await this.queue.update(rec, { kind: 'ongoing', reason: 'impact_changed' }, inc.impact);
-      if (inc.flapping && !rec.intermittentReported) {
-        this.opts.store.update(() => (rec.intermittentReported = true));
-        await this.queue.update(rec, { kind: 'ongoing', reason: 'intermittent' });
-      }
-      const affected = inc.affected?.length ?? 0;
-      if (affected > (rec.affectedReported ?? 0)) {
-        this.opts.store.update(() => (rec.affectedReported = affected));
-        await this.queue.update(rec, { kind: 'ongoing', reason: 'affected_services' });
-      }
-      return;
+    const rec = this.opts.ledger.get(inc.id);
+    if (e.type === 'closed') {
+      if (rec) this.opts.ledger.decide(rec, (r) => (r.closedIncident = inc));
+      await this.tell({ event: 'incident_closed', facts: { resolution: inc.resolution ?? 'recovered' } }, inc);
     }
+    if (!rec || this.refused(rec)) return;
+    if (e.type === 'changed') return this.changed(rec, inc);
     if (rec.done) return;
     if (rec.suppressedUntil !== undefined && rec.queuedAt === 0) {
-      this.opts.store.update(() => (rec.done = true));
+      this.opts.ledger.decide(rec, (r) => (r.done = true));
       this.log.info({ incident: inc.id }, 'outage ended inside its maintenance window; nothing to report');
       return;
     }
-    if (inc.resolution !== 'recovered') {
-      await this.opts.notifier.notify({
-        event: 'report_failed', at: this.opts.clock.now(), subject: inc.id, serviceId: inc.serviceId, report: ReportQueue.ref(rec),
-        message: { en: `Service ${inc.serviceId} is no longer monitored while its report is open; update the authority by hand.`, ar: `توقفت مراقبة الخدمة ${inc.serviceId} وبلاغها مفتوح؛ يرجى تحديث الهيئة يدوياً.` },
-      });
-      return;
-    }
+    if (inc.resolution === 'unmonitored') return this.unmonitored(rec, inc);
     await this.restore(rec, inc);
   }
 
+  private async changed(rec: ReportRecord, inc: Incident): Promise<void> {
+    if (rec.suppressedUntil !== undefined || rec.done) return;
+    if (inc.status === 'open' && rec.restoredQueued && rec.finals === 0) {
+      // A flapping outage came back: it is not over after all; a later restoration will say when it is.
+      this.opts.ledger.decide(rec, (r) => {
+        r.restoredQueued = false;
+        delete r.finalDueAt;
+        delete r.closedIncident;
+      });
+    }
+    if (inc.impact !== rec.lastImpact) await this.queue.update(rec, inc, 'impact_changed');
+    if (inc.flapping && !rec.intermittentReported) {
+      this.opts.ledger.decide(rec, (r) => (r.intermittentReported = true));
+      await this.queue.update(rec, inc, 'intermittent');
+    }
+    const affected = inc.affected?.length ?? 0;
+    if (affected > (rec.affectedReported ?? 0)) {
+      this.opts.ledger.decide(rec, (r) => (r.affectedReported = affected));
+      await this.queue.update(rec, inc, 'affected_services');
+    }
+  }
+
   private async opened(inc: Incident): Promise<void> {
-    if (!this.cfg.authority || this.queue.records[inc.id]) return;
+    if (!this.cfg.authority || this.opts.ledger.get(inc.id)) return;
     const service = this.service(inc.serviceId);
     if (!service) return;
     const window = activeWindow(service, this.cfg.agent.timezone, inc.startedAt);
     if (!window) await this.fileOutage(inc, service); // the report first: it is what the authority is owed
-    await this.tell('incident_opened', inc, `Outage of ${inc.serviceId} confirmed (${inc.impact}).`, `تأكّد انقطاع الخدمة ${inc.serviceId}.`);
+    await this.tell({ event: 'incident_opened', facts: { impact: inc.impact } }, inc);
     if (window) {
-      this.opts.store.update((d) => {
-        d.reports[inc.id] = this.queue.newRecord(inc.id, 'outage', service, { incidentId: inc.id, suppressedUntil: window.end, queuedAt: 0 });
-      });
+      this.opts.ledger.add(this.queue.newRecord(inc.id, 'outage', service, { incidentId: inc.id, suppressedUntil: window.end, queuedAt: 0 }));
       this.opts.metrics.reports.inc({ type: reportTypeFor(service).type, outcome: 'suppressed' });
       this.log.info({ incident: inc.id, window: window.windowId, until: new Date(window.end).toISOString() }, 'outage inside a maintenance window; not reported unless it outlasts the window');
     }
@@ -165,56 +160,59 @@ export class Reporter {
 
   private async fileOutage(inc: Incident, service: ServiceConfig): Promise<void> {
     const now = this.opts.clock.now();
-    const rec = this.queue.records[inc.id] ?? this.queue.newRecord(inc.id, 'outage', service, { incidentId: inc.id });
-    this.opts.store.update((d) => {
-      delete rec.suppressedUntil;
-      rec.queuedAt = now;
-      rec.lastUpdateAt = now;
-      rec.lastImpact = inc.impact;
-      d.reports[inc.id] = rec;
+    const existing = this.opts.ledger.get(inc.id);
+    const rec = existing ?? this.queue.newRecord(inc.id, 'outage', service, { incidentId: inc.id });
+    if (!existing) this.opts.ledger.add(rec);
+    this.opts.ledger.decide(rec, (r) => {
+      delete r.suppressedUntil;
+      r.queuedAt = now;
+      r.lastUpdateAt = now;
+      r.lastImpact = inc.impact;
     });
-    await this.queue.queue(rec, 'create_report', ':report', { kind: 'report' }, 'report');
+    await this.queue.queue(rec, 'create_report', ':report', { kind: 'report', incident: inc }, 'report');
   }
 
   /** Queue the restoration and tell the team the final report is now due, and by when. */
   private async restore(rec: ReportRecord, inc: Incident): Promise<void> {
     if (rec.restoredQueued) return;
-    await this.queue.restored(rec, inc.endedAt ?? this.opts.clock.now());
-    const due = formatWhen(rec.finalDueAt!, this.cfg.agent.timezone);
-    await this.opts.notifier.notify({
-      event: 'final_report_due', at: this.opts.clock.now(), subject: rec.key, serviceId: rec.serviceId, report: ReportQueue.ref(rec),
-      message: {
-        en: `${inc.serviceId} is back. Add the actions taken before ${due.en} with: raqib reports finalize ${rec.reference ?? rec.key} --actions "…"`,
-        ar: `عادت الخدمة ${inc.serviceId}. يرجى إضافة الإجراءات المتخذة قبل ${due.ar} بالأمر: raqib reports finalize ${rec.reference ?? rec.key} --actions "…"`,
-      },
-    });
+    await this.queue.restored(rec, inc);
+    await this.tell({ event: 'final_report_due', facts: { due: rec.finalDueAt!, timeZone: this.cfg.agent.timezone } }, inc, rec);
   }
 
-  private async tell(event: 'incident_opened' | 'incident_closed', inc: Incident, en: string, ar: string): Promise<void> {
+  /** raqib stopped watching before the outage ended: tell the authority that, not that it is over, and the team what is theirs now. */
+  private async unmonitored(rec: ReportRecord, inc: Incident): Promise<void> {
+    if (rec.restoredQueued) return;
+    await this.queue.unmonitored(rec, inc);
+    this.log.warn({ incident: inc.id, report: rec.reference ?? rec.key }, 'outage no longer monitored while its report is open; the authority is told, the rest is the team\'s');
+    await this.tell({ event: 'report_failed', facts: { why: 'unmonitored' } }, inc, rec);
+  }
+
+  private async tell(what: Pick<TeamEvent, 'event' | 'facts'>, inc: Incident, rec?: ReportRecord): Promise<void> {
     if (!this.cfg.authority) return;
-    await this.opts.notifier.notify({ event, at: this.opts.clock.now(), subject: inc.id, serviceId: inc.serviceId, message: { en, ar } });
+    const subject = what.event === 'final_report_due' || what.event === 'report_failed' ? rec!.key : inc.id;
+    await this.opts.notifier.notify({ ...what, at: this.opts.clock.now(), subject, serviceId: inc.serviceId, ...(rec ? { report: Ledger.ref(rec) } : {}) } as TeamEvent);
   }
 
   /** The team's actions taken: file the final report now (again, if the first said "to follow"). */
-  async finalize(ref: string, actions: { taken: string; rootCause?: string }): Promise<ReportRecord> {
+  async finalize(ref: string, actions: TeamActions): Promise<ReportRecord> {
     let result: ReportRecord | undefined;
     let failure: unknown;
     this.serially(async () => {
       try {
-        const rec = this.queue.find(ref);
+        const rec = this.opts.ledger.find(ref);
         if (!rec) throw new RaqibError('RAQIB_REPORT_UNKNOWN', `no report ${ref}; raqib reports list shows them`);
-        if (rec.kind === 'maintenance') throw new RaqibError('RAQIB_REPORT_MAINTENANCE', `${rec.reference ?? rec.key} is a scheduled maintenance report; its final report is filed when the window completes`);
+        const name = rec.reference ?? rec.key;
+        if (rec.kind === 'maintenance') throw new RaqibError('RAQIB_REPORT_MAINTENANCE', `${name} is a scheduled maintenance report; its final report is filed when the window completes`);
         if (!rec.restoredQueued) {
-          const inc = this.opts.store.data.incidents.find((i) => i.id === rec.incidentId);
-          if (inc?.status === 'closed') {
-            // No restoration was seen (the service stopped being monitored): raqib cannot say when it ended.
-            throw new RaqibError('RAQIB_REPORT_UNMONITORED', `raqib stopped monitoring ${rec.serviceId} before it recovered, so it cannot say when the outage ended; file the restoration and final report of ${rec.reference ?? rec.key} by hand`);
+          if (rec.closedIncident?.resolution === 'unmonitored') {
+            // No restoration was seen (the outage stopped being monitored): raqib cannot say when it ended.
+            throw new RaqibError('RAQIB_REPORT_UNMONITORED', `raqib stopped monitoring ${rec.serviceId} before it recovered, so it cannot say when the outage ended; file the restoration and final report of ${name} by hand`);
           }
           throw new RaqibError('RAQIB_REPORT_ONGOING', `the outage of ${rec.serviceId} is not over yet; the final report follows its restoration`);
         }
-        if (rec.done) throw new RaqibError('RAQIB_REPORT_FINAL', `report ${rec.reference ?? rec.key} is ${rec.status ?? 'done'} at the authority; nothing more can be filed`);
-        if (rec.finals > 0 && !rec.actionsPending) throw new RaqibError('RAQIB_REPORT_FINAL', `the final report of ${rec.reference ?? rec.key} was already filed with its actions`);
-        await this.queue.final(rec, { kind: 'final', actions });
+        if (rec.done) throw new RaqibError('RAQIB_REPORT_FINAL', `report ${name} is ${rec.status ?? 'done'} at the authority; nothing more can be filed`);
+        if (rec.finals > 0 && !rec.actionsPending) throw new RaqibError('RAQIB_REPORT_FINAL', `the final report of ${name} was already filed with its actions`);
+        await this.queue.final(rec, actions);
         result = rec;
       } catch (err) {
         failure = err;
@@ -225,15 +223,24 @@ export class Reporter {
     return result!;
   }
 
+  /** A person took a report the authority refused into their own hands: nothing more is filed for it. */
+  handledByHand(reportKey: string): void {
+    const rec = this.opts.ledger.get(reportKey);
+    if (!rec || rec.reportId) return;
+    this.opts.ledger.decide(rec, (r) => (r.done = true));
+    this.opts.outbox.dropPending(reportKey);
+    this.log.warn({ report: rec.key }, 'report handled by hand: raqib files nothing more for it');
+  }
+
   /** Time-driven work: periodic updates, final-report deadlines, maintenance windows. */
   async tick(): Promise<void> {
     const authority = this.cfg.authority;
     if (!authority) return;
     const now = this.opts.clock.now();
-    for (const rec of Object.values(this.queue.records)) {
+    for (const rec of this.opts.ledger.all()) {
       if (rec.done || rec.kind !== 'outage') continue;
-      const inc = this.opts.tracker.openFor(rec.serviceId);
-      const open = inc?.id === rec.incidentId ? inc : undefined;
+      const latest = this.open.get(rec.serviceId);
+      const open = latest?.id === rec.incidentId ? latest : undefined;
       if (rec.suppressedUntil !== undefined && rec.queuedAt === 0) {
         if (open && now >= rec.suppressedUntil && !this.opts.blind?.()) {
           this.log.warn({ incident: rec.key }, 'outage outlasted its maintenance window; reporting it');
@@ -242,83 +249,80 @@ export class Reporter {
         continue;
       }
       if (this.refused(rec)) continue;
-      await this.escalateUnfiled(rec, now);
       if (open && !rec.restoredQueued && !this.opts.blind?.() && now - (rec.lastUpdateAt ?? rec.queuedAt) >= authority.update_interval) {
-        await this.queue.update(rec, { kind: 'ongoing', reason: 'periodic' });
+        await this.queue.update(rec, open, 'periodic');
       }
-      if (rec.restoredQueued && rec.finals === 0 && rec.finalDueAt !== undefined && now >= rec.finalDueAt) {
-        this.log.info({ report: rec.reference ?? rec.key }, 'final report deadline reached; filing the timeline, actions to follow');
-        await this.queue.final(rec, { kind: 'final' });
-      }
+      if (rec.restoredQueued && rec.finals === 0 && rec.finalDueAt !== undefined && now >= rec.finalDueAt) await this.deadline(rec);
     }
     await this.maintenance.tick(now);
   }
 
-  /** Whether the authority refused this report for good (its create is a dead letter). */
+  private async deadline(rec: ReportRecord): Promise<void> {
+    if (!rec.closedIncident) {
+      this.opts.ledger.decide(rec, (r) => (r.done = true));
+      const reason = 'the state file no longer holds the incident it would describe';
+      this.log.error({ report: rec.reference ?? rec.key }, `final report cannot be worded: ${reason}`);
+      await this.opts.notifier.notify({ event: 'report_failed', facts: { why: 'no_final', reason }, at: this.opts.clock.now(), subject: `${rec.key}:final`, serviceId: rec.serviceId, report: Ledger.ref(rec) });
+      return;
+    }
+    this.log.info({ report: rec.reference ?? rec.key }, 'final report deadline reached; filing the timeline, actions to follow');
+    await this.queue.final(rec);
+  }
+
+  /** Whether the authority refused this report for good (its filing is a dead letter). */
   private refused(rec: ReportRecord): boolean {
-    return !rec.reportId && this.opts.store.data.outbox.some((e) => e.reportKey === rec.key && e.op === 'create_report' && e.dead);
+    return !rec.reportId && this.opts.outbox.refused(rec.key) !== undefined;
+  }
+
+  /** At start, for each incident the store holds: what a crash or an older raqib left undone. */
+  private async reconcile(inc: Incident): Promise<void> {
+    if (!this.cfg.authority) return;
+    const rec = this.opts.ledger.get(inc.id);
+    if (!rec) {
+      if (inc.status === 'open') await this.opened(inc);
+      return;
+    }
+    if (inc.status !== 'closed') return;
+    if (!rec.closedIncident) this.opts.ledger.decide(rec, (r) => (r.closedIncident = inc));
+    if (rec.done || rec.queuedAt === 0 || rec.restoredQueued) return;
+    if (inc.resolution === 'recovered') await this.restore(rec, inc);
+    else if (inc.resolution === 'unmonitored') await this.unmonitored(rec, inc);
   }
 
   /**
-   * The crisis team believes the authority has the report from the first minute: when it has not
-   * been filed after NOT_FILED_MS (authority down, nobody signed in, disk full…), say so and why,
-   * and again every NOT_FILED_MS until it is.
+   * Entries queued by raqib 0.1 carry what to build, not the facts: freeze them now from the
+   * incident as the store holds it (the closest to the truth that is left), before any is sent.
    */
-  private async escalateUnfiled(rec: ReportRecord, now: number): Promise<void> {
-    if (rec.reportId || rec.queuedAt === 0 || now - rec.queuedAt < NOT_FILED_MS || now - (rec.notFiledToldAt ?? 0) < NOT_FILED_MS) return;
-    const waiting = this.opts.store.data.outbox.find((e) => e.reportKey === rec.key && e.op === 'create_report' && !e.dead);
-    const minutes = Math.round((now - rec.queuedAt) / 60_000);
-    this.opts.store.update(() => (rec.notFiledToldAt = now));
-    this.log.error({ report: rec.key, minutes, lastError: waiting?.lastError }, 'report still not filed with the authority');
-    await this.opts.notifier.notify({
-      event: 'report_failed', at: now, subject: `${rec.key}:unfiled:${minutes}`, serviceId: rec.serviceId, report: ReportQueue.ref(rec),
-      message: {
-        en: `The report on ${rec.serviceId} is still not filed after ${minutes} minutes${waiting?.lastError ? ` (${waiting.lastError})` : ''}. raqib keeps trying; if it cannot be fixed now, report by phone or the portal.`,
-        ar: `لم يُقدَّم البلاغ عن الخدمة ${rec.serviceId} بعد مرور ${minutes} دقيقة. يواصل رقيب المحاولة؛ وإن تعذّر ذلك فيرجى الإبلاغ هاتفياً أو عبر البوابة.`,
-      },
-    });
-  }
-
-  /** After a crash: open incidents with no record, closed ones whose restoration was never queued. */
-  private async reconcile(): Promise<void> {
-    if (!this.cfg.authority) return;
-    for (const inc of this.opts.store.data.incidents) {
-      const rec = this.queue.records[inc.id];
-      if (!rec && inc.status === 'open') await this.opened(inc);
-      else if (rec && inc.status === 'closed' && inc.resolution === 'recovered' && !rec.restoredQueued && rec.queuedAt !== 0) await this.restore(rec, inc);
+  private async upgradeQueued(): Promise<void> {
+    for (const entry of this.opts.outbox.pending()) {
+      if (!entry.build || entry.facts || entry.body || !entry.reportKey) continue;
+      const rec = this.opts.ledger.get(entry.reportKey);
+      const what = rec && this.legacyFacts(rec, entry.build, entry.createdAt);
+      if (!rec || !what) continue;
+      const service = this.service(rec.serviceId) ?? rec.service;
+      if (!service) continue;
+      this.opts.outbox.setFacts(entry, freeze(this.cfg, reportedService(service), entry.createdAt, what));
     }
   }
 
-  /** Record what the far side answered to a delivered entry. */
-  delivered(entry: OutboxEntry, answer: unknown): void {
-    this.answers.delivered(entry, answer);
-  }
-
-  /** A refused entry: count it and tell the team, who must act. */
-  deadLetter(entry: OutboxEntry): void {
-    this.answers.deadLetter(entry);
-  }
-
-  /**
-   * A person dismissed the dead letter of a report the authority refused: they filed it by hand.
-   * The report is theirs now: raqib stops escalating it and drops what it still had queued for it,
-   * which could never be sent (its updates wait for a report id the authority never gave).
-   */
-  dismissed(entry: OutboxEntry): void {
-    const rec = entry.op === 'create_report' && entry.reportKey ? this.opts.store.data.reports[entry.reportKey] : undefined;
-    if (!rec || rec.reportId) return;
-    this.opts.store.update((d) => {
-      rec.done = true;
-      d.outbox = d.outbox.filter((e) => e.reportKey !== rec.key || e.dead !== undefined || e.op === 'notify');
-    });
-    this.log.warn({ report: rec.key }, 'report handled by hand: raqib files nothing more for it');
-  }
-
-  setStatus(rec: ReportRecord, status: NonNullable<ReportRecord['status']>, at: number): void {
-    ReportQueue.setStatus(rec, status, at);
-  }
-
-  ref(rec: ReportRecord): ReturnType<typeof ReportQueue.ref> {
-    return ReportQueue.ref(rec);
+  private legacyFacts(rec: ReportRecord, build: LegacyBuildSpec, at: number): ReportFacts | undefined {
+    if (rec.kind === 'maintenance') {
+      const w = rec.window!;
+      const description = this.service(rec.serviceId)?.maintenance.find((m) => m.id === w.windowId)?.description;
+      const window = { serviceId: rec.serviceId, windowId: w.windowId, start: w.start, end: w.end, ...(description ? { description } : {}) };
+      if (build.kind === 'maintenance') return { kind: 'maintenance', window };
+      if (build.kind === 'maintenance_update') return { kind: 'maintenance_update', window, status: build.status, at: build.at };
+      if (build.kind === 'maintenance_final') return { kind: 'maintenance_final', window, endedAt: rec.windowUpdates?.includes('extended') ? at : w.end };
+      return undefined;
+    }
+    const incident = rec.closedIncident ?? this.open.get(rec.serviceId);
+    if (!incident || incident.id !== rec.incidentId) return undefined;
+    switch (build.kind) {
+      case 'report': return { kind: 'report', incident };
+      case 'ongoing': return { kind: 'ongoing', incident, reason: build.reason };
+      case 'restored': return { kind: incident.resolution === 'unmonitored' ? 'unmonitored' : 'restored', incident };
+      case 'final': return { kind: 'final', incident, ...(build.actions ? { actions: build.actions } : {}), moments: { ...(rec.filedAt !== undefined ? { filedAt: rec.filedAt } : {}), ...(rec.acknowledgedAt !== undefined ? { acknowledgedAt: rec.acknowledgedAt } : {}) } };
+      default: return undefined;
+    }
   }
 }

@@ -4,23 +4,23 @@
  * end (or extended while the service is still down, then completed once it is back), and closed
  * with a final report. Outages inside windows are the outage lifecycle's concern.
  */
-import type { ServiceConfig } from '../config/schema.js';
-import { occurrenceKey, windowsBetween, type WindowOccurrence } from '../incidents/maintenance.js';
-import type { IncidentTracker } from '../incidents/tracker.js';
-import type { Logger } from '../log.js';
-import type { ReportRecord } from '../outbox/types.js';
-import type { StateStore } from '../store/types.js';
 import type { Clock } from '../clock.js';
+import type { Config, ServiceConfig } from '../config/schema.js';
+import { occurrenceKey, windowsBetween, type WindowOccurrence } from '../incidents/maintenance.js';
+import { Ledger } from '../ledger/ledger.js';
+import type { ReportRecord } from '../ledger/types.js';
+import type { Logger } from '../log.js';
 import type { Notifier } from '../team/notify.js';
-import { ReportQueue } from './queue.js';
-import type { Config } from '../config/schema.js';
+import type { MaintenanceWindow } from '../wording/build.js';
+import type { ReportQueue } from './queue.js';
 
 export class MaintenanceReports {
   constructor(
     private readonly config: () => Config,
-    private readonly store: StateStore,
+    private readonly ledger: Ledger,
     private readonly queue: ReportQueue,
-    private readonly tracker: IncidentTracker,
+    /** Whether the service has an open incident now (as filing last heard). */
+    private readonly isDown: (serviceId: string) => boolean,
     private readonly notifier: Notifier,
     private readonly clock: Clock,
     private readonly log: Logger,
@@ -33,10 +33,10 @@ export class MaintenanceReports {
       for (const w of windowsBetween(service, agent.timezone, now, now + authority!.notice_before + 1)) {
         if (!w.notifyAuthority || now < w.start - authority!.notice_before) continue;
         const key = occurrenceKey(w);
-        if (!this.queue.records[key] && now < w.end) await this.announce(key, w, service);
+        if (!this.ledger.get(key) && now < w.end) await this.announce(key, w, service);
       }
     }
-    for (const rec of Object.values(this.queue.records)) {
+    for (const rec of this.ledger.all()) {
       if (rec.kind !== 'maintenance' || rec.done || !rec.window) continue;
       if (!this.stillPlanned(rec)) {
         await this.withdrawn(rec);
@@ -45,12 +45,14 @@ export class MaintenanceReports {
       const done = rec.windowUpdates ?? [];
       if (now >= rec.window.start && !done.includes('in_progress')) await this.progress(rec, 'in_progress', rec.window.start);
       if (now >= rec.window.end && !done.includes('completed')) {
-        const overrun = this.tracker.openFor(rec.serviceId) !== undefined;
+        const overrun = this.isDown(rec.serviceId);
         if (overrun && !done.includes('extended')) await this.progress(rec, 'extended', rec.window.end);
         if (!overrun) {
           // Completed on time, or (after an overrun) once the service is back.
-          await this.progress(rec, 'completed', done.includes('extended') ? now : rec.window.end);
-          await this.queue.final(rec, { kind: 'maintenance_final' });
+          const completedAt = done.includes('extended') ? now : rec.window.end;
+          await this.progress(rec, 'completed', completedAt);
+          this.ledger.decide(rec, (r) => (r.finals += 1));
+          await this.queue.queue(rec, 'final_report', `:final:${rec.finals}`, { kind: 'maintenance_final', window: this.windowOf(rec), endedAt: completedAt }, 'final report');
         }
       }
     }
@@ -67,26 +69,27 @@ export class MaintenanceReports {
 
   /** The window was removed or moved after it was announced: stop, and tell the team to withdraw it. */
   private async withdrawn(rec: ReportRecord): Promise<void> {
-    this.store.update(() => (rec.done = true));
+    this.ledger.decide(rec, (r) => (r.done = true));
     this.log.warn({ report: rec.reference ?? rec.key }, 'announced maintenance window is no longer in the config; not following it further');
-    await this.notifier.notify({
-      event: 'report_failed', at: this.clock.now(), subject: `${rec.key}:withdrawn`, serviceId: rec.serviceId, report: ReportQueue.ref(rec),
-      message: {
-        en: `The maintenance window announced as ${rec.reference ?? rec.key} was removed or moved in the config. Ask the authority to cancel that report; a moved window is announced again.`,
-        ar: `أُزيلت نافذة الصيانة المعلنة في البلاغ ${rec.reference ?? rec.key} أو نُقلت. يرجى طلب إلغاء ذلك البلاغ من الهيئة؛ وتُعلن النافذة المنقولة من جديد.`,
-      },
-    });
+    await this.notifier.notify({ event: 'report_failed', facts: { why: 'withdrawn' }, at: this.clock.now(), subject: `${rec.key}:withdrawn`, serviceId: rec.serviceId, report: Ledger.ref(rec) });
   }
 
   private async announce(key: string, w: WindowOccurrence, service: ServiceConfig): Promise<void> {
     const rec = this.queue.newRecord(key, 'maintenance', service, { window: { windowId: w.windowId, start: w.start, end: w.end }, windowUpdates: [] });
-    this.store.update((d) => (d.reports[key] = rec));
+    this.ledger.add(rec);
     this.log.info({ service: service.id, window: w.windowId, start: new Date(w.start).toISOString() }, 'announcing planned maintenance');
-    await this.queue.queue(rec, 'create_report', ':report', { kind: 'maintenance' }, 'maintenance notice');
+    await this.queue.queue(rec, 'create_report', ':report', { kind: 'maintenance', window: this.windowOf(rec) }, 'maintenance notice');
+  }
+
+  /** The occurrence with its description as configured now. */
+  private windowOf(rec: ReportRecord): MaintenanceWindow {
+    const w = rec.window!;
+    const description = this.config().services.find((s) => s.id === rec.serviceId)?.maintenance.find((m) => m.id === w.windowId)?.description;
+    return { serviceId: rec.serviceId, windowId: w.windowId, start: w.start, end: w.end, ...(description ? { description } : {}) };
   }
 
   private async progress(rec: ReportRecord, status: 'in_progress' | 'completed' | 'extended', at: number): Promise<void> {
-    this.store.update(() => (rec.windowUpdates = [...(rec.windowUpdates ?? []), status]));
-    await this.queue.queue(rec, 'add_update', `:${status}`, { kind: 'maintenance_update', status, at }, `maintenance ${status}`);
+    this.ledger.decide(rec, (r) => (r.windowUpdates = [...(r.windowUpdates ?? []), status]));
+    await this.queue.queue(rec, 'add_update', `:${status}`, { kind: 'maintenance_update', window: this.windowOf(rec), status, at }, `maintenance ${status}`);
   }
 }

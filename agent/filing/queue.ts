@@ -1,86 +1,94 @@
 /**
- * Report records and their outbox entries, made together: each step is recorded in the record
- * (which update number, restoration queued, finals) before its entry is queued, so a restart
- * neither repeats nor forgets a step. Shared by the outage and the maintenance lifecycles.
+ * Each step of a report is recorded in the ledger before its entry, with the facts frozen now, is
+ * queued, so a restart neither repeats nor forgets a step and a late send says what was true when
+ * it was decided. Shared by the outage and the maintenance lifecycles.
  */
-import type { NewEntry, Outbox } from '../outbox/outbox.js';
-import type { BuildSpec, OutboxEntry, ReportRecord } from '../outbox/types.js';
+import type { Config } from '../config/schema.js';
 import type { Clock } from '../clock.js';
-import type { Config, ServiceConfig } from '../config/schema.js';
 import type { Incident } from '../incidents/types.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { ReportRecord } from '../ledger/types.js';
+import type { NewEntry, Outbox } from '../outbox/outbox.js';
+import type { OngoingReason, OutboxEntry } from '../outbox/types.js';
+import type { ReportedService } from '../wording/context.js';
+import type { ReportFacts, TeamActions } from '../wording/facts.js';
 import { reportTypeFor } from '../wording/build.js';
-import type { StateStore } from '../store/types.js';
-import { findRecord } from '../ledger/views.js';
+import { freeze, reportedService } from './freeze.js';
 
 export class ReportQueue {
   constructor(
     private readonly config: () => Config,
-    private readonly store: StateStore,
+    private readonly ledger: Ledger,
     private readonly outbox: Outbox,
     private readonly clock: Clock,
   ) {}
 
-  get records(): Record<string, ReportRecord> {
-    return this.store.data.reports;
-  }
-
-  /** Find a record by incident id, report key, authority id or reference. */
-  find(ref: string): ReportRecord | undefined {
-    return findRecord(this.store.data, ref);
-  }
-
-  newRecord(key: string, kind: ReportRecord['kind'], service: ServiceConfig, extra: Partial<ReportRecord> = {}): ReportRecord {
+  newRecord(key: string, kind: ReportRecord['kind'], service: ReportedService, extra: Partial<ReportRecord> = {}): ReportRecord {
     const type = kind === 'maintenance' ? 'scheduled_maintenance' : reportTypeFor(service).type;
     return {
-      key, kind, type, serviceId: service.id, keyStem: `raqib:${this.config().entity.code}:${key}`,
+      key, kind, type, serviceId: service.id, keyStem: `raqib:${this.config().entity.code}:${key}`, service: reportedService(service),
       statusHistory: [], queuedAt: this.clock.now(), updates: 0, finals: 0, guidance: [], ...extra,
     };
   }
 
+  /** The service as configured now, or as it was when the report was last decided (it may have left the config). */
+  private serviceOf(rec: ReportRecord): ReportedService {
+    const now = this.config().services.find((s) => s.id === rec.serviceId);
+    if (now) {
+      const frozen = reportedService(now);
+      if (JSON.stringify(frozen) !== JSON.stringify(rec.service)) this.ledger.decide(rec, (r) => (r.service = frozen));
+      return frozen;
+    }
+    if (!rec.service) throw new Error(`service ${rec.serviceId} is no longer in the config and its report kept no description of it`);
+    return rec.service;
+  }
+
   /** Queue one step; its idempotency key is the record's stem plus `suffix`, stable across restarts. */
-  async queue(rec: ReportRecord, op: OutboxEntry['op'], suffix: string, build: BuildSpec, summary: string): Promise<void> {
-    const entry: NewEntry = { lane: `report:${rec.key}`, op, reportKey: rec.key, idempotencyKey: `${rec.keyStem}${suffix}`, body: null, build, summary };
+  async queue(rec: ReportRecord, op: OutboxEntry['op'], suffix: string, what: ReportFacts, summary: string): Promise<void> {
+    const facts = freeze(this.config(), this.serviceOf(rec), this.clock.now(), what);
+    const entry: NewEntry = { lane: `report:${rec.key}`, op, reportKey: rec.key, idempotencyKey: `${rec.keyStem}${suffix}`, body: null, facts, summary };
     await this.outbox.enqueue([entry]);
   }
 
-  async update(rec: ReportRecord, build: BuildSpec & { kind: 'ongoing' }, impact?: Incident['impact']): Promise<void> {
+  async update(rec: ReportRecord, incident: Incident, reason: OngoingReason): Promise<void> {
     const n = rec.updates + 1;
-    this.store.update(() => {
-      rec.updates = n;
-      rec.lastUpdateAt = this.clock.now();
-      if (impact) rec.lastImpact = impact;
+    this.ledger.decide(rec, (r) => {
+      r.updates = n;
+      r.lastUpdateAt = this.clock.now();
+      r.lastImpact = incident.impact;
     });
-    await this.queue(rec, 'add_update', `:update:${n}`, build, `update ${n} (${build.reason})`);
+    await this.queue(rec, 'add_update', `:update:${n}`, { kind: 'ongoing', incident, reason }, `update ${n} (${reason})`);
   }
 
   /** The restoration, once; the final report is due final_report_deadline after the outage ended. */
-  async restored(rec: ReportRecord, endedAt: number): Promise<void> {
+  async restored(rec: ReportRecord, incident: Incident): Promise<void> {
     if (rec.restoredQueued) return;
     const n = (rec.restorations ?? 0) + 1;
-    this.store.update(() => {
-      rec.restoredQueued = true;
-      rec.restorations = n;
-      rec.finalDueAt = endedAt + this.config().authority!.final_report_deadline;
+    const endedAt = incident.endedAt ?? this.clock.now();
+    this.ledger.decide(rec, (r) => {
+      r.restoredQueued = true;
+      r.restorations = n;
+      r.finalDueAt = endedAt + this.config().authority!.final_report_deadline;
     });
-    await this.queue(rec, 'add_update', n === 1 ? ':restored' : `:restored:${n}`, { kind: 'restored' }, n === 1 ? 'restoration' : `restoration ${n}`);
+    await this.queue(rec, 'add_update', n === 1 ? ':restored' : `:restored:${n}`, { kind: 'restored', incident }, n === 1 ? 'restoration' : `restoration ${n}`);
   }
 
-  async final(rec: ReportRecord, build: BuildSpec): Promise<void> {
+  /** raqib stopped watching the outage before it ended: the authority is told so, and filing ends here. */
+  async unmonitored(rec: ReportRecord, incident: Incident): Promise<void> {
+    this.ledger.decide(rec, (r) => (r.done = true));
+    await this.queue(rec, 'add_update', ':unmonitored', { kind: 'unmonitored', incident }, 'monitoring stopped');
+  }
+
+  /** The final report, from the incident as it closed and the moments the authority answered. */
+  async final(rec: ReportRecord, actions?: TeamActions): Promise<void> {
+    const incident = rec.closedIncident;
+    if (!incident) throw new Error(`report ${rec.reference ?? rec.key} kept no copy of its closed incident; file its final report by hand`);
     const n = rec.finals + 1;
-    this.store.update(() => {
-      rec.finals = n;
-      rec.actionsPending = build.kind === 'final' && !build.actions;
+    this.ledger.decide(rec, (r) => {
+      r.finals = n;
+      r.actionsPending = !actions;
     });
-    await this.queue(rec, 'final_report', `:final:${n}`, build, n === 1 ? 'final report' : 'final report with actions');
-  }
-
-  static ref(rec: ReportRecord): { key: string; id?: string; reference?: string; status?: string; type: string } {
-    return { key: rec.key, type: rec.type, ...(rec.reportId ? { id: rec.reportId } : {}), ...(rec.reference ? { reference: rec.reference } : {}), ...(rec.status ? { status: rec.status } : {}) };
-  }
-
-  static setStatus(rec: ReportRecord, status: NonNullable<ReportRecord['status']>, at: number): void {
-    if (rec.status === status) return;
-    rec.status = status;
-    rec.statusHistory.push({ status, at });
+    const moments = { ...(rec.filedAt !== undefined ? { filedAt: rec.filedAt } : {}), ...(rec.acknowledgedAt !== undefined ? { acknowledgedAt: rec.acknowledgedAt } : {}) };
+    await this.queue(rec, 'final_report', `:final:${n}`, { kind: 'final', incident, ...(actions ? { actions } : {}), moments }, n === 1 ? 'final report' : 'final report with actions');
   }
 }

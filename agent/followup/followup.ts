@@ -1,47 +1,58 @@
 /**
- * Follows each open report at the authority: records status changes and guidance, tells the team
- * about new guidance and reports returned for more information, measures time to acknowledgement,
- * and escalates a report nobody acknowledged within ack_deadline. None of the other tools read the
- * other side's reply; this is why raqib exists.
+ * Reads each filed report at the authority and tells the team what came back: status changes,
+ * guidance (also on a closed report), a report returned for more information, acknowledgement
+ * (and how long it took). A report is read right after it is filed, then every
+ * followup_interval counted from its filing, and once more a followup_interval after the
+ * authority closed it; only then is it followed to the end. A report not acknowledged within
+ * ack_deadline is escalated to the team. It hears answers from the outbox and writes only to the
+ * ledger and the team.
  */
 import type { AuthorityApi } from '../authority/client.js';
-import { FINAL_STATUSES, type Report } from '../authority/contract.js';
 import { isAuthorityError } from '../authority/errors.js';
-import type { ReportRecord } from '../outbox/types.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { describeError } from '../errors.js';
+import { finalSince, Ledger } from '../ledger/ledger.js';
+import type { ReportRecord } from '../ledger/types.js';
 import type { Logger } from '../log.js';
 import type { ReportingMetrics } from '../metrics/reporting-metrics.js';
-import type { StateStore } from '../store/types.js';
+import type { Answer } from '../outbox/answers.js';
 import type { Notifier } from '../team/notify.js';
-import type { Reporter } from '../filing/lifecycle.js';
 
 export interface FollowUpOptions {
   config: () => Config;
-  store: StateStore;
-  api: AuthorityApi;
-  reporter: Reporter;
+  ledger: Ledger;
+  /** The authority; none in drafts mode, where there is no far side to read. */
+  api?: AuthorityApi;
   notifier: Notifier;
   metrics: ReportingMetrics;
   clock: Clock;
   log: Logger;
+  /** How often time is looked at. */
+  tickMs?: number;
 }
 
 export class FollowUp {
   private timer: unknown;
-  private running: Promise<void> | undefined;
   private readonly log: Logger;
+  /** The last followup_interval slot (counted from filing) each report was read in. */
+  private readonly slot = new Map<string, number>();
+  private chain: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: FollowUpOptions) {
     this.log = opts.log.child({ module: 'followup' });
   }
 
+  private get interval(): number {
+    return this.opts.config().authority?.followup_interval ?? 300_000;
+  }
+
   start(): void {
     const loop = () => {
       this.timer = this.opts.clock.setTimer(() => {
-        void this.pollAll().finally(loop);
-      }, this.opts.config().authority?.followup_interval ?? 300_000);
+        this.serially(() => this.tick());
+        loop();
+      }, this.opts.tickMs ?? Math.min(10_000, Math.max(250, Math.round(this.interval / 10))));
     };
     loop();
   }
@@ -51,64 +62,92 @@ export class FollowUp {
     this.timer = undefined;
   }
 
-  /** Poll every filed, unfinished report once. */
-  pollAll(): Promise<void> {
-    this.running ??= (async () => {
-      for (const rec of Object.values(this.opts.store.data.reports)) {
-        if (rec.done || !rec.reportId) continue;
-        try {
-          this.apply(rec, await this.opts.api.getReport(rec.reportId));
-        } catch (err) {
-          const level = isAuthorityError(err) && err.kind === 'auth' ? 'debug' : 'warn';
-          this.log[level]({ report: rec.reference, err: describeError(err) }, 'follow-up poll failed; will try again');
-        }
-        this.escalate(rec);
-      }
-    })().finally(() => (this.running = undefined));
-    return this.running;
+  idle(): Promise<void> {
+    return this.chain;
   }
 
-  private apply(rec: ReportRecord, report: Report): void {
-    const { store, reporter, notifier, metrics, clock } = this.opts;
-    const now = clock.now();
-    const before = rec.status;
-    const fresh = report.guidance.filter((g) => !rec.guidance.some((seen) => seen.id === g.id));
-    const acked = report.acknowledged_at !== undefined && rec.acknowledgedAt === undefined;
-    store.update(() => {
-      reporter.setStatus(rec, report.status, now);
-      rec.guidance.push(...fresh);
-      if (acked) rec.acknowledgedAt = Date.parse(report.acknowledged_at!);
-      // Closed or cancelled by the authority: nothing more is expected (a final report now would be refused).
-      if (FINAL_STATUSES.includes(report.status)) rec.done = true;
+  private serially(step: () => Promise<void>): Promise<void> {
+    this.chain = this.chain.then(step).catch((err: unknown) => this.log.error({ err }, 'follow-up step failed'));
+    return this.chain;
+  }
+
+  /** The outbox's answers: a report just filed is read at once, and so is one a final report closed. */
+  answered(answer: Answer): void {
+    const rec = this.opts.ledger.get(answer.key);
+    if (!rec || !this.opts.api) return;
+    if (answer.type === 'filed' || rec.done) void this.serially(() => this.read(rec));
+  }
+
+  /** What time asks for: reads due by the schedule of each report, and escalations. */
+  async tick(): Promise<void> {
+    const now = this.opts.clock.now();
+    for (const rec of this.opts.ledger.all()) {
+      if (!rec.reportId) continue;
+      if (this.opts.api && !rec.followed && rec.filedAt !== undefined) {
+        const slot = Math.floor((now - rec.filedAt) / this.interval);
+        if (slot > (this.slot.get(rec.key) ?? 0)) {
+          this.slot.set(rec.key, slot);
+          await this.read(rec);
+        }
+      }
+      await this.escalate(rec, now);
+    }
+  }
+
+  /** Read every report still followed once, now (tests and the CLI's "check now"). */
+  pollAll(): Promise<void> {
+    return this.serially(async () => {
+      for (const rec of this.opts.ledger.all()) if (rec.reportId && !rec.followed) await this.read(rec);
     });
-    const ref = reporter.ref(rec);
-    if (acked) {
+  }
+
+  private async read(rec: ReportRecord): Promise<void> {
+    if (!this.opts.api || !rec.reportId || rec.followed) return;
+    const closedSince = finalSince(rec);
+    let report;
+    try {
+      report = await this.opts.api.getReport(rec.reportId);
+    } catch (err) {
+      const level = isAuthorityError(err) && err.kind === 'auth' ? 'debug' : 'warn';
+      this.log[level]({ report: rec.reference, err: describeError(err) }, 'follow-up read failed; will try again');
+      return;
+    }
+    const now = this.opts.clock.now();
+    const seen = this.opts.ledger.observed(rec, report, now);
+    this.tell(rec, seen, now);
+    // Closed, and read again a whole interval after it closed: nothing more will come.
+    if (closedSince !== undefined && finalSince(rec) === closedSince && now - closedSince >= this.interval) {
+      this.opts.ledger.followed(rec);
+      this.log.info({ report: rec.reference, status: rec.status }, 'report followed to its end');
+    }
+  }
+
+  private tell(rec: ReportRecord, seen: ReturnType<Ledger['observed']>, now: number): void {
+    const { notifier, metrics } = this.opts;
+    const base = { at: now, serviceId: rec.serviceId, report: Ledger.ref(rec) };
+    if (seen.acknowledged) {
       const seconds = Math.max(0, (rec.acknowledgedAt! - (rec.filedAt ?? rec.acknowledgedAt!)) / 1000);
       metrics.ackSeconds.observe(seconds);
       this.log.info({ report: rec.reference, seconds }, 'report acknowledged by the authority');
-      void notifier.notify({ event: 'report_acknowledged', at: now, subject: rec.key, serviceId: rec.serviceId, report: ref, message: { en: `The authority acknowledged report ${rec.reference}.`, ar: `أقرّت الهيئة باستلام البلاغ ${rec.reference}.` } });
+      void notifier.notify({ ...base, event: 'report_acknowledged', facts: { minutes: Math.round(seconds / 60) }, subject: rec.key });
     }
-    if (report.status !== before) this.log.info({ report: rec.reference, from: before, to: report.status }, 'report status changed at the authority');
-    if (report.status === 'returned_for_info' && before !== 'returned_for_info') {
-      void notifier.notify({ event: 'returned_for_info', at: now, subject: `${rec.key}:${now}`, serviceId: rec.serviceId, report: ref, message: { en: `The authority returned report ${rec.reference} asking for more information.`, ar: `أعادت الهيئة البلاغ ${rec.reference} طالبةً معلومات إضافية.` } });
+    if (seen.to !== seen.from) this.log.info({ report: rec.reference, from: seen.from, to: seen.to }, 'report status changed at the authority');
+    if (seen.to === 'returned_for_info' && seen.from !== 'returned_for_info') {
+      void notifier.notify({ ...base, event: 'returned_for_info', facts: {}, subject: `${rec.key}:${now}` });
     }
-    for (const g of fresh) {
+    for (const g of seen.fresh) {
       metrics.guidance.inc();
       this.log.warn({ report: rec.reference, guidance: g.id, text: g.text.en }, 'guidance received from the authority');
-      void notifier.notify({ event: 'guidance_received', at: now, subject: `${rec.key}:${g.id}`, serviceId: rec.serviceId, report: ref, message: { en: `Guidance on ${rec.reference}: ${g.text.en}`, ar: `إرشادات بشأن البلاغ ${rec.reference}: ${g.text.ar}` } });
+      void notifier.notify({ ...base, event: 'guidance_received', facts: { text: g.text, closed: finalSince(rec) !== undefined }, subject: `${rec.key}:${g.id}` });
     }
   }
 
   /** Tell the team once when a filed report has waited too long for acknowledgement. */
-  private escalate(rec: ReportRecord): void {
+  private async escalate(rec: ReportRecord, now: number): Promise<void> {
     const deadline = this.opts.config().authority?.ack_deadline;
-    const now = this.opts.clock.now();
-    if (!deadline || rec.acknowledgedAt || rec.escalatedAt || !rec.filedAt || now - rec.filedAt < deadline) return;
-    this.opts.store.update(() => (rec.escalatedAt = now));
+    if (!this.opts.api || !deadline || rec.acknowledgedAt || rec.escalatedAt || !rec.filedAt || rec.followed || now - rec.filedAt < deadline) return;
+    this.opts.ledger.told(rec, 'escalatedAt', now);
     this.log.warn({ report: rec.reference, filedAt: new Date(rec.filedAt).toISOString() }, 'report not acknowledged in time; escalating to the team');
-    void this.opts.notifier.notify({
-      event: 'not_acknowledged', at: now, subject: rec.key, serviceId: rec.serviceId, report: this.opts.reporter.ref(rec),
-      message: { en: `Report ${rec.reference} is not acknowledged by the authority after ${Math.round((now - rec.filedAt) / 60_000)} minutes; call the authority.`, ar: `لم تُقرّ الهيئة باستلام البلاغ ${rec.reference} منذ ${Math.round((now - rec.filedAt) / 60_000)} دقيقة؛ يرجى التواصل معها.` },
-    });
+    await this.opts.notifier.notify({ event: 'not_acknowledged', facts: { minutes: Math.round((now - rec.filedAt) / 60_000) }, at: now, subject: rec.key, serviceId: rec.serviceId, report: Ledger.ref(rec) });
   }
 }

@@ -9,8 +9,10 @@
  * - dependencies: a service that goes DOWN while a service it `depends_on` has an open incident
  *   joins that incident as affected, instead of opening its own; if it is still down when that
  *   incident closes, it gets its own then.
- * Listeners (the reporting pipeline) hear of a change only once it is durable in the state file, in
- * the order changes happened, and only ever read incidents: data flows one way.
+ * Listeners (the reporting chain) hear of a change only once it is durable in the state file, in
+ * the order changes happened, each with a copy of the incident as it was at that change; the
+ * tracker asks nothing of anyone downstream or upstream: it keeps the last change it was given of
+ * each service. Data flows one way.
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -33,10 +35,13 @@ function appendTimeline(incident: Incident, entry: TimelineEntry): void {
 /** Closed incidents kept in the state file; older ones are dropped unless their report is unfinished. */
 export const KEEP_CLOSED = 200;
 
+/** An incident event carries a copy of the incident at that moment, never the live record. */
 export type IncidentEvent =
   | { type: 'opened'; incident: Incident }
   | { type: 'changed'; incident: Incident }
-  | { type: 'closed'; incident: Incident };
+  | { type: 'closed'; incident: Incident }
+  /** At subscription (with `replay`), each incident the store holds, as it is now. */
+  | { type: 'present'; incident: Incident };
 
 export interface ServiceChange {
   serviceId: string;
@@ -55,8 +60,6 @@ export interface ServicePolicy {
   flapping(serviceId: string): FlapPolicy;
   dependsOn(serviceId: string): readonly string[];
   name(serviceId: string): { ar: string; en: string };
-  /** The service's state now, as a change from DOWN (for dependents left down when their host closes). */
-  current(serviceId: string): Omit<ServiceChange, 'from' | 'at'> | undefined;
 }
 
 export interface TrackerOptions {
@@ -71,15 +74,35 @@ export class IncidentTracker {
   private readonly listeners = new Set<(event: IncidentEvent) => void>();
   private delivery: Promise<void> = Promise.resolve();
   private readonly flaps = new FlapCounter();
+  /** The last change given for each service: its state now, as far as incidents go. */
+  private readonly last = new Map<string, ServiceChange>();
   private readonly log: Logger;
 
   constructor(private readonly opts: TrackerOptions) {
     this.log = opts.log.child({ module: 'incidents' });
   }
 
-  onEvent(listener: (event: IncidentEvent) => void): () => void {
+  /**
+   * Hear every later event; with `replay`, first a `present` event for each incident the store
+   * holds (open, and the closed ones it keeps), so a listener starting late knows what is there.
+   */
+  onEvent(listener: (event: IncidentEvent) => void, options: { replay?: boolean } = {}): () => void {
+    if (options.replay) {
+      const present = this.opts.store.data.incidents.map((incident) => ({ type: 'present' as const, incident: structuredClone(incident) }));
+      this.delivery = this.delivery.then(() => {
+        for (const event of present) this.deliver(listener, event);
+      });
+    }
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private deliver(listener: (event: IncidentEvent) => void, event: IncidentEvent): void {
+    try {
+      listener(event);
+    } catch (err) {
+      this.log.error({ err, event: event.type }, 'incident listener failed');
+    }
   }
 
   openFor(serviceId: string): Incident | undefined {
@@ -96,6 +119,7 @@ export class IncidentTracker {
 
   /** Apply a service state change; returns the event it caused, if any. */
   serviceChanged(change: ServiceChange): IncidentEvent | undefined {
+    this.last.set(change.serviceId, change);
     const policy = this.opts.policy;
     const flips = (change.from === 'DOWN') !== (change.to === 'DOWN') && policy ? this.flaps.note(change.serviceId, change.at, policy.flapping(change.serviceId)) : 0;
     const host = this.hostOf(change.serviceId);
@@ -124,11 +148,13 @@ export class IncidentTracker {
     if (!policy) return [];
     const events: IncidentEvent[] = [];
     for (const inc of this.open()) {
-      if (!inc.flapping || policy.current(inc.serviceId)?.to === 'DOWN') continue;
+      // Closed only when the service is known to be serving (after a restart, once a change says so).
+      const state = this.last.get(inc.serviceId)?.to;
+      if (!inc.flapping || state === undefined || state === 'DOWN') continue;
       const lastChange = this.flaps.last(inc.serviceId) ?? inc.timeline.at(-1)!.at;
       if (now - lastChange < policy.flapping(inc.serviceId).window) continue;
       this.flaps.forget(inc.serviceId);
-      events.push(this.close(inc, lastChange, 'recovered', policy.current(inc.serviceId)?.evidence ?? []));
+      events.push(this.close(inc, lastChange, 'recovered', this.last.get(inc.serviceId)?.evidence ?? []));
     }
     return events;
   }
@@ -203,6 +229,7 @@ export class IncidentTracker {
 
   /** Close an open incident whose service is no longer watched (removed from the config). */
   unmonitored(serviceId: string): IncidentEvent | undefined {
+    this.last.delete(serviceId);
     const current = this.openFor(serviceId);
     return current ? this.close(current, this.opts.clock.now(), 'unmonitored', []) : undefined;
   }
@@ -247,8 +274,8 @@ export class IncidentTracker {
       incident.resolution = resolution;
       if (evidence.length > 0) incident.recoveryEvidence = evidence;
       appendTimeline(incident, { at: endedAt, state: resolution === 'recovered' ? 'UP' : 'UNKNOWN', checks: [] });
-      // An incident whose report is not finished stays: its updates and final report are worded from it.
-      const closed = d.incidents.filter((i) => i.status === 'closed' && (d.reports[i.id]?.done ?? true));
+      // Reports keep their own copy of what they say (events carry copies), so any closed incident may go.
+      const closed = d.incidents.filter((i) => i.status === 'closed');
       if (closed.length > KEEP_CLOSED) {
         const drop = new Set(closed.slice(0, closed.length - KEEP_CLOSED));
         d.incidents = d.incidents.filter((i) => !drop.has(i));
@@ -261,7 +288,7 @@ export class IncidentTracker {
     // Dependents still down when the service they depend on is back have an outage of their own.
     for (const a of stillDown) {
       this.opts.store.update(() => (a.until = endedAt));
-      const now = this.opts.policy?.current(a.serviceId);
+      const now = this.last.get(a.serviceId);
       if (now?.to === 'DOWN') this.openIncident({ ...now, from: 'DOWN', at: a.since });
     }
     return event;
@@ -285,7 +312,9 @@ export class IncidentTracker {
     return this.delivery;
   }
 
-  private emit(event: IncidentEvent): IncidentEvent {
+  private emit(live: IncidentEvent): IncidentEvent {
+    // The incident as it is now: later changes must not rewrite what this event says.
+    const event = { type: live.type, incident: structuredClone(live.incident) } as IncidentEvent;
     // Incidents are rare and matter: write now rather than with the next coalesced batch, and let
     // listeners (who file reports) hear of them only once they are on disk.
     this.delivery = this.delivery.then(async () => {
@@ -294,14 +323,8 @@ export class IncidentTracker {
         this.opts.clock,
         (err) => this.log.error({ err, incident: event.incident.id }, 'incident not yet durable; holding it until the state file can be written'),
       );
-      for (const listener of this.listeners) {
-        try {
-          listener(event);
-        } catch (err) {
-          this.log.error({ err, event: event.type }, 'incident listener failed');
-        }
-      }
+      for (const listener of this.listeners) this.deliver(listener, event);
     });
-    return event;
+    return live;
   }
 }

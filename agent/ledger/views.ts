@@ -3,7 +3,10 @@
  * the state alone, so the CLI can show it from the state file even when the agent is down.
  * Outbox bodies are left out: they hold team members' names and contacts.
  */
-import type { OutboxEntry, ReportRecord } from '../outbox/types.js';
+import { entriesIn } from '../outbox/outbox.js';
+import type { OutboxEntry } from '../outbox/types.js';
+import { findRecord as findIn } from './ledger.js';
+import type { ReportRecord } from './types.js';
 import type { StateData } from '../store/types.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -22,7 +25,7 @@ export function entryView(e: OutboxEntry) {
   };
 }
 
-export function reportSummary(rec: ReportRecord, outbox: OutboxEntry[]) {
+export function reportSummary(rec: ReportRecord, outbox: readonly OutboxEntry[]) {
   const mine = outbox.filter((e) => e.reportKey === rec.key);
   return {
     key: rec.key,
@@ -43,10 +46,11 @@ export function reportSummary(rec: ReportRecord, outbox: OutboxEntry[]) {
     pending: mine.filter((e) => !e.dead).length,
     dead_letters: mine.filter((e) => e.dead).length,
     done: rec.done ?? false,
+    followed: rec.followed ?? false,
   };
 }
 
-export function reportDetail(rec: ReportRecord, outbox: OutboxEntry[]) {
+export function reportDetail(rec: ReportRecord, outbox: readonly OutboxEntry[]) {
   return {
     ...reportSummary(rec, outbox),
     window: rec.window && { id: rec.window.windowId, start: iso(rec.window.start), end: iso(rec.window.end) },
@@ -61,12 +65,13 @@ export function reportDetail(rec: ReportRecord, outbox: OutboxEntry[]) {
 /** Records newest first, and the outbox's dead letters that belong to no report (notifications). */
 export function reportsView(data: StateData) {
   const records = Object.values(data.reports).sort((a, b) => b.queuedAt - a.queuedAt);
+  const entries = entriesIn(data);
   return {
-    reports: records.map((r) => reportSummary(r, data.outbox)),
-    outbox: { pending: data.outbox.filter((e) => !e.dead).length, dead_letters: data.outbox.filter((e) => e.dead).map(entryView) },
+    reports: records.map((r) => reportSummary(r, entries)),
+    outbox: { pending: entries.filter((e) => !e.dead).length, dead_letters: entries.filter((e) => e.dead).map(entryView) },
   };
 }
 
 export function findRecord(data: StateData, ref: string): ReportRecord | undefined {
-  return Object.values(data.reports).find((r) => r.key === ref || r.incidentId === ref || r.reportId === ref || r.reference === ref);
+  return findIn(data.reports, ref);
 }

@@ -1,13 +1,20 @@
 /**
- * Metrics of the reporting pipeline, on the same injected Registry as the rest. Gauges that
- * describe the outbox and open reports are computed from the state when scraped, so they can
- * never drift from what is actually queued.
+ * Metrics of the reporting chain, on the same injected Registry as the rest. Gauges that
+ * describe the outbox and open reports are computed when scraped from what the ledger and the
+ * outbox give (their interfaces, not their stored rows), so they can never drift from what is
+ * actually queued.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { REPORT_STATUSES, REPORT_TYPES } from '../authority/contract.js';
 import { systemClock, type Clock } from '../clock.js';
-import type { OutboxOp } from '../outbox/types.js';
-import type { StateStore } from '../store/types.js';
+import type { ReportRecord } from '../ledger/types.js';
+import type { OutboxEntry, OutboxOp } from '../outbox/types.js';
+
+/** What the gauges read at each scrape: every report record, and every outbox entry (pending and dead). */
+export interface ReportingReadings {
+  records(): readonly ReportRecord[];
+  entries(): readonly OutboxEntry[];
+}
 
 const OUTCOMES = ['filed', 'failed', 'suppressed'] as const;
 const OPS: readonly OutboxOp[] = ['create_report', 'add_update', 'final_report', 'notify'];
@@ -36,7 +43,7 @@ export class ReportingMetrics {
   }
 
   /** `clock` is the agent's: the outbox's age is its now minus the entry's createdAt (the same clock's). */
-  constructor(registry: Registry, store: () => StateStore | undefined, clock: Clock = systemClock) {
+  constructor(registry: Registry, read: () => ReportingReadings | undefined, clock: Clock = systemClock) {
     const r = [registry];
     this.reports = new Counter({ name: 'raqib_reports_total', help: 'Reports to the authority, by type and outcome (filed, failed: refused for good, suppressed: planned maintenance).', labelNames: ['type', 'outcome'], registers: r });
     this.deadLetters = new Counter({ name: 'raqib_dead_letters_total', help: 'Outbound calls the far side refused for good, by operation.', labelNames: ['op'], registers: r });
@@ -65,7 +72,7 @@ export class ReportingMetrics {
     for (const c of ['network', 'rate_limited', 'server', 'client']) this.authorityErrors.inc({ class: c }, 0);
     const openByType = () => {
       const counts = new Map<string, number>(REPORT_TYPES.map((t) => [t, 0]));
-      for (const rec of Object.values(store()?.data.reports ?? {})) if (!rec.done && rec.reportId) counts.set(rec.type, (counts.get(rec.type) ?? 0) + 1);
+      for (const rec of read()?.records() ?? []) if (!rec.done && rec.reportId) counts.set(rec.type, (counts.get(rec.type) ?? 0) + 1);
       return counts;
     };
     new Gauge({
@@ -84,7 +91,7 @@ export class ReportingMetrics {
       registers: r,
       collect() {
         const counts = new Map<string, number>([...REPORT_STATUSES, 'queued'].map((s) => [s, 0]));
-        for (const rec of Object.values(store()?.data.reports ?? {})) {
+        for (const rec of read()?.records() ?? []) {
           if (rec.done || (rec.suppressedUntil !== undefined && rec.queuedAt === 0)) continue;
           const status = rec.status ?? 'queued';
           counts.set(status, (counts.get(status) ?? 0) + 1);
@@ -97,7 +104,7 @@ export class ReportingMetrics {
       help: 'Outbound calls waiting to be delivered (dead letters excluded).',
       registers: r,
       collect() {
-        this.set(store()?.data.outbox.filter((e) => !e.dead).length ?? 0);
+        this.set(read()?.entries().filter((e) => !e.dead).length ?? 0);
       },
     });
     new Gauge({
@@ -105,7 +112,7 @@ export class ReportingMetrics {
       help: 'Age of the oldest undelivered outbound call (0 when none).',
       registers: r,
       collect() {
-        const oldest = store()?.data.outbox.find((e) => !e.dead);
+        const oldest = read()?.entries().find((e) => !e.dead);
         this.set(oldest ? Math.max(0, (clock.now() - oldest.createdAt) / 1000) : 0);
       },
     });
@@ -114,7 +121,7 @@ export class ReportingMetrics {
       help: 'Dead letters kept in the outbox for people to look at.',
       registers: r,
       collect() {
-        this.set(store()?.data.outbox.filter((e) => e.dead).length ?? 0);
+        this.set(read()?.entries().filter((e) => e.dead).length ?? 0);
       },
     });
     for (const type of REPORT_TYPES) for (const outcome of OUTCOMES) this.reports.inc({ type, outcome }, 0);

@@ -12,11 +12,16 @@
 import type { Clock } from '../clock.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { StateStore } from '../store/types.js';
+import type { StateData, StateStore } from '../store/types.js';
 import { flushUntilDurable } from '../store/until-durable.js';
 import { isAuthorityError } from '../authority/errors.js';
 import type { OutboxEntry } from './types.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
+
+/** The outbox's entries in a state read from disk (the CLI's view when no agent runs): pending and dead. */
+export function entriesIn(data: Pick<StateData, 'outbox'>): readonly OutboxEntry[] {
+  return data.outbox;
+}
 
 /** Wait while a lane cannot be sent: not signed in, or its report is not filed yet. */
 export const HOLD_MS = 30_000;
@@ -33,11 +38,10 @@ export class NotReady extends Error {
   override name = 'NotReady';
 }
 
+/** What the next stage hears of a delivery. Hooks only pass news on; they never call back in. */
 export interface OutboxHooks {
   onSent?(entry: OutboxEntry, answer: unknown): void;
   onDead?(entry: OutboxEntry): void;
-  /** A person dismissed this dead letter: they handled it by hand. */
-  onDismissed?(entry: OutboxEntry): void;
   onAttemptFailed?(entry: OutboxEntry, err: unknown): void;
 }
 
@@ -49,9 +53,15 @@ export interface OutboxOptions {
   retry?: RetryPolicy;
   random?: () => number;
   hooks?: OutboxHooks;
+  /**
+   * The entries of the state file's outbox this instance delivers (default: all). The reports to
+   * the authority and the team's notifications are two instances over one list, each with its
+   * own sender and lanes in flight, so a hanging chat webhook never delays a report.
+   */
+  owns?: (entry: OutboxEntry) => boolean;
 }
 
-export type NewEntry = Pick<OutboxEntry, 'lane' | 'op' | 'idempotencyKey' | 'body' | 'summary'> & Partial<Pick<OutboxEntry, 'reportKey' | 'channel' | 'build'>>;
+export type NewEntry = Pick<OutboxEntry, 'lane' | 'op' | 'idempotencyKey' | 'body' | 'summary'> & Partial<Pick<OutboxEntry, 'reportKey' | 'channel' | 'facts'>>;
 
 export class Outbox {
   private readonly inFlight = new Set<string>();
@@ -65,13 +75,56 @@ export class Outbox {
     this.log = opts.log.child({ module: 'outbox' });
   }
 
+  private mine(): OutboxEntry[] {
+    const owns = this.opts.owns;
+    return owns ? this.opts.store.data.outbox.filter(owns) : this.opts.store.data.outbox;
+  }
+
   /** Entries still to deliver (oldest first). */
   pending(): OutboxEntry[] {
-    return this.opts.store.data.outbox.filter((e) => !e.dead);
+    return this.mine().filter((e) => !e.dead);
   }
 
   dead(): OutboxEntry[] {
-    return this.opts.store.data.outbox.filter((e) => e.dead);
+    return this.mine().filter((e) => e.dead);
+  }
+
+  /** Every entry, pending or dead, of one report. */
+  entriesFor(reportKey: string): OutboxEntry[] {
+    return this.mine().filter((e) => e.reportKey === reportKey);
+  }
+
+  /** The dead letter of a report the authority refused to take, if it did. */
+  refused(reportKey: string): OutboxEntry | undefined {
+    return this.mine().find((e) => e.reportKey === reportKey && e.op === 'create_report' && e.dead);
+  }
+
+  /** The report's filing, while it is still waiting to be answered. */
+  waitingToFile(reportKey: string): OutboxEntry | undefined {
+    return this.mine().find((e) => e.reportKey === reportKey && e.op === 'create_report' && !e.dead);
+  }
+
+  /** Pending entries a person no longer wants sent: their report is handled by hand. */
+  dropPending(reportKey: string): void {
+    this.opts.store.update((d) => (d.outbox = d.outbox.filter((e) => e.reportKey !== reportKey || e.dead !== undefined || (this.opts.owns !== undefined && !this.opts.owns(e)))));
+  }
+
+  /** Every pending entry becomes a dead letter that says why (they were made for another authority). */
+  abandon(reason: string): number {
+    const now = this.opts.clock.now();
+    const pending = this.pending();
+    this.opts.store.update(() => {
+      for (const e of pending) e.dead = { at: now, reason };
+    });
+    return pending.length;
+  }
+
+  /** Set what a pending entry says before it is first sent (upgrading an entry written without its facts). */
+  setFacts(entry: OutboxEntry, facts: OutboxEntry['facts']): void {
+    this.opts.store.update(() => {
+      entry.facts = facts;
+      delete entry.build;
+    });
   }
 
   /** Age of the oldest undelivered entry, in ms (0 when none). */
@@ -128,7 +181,7 @@ export class Outbox {
    * never accepted (a refused body was never filed, so rewording cannot duplicate anything).
    */
   retryDead(seq: number): OutboxEntry | undefined {
-    const entry = this.opts.store.data.outbox.find((e) => e.seq === seq && e.dead);
+    const entry = this.mine().find((e) => e.seq === seq && e.dead);
     if (!entry) return undefined;
     this.opts.store.update(() => {
       delete entry.dead;
@@ -143,19 +196,19 @@ export class Outbox {
 
   /** A person handled a dead letter by hand (filed it in the portal): it leaves the outbox. */
   dismissDead(seq: number): OutboxEntry | undefined {
-    const entry = this.opts.store.data.outbox.find((e) => e.seq === seq && e.dead);
+    const entry = this.mine().find((e) => e.seq === seq && e.dead);
     if (!entry) return undefined;
     this.opts.store.update((d) => (d.outbox = d.outbox.filter((e) => e !== entry)));
     this.log.warn({ seq, summary: entry.summary, reason: entry.dead?.reason }, 'dead letter dismissed by a person');
-    this.opts.hooks?.onDismissed?.(entry);
     return entry;
   }
 
   /** Retry every waiting entry now (after a sign-in, or when told the authority is back). */
   nudge(): void {
     const now = this.opts.clock.now();
-    this.opts.store.update((d) => {
-      for (const e of d.outbox) if (!e.dead && e.nextAttemptAt > now) e.nextAttemptAt = now;
+    const pending = this.pending();
+    this.opts.store.update(() => {
+      for (const e of pending) if (e.nextAttemptAt > now) e.nextAttemptAt = now;
     });
     this.pump();
   }
@@ -166,12 +219,10 @@ export class Outbox {
     this.timer = undefined;
     const now = this.opts.clock.now();
     const heads = new Map<string, OutboxEntry>();
-    for (const e of this.opts.store.data.outbox) if (!e.dead && !heads.has(e.lane)) heads.set(e.lane, e);
+    for (const e of this.mine()) if (!e.dead && !heads.has(e.lane)) heads.set(e.lane, e);
     for (const [lane, e] of heads) if (this.unflushed.has(e.seq)) heads.delete(lane);
     let next = Infinity;
-    // Reports before notifications: a hanging chat webhook must never delay what the authority is owed.
-    const ordered = [...heads].sort(([a], [b]) => Number(a.startsWith('notify:')) - Number(b.startsWith('notify:')));
-    for (const [lane, entry] of ordered) {
+    for (const [lane, entry] of heads) {
       if (this.inFlight.has(lane)) continue;
       if (entry.nextAttemptAt > now) {
         next = Math.min(next, entry.nextAttemptAt);

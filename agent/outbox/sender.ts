@@ -1,47 +1,47 @@
 /**
- * Sends one outbox entry. A report entry's body is built at its first attempt — when the filer
- * (the signed-in manager or alternate) and the registered team are known — then written durably
- * into the entry, and only then sent; every retry after that sends the same body.
+ * Sends one report call. Its body is built at the first attempt from the facts frozen when the
+ * call was decided — now that the filer (the signed-in manager or alternate) and the registered
+ * team are known — then written durably into the entry, and only then sent; every retry sends
+ * the same body.
  */
 import type { AuthorityApi } from '../authority/client.js';
 import type { FinalReportBody, ReportBody, UpdateBody } from '../authority/contract.js';
 import { AuthorityError } from '../authority/errors.js';
-import { NotReady } from './outbox.js';
-import { describeError } from '../errors.js';
-import type { BuildSpec, OutboxEntry, ReportRecord } from './types.js';
 import type { Config } from '../config/schema.js';
+import { describeError } from '../errors.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../log.js';
-import {
-  buildFinalReport, buildMaintenanceFinal, buildMaintenanceReport, buildMaintenanceUpdate, buildOngoingUpdate, buildOutageReport, buildRestoredUpdate,
-  type MaintenanceWindow, type ReportContext,
-} from '../wording/build.js';
 import type { StateStore } from '../store/types.js';
-import { filerFor, type Filer } from '../team/filer.js';
-import type { Notifier } from '../team/notify.js';
+import { filerFor } from '../team/filer.js';
+import { bodyFor } from '../wording/facts.js';
+import { NotReady } from './outbox.js';
+import type { OutboxEntry } from './types.js';
 
 export interface SenderOptions {
   config: () => Config;
   store: StateStore;
+  ledger: Ledger;
   api: AuthorityApi;
-  notifier: Notifier;
   log: Logger;
-  /** The email of the member the agent is signed in as; the configured manager in drafts mode. */
+  /** The email of the member the agent is signed in as, as the authority says; the configured manager in drafts mode. */
   subject(): Promise<string | undefined>;
+  /** The crisis team's id at the authority, once registered. */
+  teamId(): string | undefined;
+  /** The report's filing, if the authority refused it for good (then its updates cannot go either). */
+  refused(reportKey: string): OutboxEntry | undefined;
 }
 
 export class ReportSender {
   constructor(private readonly opts: SenderOptions) {}
 
   async send(entry: OutboxEntry): Promise<unknown> {
-    if (entry.op === 'notify') return this.opts.notifier.send(entry);
-    const { store } = this.opts;
-    const rec = entry.reportKey ? store.data.reports[entry.reportKey] : undefined;
+    const rec = entry.reportKey ? this.opts.ledger.get(entry.reportKey) : undefined;
     if (!rec) {
       this.opts.log.warn({ seq: entry.seq, report: entry.reportKey }, 'outbox entry for an unknown report; dropping it');
       return undefined;
     }
     if (entry.op !== 'create_report' && !rec.reportId) {
-      const refused = store.data.outbox.find((e) => e.reportKey === rec.key && e.op === 'create_report' && e.dead);
+      const refused = this.opts.refused(rec.key);
       // Its report will never be filed by raqib: waiting forever would only hide that.
       if (refused) throw new AuthorityError('http', `its report was refused by the authority (dead letter #${refused.seq}); file both by hand`, { status: 424 });
       throw new NotReady('waiting for the report itself to be filed first');
@@ -59,7 +59,8 @@ export class ReportSender {
       await this.materialize(entry, null);
     }
     if (entry.body === null || entry.body === undefined) {
-      await this.materialize(entry, this.build(entry, rec, filerFor(this.opts.config(), store, subject)));
+      if (!entry.facts) throw new AuthorityError('http', 'queued by an older raqib without what it was to say; file it by hand', { status: 422 });
+      await this.materialize(entry, bodyFor(entry.facts, filerFor(this.opts.config(), this.opts.teamId(), subject)));
     }
     try {
       switch (entry.op) {
@@ -69,6 +70,8 @@ export class ReportSender {
           return await this.opts.api.addUpdate(rec.reportId!, entry.idempotencyKey, entry.body as UpdateBody);
         case 'final_report':
           return await this.opts.api.fileFinalReport(rec.reportId!, entry.idempotencyKey, entry.body as FinalReportBody);
+        default:
+          throw new Error(`not a report call: ${entry.op}`);
       }
     } catch (err) {
       const outcome = await this.recover(entry, err);
@@ -110,46 +113,4 @@ export class ReportSender {
     }
     return { error: err };
   }
-
-  private build(entry: OutboxEntry, rec: ReportRecord, filer: Filer): unknown {
-    const config = this.opts.config();
-    const service = config.services.find((s) => s.id === rec.serviceId);
-    if (!service) throw new NotReady(`service ${rec.serviceId} is no longer in the config; cannot word its report`);
-    const ctx: ReportContext = {
-      entity: config.entity,
-      service,
-      timeZone: config.agent.timezone,
-      submitter: filer,
-      now: entry.createdAt,
-    };
-    const spec: BuildSpec = entry.build ?? { kind: 'report' };
-    if (rec.kind === 'maintenance') {
-      const w = rec.window!;
-      const window: MaintenanceWindow = { serviceId: rec.serviceId, windowId: w.windowId, start: w.start, end: w.end, ...descriptionOf(service, w.windowId) };
-      if (spec.kind === 'maintenance') return buildMaintenanceReport(window, ctx);
-      if (spec.kind === 'maintenance_update') return buildMaintenanceUpdate(window, ctx, spec.status, spec.at);
-      // After an overrun the window completed when it was queued (with its `completed` update), not at its planned end.
-      if (spec.kind === 'maintenance_final') return buildMaintenanceFinal(window, ctx, rec.windowUpdates?.includes('extended') ? entry.createdAt : w.end);
-      throw new Error(`cannot build ${spec.kind} for a maintenance report`);
-    }
-    const incident = this.opts.store.data.incidents.find((i) => i.id === rec.incidentId);
-    if (!incident) throw new NotReady(`incident ${rec.incidentId} is no longer in the state file; cannot word its report`);
-    switch (spec.kind) {
-      case 'report':
-        return buildOutageReport(incident, ctx);
-      case 'ongoing':
-        return buildOngoingUpdate(incident, ctx, spec.reason);
-      case 'restored':
-        return buildRestoredUpdate(incident, ctx);
-      case 'final':
-        return buildFinalReport(incident, ctx, spec.actions);
-      default:
-        throw new Error(`cannot build ${spec.kind} for an outage report`);
-    }
-  }
-}
-
-function descriptionOf(service: Config['services'][number], windowId: string): { description?: { ar: string; en: string } } {
-  const d = service.maintenance.find((m) => m.id === windowId)?.description;
-  return d ? { description: d } : {};
 }

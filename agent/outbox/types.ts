@@ -1,17 +1,13 @@
-/** What the outbox and the report records persist in the state file. */
-import type { Impact } from '../detect/service-state.js';
-import type { Guidance, ReportStatus, ReportType } from '../authority/contract.js';
+/** What the outbox persists in the state file. */
+import type { Facts } from '../wording/facts.js';
 
 export type OutboxOp = 'create_report' | 'add_update' | 'final_report' | 'notify';
 
 /** Why an update is filed while the outage lasts. */
 export type OngoingReason = 'periodic' | 'impact_changed' | 'intermittent' | 'affected_services';
 
-/**
- * What a report call will say, kept until its body is built. Bodies are built at the first
- * attempt (when the filer and team are known), written durably, and only then sent.
- */
-export type BuildSpec =
+/** What a report call was to say, as raqib 0.1 queued it (without its facts); read only to upgrade such entries. */
+export type LegacyBuildSpec =
   | { kind: 'report' }
   | { kind: 'ongoing'; reason: OngoingReason }
   | { kind: 'restored' }
@@ -37,9 +33,12 @@ export interface OutboxEntry {
   /** Notification channel id (notify). */
   channel?: string;
   idempotencyKey: string;
-  /** The exact body sent; null until built at the first attempt (see `build`). */
+  /** The exact body sent; null until built at the first attempt, from `facts`. */
   body: unknown;
-  build?: BuildSpec;
+  /** What a report call says, frozen when it was decided (report ops). */
+  facts?: Facts;
+  /** Written by raqib 0.1 instead of `facts`; upgraded at start. */
+  build?: LegacyBuildSpec;
   /** For people: "report", "update 2 (ongoing)", "restoration", "final report", "notify guidance_received". */
   summary: string;
   createdAt: number;
@@ -48,53 +47,4 @@ export interface OutboxEntry {
   lastError?: string;
   /** Set when the far side refused it for good (a 4xx other than 408/425/429): a dead letter. */
   dead?: { at: number; status?: number; reason: string };
-}
-
-/** raqib's own record of one report: what was queued, what the authority answered, what follows. */
-export interface ReportRecord {
-  /** Incident id, or `maintenance:<service>:<window>:<start>` for a planned window. */
-  key: string;
-  kind: 'outage' | 'maintenance';
-  type: ReportType;
-  serviceId: string;
-  incidentId?: string;
-  /** Stem of every idempotency key of this report. */
-  keyStem: string;
-  /** The authority's id and reference, once filed. */
-  reportId?: string;
-  reference?: string;
-  status?: ReportStatus;
-  statusHistory: { status: ReportStatus; at: number }[];
-  queuedAt: number;
-  filedAt?: number;
-  acknowledgedAt?: number;
-  /** When the team was told the report was not acknowledged in time. */
-  escalatedAt?: number;
-  lastUpdateAt?: number;
-  lastImpact?: Impact;
-  /** Updates queued so far (numbers the idempotency keys). */
-  updates: number;
-  restoredQueued?: boolean;
-  /** Restorations queued so far: a flapping outage that came back is restored again later. */
-  restorations?: number;
-  /** Final reports queued so far: a second one carries the actions after a timeline-only first. */
-  finals: number;
-  finalDueAt?: number;
-  /** The last final report said actions will follow. */
-  actionsPending?: boolean;
-  guidance: Guidance[];
-  /** Maintenance occurrence this report is for. */
-  window?: { windowId: string; start: number; end: number };
-  /** Maintenance progress updates already queued. */
-  windowUpdates?: ('in_progress' | 'completed' | 'extended')[];
-  /** An outage inside a maintenance window: not filed unless it outlasts the window (this time). */
-  suppressedUntil?: number;
-  /** When the team was last told the report is still not filed. */
-  notFiledToldAt?: number;
-  /** The intermittent (flapping) update was queued. */
-  intermittentReported?: boolean;
-  /** Dependent services already told to the authority. */
-  affectedReported?: number;
-  /** No more work: closed or cancelled at the authority, or given up. */
-  done?: boolean;
 }

@@ -3,7 +3,8 @@
  * Only store/ touches the file; a PostgreSQL store can implement the same interface.
  */
 import type { CheckState } from '../detect/transition.js';
-import type { OutboxEntry, ReportRecord } from '../outbox/types.js';
+import type { ReportRecord } from '../ledger/types.js';
+import type { OutboxEntry } from '../outbox/types.js';
 import type { Incident } from '../incidents/types.js';
 
 export const STATE_VERSION = 1;

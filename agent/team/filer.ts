@@ -6,7 +6,6 @@
 import type { Bilingual, CrisisTeamBody } from '../authority/contract.js';
 import { NotReady } from '../outbox/outbox.js';
 import type { Config, MemberConfig } from '../config/schema.js';
-import type { StateStore } from '../store/types.js';
 
 export interface Filer {
   name: Bilingual;
@@ -22,15 +21,14 @@ export function filers(config: Config): MemberConfig[] {
 }
 
 /** The filer for `subject`; NotReady (the outbox holds the entry) when that person may not file yet. */
-export function filerFor(config: Config, store: StateStore, subject: string | undefined): Filer {
+export function filerFor(config: Config, teamId: string | undefined, subject: string | undefined): Filer {
   if (!subject) throw new NotReady('not signed in to the authority: a crisis team manager or alternate must run raqib login');
   const member = filers(config).find((m) => m.email.toLowerCase() === subject.toLowerCase());
   if (!member) {
     throw new NotReady(`signed in as ${subject}, who is not the crisis team's manager or alternate in the config; run raqib login --as <their email>`);
   }
-  const team = store.data.team;
-  if (!team) throw new NotReady('the crisis team is not registered with the authority yet (raqib registers it once signed in)');
-  return { name: member.name, role: member.role as 'manager' | 'alternate', email: member.email, crisisTeamId: team.id };
+  if (!teamId) throw new NotReady('the crisis team is not registered with the authority yet (raqib registers it once signed in)');
+  return { name: member.name, role: member.role as 'manager' | 'alternate', email: member.email, crisisTeamId: teamId };
 }
 
 /** The crisis team as the authority registers it: the config's entity and members. */

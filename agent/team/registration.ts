@@ -11,6 +11,26 @@ import type { Logger } from '../log.js';
 import type { StateStore } from '../store/types.js';
 import { teamBody } from './filer.js';
 
+/** The team's id at the authority, once registered. */
+export function registeredTeamId(store: StateStore): string | undefined {
+  return store.data.team?.id;
+}
+
+/** Whether the registration matches this fingerprint of the configured team. */
+export function registeredAs(store: StateStore, fingerprint: string): boolean {
+  return store.data.team?.fingerprint === fingerprint;
+}
+
+/** The registration is made for one authority: forget it when raqib moves to another. */
+export function forgetTeam(store: StateStore): void {
+  store.update((d) => delete d.team);
+}
+
+/** Drafts mode has no far side: the team is "registered" locally so drafts can name it. */
+export function draftTeam(store: StateStore, config: Config, now: number): void {
+  store.update((d) => (d.team = { id: 'draft-team', fingerprint: teamFingerprint(config), registeredAt: now }));
+}
+
 export function teamFingerprint(config: Config): string {
   return createHash('sha256').update(JSON.stringify(teamBody(config))).digest('hex');
 }

@@ -1,17 +1,16 @@
 /**
- * Lifecycle behaviours added after review: the team hears of incidents and of the final report
- * being due; an outage no longer watched can still be finalized; the authority closing a report
- * ends raqib's work on it; steps behind a refused report are refused too instead of waiting forever.
+ * How a report's work ends: the team hears of incidents and of the final report being due; an
+ * outage raqib stopped watching cannot be finalized by it; the authority closing a report ends
+ * filing for it; steps behind a refused report are refused too instead of waiting forever; a
+ * person taking a refused report into their hands stops raqib filing for it.
  */
 import { describe, expect, it } from 'vitest';
 import { AuthorityError } from '../../agent/authority/errors.js';
-import { ReportSender } from '../../agent/outbox/sender.js';
-import { MANAGER } from '../helpers/reporting.js';
-import { FakeAuthority, HOUR, MINUTE, harnessPerTest } from '../helpers/chain.js';
+import { HOUR, MINUTE, harnessPerTest } from '../helpers/chain.js';
 
 const harness = harnessPerTest();
 
-describe('report lifecycle after review', () => {
+describe('how a report\'s work ends', () => {
   it('tells the team an outage opened and closed, and when the final report is due', async () => {
     const h = await harness();
     await h.down();
@@ -40,7 +39,7 @@ describe('report lifecycle after review', () => {
     h.filed(id);
     h.tracker.unmonitored('appointments');
     await h.settled();
-    const err = await h.reporter.finalize(id, { taken: 'Moved the service to the new platform' }).catch((e: unknown) => e);
+    const err = await h.filing.finalize(id, { taken: 'Moved the service to the new platform' }).catch((e: unknown) => e);
     expect((err as { code?: string }).code).toBe('RAQIB_REPORT_UNMONITORED');
     expect((err as Error).message).toMatch(/file the restoration and final report of .* by hand/);
     expect(h.keys().filter((k) => k.includes(':final:'))).toEqual([]);
@@ -55,7 +54,7 @@ describe('report lifecycle after review', () => {
     h.store.update(() => (h.record(id)!.done = true)); // as follow-up records a report closed at the authority
     await h.tickAt(25 * HOUR);
     expect(h.keys().filter((k) => k.includes(':final:'))).toEqual([]);
-    const err = await h.reporter.finalize(id, { taken: 'x' }).catch((e: unknown) => e);
+    const err = await h.filing.finalize(id, { taken: 'x' }).catch((e: unknown) => e);
     expect((err as { code?: string }).code).toBe('RAQIB_REPORT_FINAL');
   });
 
@@ -64,12 +63,10 @@ describe('report lifecycle after review', () => {
     await h.down();
     const id = h.incident().id;
     await h.still('partial');
-    const api = new FakeAuthority();
-    const sender = new ReportSender({ config: () => h.config, store: h.store, api, notifier: h.notifier, log: h.log, subject: async () => MANAGER.email });
-    h.store.update((d) => (d.team = { id: 'team-1', fingerprint: 'f', registeredAt: 0 }));
+    h.team();
     const [create, update] = h.reportEntries();
     h.store.update(() => (create!.dead = { at: 1, status: 400, reason: 'refused' }));
-    const err = await sender.send(update!).catch((e: unknown) => e);
+    const err = await h.chain.sender.send(update!).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthorityError);
     expect((err as AuthorityError).retryable).toBe(false);
     expect((err as AuthorityError).message).toMatch(/its report was refused by the authority \(dead letter #\d+\)/);
@@ -82,7 +79,7 @@ describe('report lifecycle after review', () => {
     await h.still('partial');
     const [create] = h.reportEntries();
     h.store.update(() => (create!.dead = { at: 1, status: 400, reason: 'refused' }));
-    expect(h.outbox.dismissDead(create!.seq)).toBeDefined();
+    expect(h.chain.deadLetter(create!.seq, 'dismiss')).toBeDefined();
     expect(h.record(id)!.done).toBe(true);
     expect(h.reportEntries()).toEqual([]);
     for (let i = 1; i <= 4; i++) await h.tickAt(i * 20 * MINUTE);

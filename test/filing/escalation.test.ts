@@ -1,14 +1,15 @@
 /**
- * What the second review of the reporting pipeline found, each pinned by a test: an unfiled report
- * is escalated, a withdrawn window is not followed, reports go before notifications.
+ * What time escalates when the far side does not move: a report still unfiled after ten minutes is
+ * told to the team, and again every ten; an announced window removed from the config is no longer
+ * followed and the team is told to withdraw it.
  */
 import { describe, expect, it } from 'vitest';
-import { NOT_FILED_MS } from '../../agent/filing/lifecycle.js';
+import { NOT_FILED_MS } from '../../agent/outbox/overdue.js';
 import { HOUR, MINUTE, harnessPerTest, SERVICE } from '../helpers/chain.js';
 
 const harness = harnessPerTest();
 
-describe('review fixes in the report lifecycle', () => {
+describe('escalation when nothing comes back', () => {
   it('tells the team when a confirmed outage is still not filed after ten minutes, and again every ten', async () => {
     const h = await harness();
     await h.down();

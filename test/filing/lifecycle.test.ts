@@ -26,7 +26,7 @@ describe('filing an outage', () => {
     const inc = h.incident();
     expect(h.reportEntries()).toHaveLength(1);
     const entry = h.reportEntries()[0]!;
-    expect(entry).toMatchObject({ op: 'create_report', lane: `report:${inc.id}`, reportKey: inc.id, idempotencyKey: `raqib:MOH:${inc.id}:report`, body: null, build: { kind: 'report' }, summary: 'report' });
+    expect(entry).toMatchObject({ op: 'create_report', lane: `report:${inc.id}`, reportKey: inc.id, idempotencyKey: `raqib:MOH:${inc.id}:report`, body: null, facts: { what: { kind: 'report' } }, summary: 'report' });
     expect(h.record(inc.id)).toMatchObject({ key: inc.id, kind: 'outage', type: 'own_service_outage', serviceId: 'appointments', incidentId: inc.id, queuedAt: h.clock.now(), lastImpact: 'total', updates: 0, finals: 0 });
     const onDisk = JSON.parse(await readFile(join(h.dir, 'state.json'), 'utf8'));
     expect(onDisk.reports[inc.id].key).toBe(inc.id);
@@ -77,7 +77,7 @@ describe('filing an outage', () => {
     const first = await harness();
     await first.down();
     const id = first.incident().id;
-    first.reporter.stop(); // stops listening: the close below is never heard
+    await first.chain.stop(); // stops listening: the close below is never heard
     first.clock.jump(10 * MINUTE);
     await first.up();
     const closedAt = first.incident().endedAt!;
@@ -102,7 +102,7 @@ describe('updates while the outage lasts', () => {
     expect(h.keys()).toEqual([`raqib:MOH:${id}:report`]);
     await h.still('partial');
     expect(h.keys()).toEqual([`raqib:MOH:${id}:report`, `raqib:MOH:${id}:update:1`]);
-    expect(h.reportEntries()[1]).toMatchObject({ op: 'add_update', build: { kind: 'ongoing', reason: 'impact_changed' }, summary: 'update 1 (impact_changed)' });
+    expect(h.reportEntries()[1]).toMatchObject({ op: 'add_update', facts: { what: { kind: 'ongoing', reason: 'impact_changed' } }, summary: 'update 1 (impact_changed)' });
     await h.still('partial');
     expect(h.reportEntries()).toHaveLength(2);
     await h.still('total');
@@ -117,7 +117,7 @@ describe('updates while the outage lasts', () => {
     await h.tickAt(30 * MINUTE - 1);
     expect(h.reportEntries()).toHaveLength(1);
     await h.tickAt(1);
-    expect(h.reportEntries()[1]).toMatchObject({ idempotencyKey: `raqib:MOH:${id}:update:1`, build: { kind: 'ongoing', reason: 'periodic' } });
+    expect(h.reportEntries()[1]).toMatchObject({ idempotencyKey: `raqib:MOH:${id}:update:1`, facts: { what: { kind: 'ongoing', reason: 'periodic' } } });
     await h.tickAt(1 * MINUTE);
     expect(h.reportEntries()).toHaveLength(2);
     await h.tickAt(29 * MINUTE);
@@ -152,7 +152,7 @@ describe('restoration and the final report', () => {
     await h.settled();
     const restored = h.reportEntries().filter((e) => e.idempotencyKey.endsWith(':restored'));
     expect(restored).toHaveLength(1);
-    expect(restored[0]).toMatchObject({ op: 'add_update', idempotencyKey: `raqib:MOH:${id}:restored`, build: { kind: 'restored' }, summary: 'restoration' });
+    expect(restored[0]).toMatchObject({ op: 'add_update', idempotencyKey: `raqib:MOH:${id}:restored`, facts: { what: { kind: 'restored' } }, summary: 'restoration' });
     expect(h.record(id)).toMatchObject({ restoredQueued: true, finalDueAt: h.clock.now() + 24 * HOUR });
   });
 
@@ -165,19 +165,19 @@ describe('restoration and the final report', () => {
     expect(h.keys().filter((k) => k.includes(':final:'))).toEqual([]);
     await h.tickAt(1);
     const first = h.reportEntries().find((e) => e.op === 'final_report')!;
-    expect(first).toMatchObject({ idempotencyKey: `raqib:MOH:${id}:final:1`, build: { kind: 'final' }, summary: 'final report' });
-    expect(first.build).not.toHaveProperty('actions');
+    expect(first).toMatchObject({ idempotencyKey: `raqib:MOH:${id}:final:1`, facts: { what: { kind: 'final' } }, summary: 'final report' });
+    expect(first.facts!.what).not.toHaveProperty('actions');
     expect(h.record(id)).toMatchObject({ finals: 1, actionsPending: true });
     await h.tickAt(HOUR);
     expect(h.reportEntries().filter((e) => e.op === 'final_report')).toHaveLength(1);
 
-    const rec = await h.reporter.finalize(id, { taken: 'Restarted the appointment servers', rootCause: 'Disk full' });
+    const rec = await h.filing.finalize(id, { taken: 'Restarted the appointment servers', rootCause: 'Disk full' });
     expect(rec.key).toBe(id);
     const finals = h.reportEntries().filter((e) => e.op === 'final_report');
     expect(finals.map((e) => e.idempotencyKey)).toEqual([`raqib:MOH:${id}:final:1`, `raqib:MOH:${id}:final:2`]);
-    expect(finals[1]).toMatchObject({ build: { kind: 'final', actions: { taken: 'Restarted the appointment servers', rootCause: 'Disk full' } }, summary: 'final report with actions' });
+    expect(finals[1]).toMatchObject({ facts: { what: { kind: 'final', actions: { taken: 'Restarted the appointment servers', rootCause: 'Disk full' } } }, summary: 'final report with actions' });
     expect(h.record(id)).toMatchObject({ finals: 2, actionsPending: false });
-    expect(await codeOf(h.reporter.finalize(id, { taken: 'again' }))).toBe('RAQIB_REPORT_FINAL');
+    expect(await codeOf(h.filing.finalize(id, { taken: 'again' }))).toBe('RAQIB_REPORT_FINAL');
     expect(h.reportEntries().filter((e) => e.op === 'final_report')).toHaveLength(2);
   });
 
@@ -187,20 +187,20 @@ describe('restoration and the final report', () => {
     const id = h.incident().id;
     await h.up();
     await h.tickAt(HOUR);
-    await h.reporter.finalize(id, { taken: 'Rolled back the release' });
+    await h.filing.finalize(id, { taken: 'Rolled back the release' });
     await h.tickAt(24 * HOUR);
     const finals = h.reportEntries().filter((e) => e.op === 'final_report');
     expect(finals.map((e) => e.idempotencyKey)).toEqual([`raqib:MOH:${id}:final:1`]);
-    expect(finals[0]!.build).toEqual({ kind: 'final', actions: { taken: 'Rolled back the release' } });
-    expect(await codeOf(h.reporter.finalize(id, { taken: 'again' }))).toBe('RAQIB_REPORT_FINAL');
+    expect(finals[0]!.facts!.what).toMatchObject({ kind: 'final', actions: { taken: 'Rolled back the release' } });
+    expect(await codeOf(h.filing.finalize(id, { taken: 'again' }))).toBe('RAQIB_REPORT_FINAL');
   });
 
   it('refuses finalize() for an unknown report and for an outage that is not over', async () => {
     const h = await harness();
-    expect(await codeOf(h.reporter.finalize('DGA-2026-999999', { taken: 'x' }))).toBe('RAQIB_REPORT_UNKNOWN');
+    expect(await codeOf(h.filing.finalize('DGA-2026-999999', { taken: 'x' }))).toBe('RAQIB_REPORT_UNKNOWN');
     await h.down();
     const id = h.incident().id;
-    expect(await codeOf(h.reporter.finalize(id, { taken: 'x' }))).toBe('RAQIB_REPORT_ONGOING');
+    expect(await codeOf(h.filing.finalize(id, { taken: 'x' }))).toBe('RAQIB_REPORT_ONGOING');
     expect(h.reportEntries().map((e) => e.op)).toEqual(['create_report']);
   });
 
@@ -210,25 +210,27 @@ describe('restoration and the final report', () => {
     const id = h.incident().id;
     h.filed(id, 'rpt_abc', 'DGA-2026-000042');
     await h.up();
-    expect((await h.reporter.finalize('DGA-2026-000042', { taken: 'Fixed' })).key).toBe(id);
-    expect(h.reporter.find('rpt_abc')?.key).toBe(id);
+    expect((await h.filing.finalize('DGA-2026-000042', { taken: 'Fixed' })).key).toBe(id);
+    expect(h.chain.ledger.find('rpt_abc')?.key).toBe(id);
   });
 
-  it('queues no restoration for an incident closed as unmonitored, and tells the team report_failed', async () => {
+  it('tells the authority monitoring stopped (an ongoing update, no restoration) for an incident closed as unmonitored, and the team report_failed', async () => {
     const h = await harness({ notifications: [{ id: 'ops', type: 'webhook', url: 'http://127.0.0.1:9/hook', events: ['report_failed'] }] });
     await h.down();
     const id = h.incident().id;
     h.tracker.unmonitored('appointments');
     await h.settled();
     expect(h.incident().resolution).toBe('unmonitored');
-    expect(h.keys()).toEqual([`raqib:MOH:${id}:report`]);
+    expect(h.keys()).toEqual([`raqib:MOH:${id}:report`, `raqib:MOH:${id}:unmonitored`]);
+    expect(h.reportEntries()[1]).toMatchObject({ op: 'add_update', summary: 'monitoring stopped', facts: { what: { kind: 'unmonitored' } } });
     expect(h.record(id)!.restoredQueued).toBeUndefined();
+    expect(h.record(id)!.done).toBe(true);
     const notes = h.notifications();
     expect(notes).toHaveLength(1);
     expect(notes[0]!.body).toMatchObject({ event: 'report_failed', service: 'appointments', report: { key: id } });
     expect(h.logged('team notified').map((l) => l['event'])).toEqual(['incident_opened', 'incident_closed', 'report_failed']);
     for (let i = 0; i < 3; i++) await h.tickAt(24 * HOUR);
-    expect(h.keys()).toEqual([`raqib:MOH:${id}:report`]);
+    expect(h.keys()).toEqual([`raqib:MOH:${id}:report`, `raqib:MOH:${id}:unmonitored`]);
   });
 });
 
@@ -239,7 +241,7 @@ describe('idempotency keys', () => {
     await h.tickAt(30 * MINUTE);
     await h.up();
     await h.tickAt(24 * HOUR);
-    await h.reporter.finalize(h.incident().id, { taken: 'Fixed' });
+    await h.filing.finalize(h.incident().id, { taken: 'Fixed' });
     return h.keys();
   }
 
@@ -283,7 +285,7 @@ describe('answers and refusals', () => {
     await h.down();
     const entry = h.reportEntries()[0]!;
     h.store.update(() => (entry.dead = { at: h.clock.now(), status: 400, reason: 'not in the service catalogue' }));
-    h.reporter.deadLetter(entry);
+    h.chain.answers.deadLetter(entry);
     await h.settled();
     await new Promise((r) => setImmediate(r));
     expect(await h.metric('raqib_reports_total', { type: 'own_service_outage', outcome: 'failed' })).toBe(1);

@@ -33,12 +33,12 @@ describe('announcing planned maintenance', () => {
   it('files one scheduled_maintenance report at start − notice_before, not before, and never again', async () => {
     const h = await harness({ services: withWindows(upgrade()), authority: { notice_before: '1h' } });
     expect(h.clock.now()).toBe(T0);
-    await h.reporter.tick();
+    await h.filing.tick();
     await tickTo(h, START - HOUR - 1);
     expect(h.entries()).toEqual([]);
     await tickTo(h, START - HOUR);
     expect(h.reportEntries()).toHaveLength(1);
-    expect(h.reportEntries()[0]).toMatchObject({ op: 'create_report', idempotencyKey: `${STEM}:report`, build: { kind: 'maintenance' }, summary: 'maintenance notice', lane: `report:${KEY}` });
+    expect(h.reportEntries()[0]).toMatchObject({ op: 'create_report', idempotencyKey: `${STEM}:report`, facts: { what: { kind: 'maintenance' } }, summary: 'maintenance notice', lane: `report:${KEY}` });
     expect(h.record(KEY)).toMatchObject({ kind: 'maintenance', type: 'scheduled_maintenance', serviceId: 'appointments', window: { windowId: 'upgrade', start: START, end: END }, windowUpdates: [] });
     await tickTo(h, START - 30 * MINUTE);
     await tickTo(h, START - 1);
@@ -68,13 +68,13 @@ describe('the window itself', () => {
     await tickTo(h, START - 1);
     expect(h.keys()).toEqual([`${STEM}:report`]);
     await tickTo(h, START);
-    expect(h.reportEntries()[1]).toMatchObject({ op: 'add_update', idempotencyKey: `${STEM}:in_progress`, build: { kind: 'maintenance_update', status: 'in_progress', at: START } });
+    expect(h.reportEntries()[1]).toMatchObject({ op: 'add_update', idempotencyKey: `${STEM}:in_progress`, facts: { what: { kind: 'maintenance_update', status: 'in_progress', at: START } } });
     await tickTo(h, END - 1);
     expect(h.keys()).toHaveLength(2);
     await tickTo(h, END);
     expect(h.keys()).toEqual([`${STEM}:report`, `${STEM}:in_progress`, `${STEM}:completed`, `${STEM}:final:1`]);
-    expect(h.reportEntries()[2]!.build).toEqual({ kind: 'maintenance_update', status: 'completed', at: END });
-    expect(h.reportEntries()[3]).toMatchObject({ op: 'final_report', build: { kind: 'maintenance_final' } });
+    expect(h.reportEntries()[2]!.facts!.what).toMatchObject({ kind: 'maintenance_update', status: 'completed', at: END });
+    expect(h.reportEntries()[3]).toMatchObject({ op: 'final_report', facts: { what: { kind: 'maintenance_final' } } });
     await tickTo(h, END + HOUR);
     await tickTo(h, END + 48 * HOUR);
     expect(h.keys()).toHaveLength(4);
@@ -91,14 +91,14 @@ describe('the window itself', () => {
     await tickTo(h, START);
     let code: string | undefined;
     try {
-      await h.reporter.finalize(KEY, { taken: 'done' });
+      await h.filing.finalize(KEY, { taken: 'done' });
     } catch (err) {
       code = isRaqibError(err) ? err.code : String(err);
     }
     expect(code).toBe('RAQIB_REPORT_MAINTENANCE');
     expect(h.reportEntries().filter((e) => e.op === 'final_report')).toEqual([]);
     await tickTo(h, END);
-    expect(h.reportEntries().filter((e) => e.op === 'final_report').map((e) => e.build)).toEqual([{ kind: 'maintenance_final' }]);
+    expect(h.reportEntries().filter((e) => e.op === 'final_report').map((e) => e.facts!.what.kind)).toEqual(['maintenance_final']);
   });
 });
 
@@ -166,16 +166,16 @@ describe('outages inside a window', () => {
     await tickTo(h, END);
     const maintenanceKeys = () => h.keys().filter((k) => k.startsWith(STEM));
     expect(maintenanceKeys()).toEqual([`${STEM}:report`, `${STEM}:in_progress`, `${STEM}:extended`]);
-    expect(h.reportEntries().find((e) => e.idempotencyKey === `${STEM}:extended`)!.build).toEqual({ kind: 'maintenance_update', status: 'extended', at: END });
+    expect(h.reportEntries().find((e) => e.idempotencyKey === `${STEM}:extended`)!.facts!.what).toMatchObject({ kind: 'maintenance_update', status: 'extended', at: END });
     expect(h.keys()).toContain(`raqib:MOH:${id}:report`); // the overrun is an outage now
     await tickTo(h, END + 10 * MINUTE);
     expect(maintenanceKeys()).toHaveLength(3);
     h.clock.jump(20 * MINUTE);
     await h.up();
     const back = h.clock.now();
-    await h.reporter.tick();
+    await h.filing.tick();
     expect(maintenanceKeys()).toEqual([`${STEM}:report`, `${STEM}:in_progress`, `${STEM}:extended`, `${STEM}:completed`, `${STEM}:final:1`]);
-    expect(h.reportEntries().find((e) => e.idempotencyKey === `${STEM}:completed`)!.build).toEqual({ kind: 'maintenance_update', status: 'completed', at: back });
+    expect(h.reportEntries().find((e) => e.idempotencyKey === `${STEM}:completed`)!.facts!.what).toMatchObject({ kind: 'maintenance_update', status: 'completed', at: back });
     await tickTo(h, END + 5 * HOUR);
     expect(maintenanceKeys()).toHaveLength(5);
   });

@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deviceSignIn } from '../../agent/authority/login.js';
-import type { ReportRecord } from '../../agent/outbox/types.js';
+import type { ReportRecord } from '../../agent/ledger/types.js';
 import { IncidentTracker } from '../../agent/incidents/tracker.js';
 import { Metrics } from '../../agent/metrics/metrics.js';
 import { startReporting, type ReportingRuntime } from '../../agent/reporting-chain.js';
@@ -71,8 +71,16 @@ async function setup(authority: Record<string, unknown> = {}, sandboxOptions: Re
   /** Requests answered by the authority, of one endpoint. */
   const requests = async (endpoint: string) => (await registry.getSingleMetric('raqib_authority_request_duration_seconds')!.get()).values.find((v) => nameOf(v) === 'raqib_authority_request_duration_seconds_count' && v.labels['endpoint'] === endpoint)?.value ?? 0;
   const getReports = () => requests('get_report');
-  const followUp = runtime.followUp!;
-  return { sandbox, hook, dir, clock, store, runtime, followUp, lines, file, events, histogram, counter, requests, getReports };
+  /** The outage ends; waits until the restoration is queued. */
+  async function recover(): Promise<void> {
+    tracker.serviceChanged({
+      serviceId: 'appointments', from: 'DOWN', to: 'UP', at: clock.now(), impact: undefined, failing: [],
+      evidence: [{ check: 'portal', type: 'http', status: 'up', code: 'OK', detail: '200', phases: { total: 5 }, observedAt: clock.now(), httpStatus: 200, agentId: 'test-agent' }],
+    });
+    await runtime.chain.settled();
+  }
+  const followUp = runtime.chain.followUp;
+  return { sandbox, hook, dir, clock, store, runtime, followUp, lines, file, recover, events, histogram, counter, requests, getReports };
 }
 
 describe('follow-up of filed reports', () => {
@@ -147,14 +155,14 @@ describe('follow-up of filed reports', () => {
     const t = await setup({ ack_deadline: '30m' });
     const rec = await t.file();
     t.clock.jump(30 * MINUTE - 1);
-    await t.followUp.pollAll();
+    await t.followUp.tick();
     expect(rec.escalatedAt).toBeUndefined();
     t.clock.jump(1);
-    await t.followUp.pollAll();
+    await t.followUp.tick();
     expect(rec.escalatedAt).toBe(t.clock.now());
     t.clock.jump(30 * MINUTE);
-    await t.followUp.pollAll();
-    await t.followUp.pollAll();
+    await t.followUp.tick();
+    await t.followUp.tick();
     await until(() => t.events('not_acknowledged').length >= 1, 3_000, 'escalation');
     await new Promise((r) => setTimeout(r, 50));
     expect(t.events('not_acknowledged')).toHaveLength(1);
@@ -171,14 +179,77 @@ describe('follow-up of filed reports', () => {
     expect(await t.requests('find_team')).toBe(2);
   });
 
-  it('stops following a report once the authority cancels it', async () => {
+  it('stops following a report the authority cancelled once it has read it again a followup_interval later', async () => {
     const t = await setup();
     const rec = await t.file();
     await control(t.sandbox, `reports/${rec.reportId}/status`, { status: 'cancelled' });
     await t.followUp.pollAll();
     expect(rec).toMatchObject({ status: 'cancelled', done: true });
+    expect(rec.followed).toBeUndefined();
+    t.clock.jump(5 * MINUTE);
+    await t.followUp.pollAll();
+    expect(rec.followed).toBe(true);
     const polls = await t.getReports();
+    t.clock.jump(60 * MINUTE);
+    await t.followUp.tick();
     await t.followUp.pollAll();
     expect(await t.getReports()).toBe(polls);
+  });
+});
+
+describe('when reports are read', () => {
+  it('reads a report right after it is filed, without waiting for followup_interval', async () => {
+    const t = await setup();
+    const rec = await t.file();
+    await control(t.sandbox, `reports/${rec.reportId}/guidance`, { text: { ar: 'أرسلوا رقم التواصل', en: 'Send a contact number' } });
+    // No time passes and nobody polls: the read that follows the filing finds what is there.
+    await until(async () => (await t.getReports()) >= 1, 3_000, 'read after filing');
+    await t.followUp.idle();
+    expect(await t.getReports()).toBe(1);
+  });
+
+  it('reads every followup_interval counted from the filing, not from the agent start', async () => {
+    const t = await setup();
+    t.clock.jump(3 * MINUTE); // the agent ran a while before the outage
+    const rec = await t.file();
+    await until(async () => (await t.getReports()) >= 1, 3_000, 'read after filing');
+    await t.followUp.idle();
+    t.clock.jump(5 * MINUTE - 1);
+    await t.followUp.tick();
+    expect(await t.getReports()).toBe(1);
+    t.clock.jump(1);
+    await t.followUp.tick();
+    expect(await t.getReports()).toBe(2);
+    expect(rec.followed).toBeUndefined();
+  });
+
+  it('shows the acknowledgement and guidance of a report closed by its final report, and tells the team of guidance given after it closed', async () => {
+    const t = await setup();
+    const rec = await t.file();
+    await until(async () => (await t.getReports()) >= 1, 3_000, 'read after filing');
+    await control(t.sandbox, `reports/${rec.reportId}/status`, { status: 'received' }); // acknowledged
+    await control(t.sandbox, `reports/${rec.reportId}/guidance`, { text: { ar: 'فعّلوا خطة التعافي', en: 'Activate the recovery plan' } });
+    t.clock.jump(MINUTE);
+    await t.recover();
+    const answer = await t.runtime.finalize(rec.reference!, { actions: { ar: 'أُعيد تشغيل الخوادم', en: 'Restarted the servers' } });
+    expect(answer.status).toBe(202);
+    await until(() => rec.status === 'closed', 5_000, 'final report closes the report');
+    await until(() => rec.guidance.length === 1, 3_000, 'the read after the final report');
+    const shown = t.runtime.view(rec.reference!) as { acknowledged_at?: string; guidance: unknown[]; status: string };
+    expect(shown.status).toBe('closed');
+    expect(shown.acknowledged_at).toBeDefined();
+    expect(shown.guidance).toHaveLength(1);
+    expect(rec.followed).toBeUndefined(); // read once more a followup_interval later
+    await control(t.sandbox, `reports/${rec.reportId}/guidance`, { text: { ar: 'أرسلوا تقرير السبب الجذري', en: 'Send the root-cause analysis' } });
+    t.clock.jump(5 * MINUTE);
+    await t.followUp.tick();
+    expect(rec.guidance.map((g) => g.text.en)).toEqual(['Activate the recovery plan', 'Send the root-cause analysis']);
+    expect(rec.followed).toBe(true);
+    await until(() => t.events('guidance_received').length === 2, 3_000, 'guidance notifications');
+    expect(t.events('guidance_received')[1]!.body.message.en).toBe(`Guidance on ${rec.reference} (the report is closed): Send the root-cause analysis`);
+    const reads = await t.getReports();
+    t.clock.jump(60 * MINUTE);
+    await t.followUp.tick();
+    expect(await t.getReports()).toBe(reads);
   });
 });

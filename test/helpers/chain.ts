@@ -1,14 +1,15 @@
 /**
- * The reporting pipeline's parts wired as runtime.ts wires them, on the real JsonStore (temp dir),
- * the real IncidentTracker and a ManualClock, with a log that tests can read back. The outbox is
- * not started unless asked, so the entries the Reporter queues stay in the state to look at.
+ * The reporting chain for tests: built by reporting-chain.ts itself (so tests and the agent cannot
+ * drift), with a log tests read back and an authority they control. Unless asked to deliver, the
+ * calls filing decides stay queued in the state to look at.
  */
 import { afterEach } from 'vitest';
 import { Registry } from 'prom-client';
 import type { AuthorityApi } from '../../agent/authority/client.js';
 import type { CrisisTeam, CrisisTeamBody, FinalReportBody, Report, ReportBody, ReportCreated, ReportUpdate, UpdateBody } from '../../agent/authority/contract.js';
-import { Outbox, type EntrySender } from '../../agent/outbox/outbox.js';
-import type { OutboxEntry, ReportRecord } from '../../agent/outbox/types.js';
+import type { ReportRecord } from '../../agent/ledger/types.js';
+import type { OutboxEntry } from '../../agent/outbox/types.js';
+import { buildReportingChain, readings } from '../../agent/reporting-chain.js';
 import type { Config } from '../../agent/config/schema.js';
 import type { Impact, ServiceState } from '../../agent/detect/service-state.js';
 import { IncidentTracker, type IncidentEvent } from '../../agent/incidents/tracker.js';
@@ -16,8 +17,6 @@ import type { Evidence, Incident } from '../../agent/incidents/types.js';
 import { createLogger, type Logger } from '../../agent/log.js';
 import { Metrics } from '../../agent/metrics/metrics.js';
 import { ReportingMetrics } from '../../agent/metrics/reporting-metrics.js';
-import { Notifier } from '../../agent/team/notify.js';
-import { Reporter } from '../../agent/filing/lifecycle.js';
 import { openJsonStore, type JsonStore } from '../../agent/store/json-store.js';
 import { loadedConfig, type MiniService } from './config.js';
 import { ManualClock } from './manual-clock.js';
@@ -59,9 +58,13 @@ export function buildConfig(dir: string, parts: ConfigParts = {}): Config {
 export interface HarnessOptions extends ConfigParts {
   dir?: string;
   clock?: ManualClock;
-  /** Sends outbox entries; without one the outbox is never started. */
-  send?: EntrySender;
-  /** Start the reporter (subscribe to the tracker, reconcile); default true. */
+  /** The authority the report outbox sends to; a FakeAuthority by default. */
+  api?: AuthorityApi;
+  /** Who the authority says is signed in; the manager by default. */
+  subject?: () => string | undefined;
+  /** Start both outboxes and follow-up (default: calls are queued, nothing is sent). */
+  deliver?: boolean;
+  /** Start the chain (subscribe to the tracker, upgrade old entries); default true. */
   start?: boolean;
   /** Whether the agent is blind, as the connectivity guard says it; default never. */
   blind?: () => boolean;
@@ -69,6 +72,10 @@ export interface HarnessOptions extends ConfigParts {
 
 export type Harness = Awaited<ReturnType<typeof reportingHarness>>;
 
+/**
+ * The reporting chain exactly as reporting-chain.ts builds it for the agent, on the real JsonStore
+ * (temp dir), the real IncidentTracker and a ManualClock, with an authority the test controls.
+ */
 export async function reportingHarness(options: HarnessOptions = {}) {
   const dir = options.dir ?? (await tempDir('raqib-reporting-'));
   const clock = options.clock ?? new ManualClock();
@@ -77,29 +84,26 @@ export async function reportingHarness(options: HarnessOptions = {}) {
   const store: JsonStore = await openJsonStore({ dataDir: dir, log, coalesceMs: 5 });
   const registry = new Registry();
   const coreMetrics = new Metrics(registry, { version: 'test' });
-  const metrics = new ReportingMetrics(registry, () => store);
+  const holder: { chain?: ReturnType<typeof buildReportingChain> } = {};
+  const metrics = new ReportingMetrics(registry, () => holder.chain && readings(holder.chain), clock);
   const tracker = new IncidentTracker({ store, metrics: coreMetrics, clock, log });
   const events: IncidentEvent[] = [];
   tracker.onEvent((e) => events.push(e));
-  const holder: { reporter?: Reporter } = {};
-  const outbox = new Outbox({
-    store, clock, log,
-    send: options.send ?? (async () => undefined),
-    retry: { baseMs: 1_000, maxMs: 1_000, factor: 2 },
-    random: () => 0,
-    hooks: { onSent: (e, a) => holder.reporter!.delivered(e, a), onDead: (e) => holder.reporter!.deadLetter(e), onDismissed: (e) => holder.reporter!.dismissed(e) },
+  const api = options.api ?? new FakeAuthority();
+  const subject = options.subject ?? (() => MANAGER.email);
+  const chain = buildReportingChain({
+    config: () => config, store, tracker, clock, log, metrics, api, drafts: false,
+    subject: async () => subject(), tickMs: 60 * MINUTE, blind: options.blind,
+    retry: { baseMs: 1_000, maxMs: 1_000, factor: 2 }, random: () => 0,
   });
-  const notifier = new Notifier(() => config, outbox, log, config.agent.id);
-  const reporter = new Reporter({ config: () => config, store, outbox, notifier, tracker, clock, log, metrics, tickMs: 60 * MINUTE, blind: options.blind });
-  holder.reporter = reporter;
-  if (options.start !== false) reporter.start();
-  if (options.send) outbox.start();
+  holder.chain = chain;
+  if (options.start !== false) await chain.start({ deliver: options.deliver ?? false });
 
   const evidence = (status: 'up' | 'down', check = 'portal'): Evidence[] => [
     { check, type: 'http', status, code: status === 'up' ? 'OK' : 'HTTP_STATUS', detail: status === 'up' ? '200 in 12 ms' : '503 in 12 ms', phases: { total: 12 }, observedAt: clock.now(), ...(status === 'down' ? { httpStatus: 503 } : { httpStatus: 200 }), agentId: 'test-agent' },
   ];
 
-  /** Apply a service change and wait until the reporter has handled the incident event. */
+  /** Apply a service change and wait until filing has handled the incident event. */
   async function change(serviceId: string, from: ServiceState, to: ServiceState, impact: Impact | undefined, at = clock.now()): Promise<IncidentEvent | undefined> {
     const ev = tracker.serviceChanged({ serviceId, from, to, at, impact, failing: to === 'DOWN' ? ['portal'] : [], evidence: evidence(to === 'DOWN' ? 'down' : 'up') });
     await settled();
@@ -107,13 +111,15 @@ export async function reportingHarness(options: HarnessOptions = {}) {
   }
 
   async function settled(): Promise<void> {
-    await tracker.settled();
-    await reporter.idle();
-    await reporter.idle();
+    await chain.settled();
+    await chain.filing.idle();
   }
 
   const h = {
-    dir, clock, store, registry, metrics, tracker, events, outbox, notifier, reporter, log, lines,
+    dir, clock, store, registry, metrics, tracker, events, chain, api, log, lines,
+    filing: chain.filing,
+    outbox: chain.reports,
+    notifier: chain.notifier,
     get config() {
       return config;
     },
@@ -127,10 +133,16 @@ export async function reportingHarness(options: HarnessOptions = {}) {
     /** A change while DOWN (same or other impact). */
     still: (impact: Impact, serviceId = 'appointments') => change(serviceId, 'DOWN', 'DOWN', impact),
     up: (serviceId = 'appointments') => change(serviceId, 'DOWN', 'UP', undefined),
-    /** Move the clock without firing timers, then run the reporter's time-driven work once. */
+    /** Move the clock without firing timers, then run the time-driven work of filing, the outbox and follow-up once. */
     async tickAt(ms: number): Promise<void> {
       clock.jump(ms);
-      await reporter.tick();
+      await chain.filing.tick();
+      await chain.overdue.tick();
+      await chain.followUp.tick();
+    },
+    /** Register the crisis team as the authority would have. */
+    team(id = 'team_k3x9q2m7a4bc') {
+      store.update((d) => (d.team = { id, fingerprint: 'f', registeredAt: 0 }));
     },
     entries: (): OutboxEntry[] => store.data.outbox,
     reportEntries: (): OutboxEntry[] => store.data.outbox.filter((e) => e.op !== 'notify'),
@@ -143,16 +155,14 @@ export async function reportingHarness(options: HarnessOptions = {}) {
       const m = await registry.getSingleMetric(name)?.get();
       return m?.values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))?.value;
     },
-    /** Pretend the authority took the report: what the outbox's onSent would record. */
+    /** Pretend the authority took the report: what the report outbox hears on delivery. */
     filed(key: string, id = 'rpt_test0000001', reference = 'DGA-2026-000001') {
       const entry = store.data.outbox.find((e) => e.reportKey === key && e.op === 'create_report')!;
       store.update((d) => (d.outbox = d.outbox.filter((e) => e !== entry)));
-      reporter.delivered(entry, { id, reference, status: 'submitted' });
+      chain.answers.delivered(entry, { id, reference, status: 'submitted' });
     },
     async close(): Promise<void> {
-      reporter.stop();
-      outbox.stop();
-      await reporter.idle();
+      await chain.stop();
       await store.close();
     },
   };
@@ -195,9 +205,15 @@ export class FakeAuthority implements AuthorityApi {
     return { status: body.actions_pending ? 'awaiting_final_report' : 'closed' };
   }
 
+  /** Reports read by follow-up (kept apart from `calls`, which are what raqib files). */
+  reads: string[] = [];
+  /** What the authority's copy of a report says when read; tests change it. */
+  copies = new Map<string, Partial<Report>>();
+
   async getReport(reportId: string): Promise<Report> {
-    await this.enter('get_report', undefined, { reportId });
-    throw new Error('FakeAuthority.getReport: not used');
+    this.reads.push(reportId);
+    const copy = this.copies.get(reportId);
+    return { id: reportId, reference: `DGA-2026-${reportId.slice(-6)}`, status: 'submitted', guidance: [], ...copy } as Report;
   }
 
   /** Reports filed under a key, as the authority would find them; tests fill it. */

@@ -46,9 +46,9 @@ export async function startWebhook(statusFor: (n: number) => number = () => 204)
 }
 
 /** Poll (real time) until `check` holds. */
-export async function until(check: () => boolean, ms = 3_000, what = 'condition'): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, ms = 3_000, what = 'condition'): Promise<void> {
   const end = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }

@@ -31,7 +31,6 @@ async function setup(dependsOn: Record<string, string[]> = {}) {
     flapping: () => ({ changes: 4, window: 30 * MIN }),
     dependsOn: (id) => dependsOn[id] ?? [],
     name: (id) => ({ ar: `خدمة ${id}`, en: `Service ${id}` }),
-    current: (id) => ({ serviceId: id, to: states.get(id) ?? 'UNKNOWN', impact: states.get(id) === 'DOWN' ? 'total' : undefined, failing: [], evidence: [] }),
   };
   const tracker = new IncidentTracker({ store, metrics, clock, log, policy });
   const events: IncidentEvent[] = [];

@@ -4,7 +4,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthorityError } from '../../agent/authority/errors.js';
-import { ReportSender } from '../../agent/outbox/sender.js';
 import { findRecord, reportDetail, reportsView } from '../../agent/ledger/views.js';
 import { ALTERNATE, MANAGER } from '../helpers/reporting.js';
 import { FakeAuthority, MEMBER, reportingHarness, SERVICE, type Harness } from '../helpers/chain.js';
@@ -20,15 +19,15 @@ const SECRETS = [MANAGER, ALTERNATE, MEMBER].flatMap((m) => [m.email, m.mobile, 
 async function withBuiltBodies() {
   const h = await reportingHarness({ notifications: [{ id: 'ops', type: 'webhook', url: 'http://127.0.0.1:9/hook' }] });
   open.push(h);
-  h.store.update((d) => (d.team = { id: 'team_1', fingerprint: 'f', registeredAt: 0 }));
-  const api = new FakeAuthority();
-  const sender = new ReportSender({ config: () => h.config, store: h.store, api, notifier: h.notifier, log: h.log, subject: async () => MANAGER.email });
+  h.team('team_1');
+  const api = h.api as FakeAuthority;
+  const sender = h.chain.sender;
   await h.down();
   const entry = h.reportEntries()[0]!;
   api.failNext = new AuthorityError('network', 'reset');
   await expect(sender.send(entry)).rejects.toThrow();
   expect(JSON.stringify(entry.body)).toContain(MANAGER.email); // the body does hold contacts
-  await h.notifier.notify({ event: 'report_filed', at: 0, subject: 's', message: { en: `filed by ${MANAGER.name.en} ${MANAGER.email}`, ar: MANAGER.name.ar } });
+  await h.notifier.notify({ event: 'authorization_lost', at: 0, subject: 's', facts: { reason: `filed by ${MANAGER.name.en} ${MANAGER.email} ${MANAGER.name.ar}` } });
   return { h, id: h.incident().id };
 }
 

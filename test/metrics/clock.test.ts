@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../agent/metrics/metrics.js';
 import { ReportingMetrics } from '../../agent/metrics/reporting-metrics.js';
-import type { StateStore } from '../../agent/store/types.js';
+import type { OutboxEntry } from '../../agent/outbox/types.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
 const FAR = Date.UTC(2041, 2, 14, 3, 0, 0);
@@ -26,8 +26,8 @@ describe('metrics on an injected clock', () => {
   it('ages the oldest undelivered outbox entry on the clock', async () => {
     const registry = new Registry();
     const clock = new ManualClock(FAR);
-    const store = { data: { outbox: [{ dead: true, createdAt: FAR - 600_000 }, { dead: false, createdAt: FAR - 90_000 }] } } as unknown as StateStore;
-    new ReportingMetrics(registry, () => store, clock);
+    const entries = [{ dead: { at: FAR, reason: 'refused' }, createdAt: FAR - 600_000 }, { createdAt: FAR - 90_000 }] as OutboxEntry[];
+    new ReportingMetrics(registry, () => ({ records: () => [], entries: () => entries }), clock);
     expect(await value(registry, 'raqib_outbox_oldest_age_seconds')).toBe(90);
     clock.jump(10_000);
     expect(await value(registry, 'raqib_outbox_oldest_age_seconds')).toBe(100);

@@ -4,9 +4,8 @@
  * configured headers; a 5xx is retried, a 4xx becomes a dead letter.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OutboxEntry } from '../../agent/outbox/types.js';
 import type { TeamEvent } from '../../agent/team/notify.js';
-import { reportingHarness, type Harness } from '../helpers/chain.js';
+import { reportingHarness } from '../helpers/chain.js';
 import { startWebhook, until, type Webhook } from '../helpers/webhook.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -17,20 +16,18 @@ afterEach(async () => {
 async function setup(channels: (url: string) => Record<string, unknown>[], statusFor?: (n: number) => number) {
   const hook: Webhook = await startWebhook(statusFor);
   cleanup.push(() => hook.close());
-  const ref: { h?: Harness } = {};
-  const h = await reportingHarness({ notifications: channels(hook.url), send: (e: OutboxEntry) => ref.h!.notifier.send(e) });
-  ref.h = h;
+  const h = await reportingHarness({ notifications: channels(hook.url), deliver: true });
   cleanup.push(() => h.close());
   return { h, hook };
 }
 
 const AT = Date.parse('2026-11-28T12:30:00+03:00');
 const filed: TeamEvent = {
-  event: 'report_filed', at: AT, subject: 'appointments-20261128T090000Z', serviceId: 'appointments',
+  event: 'report_filed', facts: { drafts: false }, at: AT, subject: 'appointments-20261128T090000Z', serviceId: 'appointments',
   report: { key: 'appointments-20261128T090000Z', reference: 'DGA-2026-000042', type: 'own_service_outage' },
-  message: { en: 'Report DGA-2026-000042 filed for appointments.', ar: 'قُدّم البلاغ DGA-2026-000042 عن الخدمة appointments.' },
 };
-const guidance: TeamEvent = { ...filed, event: 'guidance_received', subject: 'appointments-20261128T090000Z:gdn_1', message: { en: 'Guidance: call us', ar: 'إرشادات: اتصلوا بنا' } };
+const filedText = { en: 'Report DGA-2026-000042 filed for appointments.', ar: 'قُدّم البلاغ \u2066DGA-2026-000042\u2069 عن الخدمة \u2066appointments\u2069.' };
+const guidance: TeamEvent = { ...filed, event: 'guidance_received', facts: { text: { en: 'call us', ar: 'اتصلوا بنا' }, closed: false }, subject: 'appointments-20261128T090000Z:gdn_1' };
 
 describe('webhook delivery', () => {
   it('posts raqib\'s JSON event with the configured headers and an idempotency key', async () => {
@@ -45,7 +42,7 @@ describe('webhook delivery', () => {
     expect(got.headers['idempotency-key']).toBe(`raqib:MOH:notify:ops:report_filed:${filed.subject}:${AT}`);
     expect(got.body).toEqual({
       source: 'raqib', event: 'report_filed', at: '2026-11-28T09:30:00.000Z', entity: 'MOH', agent: 'test-agent', service: 'appointments',
-      report: filed.report, message: filed.message,
+      report: filed.report, message: filedText,
     });
     expect(await h.metric('raqib_notifications_total', { channel: 'ops', result: 'delivered' })).toBe(1);
   });
@@ -54,7 +51,7 @@ describe('webhook delivery', () => {
     const { h, hook } = await setup((url) => [{ id: 'chat', type: 'webhook', url: `${url}/chat`, format }]);
     await h.notifier.notify(filed);
     await until(() => hook.received.length === 1);
-    expect(hook.received[0]!.body).toEqual({ text: `raqib (MOH, test-agent) [DGA-2026-000042]: ${filed.message.en}\n${filed.message.ar}` });
+    expect(hook.received[0]!.body).toEqual({ text: `raqib (MOH, test-agent) [DGA-2026-000042]: ${filedText.en}\n${filedText.ar}` });
   });
 
   it('retries a webhook that answered 500 and delivers it once it answers 2xx', async () => {
@@ -80,7 +77,7 @@ describe('webhook delivery', () => {
     await h.clock.advance(60_000);
     await new Promise((r) => setTimeout(r, 30));
     expect(hook.received).toHaveLength(1);
-    expect(h.outbox.dead()).toHaveLength(1);
+    expect(h.chain.notifications.dead()).toHaveLength(1);
     expect(await h.metric('raqib_dead_letters_total', { op: 'notify' })).toBe(1);
     expect(await h.metric('raqib_notifications_total', { channel: 'ops', result: 'failed' })).toBe(1);
     expect(h.notifications()).toHaveLength(1); // a refused notification does not notify about itself
@@ -105,13 +102,13 @@ describe('subscriptions and logging', () => {
   it('logs every event, also when no channel wants it, warning for those that need a person', async () => {
     const { h, hook } = await setup((url) => [{ id: 'guidance-only', type: 'webhook', url, events: ['guidance_received'] }]);
     await h.notifier.notify(filed);
-    await h.notifier.notify({ ...filed, event: 'report_failed', message: { en: 'refused', ar: 'رُفض' } });
-    await h.notifier.notify({ ...filed, event: 'not_acknowledged', message: { en: 'no ack', ar: 'لا إقرار' } });
+    await h.notifier.notify({ ...filed, event: 'report_failed', facts: { why: 'refused', what: 'report', reason: 'not in the catalogue' } });
+    await h.notifier.notify({ ...filed, event: 'not_acknowledged', facts: { minutes: 31 } });
     const logged = h.logged('team notified');
     expect(logged.map((l) => [l['event'], l['level'], l['text']])).toEqual([
-      ['report_filed', 'info', filed.message.en],
-      ['report_failed', 'warn', 'refused'],
-      ['not_acknowledged', 'warn', 'no ack'],
+      ['report_filed', 'info', filedText.en],
+      ['report_failed', 'warn', 'The authority refused the report for appointments: not in the catalogue. It will not be retried; file it by hand.'],
+      ['not_acknowledged', 'warn', 'Report DGA-2026-000042 is not acknowledged by the authority after 31 min; call the authority.'],
     ]);
     expect(logged[0]).toMatchObject({ module: 'notify', service: 'appointments', report: 'DGA-2026-000042' });
     expect(h.entries()).toEqual([]);
