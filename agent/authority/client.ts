@@ -56,6 +56,8 @@ export interface HttpClientOptions {
   caFile?: string;
   userAgent: string;
   onRequest?(event: RequestEvent): void;
+  /** Wall-clock now, for a Retry-After given as a date (the agent's injected clock; the system's by default). */
+  now?: () => number;
 }
 
 export function authorityDispatcher(caFile: string | undefined, timeoutMs: number): Agent {
@@ -155,7 +157,7 @@ export class HttpAuthorityClient implements AuthorityApi {
       // A gateway that echoes the request must not carry the token into errors, logs and the audit log.
       const parsed = problem.safeParse(safeJson(token ? text.split(token).join('[redacted]') : text));
       const p = parsed.success ? parsed.data : undefined;
-      const retryAfter = parseRetryAfter(headerOf(res.headers['retry-after']), Date.now());
+      const retryAfter = parseRetryAfter(headerOf(res.headers['retry-after']), (this.opts.now ?? Date.now)());
       report(res.statusCode, p?.title);
       const why = p ? `${p.title}${p.detail ? `: ${p.detail}` : ''}` : `HTTP ${res.statusCode}`;
       throw new AuthorityError('http', `${method} ${endpoint}: ${res.statusCode} ${why}`, { status: res.statusCode, problem: p, retryAfterMs: retryAfter });

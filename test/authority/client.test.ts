@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { HttpAuthorityClient, type RequestEvent } from '../../agent/authority/client.js';
 import { AuthorityError, isAuthorityError } from '../../agent/authority/errors.js';
@@ -185,5 +187,22 @@ describe('HttpAuthorityClient against the sandbox authority', () => {
     expect(err.status).toBe(502);
     expect(JSON.stringify(events)).not.toContain(TOKEN);
     expect(err.message).not.toContain(TOKEN);
+  });
+});
+
+describe('Retry-After given as a date', () => {
+  it('is read against the injected clock, not the machine clock', async () => {
+    const far = Date.parse('2041-03-14T09:00:00Z');
+    const server = createServer((_req, res) => {
+      res.writeHead(503, { 'retry-after': new Date(far + 45_000).toUTCString(), 'content-type': 'application/problem+json' });
+      res.end(JSON.stringify({ type: 'about:blank', title: 'busy', status: 503 }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    onCleanup(() => new Promise<void>((r) => server.close(() => r())));
+    const { port } = server.address() as AddressInfo;
+    const c = new HttpAuthorityClient({ baseUrl: `http://127.0.0.1:${port}`, tokens: fixedTokens('t'), timeoutMs: 2_000, userAgent: 'raqib-test', now: () => far });
+    onCleanup(() => c.close());
+    const err = await failure(c.findTeam('MOH'));
+    expect(err).toMatchObject({ status: 503, retryable: true, retryAfterMs: 45_000 });
   });
 });

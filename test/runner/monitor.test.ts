@@ -161,7 +161,7 @@ describe('monitor: from probe results to incidents', () => {
   });
 });
 
-describe('monitor: review regressions', () => {
+describe('monitor: how incidents open and close', () => {
   it('closes the incident when the service is serving again, even if still degraded', async () => {
     const t = await setup();
     t.outcome['web/portal'] = 'down';
