@@ -148,8 +148,8 @@ export class IncidentTracker {
     if (!policy) return [];
     const events: IncidentEvent[] = [];
     for (const inc of this.open()) {
-      // Closed only when the service is known to be serving (after a restart, once a change says so).
-      const state = this.last.get(inc.serviceId)?.to;
+      // The last change given, or (after a restart, before any) the state the incident last recorded.
+      const state = this.last.get(inc.serviceId)?.to ?? inc.timeline.at(-1)?.state;
       if (!inc.flapping || state === undefined || state === 'DOWN') continue;
       const lastChange = this.flaps.last(inc.serviceId) ?? inc.timeline.at(-1)!.at;
       if (now - lastChange < policy.flapping(inc.serviceId).window) continue;

@@ -135,27 +135,33 @@ export class Monitor {
     for (const c of loaded.checks) keysByService.set(c.serviceId, [...(keysByService.get(c.serviceId) ?? []), c.key]);
     for (const config of loaded.config.services) {
       const checkKeys = keysByService.get(config.id) ?? [];
+      const checkIds = new Set(checkKeys.map((k) => this.checks.get(k)!.spec.checkId));
+      // A check that was failing and is no longer in the config: what made the service DOWN is gone unseen.
+      const lost = (failing: readonly string[]) => (failing.some((id) => !checkIds.has(id)) ? 'lost' : 'reload');
       const existing = this.services.get(config.id);
       if (existing) {
+        const cause = lost(existing.failing);
         existing.config = config;
         existing.checkKeys = checkKeys;
         this.opts.metrics.sloObjective.set({ service: config.id }, config.slo / 100);
-        this.updateService(config.id, this.opts.clock.now(), 'reload');
+        this.updateService(config.id, this.opts.clock.now(), cause);
         continue;
       }
-      // An incident left open by the previous run keeps the service DOWN until checks say otherwise.
+      // An incident left open by the previous run keeps the service as it last recorded it (DOWN, or
+      // serving in a flapping incident's quiet time) until checks say otherwise.
       const open = this.opts.tracker.openFor(config.id);
+      const last = open?.timeline.at(-1);
       const svc: ServiceRuntime = {
         config,
         checkKeys,
-        state: open ? 'DOWN' : 'UNKNOWN',
-        impact: open?.impact,
-        failing: open ? [...(open.timeline.at(-1)?.checks ?? [])] : [],
+        state: open ? (last?.state ?? 'DOWN') : 'UNKNOWN',
+        impact: open ? (last ? last.impact : open.impact) : undefined,
+        failing: open ? [...(last?.checks ?? [])] : [],
         since: open?.startedAt ?? this.opts.clock.now(),
       };
       this.services.set(config.id, svc);
       this.opts.metrics.addService(config.id, svc.state, open ? 1 : 0, config.slo);
-      this.updateService(config.id, this.opts.clock.now(), 'reload');
+      this.updateService(config.id, this.opts.clock.now(), lost(svc.failing));
     }
   }
 
@@ -223,7 +229,8 @@ export class Monitor {
     }
   }
 
-  private updateService(serviceId: string, at: number, cause: 'probe' | 'reload'): void {
+  /** `lost`: a (re)load removed a check that was failing. */
+  private updateService(serviceId: string, at: number, cause: 'probe' | 'reload' | 'lost'): void {
     const svc = this.services.get(serviceId);
     if (!svc) return;
     const views = svc.checkKeys.map((k) => this.checks.get(k)!).map((rt) => ({ state: rt.detector.state, critical: rt.spec.critical }));
@@ -241,9 +248,9 @@ export class Monitor {
     svc.failing = failing;
     this.opts.metrics.setServiceState(serviceId, state);
     if (state !== from) this.log.info({ service: serviceId, from, to: state, impact }, 'service state changed');
-    if (cause === 'reload' && from === 'DOWN' && state !== 'DOWN') {
-      // A reload took away what made the service DOWN (its failing checks): nobody saw it come back,
-      // whatever the checks left say now. Close without claiming a restoration.
+    if (cause === 'lost' && from === 'DOWN' && state !== 'DOWN') {
+      // The config took away what made the service DOWN (its failing checks): nobody saw it come
+      // back, whatever the checks left say now. Close without claiming a restoration.
       this.opts.tracker.unmonitored(serviceId);
       return;
     }

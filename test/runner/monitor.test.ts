@@ -210,6 +210,32 @@ describe('monitor: how incidents open and close', () => {
     await t.store.close();
   });
 
+  it('keeps a flapping incident open through a restart in its quiet time, instead of calling it unmonitored', async () => {
+    const t = await setup();
+    t.outcome['web/portal'] = 'down';
+    await t.advance(120_000);
+    const inc = t.tracker.openFor('web')!;
+    // In a flapping incident's quiet time the service serves while the incident stays open.
+    t.store.update((d) => {
+      inc.flapping = { since: inc.startedAt, changes: 5 };
+      inc.timeline.push({ at: t.clock.now(), state: 'UP', checks: [] });
+      d.checks['web/portal'] = { state: 'UP', since: t.clock.now() };
+    });
+    await t.scheduler.stop();
+    await t.store.close();
+    const store = await openJsonStore({ dataDir: t.dir, log });
+    const clock = new ManualClock();
+    const tracker = new IncidentTracker({ store, metrics: new Metrics(new Registry(), { version: 'test' }), clock, log });
+    const events: IncidentEvent[] = [];
+    tracker.onEvent((e) => events.push(e));
+    const monitor = new Monitor({ agentId: 'a', store, metrics: new Metrics(new Registry(), { version: 'test' }), clock, log, probe: async () => ({ status: 'up', code: 'OK', detail: '', phases: { total: 1 }, observedAt: 0 }), tracker });
+    monitor.apply(t.loaded);
+    await tracker.settled();
+    expect(events).toEqual([]);
+    expect(tracker.openFor('web')).toMatchObject({ id: inc.id, status: 'open' });
+    await store.close();
+  });
+
   it('confirms an outage of timeouts within interval/3 × 2 of the first failing run, without counting skips', async () => {
     const dir = await tempDir();
     const clock = new ManualClock();
