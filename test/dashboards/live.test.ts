@@ -23,7 +23,7 @@ import { startSwitchTarget, type SwitchTarget } from '../helpers/switch-target.j
 import { CA_FILE, closedPort, startHttpTarget, type HttpTarget } from '../helpers/targets.js';
 import { tempDir } from '../helpers/tmp.js';
 import { interpolate, loadDashboards, panelQueries, parseLabelValues, RULES_DIR, variableQuery, type Dashboard, type Selection } from './grafana.js';
-import { INSTALL_HINT, MISSING, PrometheusError, PROMETHEUS, startPrometheus, type PromSample, type PrometheusServer } from './prometheus.js';
+import { PrometheusError, startPrometheus, type PromSample, type PrometheusServer } from './prometheus.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -129,7 +129,7 @@ async function untilAllReturnData(prom: PrometheusServer, jobs: Job[], timeoutMs
             job.samples = samples;
             if (!ok) still.push(job);
           } catch (err) {
-            if (err instanceof PrometheusError && err.errorType === 'bad_data') throw new Error(`${job.where}: Prometheus refuses the expression: ${err.message}\n${job.expr}`);
+            if (err instanceof PrometheusError && err.errorType === 'bad_data') throw new Error(`${job.where}: Prometheus refuses the expression: ${err.message}\n${job.expr}`, { cause: err });
             job.last = String(err);
             still.push(job);
           }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { RULES_DIR } from './grafana.js';
-import { INSTALL_HINT, MISSING, promtool, PROMTOOL } from './prometheus.js';
+import { promtool } from './prometheus.js';
 
 interface Rule {
   alert?: string;

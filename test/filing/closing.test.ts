@@ -61,7 +61,6 @@ describe('how a report\'s work ends', () => {
   it('refuses the updates of a report the authority refused, instead of holding them forever', async () => {
     const h = await harness();
     await h.down();
-    const id = h.incident().id;
     await h.still('partial');
     h.team();
     const [create, update] = h.reportEntries();
@@ -79,7 +78,7 @@ describe('how a report\'s work ends', () => {
     await h.still('partial');
     const [create] = h.reportEntries();
     h.store.update(() => (create!.dead = { at: 1, status: 400, reason: 'refused' }));
-    expect(h.chain.deadLetter(create!.seq, 'dismiss')).toBeDefined();
+    expect(await h.chain.deadLetter(create!.seq, 'dismiss')).toBeDefined();
     expect(h.record(id)!.done).toBe(true);
     expect(h.reportEntries()).toEqual([]);
     for (let i = 1; i <= 4; i++) await h.tickAt(i * 20 * MINUTE);

@@ -140,7 +140,7 @@ describe('crashes', () => {
       await sleep(1_000); // a restoration queued just after the outbox emptied would show now
       await eventually(settled, 30_000);
     } catch (err) {
-      throw new Error(`the agent did not settle (${context()}): ${String(err)}\nincidents: ${JSON.stringify(last?.incidents.map((i) => [i.id, i.status]))}\noutbox: ${JSON.stringify(last?.outbox.map((e) => [e.idempotencyKey, e.lastError]))}`);
+      throw new Error(`the agent did not settle (${context()}): ${String(err)}\nincidents: ${JSON.stringify(last?.incidents.map((i) => [i.id, i.status]))}\noutbox: ${JSON.stringify(last?.outbox.map((e) => [e.idempotencyKey, e.lastError]))}`, { cause: err });
     }
     expect(await agent.stop('SIGTERM')).toBe(0);
 

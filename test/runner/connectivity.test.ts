@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import { Gauge, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { resolveConnectivity, type CheckSpec } from '../../agent/config/resolve.js';
+import { resolveConnectivity } from '../../agent/config/resolve.js';
 import { createLogger } from '../../agent/log.js';
 import { targetHost } from '../../agent/probes/reach.js';
 import type { ProbeResult } from '../../agent/probes/types.js';

@@ -38,6 +38,7 @@ export interface CallOptions {
 export interface Answer {
   status: number;
   headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON body of any shape, read field by field
   body: any;
   text: string;
 }

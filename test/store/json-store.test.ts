@@ -144,6 +144,7 @@ describe('JSON state store', () => {
     const message = (err as Error).message;
     expect(message).toContain('is not valid JSON');
     expect(message).toContain('\\u000a'); // the newline, written out
+    // eslint-disable-next-line no-control-regex -- no control character may be left
     expect(message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
   });
 
