@@ -23,7 +23,7 @@ import { Filing } from './filing/lifecycle.js';
 import { FollowUp } from './followup/followup.js';
 import type { IncidentTracker } from './incidents/tracker.js';
 import { Ledger } from './ledger/ledger.js';
-import { findRecord, reportDetail, reportsView } from './ledger/views.js';
+import { reportDetail, reportsView } from './ledger/views.js';
 import type { Logger } from './log.js';
 import { ReportingMetrics, type ReportingReadings } from './metrics/reporting-metrics.js';
 import { Answers } from './outbox/answers.js';
@@ -87,7 +87,7 @@ export function buildReportingChain(p: ChainParts) {
     send: (e) => sender.send(e),
     hooks: { onSent: (e, a) => answers.delivered(e, a), onDead: (e) => answers.deadLetter(e) },
   });
-  const sender = new ReportSender({ config, store, ledger, api: p.api, log, subject: p.subject, teamId: () => registeredTeamId(store), refused: (key) => reports.refused(key) });
+  const sender = new ReportSender({ config, store, ledger, api: p.api, log, subject: p.subject, teamId: () => registeredTeamId(store), outbox: reports });
   // Time-driven work is looked at often enough for the shortest interval it serves.
   const tickMs = p.tickMs ?? Math.min(10_000, Math.max(250, Math.round(config().authority!.update_interval / 4)));
   const filing = new Filing({ config, ledger, outbox: reports, notifier, clock, log, metrics, tickMs, blind: p.blind });
@@ -107,6 +107,7 @@ export function buildReportingChain(p: ChainParts) {
      * Without `deliver` (tests), calls are decided and queued but nothing is sent or read.
      */
     start(options: { deliver?: boolean } = {}): Promise<void> {
+      if (unsubscribe) return started; // already started
       const deliver = options.deliver ?? true;
       stopped = false;
       if (deliver) notifications.start();
@@ -125,6 +126,7 @@ export function buildReportingChain(p: ChainParts) {
     async stop(): Promise<void> {
       stopped = true;
       unsubscribe?.();
+      unsubscribe = undefined;
       filing.stop();
       followUp.stop();
       overdue.stop();
@@ -153,11 +155,14 @@ export function buildReportingChain(p: ChainParts) {
       forgetTeam(store);
       log.warn({ module: 'reporting', from: previous, to: identity }, 'the authority changed: reports made for the previous one stay there; open outages are filed with the new one');
     },
-    /** A person acts on a dead letter: send it again, or take it into their own hands. */
-    deadLetter(seq: number, action: 'retry' | 'dismiss'): OutboxEntry | undefined {
-      if (action === 'retry') return reports.retryDead(seq) ?? notifications.retryDead(seq);
-      const entry = reports.dismissDead(seq) ?? notifications.dismissDead(seq);
-      if (entry?.op === 'create_report' && entry.reportKey) filing.handledByHand(entry.reportKey);
+    /**
+     * A person acts on a dead letter: send it again (a refused report then catches up on what it
+     * passed over), or take it into their own hands (a refused report is filed no further).
+     */
+    async deadLetter(seq: number, action: 'retry' | 'dismiss'): Promise<OutboxEntry | undefined> {
+      const entry = action === 'retry' ? (reports.retryDead(seq) ?? notifications.retryDead(seq)) : (reports.dismissDead(seq) ?? notifications.dismissDead(seq));
+      const refusedReport = entry?.op === 'create_report' && entry.reportKey !== undefined && !entry.dead?.abandoned ? entry.reportKey : undefined;
+      if (refusedReport !== undefined) await (action === 'retry' ? filing.resume(refusedReport) : filing.handledByHand(refusedReport));
       return entry;
     },
     finalize(ref: string, actions: TeamActions) {
@@ -304,14 +309,14 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
       void registerTeam();
     },
     async deadLetter(seq: number, action: 'retry' | 'dismiss') {
-      const entry = chain.deadLetter(seq, action);
+      const entry = await chain.deadLetter(seq, action);
       if (!entry) return { status: 404, data: { error: `no dead letter #${seq}; raqib reports list shows them` } };
       await store.flush();
       return { status: 200, data: { seq, summary: entry.summary, action } };
     },
     view(ref?: string) {
-      if (ref === undefined) return reportsView(store.data);
-      const rec = findRecord(store.data, ref);
+      if (ref === undefined) return reportsView(chain.ledger.all(), readings(chain).entries());
+      const rec = chain.ledger.find(ref);
       return rec && reportDetail(rec, chain.reports.entriesFor(rec.key));
     },
     async finalize(ref: string, body: unknown) {

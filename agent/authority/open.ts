@@ -74,7 +74,7 @@ export async function openAuthority(opts: OpenAuthorityOptions): Promise<Authori
     const subject = manager(config)!;
     await deviceSignIn({ endpoint, subject, dataDir, onPrompt: () => undefined, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 1_000))) });
   }
-  const tokens = new TokenManager({ endpoint, dataDir, log, authorityUrl: url, onAuthorizedChange: opts.onAuthorizedChange });
+  const tokens = new TokenManager({ endpoint, dataDir, log, authorityUrl: url, onAuthorizedChange: opts.onAuthorizedChange, now: opts.now });
   const client = new HttpAuthorityClient({ baseUrl: url, tokens, timeoutMs: authority.request_timeout, caFile: authority.ca_file, userAgent: opts.userAgent, onRequest: opts.onRequest, now: opts.now });
   return {
     mode: authority.mode,

@@ -13,7 +13,7 @@ import { splitHostPort } from '../config/fields.js';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { RaqibError, UsageError } from '../errors.js';
-import { findRecord, reportDetail, reportsView } from '../ledger/views.js';
+import { findRecord, reportDetail, stateView } from '../ledger/views.js';
 import { entriesIn } from '../outbox/outbox.js';
 import { STATE_FILE } from '../store/json-store.js';
 import { emptyState, upgradeState, type StateData } from '../store/types.js';
@@ -108,7 +108,7 @@ async function readState(config: Config): Promise<StateData> {
 }
 
 function list(data: StateData, io: Io, json: boolean): number {
-  const view = reportsView(data);
+  const view = stateView(data);
   if (json) {
     io.out(`${JSON.stringify(view, null, 2)}\n`);
     return 0;

@@ -52,6 +52,8 @@ export class Filing {
   private readonly maintenance: MaintenanceReports;
   /** The latest copy of each open incident, by service: what "still down" updates say. */
   private readonly open = new Map<string, Incident>();
+  /** Closed incidents the store held at start, until raqib 0.1's entries are upgraded from them. */
+  private presentClosed: Map<string, Incident> | undefined = new Map();
 
   constructor(private readonly opts: FilingOptions) {
     this.log = opts.log.child({ module: 'reporting' });
@@ -84,8 +86,9 @@ export class Filing {
   }
 
   /** Work runs one step at a time so two events never race on the same record. */
-  private serially(step: () => Promise<void>): void {
+  private serially(step: () => Promise<void>): Promise<void> {
     this.chain = this.chain.then(step).catch((err: unknown) => this.log.error({ err }, 'reporting step failed'));
+    return this.chain;
   }
 
   private schedule(): void {
@@ -103,18 +106,21 @@ export class Filing {
     const inc = e.incident;
     if (inc.status === 'open') this.open.set(inc.serviceId, inc);
     else if (this.open.get(inc.serviceId)?.id === inc.id) this.open.delete(inc.serviceId);
-    if (e.type === 'present') return this.reconcile(inc);
+    if (e.type === 'present') {
+      if (inc.status === 'closed') this.presentClosed?.set(inc.id, inc);
+      return this.reconcile(inc);
+    }
     if (e.type === 'opened') return this.opened(inc);
     const rec = this.opts.ledger.get(inc.id);
     if (e.type === 'closed') {
-      if (rec) this.opts.ledger.decide(rec, (r) => (r.closedIncident = inc));
+      if (rec && !rec.done) this.opts.ledger.decide(rec, (r) => (r.closedIncident = inc));
       await this.tell({ event: 'incident_closed', facts: { resolution: inc.resolution ?? 'recovered' } }, inc);
     }
     if (!rec || this.refused(rec)) return;
     if (e.type === 'changed') return this.changed(rec, inc);
     if (rec.done) return;
     if (rec.suppressedUntil !== undefined && rec.queuedAt === 0) {
-      this.opts.ledger.decide(rec, (r) => (r.done = true));
+      this.opts.ledger.finish(rec);
       this.log.info({ incident: inc.id }, 'outage ended inside its maintenance window; nothing to report');
       return;
     }
@@ -123,8 +129,10 @@ export class Filing {
   }
 
   private async changed(rec: ReportRecord, inc: Incident): Promise<void> {
-    if (rec.suppressedUntil !== undefined || rec.done) return;
-    if (inc.status === 'open' && rec.restoredQueued && rec.finals === 0) {
+    if (rec.suppressedUntil !== undefined) return;
+    if (inc.status === 'open' && (rec.done || rec.finals > 0)) return this.reopenedAfterFinal(rec, inc);
+    if (rec.done) return;
+    if (inc.status === 'open' && rec.restoredQueued) {
       // A flapping outage came back: it is not over after all; a later restoration will say when it is.
       this.opts.ledger.decide(rec, (r) => {
         r.restoredQueued = false;
@@ -163,13 +171,13 @@ export class Filing {
     const existing = this.opts.ledger.get(inc.id);
     const rec = existing ?? this.queue.newRecord(inc.id, 'outage', service, { incidentId: inc.id });
     if (!existing) this.opts.ledger.add(rec);
-    this.opts.ledger.decide(rec, (r) => {
+    await this.queue.step(rec, { kind: 'report', incident: inc }, (r) => {
       delete r.suppressedUntil;
       r.queuedAt = now;
       r.lastUpdateAt = now;
       r.lastImpact = inc.impact;
+      return { op: 'create_report', suffix: ':report', summary: 'report' };
     });
-    await this.queue.queue(rec, 'create_report', ':report', { kind: 'report', incident: inc }, 'report');
   }
 
   /** Queue the restoration and tell the team the final report is now due, and by when. */
@@ -204,7 +212,7 @@ export class Filing {
         const name = rec.reference ?? rec.key;
         if (rec.kind === 'maintenance') throw new RaqibError('RAQIB_REPORT_MAINTENANCE', `${name} is a scheduled maintenance report; its final report is filed when the window completes`);
         if (!rec.restoredQueued) {
-          if (rec.closedIncident?.resolution === 'unmonitored') {
+          if (rec.unmonitoredAt !== undefined || rec.closedIncident?.resolution === 'unmonitored') {
             // No restoration was seen (the outage stopped being monitored): raqib cannot say when it ended.
             throw new RaqibError('RAQIB_REPORT_UNMONITORED', `raqib stopped monitoring ${rec.serviceId} before it recovered, so it cannot say when the outage ended; file the restoration and final report of ${name} by hand`);
           }
@@ -224,12 +232,43 @@ export class Filing {
   }
 
   /** A person took a report the authority refused into their own hands: nothing more is filed for it. */
-  handledByHand(reportKey: string): void {
-    const rec = this.opts.ledger.get(reportKey);
-    if (!rec || rec.reportId) return;
-    this.opts.ledger.decide(rec, (r) => (r.done = true));
-    this.opts.outbox.dropPending(reportKey);
-    this.log.warn({ report: rec.key }, 'report handled by hand: raqib files nothing more for it');
+  handledByHand(reportKey: string): Promise<void> {
+    return this.serially(async () => {
+      const rec = this.opts.ledger.get(reportKey);
+      if (!rec || rec.reportId) return;
+      this.opts.ledger.finish(rec);
+      this.opts.outbox.dropPending(reportKey);
+      this.log.warn({ report: rec.key }, 'report handled by hand: raqib files nothing more for it');
+    });
+  }
+
+  /**
+   * A person sent a refused report again: what filing passed over while it stood refused (changes,
+   * the end of the outage) is decided now, from the latest copy of the incident.
+   */
+  resume(reportKey: string): Promise<void> {
+    return this.serially(async () => {
+      const rec = this.opts.ledger.get(reportKey);
+      if (!rec || rec.done || rec.kind !== 'outage') return;
+      const open = this.open.get(rec.serviceId);
+      if (open && open.id === rec.incidentId) return this.changed(rec, open);
+      const closed = rec.closedIncident;
+      if (!closed) return;
+      if (closed.resolution === 'unmonitored') await this.unmonitored(rec, closed);
+      else await this.restore(rec, closed);
+    });
+  }
+
+  /**
+   * The outage came back after its final report was filed (a flapping service, within its window):
+   * that report is closed or closing at the authority, so nothing more goes under it. The team is
+   * told once, to report the new outage themselves.
+   */
+  private async reopenedAfterFinal(rec: ReportRecord, inc: Incident): Promise<void> {
+    if (rec.reopenedAt !== undefined) return;
+    this.opts.ledger.decide(rec, (r) => (r.reopenedAt = this.opts.clock.now()));
+    this.log.warn({ incident: inc.id, report: rec.reference ?? rec.key }, 'outage came back after its final report; raqib files nothing more under that report');
+    await this.tell({ event: 'report_failed', facts: { why: 'reopened' } }, inc, rec);
   }
 
   /** Time-driven work: periodic updates, final-report deadlines, maintenance windows. */
@@ -259,7 +298,7 @@ export class Filing {
 
   private async deadline(rec: ReportRecord): Promise<void> {
     if (!rec.closedIncident) {
-      this.opts.ledger.decide(rec, (r) => (r.done = true));
+      this.opts.ledger.finish(rec);
       const reason = 'the state file no longer holds the incident it would describe';
       this.log.error({ report: rec.reference ?? rec.key }, `final report cannot be worded: ${reason}`);
       await this.opts.notifier.notify({ event: 'report_failed', facts: { why: 'no_final', reason }, at: this.opts.clock.now(), subject: `${rec.key}:final`, serviceId: rec.serviceId, report: Ledger.ref(rec) });
@@ -282,9 +321,11 @@ export class Filing {
       if (inc.status === 'open') await this.opened(inc);
       return;
     }
-    if (inc.status !== 'closed') return;
+    // A change made durable but not heard before a crash (a reopen, a new impact) is decided now.
+    if (inc.status === 'open') return rec.queuedAt === 0 || this.refused(rec) ? undefined : this.changed(rec, inc);
+    if (rec.done) return;
     if (!rec.closedIncident) this.opts.ledger.decide(rec, (r) => (r.closedIncident = inc));
-    if (rec.done || rec.queuedAt === 0 || rec.restoredQueued) return;
+    if (rec.queuedAt === 0 || rec.restoredQueued || this.refused(rec)) return;
     if (inc.resolution === 'recovered') await this.restore(rec, inc);
     else if (inc.resolution === 'unmonitored') await this.unmonitored(rec, inc);
   }
@@ -294,8 +335,12 @@ export class Filing {
    * incident as the store holds it (the closest to the truth that is left), before any is sent.
    */
   private async upgradeQueued(): Promise<void> {
-    for (const entry of this.opts.outbox.pending()) {
-      if (!entry.build || entry.facts || entry.body || !entry.reportKey) continue;
+    this.opts.ledger.upgrade((id) => {
+      const s = this.service(id);
+      return s && reportedService(s);
+    });
+    for (const entry of this.opts.outbox.withoutFacts()) {
+      if (!entry.reportKey || !entry.build) continue;
       const rec = this.opts.ledger.get(entry.reportKey);
       const what = rec && this.legacyFacts(rec, entry.build, entry.createdAt);
       if (!rec || !what) continue;
@@ -303,6 +348,7 @@ export class Filing {
       if (!service) continue;
       this.opts.outbox.setFacts(entry, freeze(this.cfg, reportedService(service), entry.createdAt, what));
     }
+    this.presentClosed = undefined;
   }
 
   private legacyFacts(rec: ReportRecord, build: LegacyBuildSpec, at: number): ReportFacts | undefined {
@@ -315,7 +361,7 @@ export class Filing {
       if (build.kind === 'maintenance_final') return { kind: 'maintenance_final', window, endedAt: rec.windowUpdates?.includes('extended') ? at : w.end };
       return undefined;
     }
-    const incident = rec.closedIncident ?? this.open.get(rec.serviceId);
+    const incident = rec.closedIncident ?? (rec.incidentId ? this.presentClosed?.get(rec.incidentId) : undefined) ?? this.open.get(rec.serviceId);
     if (!incident || incident.id !== rec.incidentId) return undefined;
     switch (build.kind) {
       case 'report': return { kind: 'report', incident };

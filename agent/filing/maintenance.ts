@@ -51,8 +51,10 @@ export class MaintenanceReports {
           // Completed on time, or (after an overrun) once the service is back.
           const completedAt = done.includes('extended') ? now : rec.window.end;
           await this.progress(rec, 'completed', completedAt);
-          this.ledger.decide(rec, (r) => (r.finals += 1));
-          await this.queue.queue(rec, 'final_report', `:final:${rec.finals}`, { kind: 'maintenance_final', window: this.windowOf(rec), endedAt: completedAt }, 'final report');
+          await this.queue.step(rec, { kind: 'maintenance_final', window: this.windowOf(rec), endedAt: completedAt }, (r) => {
+            r.finals += 1;
+            return { op: 'final_report', suffix: `:final:${r.finals}`, summary: 'final report' };
+          });
         }
       }
     }
@@ -69,7 +71,7 @@ export class MaintenanceReports {
 
   /** The window was removed or moved after it was announced: stop, and tell the team to withdraw it. */
   private async withdrawn(rec: ReportRecord): Promise<void> {
-    this.ledger.decide(rec, (r) => (r.done = true));
+    this.ledger.finish(rec);
     this.log.warn({ report: rec.reference ?? rec.key }, 'announced maintenance window is no longer in the config; not following it further');
     await this.notifier.notify({ event: 'report_failed', facts: { why: 'withdrawn' }, at: this.clock.now(), subject: `${rec.key}:withdrawn`, serviceId: rec.serviceId, report: Ledger.ref(rec) });
   }
@@ -78,7 +80,7 @@ export class MaintenanceReports {
     const rec = this.queue.newRecord(key, 'maintenance', service, { window: { windowId: w.windowId, start: w.start, end: w.end }, windowUpdates: [] });
     this.ledger.add(rec);
     this.log.info({ service: service.id, window: w.windowId, start: new Date(w.start).toISOString() }, 'announcing planned maintenance');
-    await this.queue.queue(rec, 'create_report', ':report', { kind: 'maintenance', window: this.windowOf(rec) }, 'maintenance notice');
+    await this.queue.step(rec, { kind: 'maintenance', window: this.windowOf(rec) }, () => ({ op: 'create_report', suffix: ':report', summary: 'maintenance notice' }));
   }
 
   /** The occurrence with its description as configured now. */
@@ -89,7 +91,9 @@ export class MaintenanceReports {
   }
 
   private async progress(rec: ReportRecord, status: 'in_progress' | 'completed' | 'extended', at: number): Promise<void> {
-    this.ledger.decide(rec, (r) => (r.windowUpdates = [...(r.windowUpdates ?? []), status]));
-    await this.queue.queue(rec, 'add_update', `:${status}`, { kind: 'maintenance_update', window: this.windowOf(rec), status, at }, `maintenance ${status}`);
+    await this.queue.step(rec, { kind: 'maintenance_update', window: this.windowOf(rec), status, at }, (r) => {
+      r.windowUpdates = [...(r.windowUpdates ?? []), status];
+      return { op: 'add_update', suffix: `:${status}`, summary: `maintenance ${status}` };
+    });
   }
 }

@@ -19,6 +19,12 @@ import type { ReportingMetrics } from '../metrics/reporting-metrics.js';
 import type { Answer } from '../outbox/answers.js';
 import type { Notifier } from '../team/notify.js';
 
+/**
+ * A report raqib has finished with that the authority never closes (monitoring stopped, a window
+ * withdrawn) is read for this long after its last change, then left.
+ */
+export const FOLLOW_DONE_MS = 7 * 24 * 3_600_000;
+
 export interface FollowUpOptions {
   config: () => Config;
   ledger: Ledger;
@@ -108,6 +114,7 @@ export class FollowUp {
     try {
       report = await this.opts.api.getReport(rec.reportId);
     } catch (err) {
+      if (isAuthorityError(err) && err.status === 404) return this.end(rec, 'the authority no longer has the report');
       const level = isAuthorityError(err) && err.kind === 'auth' ? 'debug' : 'warn';
       this.log[level]({ report: rec.reference, err: describeError(err) }, 'follow-up read failed; will try again');
       return;
@@ -116,10 +123,15 @@ export class FollowUp {
     const seen = this.opts.ledger.observed(rec, report, now);
     this.tell(rec, seen, now);
     // Closed, and read again a whole interval after it closed: nothing more will come.
-    if (closedSince !== undefined && finalSince(rec) === closedSince && now - closedSince >= this.interval) {
-      this.opts.ledger.followed(rec);
-      this.log.info({ report: rec.reference, status: rec.status }, 'report followed to its end');
-    }
+    if (closedSince !== undefined && finalSince(rec) === closedSince && now - closedSince >= this.interval) return this.end(rec, 'closed at the authority');
+    const lastChange = Math.max(rec.filedAt ?? 0, rec.statusHistory.at(-1)?.at ?? 0);
+    if (rec.done && finalSince(rec) === undefined && now - lastChange >= FOLLOW_DONE_MS) this.end(rec, 'raqib finished with it and it has not changed for a week');
+  }
+
+  private end(rec: ReportRecord, why: string): void {
+    this.opts.ledger.followed(rec);
+    this.slot.delete(rec.key);
+    this.log.info({ report: rec.reference, status: rec.status, why }, 'report followed to its end');
   }
 
   private tell(rec: ReportRecord, seen: ReturnType<Ledger['observed']>, now: number): void {
@@ -145,7 +157,7 @@ export class FollowUp {
   /** Tell the team once when a filed report has waited too long for acknowledgement. */
   private async escalate(rec: ReportRecord, now: number): Promise<void> {
     const deadline = this.opts.config().authority?.ack_deadline;
-    if (!this.opts.api || !deadline || rec.acknowledgedAt || rec.escalatedAt || !rec.filedAt || rec.followed || now - rec.filedAt < deadline) return;
+    if (!this.opts.api || !deadline || rec.acknowledgedAt || rec.escalatedAt || !rec.filedAt || rec.done || rec.followed || now - rec.filedAt < deadline) return;
     this.opts.ledger.told(rec, 'escalatedAt', now);
     this.log.warn({ report: rec.reference, filedAt: new Date(rec.filedAt).toISOString() }, 'report not acknowledged in time; escalating to the team');
     await this.opts.notifier.notify({ event: 'not_acknowledged', facts: { minutes: Math.round((now - rec.filedAt) / 60_000) }, at: now, subject: rec.key, serviceId: rec.serviceId, report: Ledger.ref(rec) });

@@ -4,8 +4,16 @@
  * the outbox's answers what the authority answered, follow-up what it read there.
  */
 import { FINAL_STATUSES, type Guidance, type Report, type ReportStatus } from '../authority/contract.js';
-import type { StateStore } from '../store/types.js';
+import type { StateData, StateStore } from '../store/types.js';
 import type { ReportRecord } from './types.js';
+
+/** Finished reports (filed to the end and followed) kept for people to look back at; older ones go. */
+export const KEEP_FINISHED = 200;
+
+/** The records in a state read from disk (the CLI's view when no agent runs). */
+export function recordsIn(data: Pick<StateData, 'reports'>): ReportRecord[] {
+  return Object.values(data.reports);
+}
 
 /** A record as people and team messages name it. */
 export interface ReportRef {
@@ -50,6 +58,14 @@ export class Ledger {
     this.store.update(() => change(rec));
   }
 
+  /** Nothing more is filed for this report; the copy of its incident is no longer needed. */
+  finish(rec: ReportRecord): void {
+    this.store.update(() => {
+      rec.done = true;
+      delete rec.closedIncident;
+    });
+  }
+
   /** The outbox's answers: the authority took the report under this id and reference. */
   filed(key: string, created: { id: string; reference: string; status?: ReportStatus }, at: number): ReportRecord | undefined {
     const rec = this.get(key);
@@ -69,8 +85,8 @@ export class Ledger {
     if (!rec) return undefined;
     this.store.update(() => {
       if (status) setStatus(rec, status, at);
-      if (status && FINAL_STATUSES.includes(status)) rec.done = true;
     });
+    if (status && FINAL_STATUSES.includes(status)) this.finish(rec);
     return rec;
   }
 
@@ -83,9 +99,9 @@ export class Ledger {
       setStatus(rec, report.status, at);
       rec.guidance.push(...fresh);
       if (acknowledged) rec.acknowledgedAt = Date.parse(report.acknowledged_at!);
-      // Closed or cancelled by the authority: nothing more may be filed (a final report now would be refused).
-      if (FINAL_STATUSES.includes(report.status)) rec.done = true;
     });
+    // Closed or cancelled by the authority: nothing more may be filed (a final report now would be refused).
+    if (FINAL_STATUSES.includes(report.status)) this.finish(rec);
     return { from, to: report.status, fresh, acknowledged };
   }
 
@@ -94,9 +110,13 @@ export class Ledger {
     this.store.update(() => (rec[what] = at));
   }
 
-  /** Follow-up: nothing more to read at the authority. */
+  /** Follow-up: nothing more to read at the authority. The oldest finished records beyond KEEP_FINISHED go. */
   followed(rec: ReportRecord): void {
-    this.store.update(() => (rec.followed = true));
+    this.store.update((d) => {
+      rec.followed = true;
+      const finished = Object.values(d.reports).filter((r) => r.done && r.followed).sort((a, b) => a.queuedAt - b.queuedAt);
+      for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) delete d.reports[old.key];
+    });
   }
 
   /**
@@ -106,11 +126,31 @@ export class Ledger {
   leaveAuthority(stillOpen: (incidentId: string) => boolean): void {
     this.store.update((d) => {
       for (const [key, rec] of Object.entries(d.reports)) {
-        if (rec.kind === 'outage' && rec.incidentId !== undefined && stillOpen(rec.incidentId)) delete d.reports[key];
+        const outageOpen = rec.kind === 'outage' && rec.incidentId !== undefined && stillOpen(rec.incidentId);
+        // Windows not yet over are announced afresh too (maintenance files them again while they are ahead).
+        const windowAhead = rec.kind === 'maintenance' && !rec.done;
+        if (outageOpen || windowAhead) delete d.reports[key];
         else {
           rec.done = true;
           rec.followed = true;
+          delete rec.closedIncident;
         }
+      }
+    });
+  }
+
+  /**
+   * Records written by raqib 0.1: the service as reports name it (for when it leaves the config),
+   * and a finished one marked followed (0.1 read nothing after a report closed).
+   */
+  upgrade(service: (serviceId: string) => ReportRecord['service']): void {
+    const old = this.all().filter((r) => r.service === undefined);
+    if (old.length === 0) return;
+    this.store.update(() => {
+      for (const rec of old) {
+        const s = service(rec.serviceId);
+        if (s) rec.service = s;
+        if (rec.done) rec.followed = true;
       }
     });
   }

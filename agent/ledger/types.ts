@@ -47,6 +47,10 @@ export interface ReportRecord {
   suppressedUntil?: number;
   /** When the team was last told the report is still not filed. */
   notFiledToldAt?: number;
+  /** When raqib stopped watching the outage before it ended (and told the authority so). */
+  unmonitoredAt?: number;
+  /** When the outage came back after its final report (the team was told). */
+  reopenedAt?: number;
   /** The intermittent (flapping) update was queued. */
   intermittentReported?: boolean;
   /** Dependent services already told to the authority. */

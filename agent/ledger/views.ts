@@ -5,7 +5,7 @@
  */
 import { entriesIn } from '../outbox/outbox.js';
 import type { OutboxEntry } from '../outbox/types.js';
-import { findRecord as findIn } from './ledger.js';
+import { findRecord as findIn, recordsIn } from './ledger.js';
 import type { ReportRecord } from './types.js';
 import type { StateData } from '../store/types.js';
 
@@ -62,10 +62,9 @@ export function reportDetail(rec: ReportRecord, outbox: readonly OutboxEntry[]) 
   };
 }
 
-/** Records newest first, and the outbox's dead letters that belong to no report (notifications). */
-export function reportsView(data: StateData) {
-  const records = Object.values(data.reports).sort((a, b) => b.queuedAt - a.queuedAt);
-  const entries = entriesIn(data);
+/** Records newest first, and the outbox's dead letters. */
+export function reportsView(all: readonly ReportRecord[], entries: readonly OutboxEntry[]) {
+  const records = [...all].sort((a, b) => b.queuedAt - a.queuedAt);
   return {
     reports: records.map((r) => reportSummary(r, entries)),
     outbox: { pending: entries.filter((e) => !e.dead).length, dead_letters: entries.filter((e) => e.dead).map(entryView) },
@@ -74,4 +73,9 @@ export function reportsView(data: StateData) {
 
 export function findRecord(data: StateData, ref: string): ReportRecord | undefined {
   return findIn(data.reports, ref);
+}
+
+/** The view of a state file read from disk (the CLI when no agent runs). */
+export function stateView(data: StateData) {
+  return reportsView(recordsIn(data), entriesIn(data));
 }

@@ -94,9 +94,9 @@ export class Outbox {
     return this.mine().filter((e) => e.reportKey === reportKey);
   }
 
-  /** The dead letter of a report the authority refused to take, if it did. */
+  /** The dead letter of a report the authority refused to take, if it did (not one left with another authority). */
   refused(reportKey: string): OutboxEntry | undefined {
-    return this.mine().find((e) => e.reportKey === reportKey && e.op === 'create_report' && e.dead);
+    return this.mine().find((e) => e.reportKey === reportKey && e.op === 'create_report' && e.dead && !e.dead.abandoned);
   }
 
   /** The report's filing, while it is still waiting to be answered. */
@@ -109,22 +109,36 @@ export class Outbox {
     this.opts.store.update((d) => (d.outbox = d.outbox.filter((e) => e.reportKey !== reportKey || e.dead !== undefined || (this.opts.owns !== undefined && !this.opts.owns(e)))));
   }
 
-  /** Every pending entry becomes a dead letter that says why (they were made for another authority). */
+  /**
+   * Every pending entry becomes a dead letter that says why: they were made for another authority.
+   * Such a letter is kept for people to see; it is never sent again and says nothing of the reports
+   * filed afresh with the new authority.
+   */
   abandon(reason: string): number {
     const now = this.opts.clock.now();
     const pending = this.pending();
     this.opts.store.update(() => {
-      for (const e of pending) e.dead = { at: now, reason };
+      for (const e of pending) e.dead = { at: now, reason, abandoned: true };
     });
     return pending.length;
   }
 
-  /** Set what a pending entry says before it is first sent (upgrading an entry written without its facts). */
+  /** Entries written by raqib 0.1 (a build spec instead of facts), pending or dead. */
+  withoutFacts(): OutboxEntry[] {
+    return this.mine().filter((e) => e.build !== undefined && e.facts === undefined);
+  }
+
+  /** Give an entry written without its facts the facts it says (upgrading a raqib 0.1 entry). */
   setFacts(entry: OutboxEntry, facts: OutboxEntry['facts']): void {
     this.opts.store.update(() => {
       entry.facts = facts;
       delete entry.build;
     });
+  }
+
+  /** The sender's body for an entry, in memory until the next durable write (null forgets it). */
+  setBody(entry: OutboxEntry, body: unknown): void {
+    this.opts.store.update(() => (entry.body = body));
   }
 
   /** Age of the oldest undelivered entry, in ms (0 when none). */
@@ -181,7 +195,7 @@ export class Outbox {
    * never accepted (a refused body was never filed, so rewording cannot duplicate anything).
    */
   retryDead(seq: number): OutboxEntry | undefined {
-    const entry = this.mine().find((e) => e.seq === seq && e.dead);
+    const entry = this.mine().find((e) => e.seq === seq && e.dead && !e.dead.abandoned);
     if (!entry) return undefined;
     this.opts.store.update(() => {
       delete entry.dead;

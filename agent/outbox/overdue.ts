@@ -49,7 +49,7 @@ export class Overdue {
   }
 
   private async check(rec: ReportRecord, now: number): Promise<void> {
-    if (rec.done || rec.queuedAt === 0 || now - rec.queuedAt < NOT_FILED_MS || now - (rec.notFiledToldAt ?? 0) < NOT_FILED_MS) return;
+    if (rec.queuedAt === 0 || now - rec.queuedAt < NOT_FILED_MS || now - (rec.notFiledToldAt ?? 0) < NOT_FILED_MS) return;
     const waiting = this.outbox.waitingToFile(rec.key);
     if (!waiting) return; // refused (its dead letter told the team), or never queued
     const minutes = Math.round((now - rec.queuedAt) / 60_000);

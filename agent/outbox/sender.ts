@@ -14,7 +14,7 @@ import type { Logger } from '../log.js';
 import type { StateStore } from '../store/types.js';
 import { filerFor } from '../team/filer.js';
 import { bodyFor } from '../wording/facts.js';
-import { NotReady } from './outbox.js';
+import { NotReady, type Outbox } from './outbox.js';
 import type { OutboxEntry } from './types.js';
 
 export interface SenderOptions {
@@ -27,8 +27,8 @@ export interface SenderOptions {
   subject(): Promise<string | undefined>;
   /** The crisis team's id at the authority, once registered. */
   teamId(): string | undefined;
-  /** The report's filing, if the authority refused it for good (then its updates cannot go either). */
-  refused(reportKey: string): OutboxEntry | undefined;
+  /** The outbox it sends for: its filing refused for good (then updates cannot go either), and where bodies are kept. */
+  outbox: Pick<Outbox, 'refused' | 'setBody'>;
 }
 
 export class ReportSender {
@@ -41,7 +41,7 @@ export class ReportSender {
       return undefined;
     }
     if (entry.op !== 'create_report' && !rec.reportId) {
-      const refused = this.opts.refused(rec.key);
+      const refused = this.opts.outbox.refused(rec.key);
       // Its report will never be filed by raqib: waiting forever would only hide that.
       if (refused) throw new AuthorityError('http', `its report was refused by the authority (dead letter #${refused.seq}); file both by hand`, { status: 424 });
       throw new NotReady('waiting for the report itself to be filed first');
@@ -59,7 +59,8 @@ export class ReportSender {
       await this.materialize(entry, null);
     }
     if (entry.body === null || entry.body === undefined) {
-      if (!entry.facts) throw new AuthorityError('http', 'queued by an older raqib without what it was to say; file it by hand', { status: 422 });
+      // Only a raqib 0.1 entry whose incident the state file no longer holds has no facts after start.
+      if (!entry.facts) throw new AuthorityError('http', 'written by raqib 0.1, and the incident it was to describe is no longer kept; file it by hand', { status: 422 });
       await this.materialize(entry, bodyFor(entry.facts, filerFor(this.opts.config(), this.opts.teamId(), subject)));
     }
     try {
@@ -82,13 +83,13 @@ export class ReportSender {
 
   /** Write the body into the entry durably before it is ever sent (null forgets it). */
   private async materialize(entry: OutboxEntry, body: unknown): Promise<void> {
-    const { store } = this.opts;
-    store.update(() => (entry.body = body));
+    const { store, outbox } = this.opts;
+    outbox.setBody(entry, body);
     try {
       await store.flush();
     } catch (err) {
       // Not on disk: forget it, so nothing that was never written can be sent (it is rebuilt later).
-      store.update(() => (entry.body = null));
+      outbox.setBody(entry, null);
       throw new NotReady(`the state file cannot be written (${describeError(err)}); the report waits until it can`);
     }
   }

@@ -45,6 +45,9 @@ export interface OutboxEntry {
   attempts: number;
   nextAttemptAt: number;
   lastError?: string;
-  /** Set when the far side refused it for good (a 4xx other than 408/425/429): a dead letter. */
-  dead?: { at: number; status?: number; reason: string };
+  /**
+   * Set when the far side refused it for good (a 4xx other than 408/425/429): a dead letter; or
+   * when it was made for another authority than the one raqib files with now (`abandoned`).
+   */
+  dead?: { at: number; status?: number; reason: string; abandoned?: true };
 }

@@ -18,6 +18,7 @@ export type TeamFacts =
   | { event: 'report_failed'; facts: { why: 'unfiled'; minutes: number; lastError?: string } }
   | { event: 'report_failed'; facts: { why: 'unmonitored' } }
   | { event: 'report_failed'; facts: { why: 'withdrawn' } }
+  | { event: 'report_failed'; facts: { why: 'reopened' } }
   | { event: 'report_failed'; facts: { why: 'no_final'; reason: string } }
   | { event: 'final_report_due'; facts: { due: number; timeZone: string } }
   | { event: 'report_acknowledged'; facts: { minutes: number } }
@@ -90,6 +91,8 @@ function failed(f: Extract<TeamFacts, { event: 'report_failed' }>['facts'], svc:
     }
     case 'unmonitored':
       return { en: `raqib stopped monitoring ${svc} while its report ${ref} is open and told the authority so; file the restoration and final report by hand.`, ar: `توقّف رقيب عن مراقبة الخدمة ${a.svc} وبلاغها ${a.ref} مفتوح، وأبلغ الهيئة بذلك؛ يرجى تقديم تحديث العودة والتقرير النهائي يدوياً.` };
+    case 'reopened':
+      return { en: `The outage of ${svc} came back after the final report of ${ref} was filed. raqib files nothing more under that report; report the new outage by phone or the portal.`, ar: `عاد انقطاع الخدمة ${a.svc} بعد تقديم التقرير النهائي للبلاغ ${a.ref}. لن يقدّم رقيب شيئاً آخر ضمن ذلك البلاغ؛ يرجى الإبلاغ عن الانقطاع الجديد هاتفياً أو عبر البوابة.` };
     case 'withdrawn':
       return { en: `The maintenance window announced as ${ref} was removed or moved in the config. Ask the authority to cancel that report; a moved window is announced again.`, ar: `أُزيلت نافذة الصيانة المعلنة في البلاغ ${a.ref} أو نُقلت في الإعدادات. يرجى طلب إلغاء ذلك البلاغ من الهيئة؛ وتُعلن النافذة المنقولة من جديد.` };
     case 'no_final':

@@ -142,14 +142,16 @@ export interface RestoredFacts {
 export function restoredNote(f: RestoredFacts): Bilingual {
   const n = serviceNaming(f.service, 'sentence', false);
   const head: Bilingual = f.unmonitored
-    ? { ar: `توقّف رقيب عن مراقبة الخدمة${n.arTail} والعطل قائم، إذ أُزيلت من إعداداته، وسيؤكد فريق إدارة الأزمات عودتها.`, en: `raqib stopped monitoring ${n.en} (it was removed from its configuration) while the incident was open; the crisis management team will confirm the restoration.` }
+    ? { ar: `توقّف رقيب عن مراقبة الخدمة${n.arTail} والعطل قائم، إذ أُزيلت الخدمة أو فحوصها المتعثرة من إعداداته؛ ولم يرصد عودتها، وسيؤكدها فريق إدارة الأزمات.`, en: `raqib stopped monitoring ${n.en} while the incident was open (the service or its failing checks were removed from its configuration); it did not see the service come back, and the crisis management team will confirm the restoration.` }
     : { ar: `عادت الخدمة${n.arTail} إلى العمل.`, en: `${cap(n.en)} has been restored.` };
   return join([
     head,
     label(f.unmonitored ? L.stoppedAt : L.restoredAt, f.endedAt),
     label(L.duration, f.duration),
     affectedLine(L.affectedTotal, f.affected, f.perDay),
-    { ar: 'سيُرفع تقرير نهائي عن العطل والإجراءات المتخذة لاحقاً.', en: 'A final report on the incident and the actions taken will follow.' },
+    f.unmonitored
+      ? { ar: 'سيُقدّم فريق إدارة الأزمات تحديث العودة والتقرير النهائي.', en: 'The crisis management team will file the restoration and the final report.' }
+      : { ar: 'سيُرفع تقرير نهائي عن العطل والإجراءات المتخذة لاحقاً.', en: 'A final report on the incident and the actions taken will follow.' },
   ]);
 }
 
@@ -177,7 +179,7 @@ export function timelineEventText(e: TimelineEvent): Bilingual {
     case 'filed': return { ar: 'رُفع البلاغ إلى هيئة الحكومة الرقمية', en: 'Report filed with the Digital Government Authority' };
     case 'acknowledged': return { ar: 'أكّدت هيئة الحكومة الرقمية استلام البلاغ', en: 'The Digital Government Authority acknowledged the report' };
     case 'restored': return { ar: 'عادت الخدمة إلى العمل', en: 'The service was restored' };
-    case 'unmonitored': return { ar: 'توقّف رقيب عن مراقبة الخدمة (أُزيلت من إعداداته)', en: 'raqib stopped monitoring the service (removed from its configuration)' };
+    case 'unmonitored': return { ar: 'توقّف رقيب عن مراقبة الخدمة (أُزيلت الخدمة أو فحوصها المتعثرة من إعداداته)', en: 'raqib stopped monitoring the service (the service or its failing checks were removed from its configuration)' };
     case 'omitted': return { ar: `… أُسقطت من التسلسل تغييرات أخرى عددها ${formatNumber(e.count).ar} للاختصار`, en: `… ${e.count} further changes omitted for brevity` };
   }
 }

@@ -6,6 +6,7 @@
 import { afterEach } from 'vitest';
 import { Registry } from 'prom-client';
 import type { AuthorityApi } from '../../agent/authority/client.js';
+import { AuthorityError } from '../../agent/authority/errors.js';
 import type { CrisisTeam, CrisisTeamBody, FinalReportBody, Report, ReportBody, ReportCreated, ReportUpdate, UpdateBody } from '../../agent/authority/contract.js';
 import type { ReportRecord } from '../../agent/ledger/types.js';
 import type { OutboxEntry } from '../../agent/outbox/types.js';
@@ -210,8 +211,12 @@ export class FakeAuthority implements AuthorityApi {
   /** What the authority's copy of a report says when read; tests change it. */
   copies = new Map<string, Partial<Report>>();
 
+  /** Reports the authority no longer has (read answers 404). */
+  gone = new Set<string>();
+
   async getReport(reportId: string): Promise<Report> {
     this.reads.push(reportId);
+    if (this.gone.has(reportId)) throw new AuthorityError('http', `HTTP 404 for report ${reportId}`, { status: 404 });
     const copy = this.copies.get(reportId);
     return { id: reportId, reference: `DGA-2026-${reportId.slice(-6)}`, status: 'submitted', guidance: [], ...copy } as Report;
   }

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthorityError } from '../../agent/authority/errors.js';
-import { findRecord, reportDetail, reportsView } from '../../agent/ledger/views.js';
+import { findRecord, reportDetail, stateView } from '../../agent/ledger/views.js';
 import { ALTERNATE, MANAGER } from '../helpers/reporting.js';
 import { FakeAuthority, MEMBER, reportingHarness, SERVICE, type Harness } from '../helpers/chain.js';
 
@@ -39,7 +39,7 @@ function leaks(view: unknown): string[] {
 describe('report views', () => {
   it('reportsView lists reports and pending work without any outbox body', async () => {
     const { h, id } = await withBuiltBodies();
-    const view = reportsView(h.store.data);
+    const view = stateView(h.store.data);
     expect(leaks(view)).toEqual([]);
     expect(JSON.stringify(view)).not.toContain('"body"');
     expect(view.reports).toHaveLength(1);
@@ -62,7 +62,7 @@ describe('report views', () => {
     h.store.update((d) => {
       for (const e of d.outbox) e.dead = { at: 5, status: 400, reason: 'refused' };
     });
-    const view = reportsView(h.store.data);
+    const view = stateView(h.store.data);
     expect(leaks(view)).toEqual([]);
     expect(view.outbox.dead_letters.map((d) => d.dead)).toEqual(
       h.store.data.outbox.map(() => ({ at: new Date(5).toISOString(), status: 400, reason: 'refused' })),
@@ -74,7 +74,7 @@ describe('report views', () => {
     const h = await reportingHarness({ services: [{ ...SERVICE, maintenance: [{ id: 'w', start: '2026-11-28T11:00:00+03:00', end: '2026-11-28T14:00:00+03:00' }] }] });
     open.push(h);
     await h.down();
-    expect(reportsView(h.store.data).reports[0]!.status).toBe('suppressed');
+    expect(stateView(h.store.data).reports[0]!.status).toBe('suppressed');
   });
 
   it('finds a record by incident, key, authority id or reference', async () => {

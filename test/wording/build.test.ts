@@ -267,7 +267,7 @@ describe('buildFinalReport', () => {
       'raqib detected and confirmed the incident',
       'The failing checks changed (total outage): home, api',
       'The impact changed: degraded performance; failing checks: api',
-      'raqib stopped monitoring the service (removed from its configuration)',
+      'raqib stopped monitoring the service (the service or its failing checks were removed from its configuration)',
     ]);
   });
 
