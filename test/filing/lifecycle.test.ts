@@ -1,5 +1,5 @@
 /**
- * The report lifecycle of an outage: what the Reporter queues, once each, as the tracker's events
+ * The report lifecycle of an outage: what filing queues, once each, as the tracker's events
  * arrive and the manual clock moves. The outbox is not started: its entries stay in the state.
  */
 import { readFile } from 'node:fs/promises';

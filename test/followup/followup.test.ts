@@ -1,8 +1,8 @@
 /**
  * Following filed reports at a real sandbox authority: status changes, guidance, returned for
- * info, acknowledgement and its metric, and escalation when nobody acknowledges in time. The
- * pipeline is the one runtime.ts builds (real HTTP client, outbox, sign-in file), on a manual
- * clock; follow-up polls are made by calling pollAll() rather than waiting for its timer.
+ * info, acknowledgement and its metric, escalation when nobody acknowledges in time, and when
+ * reports are read. The chain is the one startReporting builds (real HTTP client, outbox, sign-in
+ * file), on a manual clock; reads are made by pollAll() or tick() rather than its timer.
  */
 import { Registry } from 'prom-client';
 import { Agent } from 'undici';
