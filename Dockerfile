@@ -3,7 +3,7 @@
 #   docker build -t raqib .
 #   docker run -d -p 9470:9470 -v raqib-data:/var/lib/raqib -v ./my.yaml:/etc/raqib/raqib.yaml:ro raqib
 
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,7 +11,7 @@ COPY tsconfig.json ./
 COPY agent ./agent
 RUN npm run build
 
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 # Heap flags measured in docs/performance.md (RSS ~190–210 MiB at 10,000 checks); raise
 # --max-old-space-size beyond ~40,000 checks. Two malloc arenas instead of glibc's 8 per core:
 # ~24 MiB less RSS at 20,000 checks at the same CPU. One V8 marking thread (on the ENTRYPOINT:
