@@ -9,6 +9,7 @@ import { loadConfigIsolated } from '../config/load-isolated.js';
 import type { App } from '../app.js';
 import { createLogger, type Logger } from '../log.js';
 import { configPath, usage, type Io } from './common.js';
+import { runtimeSettingsMissing } from './runtime-flags.js';
 
 export async function runCommand(args: string[], io: Io): Promise<number> {
   const { values } = usage('run', () => parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, strict: true }));
@@ -54,6 +55,8 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     // once (start-up peak at 20,000 checks on Node 20: 302 MiB with them imported first, 270 after).
     const { createApp } = await import('../app.js');
     log = createLogger({ level: loaded.config.agent.log_level });
+    const untuned = runtimeSettingsMissing(process.execArgv, io.env);
+    if (untuned) log.warn(untuned, 'started without the node flags or environment raqib ships with: start it with bin/raqib, as the container and npm start do');
     app = createApp({
       loaded,
       log,
