@@ -62,7 +62,7 @@ export function resolveCheck(config: Config, service: ServiceConfig, check: Chec
     successThreshold: check.success_threshold ?? d.success_threshold,
     config: check,
   };
-  return Object.assign(spec, { fingerprint: fingerprintOf(spec) }); // not a spread: see agent/with-key.ts
+  return Object.assign(spec, { fingerprint: fingerprintOf(spec) });
 }
 
 /** Service id under which connectivity canaries run: `#` cannot appear in a configured id. */
@@ -112,7 +112,7 @@ export function resolveConnectivity(config: Config): Connectivity {
       successThreshold: 1,
       config: check,
     };
-    return Object.assign(spec, { fingerprint: fingerprintOf(spec) }); // not a spread: see agent/with-key.ts
+    return Object.assign(spec, { fingerprint: fingerprintOf(spec) });
   });
   const hosts = [...answeringHosts(config)];
   const resolverDecides = canaries.length === 1 && canaries[0]!.checkId === RESOLVER && hosts.length <= 1;

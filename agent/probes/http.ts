@@ -18,7 +18,6 @@ import { abortError, connectStage, errorMessage, loadTrust, openConnection, sinc
 import type { TlsSessions } from './tls-sessions.js';
 import type { Logger } from '../log.js';
 import type { ProbeFn, ProbePhases, ProbeResult, ProbeStatus } from './types.js';
-import { withKey } from '../with-key.js';
 
 /** Sent unless the check sets its own User-Agent, so the entity can recognise our traffic. */
 export const USER_AGENT = `raqib/${VERSION}`;
@@ -346,7 +345,7 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
       status,
       code,
       detail: `${detail}${truncatedAt === undefined ? '' : ` (body truncated at ${truncatedAt} bytes)`}${bodyNote === undefined ? '' : ` (${bodyNote})`}`,
-      phases: withKey(phases, 'total', since(t0)),
+      phases: { ...phases, total: since(t0) },
       observedAt,
       ...(httpStatus !== undefined ? { httpStatus } : {}),
       ...(tlsCertExpiry !== undefined ? { tlsCertExpiry } : {}),

@@ -9,7 +9,6 @@ import { tcpProbe } from './tcp.js';
 import { tlsProbe } from './tls.js';
 import { TlsSessions } from './tls-sessions.js';
 import type { ProbeContext, ProbeFn, ProbeResult } from './types.js';
-import { withKey } from '../with-key.js';
 
 export const PROBES: { [T in CheckType]: ProbeFn<Extract<CheckConfig, { type: T }>> } = {
   http: httpProbe,
@@ -25,5 +24,5 @@ export const runProbe: ProbeRunner = (check, ctx) => (PROBES[check.type] as Prob
 
 /** The agent's runner: every probe it runs shares one cache of TLS sessions to resume. */
 export function createProbeRunner(tlsSessions = new TlsSessions()): ProbeRunner {
-  return (check, ctx) => runProbe(check, withKey(ctx, 'tlsSessions', tlsSessions));
+  return (check, ctx) => runProbe(check, { ...ctx, tlsSessions });
 }

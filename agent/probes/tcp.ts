@@ -9,7 +9,6 @@ import type { TcpCheckConfig } from '../config/schema.js';
 import { CODES, codeForError } from './codes.js';
 import { abortError, connectStage, errorMessage, openConnection, since, timedOut } from './connect.js';
 import type { ProbeFn, ProbePhases, ProbeResult, ProbeStatus } from './types.js';
-import { withKey } from '../with-key.js';
 
 /** Most bytes read while waiting for a banner: enough for any greeting, bounded against floods. */
 export const BANNER_CAP = 64 * 1024;
@@ -85,7 +84,7 @@ export const tcpProbe: ProbeFn<TcpCheckConfig> = async (check, ctx) => {
     status,
     code,
     detail,
-    phases: withKey(phases, 'total', since(t0)),
+    phases: { ...phases, total: since(t0) },
     observedAt,
   });
   let socket: Socket | undefined;

@@ -14,7 +14,6 @@ import { certificateRefusal, expiryVerdict } from './cert-verdict.js';
 import { CODES, codeForError } from './codes.js';
 import { connectStage, errorMessage, loadTrust, openConnection, since, timedOut } from './connect.js';
 import type { ProbeFn, ProbePhases, ProbeResult, ProbeStatus } from './types.js';
-import { withKey } from '../with-key.js';
 
 /**
  * Probes a TLS endpoint's certificate. Resolves (never rejects) with up (OK), degraded
@@ -33,7 +32,7 @@ export const tlsProbe: ProbeFn<TlsCheckConfig> = async (check, ctx) => {
     status,
     code,
     detail,
-    phases: withKey(phases, 'total', since(t0)),
+    phases: { ...phases, total: since(t0) },
     observedAt,
     ...(tlsCertExpiry !== undefined ? { tlsCertExpiry } : {}),
   });
