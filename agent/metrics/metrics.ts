@@ -1,7 +1,7 @@
 /**
  * Every metric raqib exports: the per-service and per-agent families on one injected prom-client
- * Registry, the per-check families (the bulk of the series) in CheckSeries, which caches their
- * rendered lines. Names follow prometheus.io: `raqib_` prefix, base units, `_total` counters,
+ * Registry, read through its public API only; the per-check families (the bulk of the series) in
+ * CheckSeries, which owns them entirely and caches their rendered lines. Names follow prometheus.io: `raqib_` prefix, base units, `_total` counters,
  * `_timestamp_seconds` for moments. Labels come only from config-bounded sets (service, check,
  * type, phase, state, result), never from targets' answers, so a misbehaving endpoint cannot blow
  * up the series count.
@@ -12,9 +12,9 @@ import type { CheckSpec } from '../config/resolve.js';
 import { CHECK_TYPES } from '../config/schema.js';
 import { CHECK_STATES, type CheckState } from '../detect/transition.js';
 import type { ProbeResult, ProbeStatus } from '../probes/types.js';
-import { paced, SLICE_MS } from '../slices.js';
+import { paced, PieceJoiner, SLICE_MS } from '../slices.js';
 import { CheckSeries } from './check-series.js';
-import { ByteWriter, familyPieces } from './registry-bytes.js';
+import { registryLines } from './registry-text.js';
 
 const RESULTS: readonly ProbeStatus[] = ['up', 'degraded', 'down'];
 const SKIP_REASONS = ['overlap', 'missed'] as const;
@@ -151,9 +151,11 @@ export class Metrics {
     this.checks.setState(spec, current);
   }
 
-  /** The whole exposition: the Registry's families, then the cached per-check ones. */
+  /** The whole exposition in one string: the text of renderChunks(), unpaced. */
   async render(): Promise<string> {
-    return (await this.registry.metrics()) + this.checks.render();
+    const parts: string[] = [];
+    for await (const piece of this.pieces()) parts.push(typeof piece === 'string' ? piece : piece.toString('utf8'));
+    return parts.join('');
   }
 
   /**
@@ -165,24 +167,16 @@ export class Metrics {
   }
 
   /**
-   * The Registry's families, as registry.metrics() would join them, written as bytes
-   * (registry-bytes.ts), then CheckSeries.chunks(); each piece made when it is asked for.
+   * The Registry's families, from their values as prom-client's public API gives them
+   * (registry-text.ts), then CheckSeries.chunks(); each piece made when it is asked for.
    */
   private async *pieces(): AsyncGenerator<string | Buffer> {
-    if (this.registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE || Object.keys(defaultLabelsOf(this.registry)).length > 0) {
-      yield await this.registry.metrics();
-    } else {
-      // As Registry.metrics() joins them: a blank line between families, a newline at the end.
-      const out = new ByteWriter();
-      let first = true;
-      for (const metric of this.registry.getMetricsAsArray()) {
-        if (!first) out.text('\n\n');
-        first = false;
-        yield* familyPieces(out, metric, () => this.registry.getSingleMetricAsString(metric.name));
-      }
-      out.text('\n');
-      yield out.take();
-    }
+    // The per-check families are written in the text format 0.0.4 only; OpenMetrics would also
+    // rename counters and end the page with `# EOF`.
+    if (this.registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) throw new Error(`/metrics is written in ${Registry.PROMETHEUS_CONTENT_TYPE}, not ${this.registry.contentType}`);
+    const joined = new PieceJoiner();
+    for (const line of registryLines(await this.registry.getMetricsAsJSON())) if (joined.add(line)) yield joined.take();
+    yield joined.take();
     yield* this.checks.chunks();
   }
 
@@ -201,8 +195,4 @@ export class Metrics {
     if (!ok) this.stateWriteErrors.inc();
     this.stateWriteDuration.observe(seconds);
   }
-}
-
-function defaultLabelsOf(registry: Registry): object {
-  return (registry as unknown as { _defaultLabels?: object })._defaultLabels ?? {};
 }
