@@ -73,8 +73,9 @@ const HELP = `npm run bench -- [options]
                         check has run, and failing checks are confirmed DOWN)
   --timeout D           check timeout (default 5s; --smoke: 1s)
   --types T             main run: mixed | http | https | tcp | dns | tls (default mixed)
-  --compare LIST        probe types compared with blackbox_exporter, or none (default http,https,tcp;
-                        --smoke: http)
+  --compare LIST        probe types compared with blackbox_exporter, or none (default
+                        http,https,https-full,tcp; --smoke: http); https-full is HTTPS with
+                        tls_resume: false, a full handshake per probe as the exporter does
   --compare-checks N    checks of each comparison run (default: --checks)
   --compare-seconds T   measured seconds of each side of a comparison (default 60; --smoke: 2)
   --blackbox on|off|auto  on: install prometheus-blackbox-exporter with apt-get if missing (default);
@@ -155,10 +156,10 @@ function options(argv: string[]): Options {
   const timeoutMs = values.timeout ? duration(values.timeout, 'timeout') : smoke ? 1_000 : 5_000;
   if (timeoutMs > intervalMs) throw new Error('--timeout must not exceed --interval');
   const types = (values.types ?? 'mixed') as Mix;
-  if (!PROBE_TYPES.includes(types)) throw new Error(`--types: one of ${PROBE_TYPES.join(', ')}`);
-  const compareList = values.compare ?? (smoke ? 'http' : 'http,https,tcp');
+  if (!(PROBE_TYPES as readonly string[]).includes(types)) throw new Error(`--types: one of ${PROBE_TYPES.join(', ')}`);
+  const compareList = values.compare ?? (smoke ? 'http' : 'http,https,https-full,tcp');
   const compare = compareList === 'none' ? [] : compareList.split(',').map((s) => s.trim());
-  for (const c of compare) if (!['http', 'https', 'tcp', 'dns'].includes(c)) throw new Error(`--compare: http, https, tcp, dns or none, got ${c}`);
+  for (const c of compare) if (!['http', 'https', 'https-full', 'tcp', 'dns'].includes(c)) throw new Error(`--compare: http, https, https-full, tcp, dns or none, got ${c}`);
   const blackbox = (values.blackbox ?? (smoke ? 'auto' : 'on')) as Options['blackbox'];
   if (!['on', 'off', 'auto'].includes(blackbox)) throw new Error('--blackbox: on, off or auto');
   return {
@@ -576,6 +577,27 @@ async function compareRun(type: Comparable, opts: Options, dir: string, targets:
 
 // ---------------------------------------------------------------- report
 
+/**
+ * The all-in figure: the main run's whole agent CPU per probe (scheduling, probes, metrics,
+ * scrapes, GC, over every type of its mix) against what blackbox_exporter spends per probe on the
+ * same mix, weighted by the main run's probe types among those compared (HTTPS at its full
+ * handshake, which is what the exporter does; DNS and TLS checks left out unless compared).
+ */
+function allInComparison(m: MainResult, rows: CompareRow[]): string | undefined {
+  const bbOf = (type: string) => rows.find((r) => r.type === (type === 'https' ? 'https-full' : type))?.blackbox ?? (type === 'https' ? rows.find((r) => r.type === 'https')?.blackbox : undefined);
+  const weights = Object.entries(m.mix.byType).filter(([type]) => bbOf(type) !== undefined);
+  const total = weights.reduce((n, [, w]) => n + w, 0);
+  if (total === 0 || m.probes === 0) return undefined;
+  const blackboxUs = weights.reduce((us, [type, w]) => us + (w / total) * bbOf(type)!.usPerProbe, 0);
+  const raqibUs = (m.cpu / m.probes) * 1e6;
+  const left = Object.keys(m.mix.byType).filter((t) => !weights.some(([w]) => w === t));
+  return (
+    `All in: the main run's agent spent ${fmt(raqibUs)} µs of CPU a probe (everything it did: ${fmt(m.checks)} checks of its mix, scheduling, metrics, ` +
+    `scrapes, GC), against ${fmt(blackboxUs)} µs a probe for blackbox_exporter on the same mix of ${weights.map(([t]) => t).join(', ')} ` +
+    `(weighted by the main run's checks; HTTPS at its full handshake)${left.length ? `, ${left.join(' and ')} left out` : ''}: **${fmt(raqibUs / blackboxUs, 2)}**.`
+  );
+}
+
 function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before: ReturnType<typeof machine>; after: ReturnType<typeof machine>; blackbox: string; node: string }): string {
   const full = opts.checks >= 10_000 && opts.intervalMs === 30_000 && opts.types === 'mixed';
   const judge = (ok: boolean) => (full ? verdict(ok) : 'n/a (not a full run)');
@@ -714,14 +736,16 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
   lines.push(table(['figure', 'value', 'target', ''], rowsMain.filter((r) => r !== undefined)), '');
   if (rows.length > 0) {
     lines.push(
-      `#### CPU per probe: raqib vs blackbox_exporter ${env.blackbox} (fresh connection per probe on both sides, ${fmt(rows[0]!.checks)} checks' worth each)`,
+      `#### CPU per probe: raqib vs blackbox_exporter ${env.blackbox} (${fmt(rows[0]!.checks)} checks' worth each)`,
+      '',
+      'A fresh TCP connection per probe on both sides. raqib\'s HTTPS resumes the TLS session of the endpoint, as it ships (a full, verified handshake at least every 10 minutes and after any failure); "HTTPS, full handshake" turns that off (`tls_resume: false`), as blackbox_exporter always does a full handshake.',
       '',
     );
     const cmp = rows.map((r) => {
       const bb = r.blackbox;
       const ratio = bb ? r.raqib.usPerProbe / bb.usPerProbe : NaN;
       return [
-        r.type === 'http' ? 'HTTP' : r.type === 'https' ? 'HTTPS' : r.type.toUpperCase(),
+        r.type === 'http' ? 'HTTP' : r.type === 'https' ? 'HTTPS, resumed' : r.type === 'https-full' ? 'HTTPS, full handshake' : r.type.toUpperCase(),
         `${fmt(r.raqib.rate, 1)} (${fmt(r.rate, 1)})`,
         `${fmt(r.raqib.cpu * 100, 1)}%`,
         `${fmt(r.raqib.usPerProbe)} µs (${fmt(r.raqib.system * 100)}% kernel)`,
@@ -737,6 +761,8 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
       table(['probe', 'raqib probes/s (expected)', 'raqib CPU', 'raqib µs/probe', 'blackbox probes/s', 'blackbox CPU', 'blackbox µs/probe', 'raqib / blackbox', '≤ 0.5', 'targets CPU'], cmp),
       '',
     );
+    const allIn = allInComparison(m, rows);
+    if (allIn) lines.push(allIn, '');
     const failing = rows.filter((r) => r.raqib.failures > 0).map((r) => `${r.type}: ${fmt(r.raqib.failures)} down results`);
     if (failing.length) lines.push(`Note: probes of healthy targets failed in the comparison (${failing.join('; ')}): the machine was overloaded.`, '');
   }

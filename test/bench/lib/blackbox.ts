@@ -16,7 +16,8 @@ import type { TargetAddresses } from './targets.js';
 
 export const BLACKBOX_BIN = '/usr/bin/prometheus-blackbox-exporter';
 
-export type Comparable = 'http' | 'https' | 'tcp' | 'dns';
+/** Probe types compared; `https-full` is raqib with `tls_resume: false`, a full handshake per probe as blackbox_exporter does. */
+export type Comparable = 'http' | 'https' | 'https-full' | 'tcp' | 'dns';
 
 export function blackboxInstalled(): boolean {
   return existsSync(BLACKBOX_BIN);
@@ -124,6 +125,7 @@ export function probePath(type: Comparable, t: TargetAddresses): string {
     case 'http':
       return q(`http://127.0.0.1:${t.http[0]!}/ok?c=blackbox`, 'http_2xx');
     case 'https':
+    case 'https-full':
       return q(`https://127.0.0.1:${t.https}/ok?c=blackbox`, 'https_2xx');
     case 'tcp':
       return q(`127.0.0.1:${t.tcp}`, 'tcp_connect');

@@ -7,7 +7,8 @@
 import { BANNER, DNS_MISSING, DNS_NAMES, DNS_SLOW, type TargetAddresses } from './targets.js';
 
 export const PROBE_TYPES = ['mixed', 'http', 'https', 'tcp', 'dns', 'tls'] as const;
-export type Mix = (typeof PROBE_TYPES)[number];
+/** A run's checks: a probe type, the mixed set, or HTTPS without TLS session resumption (comparisons). */
+export type Mix = (typeof PROBE_TYPES)[number] | 'https-full';
 
 export const CHECKS_PER_SERVICE = 50;
 
@@ -47,6 +48,8 @@ function healthy(type: Exclude<Mix, 'mixed'>, i: number, t: TargetAddresses): Ch
       return { type: 'http', url: `http://127.0.0.1:${httpPort}/ok?c=${i}` };
     case 'https':
       return { type: 'http', url: `https://127.0.0.1:${t.https}/ok?c=${i}`, ca_file: t.caFile };
+    case 'https-full':
+      return { type: 'http', url: `https://127.0.0.1:${t.https}/ok?c=${i}`, ca_file: t.caFile, tls_resume: false };
     case 'tcp':
       return { type: 'tcp', host: '127.0.0.1', port: t.tcp };
     case 'dns':
