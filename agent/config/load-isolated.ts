@@ -5,7 +5,7 @@
  * Node 22's V8 keeps most of those pages after the garbage is collected (RSS stayed at ~240 MiB
  * for a 24 MiB heap). A worker's heap is freed whole when it exits; only the structured clone of
  * the result stays (and the thread's malloc arena, ~3 MiB). The clone also makes every string
- * anew, keeping fresh-copy.ts's one-byte strings.
+ * anew, so no config value keeps the file's whole text alive as the parent of a slice.
  */
 import { Worker } from 'node:worker_threads';
 import { ConfigError, type ConfigProblem } from '../errors.js';

@@ -21,7 +21,6 @@ import { coerceText, substituteEnv } from './env.js';
 import { describeValue, explainIssue, type Path, type PathProblem } from './messages.js';
 import { resolveChecks, resolveConnectivity, type CheckSpec } from './resolve.js';
 import { configWarnings, crossFieldProblems } from './rules.js';
-import { freshCopy } from './fresh-copy.js';
 import { configSchema, type Config } from './schema.js';
 
 /** Config files larger than this are refused before parsing: no real config comes near it. */
@@ -92,8 +91,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
 
   let data: unknown;
   try {
-    // A copy with fresh strings, one byte per character where they fit (fresh-copy.ts says why).
-    data = freshCopy(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
     const reason = describeError(err);
     const unresolved = /^Unresolved alias .*: (.*)$/.exec(reason)?.[1];

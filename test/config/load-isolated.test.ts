@@ -10,7 +10,6 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/agent-process.js';
 import { configYaml } from '../helpers/config.js';
-import { isOneByte } from '../helpers/one-byte.js';
 import { tempDir } from '../helpers/tmp.js';
 
 type Load = typeof import('../../agent/config/load.js');
@@ -121,15 +120,6 @@ describe('loading the config in a worker thread', () => {
       // In the same thread the parse holds the loop for all of it (hundreds of ms for 4,000 checks);
       // in a worker only the copy of the result back does.
       expect(there).toBeLessThan(here / 3);
-    });
-
-    it('keeps ASCII strings one byte per character through the copy back, in a file with Arabic in it', async () => {
-      const loaded = await isolated.loadConfigIsolated(await ownConfig(), { env: { ONLY_IN_OPTIONS: 'agent-7' } });
-      const check = loaded.checks[0]!;
-      for (const s of [check.key, check.serviceId, check.config.id, (check.config as { url: string }).url]) {
-        expect(s.length).toBeGreaterThanOrEqual(13);
-        expect(isOneByte(s), s).toBe(true);
-      }
     });
   });
 });
