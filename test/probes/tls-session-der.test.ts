@@ -80,7 +80,6 @@ describe('withoutPeerCertificate', () => {
     const stripped = withoutPeerCertificate(session);
     expect(stripped.includes(LEAF)).toBe(false);
     expect(stripped.length).toBeLessThan(session.length - LEAF.length + 8);
-    expect(stripped.buffer.byteLength).toBe(stripped.length); // its own memory, no block of Node's Buffer pool kept alive
     expect(await connect(t13, stripped)).toMatchObject({ reused: true, authorized: true, protocol: 'TLSv1.3' });
   });
 
