@@ -88,6 +88,8 @@ export class Metrics {
     this.stateWriteErrors = new Counter({ name: 'raqib_store_write_errors_total', help: 'Failed durable writes of the state file.', registers: r });
     this.stateWriteDuration = new Histogram({ name: 'raqib_state_write_duration_seconds', help: 'Time of one durable state write (write, fsync, rename, fsync dir).', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: r });
     new Gauge({ name: 'raqib_build_info', help: 'Build of this agent (always 1).', labelNames: ['version', 'node', 'agent'], registers: r }).set({ version: build.version, node: process.version, agent: build.agent ?? '' }, 1);
+    // prom-client calls collect() with the gauge as `this`: the Metrics object is reached by name.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const metrics = this;
     new Gauge({
       name: 'raqib_service_in_maintenance',

@@ -39,7 +39,7 @@ function fetchMajor(major: string, log: (line: string) => void): string {
       .map((d) => d.slice(pkg.length + 1))
       .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
     newest = cached.at(-1);
-    if (!newest) throw new Error(`--node ${major}: cannot ask the npm registry for ${pkg}@${major} (${String(err)}), and none is cached in ${CACHE}`);
+    if (!newest) throw new Error(`--node ${major}: cannot ask the npm registry for ${pkg}@${major} (${String(err)}), and none is cached in ${CACHE}`, { cause: err });
     log(`npm registry unreachable: using the cached Node ${newest}`);
   }
   if (!newest) throw new Error(`--node ${major}: the npm registry has no ${pkg}@${major}`);

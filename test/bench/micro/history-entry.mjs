@@ -38,7 +38,7 @@ const down = (i) => ({
   httpStatus: 503,
   detail: `got 503, expected 2xx (${i % 1000})`,
 });
-let timeout = 5000;
+const timeout = 5000;
 /** A timeout repeated, as in an outage: equal details, each its own string as a probe builds it. */
 const timedOut = (i) => ({ status: 'down', code: 'TIMEOUT', observedAt: Date.now() + i, phases: { total: took(timeout + Math.random()) }, detail: `no answer within ${timeout} ms` });
 measure('object per result: up, http', (i) => entry(up(i)));
