@@ -86,8 +86,6 @@ export function restartStreak(prev: DetectorState): DetectorState {
 export function transition(prev: DetectorState, result: Pick<ProbeResult, 'status' | 'observedAt'>, policy: DetectPolicy): TransitionOutput {
   const s = count(prev, result.status, result.observedAt);
   const next = decide(prev.state, s, result.status, policy);
-  // A literal, not `{ ...s, state, since }`: in V8 a spread followed by a new key gives each object
-  // a hidden class of its own (~1 KiB per check kept, and one more per probe to collect).
   const state: DetectorState = {
     state: next,
     since: next === prev.state ? prev.since : result.observedAt,

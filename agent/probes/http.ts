@@ -56,8 +56,8 @@ interface HopOptions {
   /**
    * Whether the check judges the body (body_contains, body_matches, json). A body no expectation
    * reads is counted, not kept: a kept body lives as long as the connection's objects, which
-   * outlive the probe in Node until a mark-compact (docs/performance.md, "Garbage that outlives
-   * its probe"), so large pages would cost mark-compacts for nothing.
+   * outlive the probe in Node until a mark-compact, so large pages would cost mark-compacts for
+   * nothing.
    */
   keepBody: boolean;
   phases: Partial<ProbePhases>;
@@ -105,7 +105,7 @@ function requestHeaders(configured: Record<string, string>): Readonly<Record<str
  *
  * The exchange is node:http's client on the socket `openConnection` timed, handed over with
  * `createConnection` (no agent: nothing is pooled, and the request says `Connection: close`). A
- * one-off undici `Client` did this until docs/performance.md §5 found that undici's HTTP/1.1
+ * one-off undici `Client` did this until a heap study found that undici's HTTP/1.1
  * connection object defines a getter closing over the socket: every connection got a hidden class
  * of its own in old space, which kept each probe's socket, and all reachable from it, alive through
  * every scavenge until the next mark-compact.

@@ -1,7 +1,7 @@
 /**
  * A cached TLS 1.3 session without the server's certificate in it, so that resuming it costs
  * OpenSSL less: ~175 µs per resumed HTTPS probe on Node 20 (OpenSSL 3.0), ~40 µs on Node 22
- * (docs/performance.md §2).
+ * (docs/performance.md, the techniques kept).
  *
  * Node resumes a session only from bytes: OpenSSL's DER encoding of SSL_SESSION, which carries
  * the server's leaf certificate ([3] EXPLICIT, optional), and OpenSSL decodes that certificate,

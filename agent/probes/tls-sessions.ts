@@ -1,7 +1,7 @@
 /**
  * TLS sessions kept between HTTPS probes of the same endpoint, so most probes resume a session on
  * their fresh connection instead of paying a full handshake (about a third of an HTTPS probe's
- * CPU: docs/performance.md §2). A resumed handshake does not show the certificate again, so:
+ * CPU: docs/performance.md, the techniques kept). A resumed handshake does not show the certificate again, so:
  *
  * - a full handshake, with the chain and host name verified, happens at least every `maxAgeMs`
  *   (10 minutes) per endpoint, after any failed probe of it, and once the first certificate of
