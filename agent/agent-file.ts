@@ -15,4 +15,3 @@ export async function writeAgentFile(dataDir: string, address: { address: string
     log.warn({ err }, 'could not write agent.json; raqib reports finalize will use agent.listen'),
   );
 }
-

@@ -123,14 +123,19 @@ export function createApp(options: AppOptions): App {
       } else {
         log.warn('no authority: section in the config: incidents are detected and recorded, but nothing is reported');
       }
-      const api = createStatusApi(monitor, tracker, {
-        id: agent.id,
-        version: VERSION,
-        startedAt,
-        configFile: loaded.file,
-        configLoadedAt: () => loadedAt,
-        lastReloadOk: () => lastReloadOk,
-      }, guard);
+      const api = createStatusApi(
+        monitor,
+        tracker,
+        {
+          id: agent.id,
+          version: VERSION,
+          startedAt,
+          configFile: loaded.file,
+          configLoadedAt: () => loadedAt,
+          lastReloadOk: () => lastReloadOk,
+        },
+        guard,
+      );
       const listen = splitHostPort(agent.listen)!;
       server = await startServer(listen.host, listen.port, {
         log,
@@ -181,7 +186,6 @@ export function createApp(options: AppOptions): App {
       }
       warnAbout(loaded);
       log.info({ agent: agent.id, checks: loaded.checks.length, services: loaded.config.services.length, version: VERSION }, 'raqib started');
-
     } catch (err) {
       await scheduler?.stop();
       await reporting?.stop().catch(() => undefined);
@@ -206,7 +210,9 @@ export function createApp(options: AppOptions): App {
     const connectivity = resolveConnectivity(next.config);
     const { canaries } = connectivity;
     for (const old of guard!.canaries) if (!canaries.some((c) => c.key === old.key && c.fingerprint === old.fingerprint)) scheduler!.remove(old.key);
-    for (const c of canaries) if (!guard!.canaries.some((o) => o.key === c.key && o.fingerprint === c.fingerprint)) scheduler!.add({ key: c.key, intervalMs: c.intervalMs, cron: c.schedule });
+    for (const c of canaries)
+      if (!guard!.canaries.some((o) => o.key === c.key && o.fingerprint === c.fingerprint))
+        scheduler!.add({ key: c.key, intervalMs: c.intervalMs, cron: c.schedule });
     guard!.apply(connectivity);
   }
 
@@ -237,7 +243,10 @@ export function createApp(options: AppOptions): App {
     try {
       for (const field of ['id', 'listen', 'data_dir', 'timezone'] as const) {
         if (next.config.agent[field] !== loaded.config.agent[field]) {
-          log.warn({ field: `agent.${field}`, running: loaded.config.agent[field], file: next.config.agent[field] }, 'changed field needs a restart; keeping the running value');
+          log.warn(
+            { field: `agent.${field}`, running: loaded.config.agent[field], file: next.config.agent[field] },
+            'changed field needs a restart; keeping the running value',
+          );
           next.config.agent[field] = loaded.config.agent[field] as never;
         }
       }

@@ -71,7 +71,13 @@ export function buildReportingChain(p: ChainParts) {
   const retry = p.retry ?? { ...DEFAULT_RETRY, maxMs: config().authority!.retry_max_delay };
   const ledger = new Ledger(store);
   const notifications = new Outbox({
-    store, clock, log, retry, random: p.random, owns: isNotification, send: webhookSender(config, log),
+    store,
+    clock,
+    log,
+    retry,
+    random: p.random,
+    owns: isNotification,
+    send: webhookSender(config, log),
     hooks: {
       onSent: (e) => metrics.notifications.inc({ channel: e.channel ?? '', result: 'delivered' }),
       onDead: (e) => {
@@ -83,7 +89,12 @@ export function buildReportingChain(p: ChainParts) {
   const notifier = new Notifier(config, notifications, log, config().agent.id);
   const answers = new Answers(ledger, notifier, metrics, clock, log, p.drafts);
   const reports: Outbox = new Outbox({
-    store, clock, log, retry, random: p.random, owns: isReportCall,
+    store,
+    clock,
+    log,
+    retry,
+    random: p.random,
+    owns: isReportCall,
     send: (e) => sender.send(e),
     hooks: { onSent: (e, a) => answers.delivered(e, a), onDead: (e) => answers.deadLetter(e) },
   });
@@ -92,7 +103,16 @@ export function buildReportingChain(p: ChainParts) {
   const tickMs = p.tickMs ?? Math.min(10_000, Math.max(250, Math.round(config().authority!.update_interval / 4)));
   const filing = new Filing({ config, ledger, outbox: reports, notifier, clock, log, metrics, tickMs, blind: p.blind });
   const overdue = new Overdue(ledger, reports, notifier, clock, log, tickMs);
-  const followUp = new FollowUp({ config, ledger, ...(p.drafts ? {} : { api: p.api }), notifier, metrics, clock, log, ...(p.tickMs ? { tickMs: p.tickMs } : {}) });
+  const followUp = new FollowUp({
+    config,
+    ledger,
+    ...(p.drafts ? {} : { api: p.api }),
+    notifier,
+    metrics,
+    clock,
+    log,
+    ...(p.tickMs ? { tickMs: p.tickMs } : {}),
+  });
   answers.onAnswer((a) => followUp.answered(a));
 
   let unsubscribe: (() => void) | undefined;
@@ -100,7 +120,15 @@ export function buildReportingChain(p: ChainParts) {
   let started: Promise<void> = Promise.resolve();
 
   return {
-    ledger, reports, notifications, notifier, answers, sender, filing, overdue, followUp,
+    ledger,
+    reports,
+    notifications,
+    notifier,
+    answers,
+    sender,
+    filing,
+    overdue,
+    followUp,
     /**
      * Filing hears every incident the store holds, then upgrades what an older raqib queued, and
      * only then does the report outbox send (nothing goes out before it says what it should).
@@ -153,14 +181,18 @@ export function buildReportingChain(p: ChainParts) {
       const open = new Set(p.tracker.open().map((i) => i.id));
       ledger.leaveAuthority((id) => open.has(id));
       forgetTeam(store);
-      log.warn({ module: 'reporting', from: previous, to: identity }, 'the authority changed: reports made for the previous one stay there; open outages are filed with the new one');
+      log.warn(
+        { module: 'reporting', from: previous, to: identity },
+        'the authority changed: reports made for the previous one stay there; open outages are filed with the new one',
+      );
     },
     /**
      * A person acts on a dead letter: send it again (a refused report then catches up on what it
      * passed over), or take it into their own hands (a refused report is filed no further).
      */
     async deadLetter(seq: number, action: 'retry' | 'dismiss'): Promise<OutboxEntry | undefined> {
-      const entry = action === 'retry' ? (reports.retryDead(seq) ?? notifications.retryDead(seq)) : (reports.dismissDead(seq) ?? notifications.dismissDead(seq));
+      const entry =
+        action === 'retry' ? (reports.retryDead(seq) ?? notifications.retryDead(seq)) : (reports.dismissDead(seq) ?? notifications.dismissDead(seq));
       const refusedReport = entry?.op === 'create_report' && entry.reportKey !== undefined && !entry.dead?.abandoned ? entry.reportKey : undefined;
       if (refusedReport !== undefined) await (action === 'retry' ? filing.resume(refusedReport) : filing.handledByHand(refusedReport));
       return entry;
@@ -213,7 +245,9 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
   const metrics = new ReportingMetrics(deps.registry, () => holder.chain && readings(holder.chain), clock);
   const audit = new AuditLog(config().agent.data_dir, log);
 
-  const auditRequest = requestAuditor(audit, { actor: () => holder.connection?.tokens?.currentSubject, onBehalfOf: () => registeredTeamId(store) }, () => clock.now());
+  const auditRequest = requestAuditor(audit, { actor: () => holder.connection?.tokens?.currentSubject, onBehalfOf: () => registeredTeamId(store) }, () =>
+    clock.now(),
+  );
   const onRequest = (ev: RequestEvent) => {
     metrics.requestDuration.observe({ endpoint: ev.endpoint, code: String(ev.outcome) }, ev.seconds);
     metrics.requestFailed(ev.outcome);
@@ -232,7 +266,19 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
   const connection = await openAuthority({ config: config(), log, userAgent: deps.userAgent, now: () => clock.now(), onRequest, onAuthorizedChange });
   holder.connection = connection;
   const drafts = connection.mode === 'drafts';
-  const chain = buildReportingChain({ config, store, tracker: deps.tracker, clock, log, metrics, api: connection.api, drafts, subject: () => connection.subject(), tickMs: deps.tickMs, blind: deps.blind });
+  const chain = buildReportingChain({
+    config,
+    store,
+    tracker: deps.tracker,
+    clock,
+    log,
+    metrics,
+    api: connection.api,
+    drafts,
+    subject: () => connection.subject(),
+    tickMs: deps.tickMs,
+    blind: deps.blind,
+  });
   holder.chain = chain;
 
   function leaveOtherAuthority(): void {
@@ -251,7 +297,9 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
    */
   let heartbeatTimer: unknown;
   function heartbeat(): void {
-    void connection.api.findTeam(config().entity.code).catch((err: unknown) => log.debug({ module: 'reporting', err: describeError(err) }, 'authority heartbeat failed'));
+    void connection.api
+      .findTeam(config().entity.code)
+      .catch((err: unknown) => log.debug({ module: 'reporting', err: describeError(err) }, 'authority heartbeat failed'));
     nextHeartbeat();
   }
   const nextHeartbeat = () => (heartbeatTimer = clock.setTimer(heartbeat, config().authority!.followup_interval));
@@ -277,7 +325,8 @@ export async function startReporting(deps: ReportingDeps): Promise<ReportingRunt
   }
 
   return {
-    connection, chain,
+    connection,
+    chain,
     start() {
       metrics.channels(config().notifications.map((c) => c.id));
       leaveOtherAuthority();

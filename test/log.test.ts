@@ -30,7 +30,12 @@ async function plaintextHandshakeError(): Promise<Error> {
 
 function capture() {
   const lines: string[] = [];
-  const destination = new Writable({ write: (chunk: Buffer, _enc, done) => { lines.push(chunk.toString()); done(); } });
+  const destination = new Writable({
+    write: (chunk: Buffer, _enc, done) => {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
   return { log: createLogger({ destination, level: 'info' }), lines };
 }
 

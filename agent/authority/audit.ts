@@ -32,7 +32,11 @@ export class AuditLog {
   private handle: FileHandle | undefined;
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(private readonly dataDir: string, private readonly log: Logger, private readonly fs: StoreFs = realFs) {}
+  constructor(
+    private readonly dataDir: string,
+    private readonly log: Logger,
+    private readonly fs: StoreFs = realFs,
+  ) {}
 
   /** Append one record; resolves when it is on disk. Failures are logged, never thrown at callers. */
   append(record: AuditRecord): Promise<void> {

@@ -8,9 +8,23 @@ import { Agent, request } from 'undici';
 import type * as z from 'zod';
 import { describeError } from '../errors.js';
 import {
-  API_PREFIX, crisisTeam, crisisTeamList, IDEMPOTENCY_HEADER, problem, report, reportCreated, reportList, reportUpdate,
-  type CrisisTeam, type CrisisTeamBody, type FinalReportBody, type Report, type ReportBody, type ReportCreated,
-  type ReportUpdate, type UpdateBody,
+  API_PREFIX,
+  crisisTeam,
+  crisisTeamList,
+  IDEMPOTENCY_HEADER,
+  problem,
+  report,
+  reportCreated,
+  reportList,
+  reportUpdate,
+  type CrisisTeam,
+  type CrisisTeamBody,
+  type FinalReportBody,
+  type Report,
+  type ReportBody,
+  type ReportCreated,
+  type ReportUpdate,
+  type UpdateBody,
 } from './contract.js';
 import { AuthorityError } from './errors.js';
 import { parseRetryAfter } from '../outbox/retry.js';
@@ -126,13 +140,28 @@ export class HttpAuthorityClient implements AuthorityApi {
     }
   }
 
-  private async once<T>(endpoint: string, method: string, path: string, schema: z.ZodType<T>, token: string, body: unknown, key: string | undefined): Promise<T> {
+  private async once<T>(
+    endpoint: string,
+    method: string,
+    path: string,
+    schema: z.ZodType<T>,
+    token: string,
+    body: unknown,
+    key: string | undefined,
+  ): Promise<T> {
     const started = performance.now();
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': this.opts.userAgent };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (key) headers[IDEMPOTENCY_HEADER] = key;
     const report = (outcome: number | 'network', error?: string) =>
-      this.opts.onRequest?.({ endpoint, method, outcome, seconds: (performance.now() - started) / 1000, ...(key ? { idempotencyKey: key } : {}), ...(error ? { error } : {}) });
+      this.opts.onRequest?.({
+        endpoint,
+        method,
+        outcome,
+        seconds: (performance.now() - started) / 1000,
+        ...(key ? { idempotencyKey: key } : {}),
+        ...(error ? { error } : {}),
+      });
     let res;
     try {
       res = await request(new URL(path, this.opts.baseUrl), {
@@ -165,7 +194,10 @@ export class HttpAuthorityClient implements AuthorityApi {
     const parsed = schema.safeParse(safeJson(text));
     report(res.statusCode, parsed.success ? undefined : 'the answer does not match Authority API v1');
     if (!parsed.success) {
-      throw new AuthorityError('invalid_answer', `${method} ${endpoint}: the answer does not match Authority API v1 (${parsed.error.issues[0]?.message ?? 'unreadable'})`);
+      throw new AuthorityError(
+        'invalid_answer',
+        `${method} ${endpoint}: the answer does not match Authority API v1 (${parsed.error.issues[0]?.message ?? 'unreadable'})`,
+      );
     }
     return parsed.data;
   }

@@ -24,8 +24,18 @@ export const ROLES = ['manager', 'alternate', 'member'] as const;
  * either may be returned_for_info (the authority wants more) or cancelled.
  */
 export const REPORT_STATUSES = [
-  'submitted', 'received', 'ongoing', 'restored', 'awaiting_final_report', 'closed',
-  'returned_for_info', 'cancelled', 'scheduled', 'in_progress', 'completed', 'extended',
+  'submitted',
+  'received',
+  'ongoing',
+  'restored',
+  'awaiting_final_report',
+  'closed',
+  'returned_for_info',
+  'cancelled',
+  'scheduled',
+  'in_progress',
+  'completed',
+  'extended',
 ] as const;
 export type ReportStatus = (typeof REPORT_STATUSES)[number];
 
@@ -43,20 +53,18 @@ export const member = z.strictObject({
 });
 export type Member = z.infer<typeof member>;
 
-export const crisisTeamBody = z
-  .strictObject({ entity: entityRef, members: z.array(member).min(2) })
-  .superRefine((team, ctx) => {
-    const managers = team.members.filter((m) => m.role === 'manager').length;
-    const alternates = team.members.filter((m) => m.role === 'alternate').length;
-    if (managers !== 1) ctx.addIssue({ code: 'custom', path: ['members'], message: `a crisis team has exactly one manager, got ${managers}` });
-    if (alternates < 1) ctx.addIssue({ code: 'custom', path: ['members'], message: 'a crisis team has at least one alternate' });
-    const seen = new Map<string, number>();
-    team.members.forEach((m, i) => {
-      const first = seen.get(m.email.toLowerCase());
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['members', i, 'email'], message: `the same person as members[${first}]` });
-      else seen.set(m.email.toLowerCase(), i);
-    });
+export const crisisTeamBody = z.strictObject({ entity: entityRef, members: z.array(member).min(2) }).superRefine((team, ctx) => {
+  const managers = team.members.filter((m) => m.role === 'manager').length;
+  const alternates = team.members.filter((m) => m.role === 'alternate').length;
+  if (managers !== 1) ctx.addIssue({ code: 'custom', path: ['members'], message: `a crisis team has exactly one manager, got ${managers}` });
+  if (alternates < 1) ctx.addIssue({ code: 'custom', path: ['members'], message: 'a crisis team has at least one alternate' });
+  const seen = new Map<string, number>();
+  team.members.forEach((m, i) => {
+    const first = seen.get(m.email.toLowerCase());
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['members', i, 'email'], message: `the same person as members[${first}]` });
+    else seen.set(m.email.toLowerCase(), i);
   });
+});
 export type CrisisTeamBody = z.infer<typeof crisisTeamBody>;
 
 export const crisisTeam = z.object({
@@ -150,7 +158,10 @@ export const finalReportBody = z.strictObject({
   ended_at: iso(),
   duration_seconds: z.number().int().nonnegative(),
   beneficiaries_affected: z.number().int().nonnegative(),
-  timeline: z.array(z.strictObject({ at: iso(), event: bilingualText() })).min(1).max(500),
+  timeline: z
+    .array(z.strictObject({ at: iso(), event: bilingualText() }))
+    .min(1)
+    .max(500),
   root_cause: bilingualText().optional(),
   actions_taken: bilingualText(),
   /** True when the entity files the timeline now and its actions later (deadline reached). */
@@ -215,7 +226,17 @@ export const tokenAnswer = z.object({
 export type TokenAnswer = z.infer<typeof tokenAnswer>;
 
 export const tokenError = z.object({
-  error: z.enum(['authorization_pending', 'slow_down', 'expired_token', 'access_denied', 'invalid_grant', 'invalid_client', 'invalid_request', 'invalid_scope', 'unsupported_grant_type']),
+  error: z.enum([
+    'authorization_pending',
+    'slow_down',
+    'expired_token',
+    'access_denied',
+    'invalid_grant',
+    'invalid_client',
+    'invalid_request',
+    'invalid_scope',
+    'unsupported_grant_type',
+  ]),
   error_description: z.string().optional(),
 });
 

@@ -8,8 +8,17 @@ import { request } from 'undici';
 import { describeError } from '../errors.js';
 import type { RequestEvent } from './client.js';
 import {
-  DEVICE_GRANT, deviceAuthorization, problem, SCOPE, tokenAnswer, tokenError, USERINFO_PATH, userInfo,
-  type DeviceAuthorization, type TokenAnswer, type UserInfo,
+  DEVICE_GRANT,
+  deviceAuthorization,
+  problem,
+  SCOPE,
+  tokenAnswer,
+  tokenError,
+  USERINFO_PATH,
+  userInfo,
+  type DeviceAuthorization,
+  type TokenAnswer,
+  type UserInfo,
 } from './contract.js';
 import { AuthorityError } from './errors.js';
 
@@ -38,7 +47,10 @@ type Answer = { status: number; json: unknown };
  * title: never a form field, a token or a code.
  */
 async function send(
-  ep: OAuthEndpoint, endpoint: string, method: 'GET' | 'POST', path: string,
+  ep: OAuthEndpoint,
+  endpoint: string,
+  method: 'GET' | 'POST',
+  path: string,
   init: { form?: Record<string, string>; bearer?: string; actorOf?: (json: unknown) => string | undefined },
 ): Promise<Answer> {
   const started = performance.now();
@@ -85,7 +97,11 @@ function post(ep: OAuthEndpoint, endpoint: string, path: string, form: Record<st
 }
 
 export async function startDeviceAuthorization(ep: OAuthEndpoint, loginHint: string): Promise<DeviceAuthorization> {
-  const { status, json } = await post(ep, OAUTH_ENDPOINTS.deviceAuthorization, '/oauth/device_authorization', { client_id: ep.clientId, scope: SCOPE, login_hint: loginHint });
+  const { status, json } = await post(ep, OAUTH_ENDPOINTS.deviceAuthorization, '/oauth/device_authorization', {
+    client_id: ep.clientId,
+    scope: SCOPE,
+    login_hint: loginHint,
+  });
   const parsed = deviceAuthorization.safeParse(json);
   if (status !== 200 || !parsed.success) {
     const err = tokenError.safeParse(json);
@@ -124,7 +140,11 @@ export async function pollDeviceToken(ep: OAuthEndpoint, auth: DeviceAuthorizati
   const deadline = Date.now() + auth.expires_in * 1000;
   for (;;) {
     await sleep(interval, options.signal);
-    const { status, json } = await post(ep, OAUTH_ENDPOINTS.deviceToken, '/oauth/token', { grant_type: DEVICE_GRANT, device_code: auth.device_code, client_id: ep.clientId });
+    const { status, json } = await post(ep, OAUTH_ENDPOINTS.deviceToken, '/oauth/token', {
+      grant_type: DEVICE_GRANT,
+      device_code: auth.device_code,
+      client_id: ep.clientId,
+    });
     const ok = tokenAnswer.safeParse(json);
     if (status === 200 && ok.success) return ok.data;
     const err = tokenError.safeParse(json);
@@ -150,12 +170,20 @@ export async function pollDeviceToken(ep: OAuthEndpoint, auth: DeviceAuthorizati
 
 /** A new access token from a refresh token; AuthorityError('auth') when the grant is no longer valid. */
 export async function refreshAccessToken(ep: OAuthEndpoint, refreshToken: string): Promise<TokenAnswer> {
-  const { status, json } = await post(ep, OAUTH_ENDPOINTS.refresh, '/oauth/token', { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: ep.clientId });
+  const { status, json } = await post(ep, OAUTH_ENDPOINTS.refresh, '/oauth/token', {
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+    client_id: ep.clientId,
+  });
   const ok = tokenAnswer.safeParse(json);
   if (status === 200 && ok.success) return ok.data;
   const err = tokenError.safeParse(json);
   if (status === 400 || status === 401) {
-    throw new AuthorityError('auth', `the authority no longer accepts this sign-in (${err.success ? err.data.error : status}); a crisis team manager or alternate must run raqib login`, { status });
+    throw new AuthorityError(
+      'auth',
+      `the authority no longer accepts this sign-in (${err.success ? err.data.error : status}); a crisis team manager or alternate must run raqib login`,
+      { status },
+    );
   }
   throw new AuthorityError(status >= 500 || status === 429 ? 'http' : 'invalid_answer', `token refresh failed with HTTP ${status}`, { status });
 }
@@ -169,7 +197,14 @@ export async function fetchUserInfo(ep: OAuthEndpoint, accessToken: string): Pro
   const { status, json } = await send(ep, OAUTH_ENDPOINTS.userinfo, 'GET', USERINFO_PATH, { bearer: accessToken, actorOf });
   const ok = userInfo.safeParse(json);
   if (status === 200 && ok.success) return ok.data;
-  if (status === 401) throw new AuthorityError('auth', 'the authority does not accept the access token it just issued; a crisis team manager or alternate must run raqib login', { status });
+  if (status === 401)
+    throw new AuthorityError('auth', 'the authority does not accept the access token it just issued; a crisis team manager or alternate must run raqib login', {
+      status,
+    });
   if (status === 429 || status >= 500) throw new AuthorityError('http', `${USERINFO_PATH} answered HTTP ${status}`, { status });
-  throw new AuthorityError('invalid_answer', `${USERINFO_PATH} did not say who signed in (HTTP ${status}); the authority must serve OpenID Connect UserInfo with sub and email`, { status });
+  throw new AuthorityError(
+    'invalid_answer',
+    `${USERINFO_PATH} did not say who signed in (HTTP ${status}); the authority must serve OpenID Connect UserInfo with sub and email`,
+    { status },
+  );
 }

@@ -47,7 +47,13 @@ export async function openAuthority(opts: OpenAuthorityOptions): Promise<Authori
   const dataDir = config.agent.data_dir;
   if (authority.mode === 'drafts') {
     log.warn({ dir: join(dataDir, 'drafts') }, 'authority mode drafts: reports are prepared for a person to paste into the portal; nothing is sent');
-    return { mode: 'drafts', embedded: false, api: new DraftsAuthority(dataDir, opts.now, undefined, () => config.crisis_team?.members ?? []), subject: async () => manager(config), close: async () => undefined };
+    return {
+      mode: 'drafts',
+      embedded: false,
+      api: new DraftsAuthority(dataDir, opts.now, undefined, () => config.crisis_team?.members ?? []),
+      subject: async () => manager(config),
+      close: async () => undefined,
+    };
   }
   let sandbox: Sandbox | undefined;
   let url = authority.url;
@@ -62,7 +68,10 @@ export async function openAuthority(opts: OpenAuthorityOptions): Promise<Authori
       log,
     });
     url = sandbox.url;
-    log.warn({ url }, 'authority mode sandbox: reports go to the BUILT-IN SANDBOX authority inside this agent; nothing reaches the Digital Government Authority');
+    log.warn(
+      { url },
+      'authority mode sandbox: reports go to the BUILT-IN SANDBOX authority inside this agent; nothing reaches the Digital Government Authority',
+    );
   } else if (authority.mode === 'sandbox') {
     log.warn({ url }, 'authority mode sandbox: reports go to the sandbox authority at this url, not to the Digital Government Authority');
   }
@@ -75,7 +84,15 @@ export async function openAuthority(opts: OpenAuthorityOptions): Promise<Authori
     await deviceSignIn({ endpoint, subject, dataDir, onPrompt: () => undefined, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 1_000))) });
   }
   const tokens = new TokenManager({ endpoint, dataDir, log, authorityUrl: url, onAuthorizedChange: opts.onAuthorizedChange, now: opts.now });
-  const client = new HttpAuthorityClient({ baseUrl: url, tokens, timeoutMs: authority.request_timeout, caFile: authority.ca_file, userAgent: opts.userAgent, onRequest: opts.onRequest, now: opts.now });
+  const client = new HttpAuthorityClient({
+    baseUrl: url,
+    tokens,
+    timeoutMs: authority.request_timeout,
+    caFile: authority.ca_file,
+    userAgent: opts.userAgent,
+    onRequest: opts.onRequest,
+    now: opts.now,
+  });
   return {
     mode: authority.mode,
     url,

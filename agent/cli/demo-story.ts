@@ -65,7 +65,10 @@ export function narrate(deps: StoryDeps) {
         guided = true;
         say(`acknowledged by the authority after ${String(l['seconds'])} s`);
         void post(`${sandboxUrl}/sandbox/reports/${report.id}/guidance`, {
-          text: { ar: 'يرجى تفعيل خطة استمرارية الأعمال وإشعار المستفيدين عبر القنوات الرسمية.', en: 'Activate the business continuity plan and inform beneficiaries through official channels.' },
+          text: {
+            ar: 'يرجى تفعيل خطة استمرارية الأعمال وإشعار المستفيدين عبر القنوات الرسمية.',
+            en: 'Activate the business continuity plan and inform beneficiaries through official channels.',
+          },
         });
       } else if (msg === 'guidance received from the authority') {
         say(`guidance from the authority: "${String(l['text'])}"`);

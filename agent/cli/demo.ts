@@ -67,6 +67,10 @@ export async function demoCommand(args: string[], io: Io): Promise<number> {
     await new Promise((resolve) => service.close(resolve));
     if (!values.keep) await rm(dataDir, { recursive: true, force: true });
   }
-  io.out(values.keep ? `\nThe demo's state, audit log and sandbox data are in ${dataDir}\n` : '\nRun raqib demo --keep to keep the demo\'s state, audit log and sandbox data.\n');
+  io.out(
+    values.keep
+      ? `\nThe demo's state, audit log and sandbox data are in ${dataDir}\n`
+      : "\nRun raqib demo --keep to keep the demo's state, audit log and sandbox data.\n",
+  );
   return code;
 }

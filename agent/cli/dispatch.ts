@@ -42,7 +42,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.out(USAGE);
       return 0;
     }
-    return await (await load())(args, io);
+    return await (
+      await load()
+    )(args, io);
   } catch (err) {
     if (isRaqibError(err)) {
       io.err(`${err.code === 'RAQIB_CONFIG_INVALID' ? '' : 'raqib: '}${err.message}\n`);
@@ -52,4 +54,3 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return 1;
   }
 }
-

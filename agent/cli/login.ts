@@ -18,9 +18,7 @@ import { configPath, usage, type Io } from './common.js';
 import { cliLogger, registeredTeamId } from './team.js';
 
 export async function loginCommand(args: string[], io: Io): Promise<number> {
-  const { values } = usage('login', () =>
-    parseArgs({ args, options: { config: { type: 'string', short: 'c' }, as: { type: 'string' } }, strict: true }),
-  );
+  const { values } = usage('login', () => parseArgs({ args, options: { config: { type: 'string', short: 'c' }, as: { type: 'string' } }, strict: true }));
   const { config } = await loadConfigFile(configPath(values.config, io.env), { env: io.env });
   const authority = config.authority;
   if (!authority) throw new UsageError('login: the config has no authority: section, so there is nothing to sign in to');
@@ -35,7 +33,9 @@ export async function loginCommand(args: string[], io: Io): Promise<number> {
   const allowed = filers(config);
   const asked = values.as ? allowed.find((m) => m.email.toLowerCase() === values.as!.toLowerCase()) : allowed[0];
   if (!asked) {
-    throw new UsageError(`login: ${values.as} is not the crisis team's manager or an alternate in the config; those who may file: ${allowed.map((m) => m.email).join(', ')}`);
+    throw new UsageError(
+      `login: ${values.as} is not the crisis team's manager or an alternate in the config; those who may file: ${allowed.map((m) => m.email).join(', ')}`,
+    );
   }
   const dataDir = config.agent.data_dir;
   const audit = new AuditLog(dataDir, cliLogger(io));
@@ -73,7 +73,8 @@ export async function loginCommand(args: string[], io: Io): Promise<number> {
     await audit.close(); // every line on disk before the process exits
   }
   const who = allowed.find((m) => m.email.toLowerCase() === signedIn.subject.toLowerCase())!;
-  const instead = who === asked ? '' : `raqib asked for ${asked.email}, but the authority says ${who.email} approved the code: reports are filed in ${who.name.en}'s name.\n`;
+  const instead =
+    who === asked ? '' : `raqib asked for ${asked.email}, but the authority says ${who.email} approved the code: reports are filed in ${who.name.en}'s name.\n`;
   io.out(
     `Signed in as ${who.email} — ${who.name.en} (${who.role}).\n${instead}` +
       `The sign-in is saved in ${signInPath(dataDir)} (mode 0600).\nNext: raqib team register\n`,

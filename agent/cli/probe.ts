@@ -50,7 +50,10 @@ export async function probeCommand(args: string[], io: Io): Promise<number> {
   const loaded = await loadConfigFile(configPath(values.config, io.env), { env: io.env });
   const selected = select(loaded.checks, positionals);
   const log = createLogger({ level: 'silent' });
-  const startUpMs = await warmUp(selected.map((s) => s.config), log);
+  const startUpMs = await warmUp(
+    selected.map((s) => s.config),
+    log,
+  );
   const probe = createProbeRunner();
   const first = await eachOf(selected, PARALLEL, (spec) => probeOnce(probe, spec, log));
   // One at a time, as the agent's checks mostly run (spread over their interval): parallel

@@ -68,7 +68,9 @@ function teamWords(flag: string, any: string | undefined, ar: string | undefined
     const lang = textLanguage(plain);
     if (given[lang]) {
       const [named, other] = lang === 'ar' ? ['Arabic', 'en'] : ['English', 'ar'];
-      throw new UsageError(`reports finalize: --${flag} reads as ${named}, and --${flag}-${lang} gives ${named} too; give the other language with --${flag}-${other}`);
+      throw new UsageError(
+        `reports finalize: --${flag} reads as ${named}, and --${flag}-${lang} gives ${named} too; give the other language with --${flag}-${other}`,
+      );
     }
     given[lang] = plain;
   }
@@ -147,7 +149,9 @@ function show(data: StateData, ref: string, io: Io, json: boolean): number {
   for (const g of d.guidance) lines.push(`  ${g.at}  ${g.text.en}`, `  ${' '.repeat(g.at.length)}  ${g.text.ar}`);
   lines.push(`outbox     ${d.outbox.length === 0 ? 'empty (everything delivered)' : ''}`);
   for (const e of d.outbox) {
-    const state = e.dead ? `DEAD ${e.dead.status ?? ''} ${e.dead.reason}` : `pending, ${e.attempts} attempts, next ${e.next_attempt_at}${e.last_error ? `, last error: ${e.last_error}` : ''}`;
+    const state = e.dead
+      ? `DEAD ${e.dead.status ?? ''} ${e.dead.reason}`
+      : `pending, ${e.attempts} attempts, next ${e.next_attempt_at}${e.last_error ? `, last error: ${e.last_error}` : ''}`;
     lines.push(`  #${e.seq} ${e.summary}: ${state}`);
   }
   io.out(`${lines.join('\n')}\n`);

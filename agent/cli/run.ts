@@ -56,7 +56,8 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     const { createApp } = await import('../app.js');
     log = createLogger({ level: loaded.config.agent.log_level });
     const untuned = runtimeSettingsMissing(process.execArgv, io.env);
-    if (untuned) log.warn(untuned, 'started without the node flags or environment raqib ships with: start it with bin/raqib, as the container and npm start do');
+    if (untuned)
+      log.warn(untuned, 'started without the node flags or environment raqib ships with: start it with bin/raqib, as the container and npm start do');
     app = createApp({
       loaded,
       log,

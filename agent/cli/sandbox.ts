@@ -44,11 +44,14 @@ export async function sandboxCommand(args: string[], io: Io, until?: AbortSignal
   const ackDelayMs = ackText === 'never' ? -1 : parseDuration(ackText);
   if (ackDelayMs === undefined) throw new UsageError(`sandbox: --ack-delay expects a duration such as 2s or 500ms, or "never", got ${JSON.stringify(ackText)}`);
   const poll = values['poll-interval'] === undefined ? 5 : Number(values['poll-interval']);
-  if (!Number.isInteger(poll) || poll < 1) throw new UsageError(`sandbox: --poll-interval expects whole seconds (1 or more), got ${JSON.stringify(values['poll-interval'])}`);
+  if (!Number.isInteger(poll) || poll < 1)
+    throw new UsageError(`sandbox: --poll-interval expects whole seconds (1 or more), got ${JSON.stringify(values['poll-interval'])}`);
   const level = values['log-level'] ?? 'info';
-  if (!(LEVELS as readonly string[]).includes(level)) throw new UsageError(`sandbox: --log-level expects one of ${LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+  if (!(LEVELS as readonly string[]).includes(level))
+    throw new UsageError(`sandbox: --log-level expects one of ${LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
   const publicUrl = values['public-url'];
-  if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) throw new UsageError(`sandbox: --public-url expects an http(s) URL, got ${JSON.stringify(publicUrl)}`);
+  if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl))
+    throw new UsageError(`sandbox: --public-url expects an http(s) URL, got ${JSON.stringify(publicUrl)}`);
 
   const log = createLogger({ level: level as (typeof LEVELS)[number], destination: { write: (line: string) => io.out(line) } });
   let sandbox: Sandbox | undefined;

@@ -42,7 +42,14 @@ export async function teamCommand(args: string[], io: Io): Promise<number> {
     authorityUrl: authority.url,
     log: createLogger({ level: 'silent' }),
   });
-  const api = new HttpAuthorityClient({ baseUrl: authority.url, tokens, timeoutMs: authority.request_timeout, caFile: authority.ca_file, userAgent: `raqib/${VERSION}`, onRequest });
+  const api = new HttpAuthorityClient({
+    baseUrl: authority.url,
+    tokens,
+    timeoutMs: authority.request_timeout,
+    caFile: authority.ca_file,
+    userAgent: `raqib/${VERSION}`,
+    onRequest,
+  });
   try {
     if (action === 'register') await mayRegister(config, file, tokens);
     let team = await api.findTeam(config.entity.code);
@@ -57,7 +64,8 @@ export async function teamCommand(args: string[], io: Io): Promise<number> {
       return 1;
     }
     io.out(`team ${team.id} (${team.status}, updated ${team.updated_at})\n`);
-    for (const m of team.members) io.out(`  ${m.role.padEnd(9)} ${m.name.en} — ${m.name.ar}  ${m.email}  ${maskMobile(m.mobile)}${m.on_call ? '  on call' : ''}\n`);
+    for (const m of team.members)
+      io.out(`  ${m.role.padEnd(9)} ${m.name.en} — ${m.name.ar}  ${m.email}  ${maskMobile(m.mobile)}${m.on_call ? '  on call' : ''}\n`);
     return 0;
   } finally {
     await api.close();

@@ -36,16 +36,12 @@ const ID_EXPECTED = 'expected an id of lowercase letters, digits, "-" or "_" (at
 
 /** Ids appear in metric labels, URLs and idempotency keys, so they are kept to a safe alphabet. */
 export const id = () =>
-  z
-    .string({ error: ID_EXPECTED })
-    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { error: (iss) => `${ID_EXPECTED}, got ${JSON.stringify(iss.input)}` });
+  z.string({ error: ID_EXPECTED }).regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { error: (iss) => `${ID_EXPECTED}, got ${JSON.stringify(iss.input)}` });
 
 /** Entity codes as the authority knows them (MOH, NIC, …); `alternative` names another accepted value. */
 export const entityCode = (alternative?: string) => {
   const expected = `expected ${alternative ? `${alternative} or ` : ''}an entity code of uppercase letters, digits, "-" or "_" such as MOH`;
-  return z
-    .string({ error: expected })
-    .regex(/^[A-Z0-9][A-Z0-9_-]{1,31}$/, { error: (iss) => `${expected}, got ${JSON.stringify(iss.input)}` });
+  return z.string({ error: expected }).regex(/^[A-Z0-9][A-Z0-9_-]{1,31}$/, { error: (iss) => `${expected}, got ${JSON.stringify(iss.input)}` });
 };
 
 /** A name in both languages the authority's service works in. */
@@ -105,28 +101,31 @@ export function splitHostPort(s: string, defaultPort?: number): { host: string; 
 }
 
 export const httpUrl = () =>
-  z.string({ error: 'expected an absolute http:// or https:// URL' }).refine(
-    (s) => {
-      try {
-        const u = new URL(s);
-        return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-      } catch {
-        return false;
-      }
-    },
-    { error: (iss) => `expected an absolute http:// or https:// URL, got ${JSON.stringify(iss.input)}` },
-  ).refine(
-    (s) => {
-      try {
-        const u = new URL(s);
-        return u.username === '' && u.password === '';
-      } catch {
-        return true;
-      }
-    },
-    // Never echo the value: it holds a credential.
-    { error: 'a URL must not carry a user name or password (they would show in logs); send them in headers, e.g. Authorization: Basic ${CREDENTIALS}' },
-  );
+  z
+    .string({ error: 'expected an absolute http:// or https:// URL' })
+    .refine(
+      (s) => {
+        try {
+          const u = new URL(s);
+          return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+        } catch {
+          return false;
+        }
+      },
+      { error: (iss) => `expected an absolute http:// or https:// URL, got ${JSON.stringify(iss.input)}` },
+    )
+    .refine(
+      (s) => {
+        try {
+          const u = new URL(s);
+          return u.username === '' && u.password === '';
+        } catch {
+          return true;
+        }
+      },
+      // Never echo the value: it holds a credential.
+      { error: 'a URL must not carry a user name or password (they would show in logs); send them in headers, e.g. Authorization: Basic ${CREDENTIALS}' },
+    );
 
 /**
  * A cron expression as node-cron reads it. `alsoRefused` is a further check for a field whose
@@ -140,9 +139,7 @@ export const cron = (alsoRefused?: (expr: string) => string | undefined) =>
     if (refused !== undefined) ctx.addIssue({ code: 'custom', message: `invalid cron expression ${JSON.stringify(expr)}: ${refused}` });
     if (!v.valid) {
       // node-cron says "61 is a invalid expression for second"; say which field and keep it readable.
-      const why = v.errors
-        .map((e) => e.message.replace(/^(.*) is a invalid expression for (.*)$/, '"$1" is not valid for the $2 field'))
-        .join('; ');
+      const why = v.errors.map((e) => e.message.replace(/^(.*) is a invalid expression for (.*)$/, '"$1" is not valid for the $2 field')).join('; ');
       ctx.addIssue({
         code: 'custom',
         message: `invalid cron expression ${JSON.stringify(expr)}: ${why}. Write 6 fields (second minute hour day month weekday) such as "0 */5 * * * *", or 5 without seconds`,
@@ -176,19 +173,17 @@ export const timezone = () =>
 
 /** One HTTP status, a class (`2xx`) or a range (`200-299`), kept as an inclusive range. */
 export const statusRange = () =>
-  z
-    .union([z.number().int(), z.string()], { error: 'expected a status code (200), a class (2xx) or a range (200-299)' })
-    .transform((v, ctx) => {
-      const r = parseStatusRange(v);
-      if (!r) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected a status code (200), a class (2xx) or a range (200-299), got ${JSON.stringify(v)}`,
-        });
-        return z.NEVER;
-      }
-      return r;
-    });
+  z.union([z.number().int(), z.string()], { error: 'expected a status code (200), a class (2xx) or a range (200-299)' }).transform((v, ctx) => {
+    const r = parseStatusRange(v);
+    if (!r) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a status code (200), a class (2xx) or a range (200-299), got ${JSON.stringify(v)}`,
+      });
+      return z.NEVER;
+    }
+    return r;
+  });
 
 export function parseStatusRange(v: number | string): { min: number; max: number } | undefined {
   const ok = (n: number) => n >= 100 && n <= 599;

@@ -4,18 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import {
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseDocument,
-  visit,
-  type Document,
-  type Node as YamlNode,
-  type YAMLError,
-} from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode, type YAMLError } from 'yaml';
 import { ConfigError, describeError, type ConfigProblem } from '../errors.js';
 import { coerceText, substituteEnv } from './env.js';
 import { describeValue, explainIssue, type Path, type PathProblem } from './messages.js';
@@ -84,9 +73,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
 
   const { problems: envProblems, substituted } = substituteEnv(doc, options.env ?? process.env);
   if (envProblems.length > 0) {
-    throw new ConfigError(
-      envProblems.map((p) => ({ file, ...at(p.node.range?.[0] ?? 0), path: pathOfNode(doc, p.node), message: p.message })),
-    );
+    throw new ConfigError(envProblems.map((p) => ({ file, ...at(p.node.range?.[0] ?? 0), path: pathOfNode(doc, p.node), message: p.message })));
   }
 
   let data: unknown;
@@ -113,9 +100,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     throw new ConfigError([{ file, line: 1, col: 1, path: '', message: why }]);
   }
   if (data === null || data === undefined) {
-    throw new ConfigError([
-      { file, line: 1, col: 1, path: '', message: 'the file is empty; a config needs at least agent:, entity: and services:' },
-    ]);
+    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: 'the file is empty; a config needs at least agent:, entity: and services:' }]);
   }
 
   let parsed = configSchema.safeParse(data, { reportInput: true });
@@ -161,7 +146,12 @@ function position(
  * Where the schema wanted a number or boolean and got the text of an environment variable, use
  * the value the text spells. Returns whether anything changed (then the caller validates again).
  */
-function coerceSubstituted(doc: Document, data: unknown, issues: readonly { code: string; path: PropertyKey[]; expected?: string }[], substituted: Map<unknown, string[]>): boolean {
+function coerceSubstituted(
+  doc: Document,
+  data: unknown,
+  issues: readonly { code: string; path: PropertyKey[]; expected?: string }[],
+  substituted: Map<unknown, string[]>,
+): boolean {
   let changed = false;
   for (const issue of issues) {
     if (issue.code !== 'invalid_type' || issue.expected === undefined) continue;

@@ -71,11 +71,15 @@ function guardProblems(config: Config): PathProblem[] {
     const first = canaryIds.get(c.id);
     if (first !== undefined) problems.push({ path: [...at, 'id'], message: `duplicate canary id "${c.id}" (first used by canaries[${first}])` });
     else canaryIds.set(c.id, i);
-    if (c.id.startsWith('builtin-')) problems.push({ path: [...at, 'id'], message: `canary ids starting with "builtin-" name the built-in canaries; choose another id than "${c.id}"` });
+    if (c.id.startsWith('builtin-'))
+      problems.push({ path: [...at, 'id'], message: `canary ids starting with "builtin-" name the built-in canaries; choose another id than "${c.id}"` });
     const interval = c.interval ?? connectivity.interval;
     const timeout = c.timeout ?? connectivity.timeout;
     if (c.schedule === undefined && timeout > interval) {
-      problems.push({ path: [...at, c.timeout !== undefined ? 'timeout' : 'interval'], message: `timeout ${formatDuration(timeout)} is longer than interval ${formatDuration(interval)}` });
+      problems.push({
+        path: [...at, c.timeout !== undefined ? 'timeout' : 'interval'],
+        message: `timeout ${formatDuration(timeout)} is longer than interval ${formatDuration(interval)}`,
+      });
     }
   });
   const ids = new Set(config.services.map((s) => s.id));
@@ -93,7 +97,10 @@ function guardProblems(config: Config): PathProblem[] {
     while (stack.length > 0) {
       const next = stack.pop()!;
       if (next === service.id && service.depends_on.length > 0) {
-        problems.push({ path: ['services', si, 'depends_on'], message: `depends_on goes round in a circle back to "${service.id}"; dependencies must form a tree` });
+        problems.push({
+          path: ['services', si, 'depends_on'],
+          message: `depends_on goes round in a circle back to "${service.id}"; dependencies must form a tree`,
+        });
         break;
       }
       if (seen.has(next)) continue;
@@ -109,7 +116,10 @@ function reportingProblems(config: Config): PathProblem[] {
   const problems: PathProblem[] = [];
   const { authority, crisis_team: team } = config;
   if (authority && !team) {
-    problems.push({ path: ['authority'], message: 'reports are filed on behalf of the crisis team: add a crisis_team: section with its manager and alternates' });
+    problems.push({
+      path: ['authority'],
+      message: 'reports are filed on behalf of the crisis team: add a crisis_team: section with its manager and alternates',
+    });
   }
   if (authority?.mode === 'live' && !authority.url) {
     problems.push({ path: ['authority', 'mode'], message: 'mode live needs authority.url, the base URL of the Authority API' });
@@ -123,14 +133,16 @@ function reportingProblems(config: Config): PathProblem[] {
     const emails = new Map<string, number>();
     team.members.forEach((m, i) => {
       const first = emails.get(m.email.toLowerCase());
-      if (first !== undefined) problems.push({ path: ['crisis_team', 'members', i, 'email'], message: `duplicate email ${m.email} (first used by members[${first}])` });
+      if (first !== undefined)
+        problems.push({ path: ['crisis_team', 'members', i, 'email'], message: `duplicate email ${m.email} (first used by members[${first}])` });
       else emails.set(m.email.toLowerCase(), i);
     });
   }
   const ids = new Map<string, number>();
   config.notifications.forEach((n, i) => {
     const first = ids.get(n.id);
-    if (first !== undefined) problems.push({ path: ['notifications', i, 'id'], message: `duplicate notification id "${n.id}" (first used by notifications[${first}])` });
+    if (first !== undefined)
+      problems.push({ path: ['notifications', i, 'id'], message: `duplicate notification id "${n.id}" (first used by notifications[${first}])` });
     else ids.set(n.id, i);
   });
   config.services.forEach((service, si) => {
@@ -176,7 +188,10 @@ export function configWarnings(config: Config, connectivity: Connectivity): Path
   }
   config.agent.connectivity.canaries.forEach((c, i) => {
     if (!isLoopbackHost(targetHost(c))) return;
-    warnings.push({ path: ['agent', 'connectivity', 'canaries', i], message: `canary "${c.id}" is on a loopback address, which always answers: it cannot tell a cut of the network; point it beyond your links` });
+    warnings.push({
+      path: ['agent', 'connectivity', 'canaries', i],
+      message: `canary "${c.id}" is on a loopback address, which always answers: it cannot tell a cut of the network; point it beyond your links`,
+    });
   });
   config.services.forEach((service, si) =>
     service.checks.forEach((check, ci) => {

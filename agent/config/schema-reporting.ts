@@ -31,7 +31,9 @@ export const authoritySchema = z
 export const memberSchema = z.strictObject({
   name: bilingual(),
   role: z.enum(['manager', 'alternate', 'member']),
-  mobile: z.string().regex(/^\+[1-9]\d{7,14}$/, { error: (iss) => `expected a mobile number in E.164 form such as +966500000000, got ${JSON.stringify(iss.input)}` }),
+  mobile: z
+    .string()
+    .regex(/^\+[1-9]\d{7,14}$/, { error: (iss) => `expected a mobile number in E.164 form such as +966500000000, got ${JSON.stringify(iss.input)}` }),
   email: z.email({ error: (iss) => `expected an email address, got ${JSON.stringify(iss.input)}` }),
   on_call: z.boolean().default(false).describe('On call now: told first of what needs a person.'),
   title: z
@@ -40,7 +42,7 @@ export const memberSchema = z.strictObject({
       en: z.string({ error: 'expected the title in English' }).min(1, { error: 'must not be empty' }).describe('English'),
     })
     .optional()
-    .describe('Title written beside the name, in Arabic (ar) and English (en), e.g. مديرة فريق إدارة الأزمات; by default the role\'s title.'),
+    .describe("Title written beside the name, in Arabic (ar) and English (en), e.g. مديرة فريق إدارة الأزمات; by default the role's title."),
 });
 
 export const crisisTeamSchema = z
@@ -48,8 +50,16 @@ export const crisisTeamSchema = z
   .describe('The crisis team registered with the authority: exactly one manager, at least one alternate.');
 
 export const NOTIFY_EVENTS = [
-  'incident_opened', 'incident_closed', 'report_filed', 'report_failed', 'report_acknowledged', 'guidance_received',
-  'returned_for_info', 'not_acknowledged', 'authorization_lost', 'final_report_due',
+  'incident_opened',
+  'incident_closed',
+  'report_filed',
+  'report_failed',
+  'report_acknowledged',
+  'guidance_received',
+  'returned_for_info',
+  'not_acknowledged',
+  'authorization_lost',
+  'final_report_due',
 ] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
@@ -59,14 +69,17 @@ export const notificationSchema = z.strictObject({
   url: httpUrl(),
   format: z.enum(['json', 'slack', 'teams']).default('json').describe('json: raqib\'s event object; slack/teams: {"text": …} for incoming webhooks.'),
   headers: z.record(z.string(), z.string()).default({}).describe('Sent with each call; use ${ENV} for secrets.'),
-  events: z.array(z.enum(NOTIFY_EVENTS)).min(1).default([...NOTIFY_EVENTS]),
+  events: z
+    .array(z.enum(NOTIFY_EVENTS))
+    .min(1)
+    .default([...NOTIFY_EVENTS]),
 });
 
 /** A planned window: a cron start plus a duration, or fixed start and end times. */
 export const maintenanceSchema = z
   .strictObject({
     id: id(),
-    schedule: cron(windowCronProblem).optional().describe('Cron expression (6 fields, agent.timezone) of each window\'s start; with duration.'),
+    schedule: cron(windowCronProblem).optional().describe("Cron expression (6 fields, agent.timezone) of each window's start; with duration."),
     duration: duration({ positive: true }).optional(),
     start: z.iso.datetime({ offset: true, error: 'expected a time with offset such as 2026-12-05T22:00:00+03:00' }).optional(),
     end: z.iso.datetime({ offset: true, error: 'expected a time with offset such as 2026-12-06T04:00:00+03:00' }).optional(),

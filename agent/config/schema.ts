@@ -3,28 +3,12 @@
  * Schema in config/raqib.schema.json. Every default lives here and nowhere else.
  */
 import * as z from 'zod';
-import {
-  bilingual,
-  cron,
-  duration,
-  entityCode,
-  host,
-  hostPort,
-  httpUrl,
-  id,
-  port,
-  regex,
-  size,
-  statusRange,
-  timezone,
-} from './fields.js';
+import { bilingual, cron, duration, entityCode, host, hostPort, httpUrl, id, port, regex, size, statusRange, timezone } from './fields.js';
 import { authoritySchema, crisisTeamSchema, maintenanceSchema, notificationSchema } from './schema-reporting.js';
 
 /** Timing and thresholds a check inherits from `defaults:` unless it sets its own. */
 const timingFields = {
-  interval: duration({ positive: true })
-    .describe('Time between the starts of two runs (fixed rate). Exclusive with schedule.')
-    .optional(),
+  interval: duration({ positive: true }).describe('Time between the starts of two runs (fixed rate). Exclusive with schedule.').optional(),
   schedule: cron().describe('Cron expression (6 fields, with seconds) run by node-cron instead of interval.').optional(),
   timeout: duration({ positive: true }).describe('Upper bound of one run; the probe is aborted after it.').optional(),
   retry_interval: duration({ positive: true })
@@ -36,10 +20,7 @@ const timingFields = {
 
 const checkBase = {
   id: id().describe('Unique within its service; appears in metrics as the check label.'),
-  critical: z
-    .boolean()
-    .default(true)
-    .describe('A critical check that is down takes its service down; a non-critical one only degrades it.'),
+  critical: z.boolean().default(true).describe('A critical check that is down takes its service down; a non-critical one only degrades it.'),
   ...timingFields,
 };
 
@@ -97,9 +78,7 @@ const tcpCheck = z
     host: host(),
     port: port(),
     send: z.string().optional().describe('Text sent after connecting (\\r\\n escapes allowed in YAML double quotes).'),
-    expect: z
-      .strictObject({ banner: z.string().optional().describe('Text the peer must send back (substring).') })
-      .prefault({}),
+    expect: z.strictObject({ banner: z.string().optional().describe('Text the peer must send back (substring).') }).prefault({}),
   })
   .describe('TCP connect, optionally with a banner exchange.');
 
@@ -171,7 +150,7 @@ const service = z.strictObject({
   depends_on: z
     .array(id())
     .default([])
-    .describe('Services this one cannot work without: while one is down, this one\'s failures join its incident instead of a report of their own.'),
+    .describe("Services this one cannot work without: while one is down, this one's failures join its incident instead of a report of their own."),
   flapping: flapping().optional().describe('Overrides defaults.flapping for this service.'),
 });
 
@@ -188,11 +167,16 @@ const agent = z.strictObject({
     .strictObject({
       interval: duration({ positive: true }).prefault('10s').describe('How often each canary runs (unless it sets its own).'),
       timeout: duration({ positive: true }).prefault('3s'),
-      canaries: z.array(check).default([]).describe('Checks of the agent\'s own reach (gateway, resolvers, the authority\'s host); they replace the built-in ones unless builtin is true.'),
+      canaries: z
+        .array(check)
+        .default([])
+        .describe("Checks of the agent's own reach (gateway, resolvers, the authority's host); they replace the built-in ones unless builtin is true."),
       builtin: z
         .boolean()
         .optional()
-        .describe('Built-in canaries (the system resolver, the authority\'s host in live mode) with the checks\' own answers as evidence. Default: on when no canaries are written.'),
+        .describe(
+          "Built-in canaries (the system resolver, the authority's host in live mode) with the checks' own answers as evidence. Default: on when no canaries are written.",
+        ),
     })
     .prefault({})
     .describe('How the agent tells a cut of its own network from an outage: while it is blind it opens no incident and files nothing.'),

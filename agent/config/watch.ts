@@ -14,7 +14,9 @@ export interface ConfigWatcher {
 
 async function hashOf(file: string): Promise<string | undefined> {
   try {
-    return createHash('sha256').update(await readFile(file)).digest('hex');
+    return createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
   } catch {
     return undefined;
   }
@@ -25,7 +27,12 @@ async function hashOf(file: string): Promise<string | undefined> {
  * loading and watching is caught by one comparison right after the watch starts. The debounce
  * that gathers a burst of events into one look at the file runs on `clock`.
  */
-export function watchConfig(file: string, loadedHash: string, onChange: () => void, { clock = systemClock, debounceMs = 300 }: { clock?: Clock; debounceMs?: number } = {}): ConfigWatcher {
+export function watchConfig(
+  file: string,
+  loadedHash: string,
+  onChange: () => void,
+  { clock = systemClock, debounceMs = 300 }: { clock?: Clock; debounceMs?: number } = {},
+): ConfigWatcher {
   let last = loadedHash;
   let timer: unknown;
   const name = basename(file);

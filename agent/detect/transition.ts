@@ -103,8 +103,7 @@ export function transition(prev: DetectorState, result: Pick<ProbeResult, 'statu
     ((result.status === 'down' && s.downs < policy.failureThreshold) ||
       (result.status === 'degraded' && next !== 'DEGRADED' && s.failures < policy.failureThreshold));
   if (next === prev.state) return { state, confirming };
-  const streakStart =
-    next === 'DOWN' ? s.downSince : prev.state === 'DOWN' ? s.recoveringSince : next === 'UP' ? s.upSince : s.failingSince;
+  const streakStart = next === 'DOWN' ? s.downSince : prev.state === 'DOWN' ? s.recoveringSince : next === 'UP' ? s.upSince : s.failingSince;
   return {
     state,
     confirming,

@@ -8,7 +8,13 @@ import type { Facts, ReportFacts } from '../wording/facts.js';
 
 /** The service as reports name it, without its checks and windows. */
 export function reportedService(service: ServiceConfig | ReportedService): ReportedService {
-  return { id: service.id, name: { ar: service.name.ar, en: service.name.en }, channel: service.channel, provider: service.provider, beneficiaries_per_day: service.beneficiaries_per_day };
+  return {
+    id: service.id,
+    name: { ar: service.name.ar, en: service.name.en },
+    channel: service.channel,
+    provider: service.provider,
+    beneficiaries_per_day: service.beneficiaries_per_day,
+  };
 }
 
 export function freeze(config: Config, service: ReportedService, at: number, what: ReportFacts): Facts {

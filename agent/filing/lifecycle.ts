@@ -58,7 +58,15 @@ export class Filing {
   constructor(private readonly opts: FilingOptions) {
     this.log = opts.log.child({ module: 'reporting' });
     this.queue = new ReportQueue(opts.config, opts.ledger, opts.outbox, opts.clock);
-    this.maintenance = new MaintenanceReports(opts.config, opts.ledger, this.queue, (serviceId) => this.open.has(serviceId), opts.notifier, opts.clock, this.log);
+    this.maintenance = new MaintenanceReports(
+      opts.config,
+      opts.ledger,
+      this.queue,
+      (serviceId) => this.open.has(serviceId),
+      opts.notifier,
+      opts.clock,
+      this.log,
+    );
   }
 
   private get cfg(): Config {
@@ -162,7 +170,10 @@ export class Filing {
     if (window) {
       this.opts.ledger.add(this.queue.newRecord(inc.id, 'outage', service, { incidentId: inc.id, suppressedUntil: window.end, queuedAt: 0 }));
       this.opts.metrics.reports.inc({ type: reportTypeFor(service).type, outcome: 'suppressed' });
-      this.log.info({ incident: inc.id, window: window.windowId, until: new Date(window.end).toISOString() }, 'outage inside a maintenance window; not reported unless it outlasts the window');
+      this.log.info(
+        { incident: inc.id, window: window.windowId, until: new Date(window.end).toISOString() },
+        'outage inside a maintenance window; not reported unless it outlasts the window',
+      );
     }
   }
 
@@ -191,14 +202,23 @@ export class Filing {
   private async unmonitored(rec: ReportRecord, inc: Incident): Promise<void> {
     if (rec.restoredQueued) return;
     await this.queue.unmonitored(rec, inc);
-    this.log.warn({ incident: inc.id, report: rec.reference ?? rec.key }, 'outage no longer monitored while its report is open; the authority is told, the rest is the team\'s');
+    this.log.warn(
+      { incident: inc.id, report: rec.reference ?? rec.key },
+      "outage no longer monitored while its report is open; the authority is told, the rest is the team's",
+    );
     await this.tell({ event: 'report_failed', facts: { why: 'unmonitored' } }, inc, rec);
   }
 
   private async tell(what: Pick<TeamEvent, 'event' | 'facts'>, inc: Incident, rec?: ReportRecord): Promise<void> {
     if (!this.cfg.authority) return;
     const subject = what.event === 'final_report_due' || what.event === 'report_failed' ? rec!.key : inc.id;
-    await this.opts.notifier.notify({ ...what, at: this.opts.clock.now(), subject, serviceId: inc.serviceId, ...(rec ? { report: Ledger.ref(rec) } : {}) } as TeamEvent);
+    await this.opts.notifier.notify({
+      ...what,
+      at: this.opts.clock.now(),
+      subject,
+      serviceId: inc.serviceId,
+      ...(rec ? { report: Ledger.ref(rec) } : {}),
+    } as TeamEvent);
   }
 
   /** The team's actions taken: file the final report now (again, if the first said "to follow"). */
@@ -210,11 +230,15 @@ export class Filing {
         const rec = this.opts.ledger.find(ref);
         if (!rec) throw new RaqibError('RAQIB_REPORT_UNKNOWN', `no report ${ref}; raqib reports list shows them`);
         const name = rec.reference ?? rec.key;
-        if (rec.kind === 'maintenance') throw new RaqibError('RAQIB_REPORT_MAINTENANCE', `${name} is a scheduled maintenance report; its final report is filed when the window completes`);
+        if (rec.kind === 'maintenance')
+          throw new RaqibError('RAQIB_REPORT_MAINTENANCE', `${name} is a scheduled maintenance report; its final report is filed when the window completes`);
         if (!rec.restoredQueued) {
           if (rec.unmonitoredAt !== undefined || rec.closedIncident?.resolution === 'unmonitored') {
             // No restoration was seen (the outage stopped being monitored): raqib cannot say when it ended.
-            throw new RaqibError('RAQIB_REPORT_UNMONITORED', `raqib stopped monitoring ${rec.serviceId} before it recovered, so it cannot say when the outage ended; file the restoration and final report of ${name} by hand`);
+            throw new RaqibError(
+              'RAQIB_REPORT_UNMONITORED',
+              `raqib stopped monitoring ${rec.serviceId} before it recovered, so it cannot say when the outage ended; file the restoration and final report of ${name} by hand`,
+            );
           }
           throw new RaqibError('RAQIB_REPORT_ONGOING', `the outage of ${rec.serviceId} is not over yet; the final report follows its restoration`);
         }
@@ -267,7 +291,10 @@ export class Filing {
   private async reopenedAfterFinal(rec: ReportRecord, inc: Incident): Promise<void> {
     if (rec.reopenedAt !== undefined) return;
     this.opts.ledger.decide(rec, (r) => (r.reopenedAt = this.opts.clock.now()));
-    this.log.warn({ incident: inc.id, report: rec.reference ?? rec.key }, 'outage came back after its final report; raqib files nothing more under that report');
+    this.log.warn(
+      { incident: inc.id, report: rec.reference ?? rec.key },
+      'outage came back after its final report; raqib files nothing more under that report',
+    );
     await this.tell({ event: 'report_failed', facts: { why: 'reopened' } }, inc, rec);
   }
 
@@ -301,7 +328,14 @@ export class Filing {
       this.opts.ledger.finish(rec);
       const reason = 'the state file no longer holds the incident it would describe';
       this.log.error({ report: rec.reference ?? rec.key }, `final report cannot be worded: ${reason}`);
-      await this.opts.notifier.notify({ event: 'report_failed', facts: { why: 'no_final', reason }, at: this.opts.clock.now(), subject: `${rec.key}:final`, serviceId: rec.serviceId, report: Ledger.ref(rec) });
+      await this.opts.notifier.notify({
+        event: 'report_failed',
+        facts: { why: 'no_final', reason },
+        at: this.opts.clock.now(),
+        subject: `${rec.key}:final`,
+        serviceId: rec.serviceId,
+        report: Ledger.ref(rec),
+      });
       return;
     }
     this.log.info({ report: rec.reference ?? rec.key }, 'final report deadline reached; filing the timeline, actions to follow');
@@ -364,11 +398,24 @@ export class Filing {
     const incident = rec.closedIncident ?? (rec.incidentId ? this.presentClosed?.get(rec.incidentId) : undefined) ?? this.open.get(rec.serviceId);
     if (!incident || incident.id !== rec.incidentId) return undefined;
     switch (build.kind) {
-      case 'report': return { kind: 'report', incident };
-      case 'ongoing': return { kind: 'ongoing', incident, reason: build.reason };
-      case 'restored': return { kind: incident.resolution === 'unmonitored' ? 'unmonitored' : 'restored', incident };
-      case 'final': return { kind: 'final', incident, ...(build.actions ? { actions: build.actions } : {}), moments: { ...(rec.filedAt !== undefined ? { filedAt: rec.filedAt } : {}), ...(rec.acknowledgedAt !== undefined ? { acknowledgedAt: rec.acknowledgedAt } : {}) } };
-      default: return undefined;
+      case 'report':
+        return { kind: 'report', incident };
+      case 'ongoing':
+        return { kind: 'ongoing', incident, reason: build.reason };
+      case 'restored':
+        return { kind: incident.resolution === 'unmonitored' ? 'unmonitored' : 'restored', incident };
+      case 'final':
+        return {
+          kind: 'final',
+          incident,
+          ...(build.actions ? { actions: build.actions } : {}),
+          moments: {
+            ...(rec.filedAt !== undefined ? { filedAt: rec.filedAt } : {}),
+            ...(rec.acknowledgedAt !== undefined ? { acknowledgedAt: rec.acknowledgedAt } : {}),
+          },
+        };
+      default:
+        return undefined;
     }
   }
 }

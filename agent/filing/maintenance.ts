@@ -73,20 +73,33 @@ export class MaintenanceReports {
   private async withdrawn(rec: ReportRecord): Promise<void> {
     this.ledger.finish(rec);
     this.log.warn({ report: rec.reference ?? rec.key }, 'announced maintenance window is no longer in the config; not following it further');
-    await this.notifier.notify({ event: 'report_failed', facts: { why: 'withdrawn' }, at: this.clock.now(), subject: `${rec.key}:withdrawn`, serviceId: rec.serviceId, report: Ledger.ref(rec) });
+    await this.notifier.notify({
+      event: 'report_failed',
+      facts: { why: 'withdrawn' },
+      at: this.clock.now(),
+      subject: `${rec.key}:withdrawn`,
+      serviceId: rec.serviceId,
+      report: Ledger.ref(rec),
+    });
   }
 
   private async announce(key: string, w: WindowOccurrence, service: ServiceConfig): Promise<void> {
     const rec = this.queue.newRecord(key, 'maintenance', service, { window: { windowId: w.windowId, start: w.start, end: w.end }, windowUpdates: [] });
     this.ledger.add(rec);
     this.log.info({ service: service.id, window: w.windowId, start: new Date(w.start).toISOString() }, 'announcing planned maintenance');
-    await this.queue.step(rec, { kind: 'maintenance', window: this.windowOf(rec) }, () => ({ op: 'create_report', suffix: ':report', summary: 'maintenance notice' }));
+    await this.queue.step(rec, { kind: 'maintenance', window: this.windowOf(rec) }, () => ({
+      op: 'create_report',
+      suffix: ':report',
+      summary: 'maintenance notice',
+    }));
   }
 
   /** The occurrence with its description as configured now. */
   private windowOf(rec: ReportRecord): MaintenanceWindow {
     const w = rec.window!;
-    const description = this.config().services.find((s) => s.id === rec.serviceId)?.maintenance.find((m) => m.id === w.windowId)?.description;
+    const description = this.config()
+      .services.find((s) => s.id === rec.serviceId)
+      ?.maintenance.find((m) => m.id === w.windowId)?.description;
     return { serviceId: rec.serviceId, windowId: w.windowId, start: w.start, end: w.end, ...(description ? { description } : {}) };
   }
 

@@ -27,8 +27,18 @@ export class ReportQueue {
   newRecord(key: string, kind: ReportRecord['kind'], service: ReportedService, extra: Partial<ReportRecord> = {}): ReportRecord {
     const type = kind === 'maintenance' ? 'scheduled_maintenance' : reportTypeFor(service).type;
     return {
-      key, kind, type, serviceId: service.id, keyStem: `raqib:${this.config().entity.code}:${key}`, service: reportedService(service),
-      statusHistory: [], queuedAt: this.clock.now(), updates: 0, finals: 0, guidance: [], ...extra,
+      key,
+      kind,
+      type,
+      serviceId: service.id,
+      keyStem: `raqib:${this.config().entity.code}:${key}`,
+      service: reportedService(service),
+      statusHistory: [],
+      queuedAt: this.clock.now(),
+      updates: 0,
+      finals: 0,
+      guidance: [],
+      ...extra,
     };
   }
 
@@ -98,8 +108,12 @@ export class ReportQueue {
   /** The final report, from the incident as it closed and the moments the authority answered. */
   async final(rec: ReportRecord, actions?: TeamActions): Promise<void> {
     const incident = rec.closedIncident;
-    if (!incident) throw new RaqibError('RAQIB_REPORT_UNWORDABLE', `report ${rec.reference ?? rec.key} kept no copy of its closed incident; file its final report by hand`);
-    const moments = { ...(rec.filedAt !== undefined ? { filedAt: rec.filedAt } : {}), ...(rec.acknowledgedAt !== undefined ? { acknowledgedAt: rec.acknowledgedAt } : {}) };
+    if (!incident)
+      throw new RaqibError('RAQIB_REPORT_UNWORDABLE', `report ${rec.reference ?? rec.key} kept no copy of its closed incident; file its final report by hand`);
+    const moments = {
+      ...(rec.filedAt !== undefined ? { filedAt: rec.filedAt } : {}),
+      ...(rec.acknowledgedAt !== undefined ? { acknowledgedAt: rec.acknowledgedAt } : {}),
+    };
     await this.step(rec, { kind: 'final', incident, ...(actions ? { actions } : {}), moments }, (r) => {
       r.finals += 1;
       r.actionsPending = !actions;

@@ -55,10 +55,13 @@ export class FollowUp {
 
   start(): void {
     const loop = () => {
-      this.timer = this.opts.clock.setTimer(() => {
-        this.serially(() => this.tick());
-        loop();
-      }, this.opts.tickMs ?? Math.min(10_000, Math.max(250, Math.round(this.interval / 10))));
+      this.timer = this.opts.clock.setTimer(
+        () => {
+          this.serially(() => this.tick());
+          loop();
+        },
+        this.opts.tickMs ?? Math.min(10_000, Math.max(250, Math.round(this.interval / 10))),
+      );
     };
     loop();
   }
@@ -125,7 +128,8 @@ export class FollowUp {
     // Closed, and read again a whole interval after it closed: nothing more will come.
     if (closedSince !== undefined && finalSince(rec) === closedSince && now - closedSince >= this.interval) return this.end(rec, 'closed at the authority');
     const lastChange = Math.max(rec.filedAt ?? 0, rec.statusHistory.at(-1)?.at ?? 0);
-    if (rec.done && finalSince(rec) === undefined && now - lastChange >= FOLLOW_DONE_MS) this.end(rec, 'raqib finished with it and it has not changed for a week');
+    if (rec.done && finalSince(rec) === undefined && now - lastChange >= FOLLOW_DONE_MS)
+      this.end(rec, 'raqib finished with it and it has not changed for a week');
   }
 
   private end(rec: ReportRecord, why: string): void {
@@ -150,16 +154,29 @@ export class FollowUp {
     for (const g of seen.fresh) {
       metrics.guidance.inc();
       this.log.warn({ report: rec.reference, guidance: g.id, text: g.text.en }, 'guidance received from the authority');
-      void notifier.notify({ ...base, event: 'guidance_received', facts: { text: g.text, closed: finalSince(rec) !== undefined }, subject: `${rec.key}:${g.id}` });
+      void notifier.notify({
+        ...base,
+        event: 'guidance_received',
+        facts: { text: g.text, closed: finalSince(rec) !== undefined },
+        subject: `${rec.key}:${g.id}`,
+      });
     }
   }
 
   /** Tell the team once when a filed report has waited too long for acknowledgement. */
   private async escalate(rec: ReportRecord, now: number): Promise<void> {
     const deadline = this.opts.config().authority?.ack_deadline;
-    if (!this.opts.api || !deadline || rec.acknowledgedAt || rec.escalatedAt || !rec.filedAt || rec.done || rec.followed || now - rec.filedAt < deadline) return;
+    if (!this.opts.api || !deadline || rec.acknowledgedAt || rec.escalatedAt || !rec.filedAt || rec.done || rec.followed || now - rec.filedAt < deadline)
+      return;
     this.opts.ledger.told(rec, 'escalatedAt', now);
     this.log.warn({ report: rec.reference, filedAt: new Date(rec.filedAt).toISOString() }, 'report not acknowledged in time; escalating to the team');
-    await this.opts.notifier.notify({ event: 'not_acknowledged', facts: { minutes: Math.round((now - rec.filedAt) / 60_000) }, at: now, subject: rec.key, serviceId: rec.serviceId, report: Ledger.ref(rec) });
+    await this.opts.notifier.notify({
+      event: 'not_acknowledged',
+      facts: { minutes: Math.round((now - rec.filedAt) / 60_000) },
+      at: now,
+      subject: rec.key,
+      serviceId: rec.serviceId,
+      report: Ledger.ref(rec),
+    });
   }
 }

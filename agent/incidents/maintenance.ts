@@ -22,7 +22,12 @@ export interface WindowOccurrence {
 /** Occurrences of one window that overlap [from, to). */
 export function occurrencesOf(serviceId: string, w: MaintenanceConfig, timeZone: string, from: number, to: number): WindowOccurrence[] {
   const make = (start: number, end: number): WindowOccurrence => ({
-    serviceId, windowId: w.id, start, end, notifyAuthority: w.notify_authority, ...(w.description ? { description: w.description } : {}),
+    serviceId,
+    windowId: w.id,
+    start,
+    end,
+    notifyAuthority: w.notify_authority,
+    ...(w.description ? { description: w.description } : {}),
   });
   if (w.start !== undefined && w.end !== undefined) {
     const start = Date.parse(w.start);
@@ -30,7 +35,9 @@ export function occurrencesOf(serviceId: string, w: MaintenanceConfig, timeZone:
     return start < to && end > from ? [make(start, end)] : [];
   }
   if (w.schedule === undefined || w.duration === undefined) return [];
-  return cronStarts(w.schedule, timeZone, from - w.duration, to).map((s) => make(s, s + w.duration!)).filter((o) => o.end > from);
+  return cronStarts(w.schedule, timeZone, from - w.duration, to)
+    .map((s) => make(s, s + w.duration!))
+    .filter((o) => o.end > from);
 }
 
 /** Every window occurrence of the service overlapping [from, to), earliest first. */

@@ -114,14 +114,18 @@ export class IncidentTracker {
   }
 
   recent(limit = 20): Incident[] {
-    return this.opts.store.data.incidents.filter((i) => i.status === 'closed').slice(-limit).reverse();
+    return this.opts.store.data.incidents
+      .filter((i) => i.status === 'closed')
+      .slice(-limit)
+      .reverse();
   }
 
   /** Apply a service state change; returns the event it caused, if any. */
   serviceChanged(change: ServiceChange): IncidentEvent | undefined {
     this.last.set(change.serviceId, change);
     const policy = this.opts.policy;
-    const flips = (change.from === 'DOWN') !== (change.to === 'DOWN') && policy ? this.flaps.note(change.serviceId, change.at, policy.flapping(change.serviceId)) : 0;
+    const flips =
+      (change.from === 'DOWN') !== (change.to === 'DOWN') && policy ? this.flaps.note(change.serviceId, change.at, policy.flapping(change.serviceId)) : 0;
     const host = this.hostOf(change.serviceId);
     if (host) return this.dependentChanged(host, change);
     const current = this.openFor(change.serviceId);
@@ -129,7 +133,10 @@ export class IncidentTracker {
       if (change.to !== 'DOWN') return undefined;
       const dependency = this.dependencyIncident(change.serviceId);
       if (dependency) return this.rollUp(dependency, change);
-      const recent = policy && flips > policy.flapping(change.serviceId).changes ? this.recentlyClosed(change.serviceId, change.at - policy.flapping(change.serviceId).window) : undefined;
+      const recent =
+        policy && flips > policy.flapping(change.serviceId).changes
+          ? this.recentlyClosed(change.serviceId, change.at - policy.flapping(change.serviceId).window)
+          : undefined;
       return recent ? this.reopen(recent, change, flips) : this.openIncident(change);
     }
     if (change.to !== 'DOWN') {
@@ -212,7 +219,10 @@ export class IncidentTracker {
     });
     this.countOpen(incident.serviceId);
     this.opts.metrics.serviceFlapping.set({ service: incident.serviceId }, 1);
-    this.log.warn({ incident: incident.id, service: incident.serviceId, changes: flips }, 'service is flapping: its last incident is open again, reported as intermittent');
+    this.log.warn(
+      { incident: incident.id, service: incident.serviceId, changes: flips },
+      'service is flapping: its last incident is open again, reported as intermittent',
+    );
     return this.emit({ type: 'changed', incident });
   }
 
@@ -223,7 +233,11 @@ export class IncidentTracker {
       appendTimeline(incident, { at: change.at, state: change.to, impact: change.impact, checks: [...change.failing] });
     });
     this.opts.metrics.serviceFlapping.set({ service: incident.serviceId }, 1);
-    if (first) this.log.warn({ incident: incident.id, service: incident.serviceId, changes: flips }, 'service is flapping: keeping one incident open until it is stable');
+    if (first)
+      this.log.warn(
+        { incident: incident.id, service: incident.serviceId, changes: flips },
+        'service is flapping: keeping one incident open until it is stable',
+      );
     return this.emit({ type: 'changed', incident });
   }
 
@@ -283,7 +297,10 @@ export class IncidentTracker {
     });
     this.countOpen(incident.serviceId);
     if (incident.flapping) this.opts.metrics.serviceFlapping.set({ service: incident.serviceId }, 0);
-    this.log.info({ incident: incident.id, service: incident.serviceId, resolution, durationSeconds: Math.round((endedAt - incident.startedAt) / 1000) }, 'incident closed');
+    this.log.info(
+      { incident: incident.id, service: incident.serviceId, resolution, durationSeconds: Math.round((endedAt - incident.startedAt) / 1000) },
+      'incident closed',
+    );
     const event = this.emit({ type: 'closed', incident });
     // Dependents still down when the service they depend on is back have an outage of their own.
     for (const a of stillDown) {
@@ -299,7 +316,10 @@ export class IncidentTracker {
   }
 
   private newId(serviceId: string, at: number): string {
-    const stamp = new Date(at).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const stamp = new Date(at)
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
     const base = `${serviceId}-${stamp}`;
     const taken = new Set(this.opts.store.data.incidents.map((i) => i.id));
     let id = base;
@@ -318,10 +338,8 @@ export class IncidentTracker {
     // Incidents are rare and matter: write now rather than with the next coalesced batch, and let
     // listeners (who file reports) hear of them only once they are on disk.
     this.delivery = this.delivery.then(async () => {
-      await flushUntilDurable(
-        this.opts.store,
-        this.opts.clock,
-        (err) => this.log.error({ err, incident: event.incident.id }, 'incident not yet durable; holding it until the state file can be written'),
+      await flushUntilDurable(this.opts.store, this.opts.clock, (err) =>
+        this.log.error({ err, incident: event.incident.id }, 'incident not yet durable; holding it until the state file can be written'),
       );
       for (const listener of this.listeners) this.deliver(listener, event);
     });

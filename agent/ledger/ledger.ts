@@ -114,7 +114,9 @@ export class Ledger {
   followed(rec: ReportRecord): void {
     this.store.update((d) => {
       rec.followed = true;
-      const finished = Object.values(d.reports).filter((r) => r.done && r.followed).sort((a, b) => a.queuedAt - b.queuedAt);
+      const finished = Object.values(d.reports)
+        .filter((r) => r.done && r.followed)
+        .sort((a, b) => a.queuedAt - b.queuedAt);
       for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) delete d.reports[old.key];
     });
   }
@@ -161,7 +163,13 @@ export class Ledger {
   }
 
   static ref(rec: ReportRecord): ReportRef {
-    return { key: rec.key, type: rec.type, ...(rec.reportId ? { id: rec.reportId } : {}), ...(rec.reference ? { reference: rec.reference } : {}), ...(rec.status ? { status: rec.status } : {}) };
+    return {
+      key: rec.key,
+      type: rec.type,
+      ...(rec.reportId ? { id: rec.reportId } : {}),
+      ...(rec.reference ? { reference: rec.reference } : {}),
+      ...(rec.status ? { status: rec.status } : {}),
+    };
   }
 }
 

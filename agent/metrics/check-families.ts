@@ -36,7 +36,10 @@ export const SUCCESS: LineFamily = lineFamily({
   help: 'Whether the last probe succeeded (up or degraded = 1, down = 0).',
   line: (c) => (c.up === undefined ? '' : c.successPrefix + (c.up ? '1\n' : '0\n')),
 });
-export const PHASE: Family = family({ name: 'raqib_probe_phase_seconds', help: 'Duration of each phase of the last probe (dns, connect, tls, ttfb, transfer, total).' });
+export const PHASE: Family = family({
+  name: 'raqib_probe_phase_seconds',
+  help: 'Duration of each phase of the last probe (dns, connect, tls, ttfb, transfer, total).',
+});
 export const HTTP_STATUS: LineFamily = lineFamily({
   name: 'raqib_probe_http_status_code',
   help: 'HTTP status code of the last answer (0 when none arrived).',
@@ -79,8 +82,7 @@ export interface CheckLines {
 
 const needsEscape = /[\\\n"]/;
 /** A label value as the text format wants it: `\`, `"` and newlines escaped. */
-export const escapeLabelValue = (v: string): string =>
-  needsEscape.test(v) ? v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : v;
+export const escapeLabelValue = (v: string): string => (needsEscape.test(v) ? v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : v);
 export const num = (v: number) => (Number.isFinite(v) ? String(v) : v > 0 ? '+Inf' : v < 0 ? '-Inf' : 'NaN');
 
 /**

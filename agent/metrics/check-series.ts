@@ -20,7 +20,20 @@
 import { freshString } from '../config/fresh-copy.js';
 import type { CheckState } from '../detect/transition.js';
 import type { ProbeResult } from '../probes/types.js';
-import { CERT_EXPIRY, CHECK_FAMILIES, type CheckLines, escapeLabelValue, type Family, flat, HTTP_STATUS, byLine, ownBytes, PHASE, STATE, SUCCESS } from './check-families.js';
+import {
+  CERT_EXPIRY,
+  CHECK_FAMILIES,
+  type CheckLines,
+  escapeLabelValue,
+  type Family,
+  flat,
+  HTTP_STATUS,
+  byLine,
+  ownBytes,
+  PHASE,
+  STATE,
+  SUCCESS,
+} from './check-families.js';
 import { checkPhases, phaseBytes, scrapeCopy, writePhases } from './phase-lines.js';
 
 /**
@@ -53,8 +66,18 @@ export interface CheckRef {
  * joined the block since the scrape began, a Buffer without that check, not cached.
  */
 function familyText(family: Family, block: Block, generation: number): Buffer {
-  const make = (checks: CheckLines[], cached: boolean) => (byLine(family) ? ownBytes(flat(checks.map(family.line))) : phaseBytes(checks.map((c) => c.phases), cached));
-  if (block.newest > generation) return make(block.checks.filter((c) => c.added <= generation), false);
+  const make = (checks: CheckLines[], cached: boolean) =>
+    byLine(family)
+      ? ownBytes(flat(checks.map(family.line)))
+      : phaseBytes(
+          checks.map((c) => c.phases),
+          cached,
+        );
+  if (block.newest > generation)
+    return make(
+      block.checks.filter((c) => c.added <= generation),
+      false,
+    );
   let text = block.text.get(family);
   if (!text) block.text.set(family, (text = make(block.checks, true)));
   return byLine(family) ? text : scrapeCopy(text);

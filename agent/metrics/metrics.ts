@@ -57,7 +57,11 @@ export class Metrics {
   maintenance: () => Iterable<[string, boolean]> = () => [];
 
   /** `clock` dates the moments exported (raqib_config_last_reload_success_timestamp_seconds). */
-  constructor(readonly registry: Registry, build: BuildInfo, private readonly clock: Clock = systemClock) {
+  constructor(
+    readonly registry: Registry,
+    build: BuildInfo,
+    private readonly clock: Clock = systemClock,
+  ) {
     const r = [registry];
     this.probeDuration = new Histogram({
       name: 'raqib_probe_duration_seconds',
@@ -67,15 +71,49 @@ export class Metrics {
       registers: r,
     });
     this.probes = new Counter({ name: 'raqib_probes_total', help: 'Probes run, by outcome.', labelNames: ['service', 'result'], registers: r });
-    this.probesSkipped = new Counter({ name: 'raqib_probes_skipped_total', help: 'Scheduled runs skipped because the previous run of the check was still going.', labelNames: ['service', 'reason'], registers: r });
-    this.serviceState = new Gauge({ name: 'raqib_service_state', help: 'Current state of each service (1 for the current state).', labelNames: ['service', 'state'], registers: r });
-    this.serviceUp = new Gauge({ name: 'raqib_service_up', help: 'Whether the service is serving (1 unless it is DOWN).', labelNames: ['service'], registers: r });
+    this.probesSkipped = new Counter({
+      name: 'raqib_probes_skipped_total',
+      help: 'Scheduled runs skipped because the previous run of the check was still going.',
+      labelNames: ['service', 'reason'],
+      registers: r,
+    });
+    this.serviceState = new Gauge({
+      name: 'raqib_service_state',
+      help: 'Current state of each service (1 for the current state).',
+      labelNames: ['service', 'state'],
+      registers: r,
+    });
+    this.serviceUp = new Gauge({
+      name: 'raqib_service_up',
+      help: 'Whether the service is serving (1 unless it is DOWN).',
+      labelNames: ['service'],
+      registers: r,
+    });
     this.incidentsOpen = new Gauge({ name: 'raqib_incidents_open', help: 'Open incidents per service.', labelNames: ['service'], registers: r });
     this.incidents = new Counter({ name: 'raqib_incidents_total', help: 'Incidents opened per service.', labelNames: ['service'], registers: r });
-    this.serviceFlapping = new Gauge({ name: 'raqib_service_flapping', help: 'Whether the service is flapping: one incident open, reported as intermittent.', labelNames: ['service'], registers: r });
-    this.agentBlind = new Gauge({ name: 'raqib_agent_blind', help: 'Whether the agent is blind (1): nothing shows it can see the network, so it opens no incident and files nothing.', registers: r });
-    this.canaryUp = new Gauge({ name: 'raqib_connectivity_canary_up', help: 'Whether each connectivity canary answered on its last run.', labelNames: ['canary'], registers: r });
-    this.sloObjective = new Gauge({ name: 'raqib_service_slo_objective', help: 'Availability objective of each service, as a ratio (slo: 99.5 → 0.995).', labelNames: ['service'], registers: r });
+    this.serviceFlapping = new Gauge({
+      name: 'raqib_service_flapping',
+      help: 'Whether the service is flapping: one incident open, reported as intermittent.',
+      labelNames: ['service'],
+      registers: r,
+    });
+    this.agentBlind = new Gauge({
+      name: 'raqib_agent_blind',
+      help: 'Whether the agent is blind (1): nothing shows it can see the network, so it opens no incident and files nothing.',
+      registers: r,
+    });
+    this.canaryUp = new Gauge({
+      name: 'raqib_connectivity_canary_up',
+      help: 'Whether each connectivity canary answered on its last run.',
+      labelNames: ['canary'],
+      registers: r,
+    });
+    this.sloObjective = new Gauge({
+      name: 'raqib_service_slo_objective',
+      help: 'Availability objective of each service, as a ratio (slo: 99.5 → 0.995).',
+      labelNames: ['service'],
+      registers: r,
+    });
     this.lateness = new Histogram({
       name: 'raqib_schedule_lateness_seconds',
       help: 'Actual start minus scheduled start of probe runs.',
@@ -83,11 +121,28 @@ export class Metrics {
       registers: r,
     });
     this.configReloadOk = new Gauge({ name: 'raqib_config_last_reload_successful', help: 'Whether the last config (re)load succeeded.', registers: r });
-    this.configReloadTime = new Gauge({ name: 'raqib_config_last_reload_success_timestamp_seconds', help: 'When the config was last loaded successfully.', registers: r });
-    this.stateWrites = new Counter({ name: 'raqib_state_writes_total', help: 'Durable writes of the state file, by result.', labelNames: ['result'], registers: r });
+    this.configReloadTime = new Gauge({
+      name: 'raqib_config_last_reload_success_timestamp_seconds',
+      help: 'When the config was last loaded successfully.',
+      registers: r,
+    });
+    this.stateWrites = new Counter({
+      name: 'raqib_state_writes_total',
+      help: 'Durable writes of the state file, by result.',
+      labelNames: ['result'],
+      registers: r,
+    });
     this.stateWriteErrors = new Counter({ name: 'raqib_store_write_errors_total', help: 'Failed durable writes of the state file.', registers: r });
-    this.stateWriteDuration = new Histogram({ name: 'raqib_state_write_duration_seconds', help: 'Time of one durable state write (write, fsync, rename, fsync dir).', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: r });
-    new Gauge({ name: 'raqib_build_info', help: 'Build of this agent (always 1).', labelNames: ['version', 'node', 'agent'], registers: r }).set({ version: build.version, node: process.version, agent: build.agent ?? '' }, 1);
+    this.stateWriteDuration = new Histogram({
+      name: 'raqib_state_write_duration_seconds',
+      help: 'Time of one durable state write (write, fsync, rename, fsync dir).',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers: r,
+    });
+    new Gauge({ name: 'raqib_build_info', help: 'Build of this agent (always 1).', labelNames: ['version', 'node', 'agent'], registers: r }).set(
+      { version: build.version, node: process.version, agent: build.agent ?? '' },
+      1,
+    );
     // prom-client calls collect() with the gauge as `this`: the Metrics object is reached by name.
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const metrics = this;
@@ -175,7 +230,8 @@ export class Metrics {
   private async *pieces(): AsyncGenerator<string | Buffer> {
     // The per-check families are written in the text format 0.0.4 only; OpenMetrics would also
     // rename counters and end the page with `# EOF`.
-    if (this.registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) throw new Error(`/metrics is written in ${Registry.PROMETHEUS_CONTENT_TYPE}, not ${this.registry.contentType}`);
+    if (this.registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE)
+      throw new Error(`/metrics is written in ${Registry.PROMETHEUS_CONTENT_TYPE}, not ${this.registry.contentType}`);
     const joined = new PieceJoiner();
     for (const line of registryLines(await this.registry.getMetricsAsJSON())) if (joined.add(line)) yield joined.take();
     yield joined.take();

@@ -45,8 +45,18 @@ export class ReportingMetrics {
   /** `clock` is the agent's: the outbox's age is its now minus the entry's createdAt (the same clock's). */
   constructor(registry: Registry, read: () => ReportingReadings | undefined, clock: Clock = systemClock) {
     const r = [registry];
-    this.reports = new Counter({ name: 'raqib_reports_total', help: 'Reports to the authority, by type and outcome (filed, failed: refused for good, suppressed: planned maintenance).', labelNames: ['type', 'outcome'], registers: r });
-    this.deadLetters = new Counter({ name: 'raqib_dead_letters_total', help: 'Outbound calls the far side refused for good, by operation.', labelNames: ['op'], registers: r });
+    this.reports = new Counter({
+      name: 'raqib_reports_total',
+      help: 'Reports to the authority, by type and outcome (filed, failed: refused for good, suppressed: planned maintenance).',
+      labelNames: ['type', 'outcome'],
+      registers: r,
+    });
+    this.deadLetters = new Counter({
+      name: 'raqib_dead_letters_total',
+      help: 'Outbound calls the far side refused for good, by operation.',
+      labelNames: ['op'],
+      registers: r,
+    });
     this.requestDuration = new Histogram({
       name: 'raqib_authority_request_duration_seconds',
       help: 'Requests to the authority, by endpoint and HTTP status (or "network").',
@@ -54,7 +64,11 @@ export class ReportingMetrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: r,
     });
-    this.authorized = new Gauge({ name: 'raqib_authority_authorized', help: 'Whether the agent holds a valid sign-in to file reports (1) or not (0).', registers: r });
+    this.authorized = new Gauge({
+      name: 'raqib_authority_authorized',
+      help: 'Whether the agent holds a valid sign-in to file reports (1) or not (0).',
+      registers: r,
+    });
     this.ackSeconds = new Histogram({
       name: 'raqib_report_ack_seconds',
       help: 'Time from filing a report to the authority acknowledging it.',
@@ -62,7 +76,12 @@ export class ReportingMetrics {
       registers: r,
     });
     this.guidance = new Counter({ name: 'raqib_guidance_total', help: 'Guidance items received from the authority.', registers: r });
-    this.notifications = new Counter({ name: 'raqib_notifications_total', help: 'Team notifications delivered or failed, by channel.', labelNames: ['channel', 'result'], registers: r });
+    this.notifications = new Counter({
+      name: 'raqib_notifications_total',
+      help: 'Team notifications delivered or failed, by channel.',
+      labelNames: ['channel', 'result'],
+      registers: r,
+    });
     this.authorityErrors = new Counter({
       name: 'raqib_authority_errors_total',
       help: 'Failed requests to the authority, by class: network (no answer), rate_limited (429), server (5xx), client (other 4xx).',
@@ -104,7 +123,11 @@ export class ReportingMetrics {
       help: 'Outbound calls waiting to be delivered (dead letters excluded).',
       registers: r,
       collect() {
-        this.set(read()?.entries().filter((e) => !e.dead).length ?? 0);
+        this.set(
+          read()
+            ?.entries()
+            .filter((e) => !e.dead).length ?? 0,
+        );
       },
     });
     new Gauge({
@@ -112,7 +135,9 @@ export class ReportingMetrics {
       help: 'Age of the oldest undelivered outbound call (0 when none).',
       registers: r,
       collect() {
-        const oldest = read()?.entries().find((e) => !e.dead);
+        const oldest = read()
+          ?.entries()
+          .find((e) => !e.dead);
         this.set(oldest ? Math.max(0, (clock.now() - oldest.createdAt) / 1000) : 0);
       },
     });
@@ -121,7 +146,11 @@ export class ReportingMetrics {
       help: 'Dead letters kept in the outbox for people to look at.',
       registers: r,
       collect() {
-        this.set(read()?.entries().filter((e) => e.dead).length ?? 0);
+        this.set(
+          read()
+            ?.entries()
+            .filter((e) => e.dead).length ?? 0,
+        );
       },
     });
     for (const type of REPORT_TYPES) for (const outcome of OUTCOMES) this.reports.inc({ type, outcome }, 0);

@@ -45,11 +45,24 @@ export class Answers {
       if (!rec) return;
       this.metrics.reports.inc({ type: rec.type, outcome: 'filed' });
       if (this.drafts) {
-        this.log.warn({ report: created.reference, type: rec.type, service: rec.serviceId, incident: rec.incidentId }, 'report drafted: paste it into the authority\'s portal now');
+        this.log.warn(
+          { report: created.reference, type: rec.type, service: rec.serviceId, incident: rec.incidentId },
+          "report drafted: paste it into the authority's portal now",
+        );
       } else {
-        this.log.warn({ report: created.reference, id: created.id, type: rec.type, service: rec.serviceId, incident: rec.incidentId }, 'report filed with the authority');
+        this.log.warn(
+          { report: created.reference, id: created.id, type: rec.type, service: rec.serviceId, incident: rec.incidentId },
+          'report filed with the authority',
+        );
       }
-      void this.notifier.notify({ event: 'report_filed', at: now, subject: rec.key, serviceId: rec.serviceId, report: Ledger.ref(rec), facts: { drafts: this.drafts } });
+      void this.notifier.notify({
+        event: 'report_filed',
+        at: now,
+        subject: rec.key,
+        serviceId: rec.serviceId,
+        report: Ledger.ref(rec),
+        facts: { drafts: this.drafts },
+      });
       this.emit({ type: 'filed', key: rec.key });
     } else if (entry.op === 'final_report') {
       const status = (answer as { status?: ReportStatus } | undefined)?.status;
@@ -65,7 +78,11 @@ export class Answers {
     const rec = entry.reportKey ? this.ledger.get(entry.reportKey) : undefined;
     if (entry.op === 'create_report' && rec) this.metrics.reports.inc({ type: rec.type, outcome: 'failed' });
     void this.notifier.notify({
-      event: 'report_failed', at: this.clock.now(), subject: entry.idempotencyKey, serviceId: rec?.serviceId, ...(rec ? { report: Ledger.ref(rec) } : {}),
+      event: 'report_failed',
+      at: this.clock.now(),
+      subject: entry.idempotencyKey,
+      serviceId: rec?.serviceId,
+      ...(rec ? { report: Ledger.ref(rec) } : {}),
       facts: { why: 'refused', what: entry.summary, reason: entry.dead?.reason ?? 'unknown reason' },
     });
   }

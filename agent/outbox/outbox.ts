@@ -106,7 +106,9 @@ export class Outbox {
 
   /** Pending entries a person no longer wants sent: their report is handled by hand. */
   dropPending(reportKey: string): void {
-    this.opts.store.update((d) => (d.outbox = d.outbox.filter((e) => e.reportKey !== reportKey || e.dead !== undefined || (this.opts.owns !== undefined && !this.opts.owns(e)))));
+    this.opts.store.update(
+      (d) => (d.outbox = d.outbox.filter((e) => e.reportKey !== reportKey || e.dead !== undefined || (this.opts.owns !== undefined && !this.opts.owns(e)))),
+    );
   }
 
   /**
@@ -170,10 +172,8 @@ export class Outbox {
 
   private async confirmDurable(): Promise<void> {
     const waiting = [...this.unflushed];
-    await flushUntilDurable(
-      this.opts.store,
-      this.opts.clock,
-      (err) => this.log.error({ err: describeError(err), entries: waiting.length }, 'outbox entries not durable yet; holding them until the state file can be written'),
+    await flushUntilDurable(this.opts.store, this.opts.clock, (err) =>
+      this.log.error({ err: describeError(err), entries: waiting.length }, 'outbox entries not durable yet; holding them until the state file can be written'),
     );
     for (const seq of waiting) this.unflushed.delete(seq);
   }
@@ -203,7 +203,7 @@ export class Outbox {
       entry.nextAttemptAt = this.opts.clock.now();
       if (entry.op !== 'notify') entry.body = null;
     });
-    this.log.warn({ seq, summary: entry.summary }, 'dead letter sent again at a person\'s request');
+    this.log.warn({ seq, summary: entry.summary }, "dead letter sent again at a person's request");
     this.pump();
     return entry;
   }
@@ -292,10 +292,16 @@ export class Outbox {
     });
     this.opts.hooks?.onAttemptFailed?.(entry, err);
     if (entry.dead) {
-      this.log.error({ seq: entry.seq, lane: entry.lane, op: entry.op, summary: entry.summary, status: entry.dead.status, reason }, 'dead letter: the far side refused this for good');
+      this.log.error(
+        { seq: entry.seq, lane: entry.lane, op: entry.op, summary: entry.summary, status: entry.dead.status, reason },
+        'dead letter: the far side refused this for good',
+      );
       this.opts.hooks?.onDead?.(entry);
     } else {
-      this.log.warn({ seq: entry.seq, summary: entry.summary, attempts: entry.attempts, retryInMs: entry.nextAttemptAt - now, reason }, 'delivery failed; will retry');
+      this.log.warn(
+        { seq: entry.seq, summary: entry.summary, attempts: entry.attempts, retryInMs: entry.nextAttemptAt - now, reason },
+        'delivery failed; will retry',
+      );
     }
   }
 }

@@ -56,8 +56,12 @@ export class Overdue {
     this.ledger.told(rec, 'notFiledToldAt', now);
     this.log.error({ module: 'outbox', report: rec.key, minutes, lastError: waiting.lastError }, 'report still not filed with the authority');
     await this.notifier.notify({
-      event: 'report_failed', facts: { why: 'unfiled', minutes, ...(waiting.lastError ? { lastError: waiting.lastError } : {}) },
-      at: now, subject: `${rec.key}:unfiled:${minutes}`, serviceId: rec.serviceId, report: Ledger.ref(rec),
+      event: 'report_failed',
+      facts: { why: 'unfiled', minutes, ...(waiting.lastError ? { lastError: waiting.lastError } : {}) },
+      at: now,
+      subject: `${rec.key}:unfiled:${minutes}`,
+      serviceId: rec.serviceId,
+      report: Ledger.ref(rec),
     });
   }
 }

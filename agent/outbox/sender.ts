@@ -43,7 +43,8 @@ export class ReportSender {
     if (entry.op !== 'create_report' && !rec.reportId) {
       const refused = this.opts.outbox.refused(rec.key);
       // Its report will never be filed by raqib: waiting forever would only hide that.
-      if (refused) throw new AuthorityError('http', `its report was refused by the authority (dead letter #${refused.seq}); file both by hand`, { status: 424 });
+      if (refused)
+        throw new AuthorityError('http', `its report was refused by the authority (dead letter #${refused.seq}); file both by hand`, { status: 424 });
       throw new NotReady('waiting for the report itself to be filed first');
     }
     const subject = await this.opts.subject();
@@ -60,7 +61,8 @@ export class ReportSender {
     }
     if (entry.body === null || entry.body === undefined) {
       // Only a raqib 0.1 entry whose incident the state file no longer holds has no facts after start.
-      if (!entry.facts) throw new AuthorityError('http', 'written by raqib 0.1, and the incident it was to describe is no longer kept; file it by hand', { status: 422 });
+      if (!entry.facts)
+        throw new AuthorityError('http', 'written by raqib 0.1, and the incident it was to describe is no longer kept; file it by hand', { status: 422 });
       await this.materialize(entry, bodyFor(entry.facts, filerFor(this.opts.config(), this.opts.teamId(), subject)));
     }
     try {
@@ -103,7 +105,13 @@ export class ReportSender {
     if (!(err instanceof AuthorityError) || entry.op !== 'create_report') return { error: err };
     if (err.status === 403) {
       const why = err.problem?.detail ?? err.message;
-      return { error: new AuthorityError('auth', `the authority refused the signed-in person (${why}); sign in as the crisis team's manager or an alternate: raqib login --as <email>`, { status: 403 }) };
+      return {
+        error: new AuthorityError(
+          'auth',
+          `the authority refused the signed-in person (${why}); sign in as the crisis team's manager or an alternate: raqib login --as <email>`,
+          { status: 403 },
+        ),
+      };
     }
     if (err.status === 409 && err.problem?.type.endsWith('/idempotency-key-reused')) {
       const filed = await this.opts.api.findReportByKey(entry.idempotencyKey).catch(() => undefined);

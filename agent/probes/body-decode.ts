@@ -85,7 +85,9 @@ export function decodes(name: string): boolean {
 export async function readBody(raw: Buffer, contentEncoding: string | undefined, maxBody: number, signal: AbortSignal, truncated = false): Promise<ReadBody> {
   if (raw.length === 0) return { text: '' }; // also every body no expectation reads: it was not kept
   const codings = contentCodings(contentEncoding);
-  const cut: Instead | undefined = truncated ? { code: CODES.BODY_TOO_LARGE, why: `the body is larger than max_body_size ${maxBody} bytes, and the part read fails` } : undefined;
+  const cut: Instead | undefined = truncated
+    ? { code: CODES.BODY_TOO_LARGE, why: `the body is larger than max_body_size ${maxBody} bytes, and the part read fails` }
+    : undefined;
   if (codings.length === 0) return { text: bodyText(raw), ...(cut ? { instead: cut } : {}) };
   const unknown = codings.find((c) => !DECODED_CODINGS.includes(c));
   if (unknown !== undefined) {
@@ -100,7 +102,8 @@ export async function readBody(raw: Buffer, contentEncoding: string | undefined,
     try {
       out = await decode(coding, body, maxBody, signal);
     } catch (err) {
-      if (err instanceof DecodeError) return { failed: { code: CODES.HTTP_CONTENT_DECODING_FAILED, why: `the ${coding} body cannot be decoded: ${err.message}` } };
+      if (err instanceof DecodeError)
+        return { failed: { code: CODES.HTTP_CONTENT_DECODING_FAILED, why: `the ${coding} body cannot be decoded: ${err.message}` } };
       throw err;
     }
     body = out.body;

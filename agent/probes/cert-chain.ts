@@ -63,7 +63,7 @@ export function certificationPath(presented: readonly X509Certificate[], trusted
   if (leaf === undefined) return [];
   const path = [leaf];
   const used = new Set([leaf.fingerprint256]);
-  for (let current = leaf; path.length < MAX_CHAIN; ) {
+  for (let current = leaf; path.length < MAX_CHAIN;) {
     if (trusted.issuerOf(current, now) !== undefined || current.checkIssued(current)) break;
     let next: X509Certificate | undefined;
     for (const candidate of presented) {

@@ -32,7 +32,9 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
  * `intermediate CN=x expired on 2026-12-12 (3 hours ago)`.
  */
 export function expiryText(about: string, validTo: number, now: number): string {
-  return validTo > now ? `${about}, ${timeLeft(validTo - now)} left (expires ${day(validTo)})` : `${about} expired on ${day(validTo)} (${timeLeft(now - validTo)} ago)`;
+  return validTo > now
+    ? `${about}, ${timeLeft(validTo - now)} left (expires ${day(validTo)})`
+    : `${about} expired on ${day(validTo)} (${timeLeft(now - validTo)} ago)`;
 }
 
 /** Node's reason for a certificate that fails only the host name check. */
@@ -68,7 +70,11 @@ export function certificateRefusal(chain: readonly ChainCert[], authorizationErr
   const refuse = (code: ResultCode, detail: string): Refusal => ({ code, detail, expiry });
   const leaf = chain[0];
   // A resumed session without the certificate (tls-session-der.ts): the reason is all there is.
-  if (!leaf) return refuse(BY_REASON[authorizationError] ?? CODES.TLS_CERT_UNTRUSTED, `the server's certificate was refused (${authorizationError}) on a resumed session, which does not show it again`);
+  if (!leaf)
+    return refuse(
+      BY_REASON[authorizationError] ?? CODES.TLS_CERT_UNTRUSTED,
+      `the server's certificate was refused (${authorizationError}) on a resumed session, which does not show it again`,
+    );
   const about = describeCert(leaf);
   if (authorizationError === ALTNAME) {
     // The chain verified (Node checks the name only then), so no date in it is at fault.
@@ -80,8 +86,10 @@ export function certificateRefusal(chain: readonly ChainCert[], authorizationErr
   const early = chain.find((c) => c.validFrom > now);
   if (early) return refuse(CODES.TLS_CERT_NOT_YET_VALID, `${describeCert(early)} is not valid before ${new Date(early.validFrom).toISOString()}`);
   // Dates the verifier refused on a certificate the server did not send: a root of this agent's trust.
-  if (authorizationError === 'CERT_HAS_EXPIRED') return refuse(CODES.TLS_CERT_EXPIRED, `${about} chains to a trusted root that has expired (${authorizationError})`);
-  if (authorizationError === 'CERT_NOT_YET_VALID') return refuse(CODES.TLS_CERT_NOT_YET_VALID, `${about} chains to a trusted root not valid yet (${authorizationError})`);
+  if (authorizationError === 'CERT_HAS_EXPIRED')
+    return refuse(CODES.TLS_CERT_EXPIRED, `${about} chains to a trusted root that has expired (${authorizationError})`);
+  if (authorizationError === 'CERT_NOT_YET_VALID')
+    return refuse(CODES.TLS_CERT_NOT_YET_VALID, `${about} chains to a trusted root not valid yet (${authorizationError})`);
   return refuse(CODES.TLS_CERT_UNTRUSTED, `${about} is not trusted: ${authorizationError}`);
 }
 
@@ -105,7 +113,9 @@ export function expiryVerdict(cert: ChainExpiry, validDays: number | undefined, 
   const text = expiryText(cert.about, validTo, now);
   if (validTo <= now) {
     // Expired yet connected: the path went around it, or (insecure: true) nothing was verified.
-    const why = insecure ? '; certificate not verified (insecure: true)' : ' (the connection was accepted without it; clients that build their chain through it fail)';
+    const why = insecure
+      ? '; certificate not verified (insecure: true)'
+      : ' (the connection was accepted without it; clients that build their chain through it fail)';
     return { degraded: validDays !== undefined, detail: `${text}${why}` };
   }
   const degraded = validDays !== undefined && Math.floor((validTo - now) / DAY_MS) < validDays;

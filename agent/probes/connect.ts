@@ -304,4 +304,3 @@ function startTls(raw: net.Socket, host: string, options: TlsOptions): tls.TLSSo
   if (options.session) (secure as unknown as SessionSetter).setSession(options.session);
   return secure;
 }
-

@@ -22,9 +22,7 @@ type RecordType = DnsCheckConfig['record'];
 type Outcome = { rcode: Rcode; answers: string[] } | { code: ResultCode; error: string };
 
 /** Error codes of the `node:dns` module (ENODATA, EFORMERR, …): a failed query, not a bug. */
-const DNS_ERROR_CODES = new Set<string>(
-  Object.values(dns as Record<string, unknown>).filter((v): v is string => typeof v === 'string' && /^E[A-Z]+$/.test(v)),
-);
+const DNS_ERROR_CODES = new Set<string>(Object.values(dns as Record<string, unknown>).filter((v): v is string => typeof v === 'string' && /^E[A-Z]+$/.test(v)));
 
 const RCODE_OF: Record<string, Rcode> = { ENOTFOUND: 'NXDOMAIN', ESERVFAIL: 'SERVFAIL', EREFUSED: 'REFUSED' };
 const MISMATCH_CODE: Record<Rcode, ResultCode> = {
@@ -70,8 +68,7 @@ async function raceAbort<T>(signal: AbortSignal, work: () => Promise<T>, onAbort
   }
 }
 
-const isTimeout = (signal: AbortSignal): boolean =>
-  signal.aborted && (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError';
+const isTimeout = (signal: AbortSignal): boolean => signal.aborted && (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError';
 
 /** `host:port` for `setServers`, resolving a host name first (c-ares only takes IP addresses). */
 async function resolverAddress(server: string, ctx: ProbeContext): Promise<string | Outcome> {
@@ -80,7 +77,13 @@ async function resolverAddress(server: string, ctx: ProbeContext): Promise<strin
   let host = hp.host;
   if (isIP(host) === 0) {
     try {
-      host = (await raceAbort(ctx.signal, () => lookup(host), () => {})).address;
+      host = (
+        await raceAbort(
+          ctx.signal,
+          () => lookup(host),
+          () => {},
+        )
+      ).address;
     } catch (err) {
       if (ctx.signal.aborted) throw err;
       return { code: CODES.DNS_ERROR, error: `cannot resolve server ${host}: ${(err as Error).message}` };
@@ -97,7 +100,11 @@ async function observe(check: DnsCheckConfig, ctx: ProbeContext): Promise<Outcom
       if (typeof addr !== 'string') return addr;
       resolver.setServers([addr]);
     }
-    const answers = await raceAbort(ctx.signal, () => query(resolver, check.record, check.name), () => resolver.cancel());
+    const answers = await raceAbort(
+      ctx.signal,
+      () => query(resolver, check.record, check.name),
+      () => resolver.cancel(),
+    );
     return { rcode: 'NOERROR', answers };
   } catch (err) {
     const e = err as { code?: unknown; message?: string };

@@ -149,7 +149,10 @@ async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
     issued = undefined;
     conn = await connect(undefined);
     if (opts.sessions!.keepCertificates()) {
-      opts.log.warn({ err: errorMessage(err), host: req.url.host }, 'a resumed TLS session without the server certificate was refused, and a full handshake passed: cached sessions keep certificates from now on');
+      opts.log.warn(
+        { err: errorMessage(err), host: req.url.host },
+        'a resumed TLS session without the server certificate was refused, and a full handshake passed: cached sessions keep certificates from now on',
+      );
     }
   }
   let removeAbort = () => undefined as void;
@@ -230,7 +233,8 @@ async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
       progress.stage = 'waiting for the response';
       request.end(req.body);
     });
-    if (sessionKey && issued) opts.sessions!.save(sessionKey, issued, resumed ? { resumed } : { resumed, certExpiry: cert?.expiry, ...(cert ? { certAbout: cert.about } : {}) });
+    if (sessionKey && issued)
+      opts.sessions!.save(sessionKey, issued, resumed ? { resumed } : { resumed, certExpiry: cert?.expiry, ...(cert ? { certAbout: cert.about } : {}) });
     return hop;
   } finally {
     removeAbort();
@@ -394,7 +398,10 @@ export const httpProbe: ProbeFn<HttpCheckConfig> = async (check, ctx) => {
         if (failed) return result(AGENT_LIMIT_CODES.has(failed.code) ? 'degraded' : 'down', failed.code, `${failed.why}${via}`);
         const total = since(t0);
         const summary = `${hop.status} in ${Math.round(total)} ms${via}, ${hop.bytes} bytes`;
-        const chain = hop.cert && check.expect.cert_valid_days !== undefined ? expiryVerdict(hop.cert, check.expect.cert_valid_days, clock.now(), check.insecure) : undefined;
+        const chain =
+          hop.cert && check.expect.cert_valid_days !== undefined
+            ? expiryVerdict(hop.cert, check.expect.cert_valid_days, clock.now(), check.insecure)
+            : undefined;
         if (chain?.degraded) return result('degraded', CODES.TLS_CERT_EXPIRING, `${summary}; ${chain.detail}`);
         if (check.expect.max_latency !== undefined && total > check.expect.max_latency) {
           return result('degraded', CODES.SLOW, `${summary}, slower than ${check.expect.max_latency} ms`);

@@ -98,7 +98,11 @@ export const tcpProbe: ProbeFn<TcpCheckConfig> = async (check, ctx) => {
     const all = Buffer.concat(received);
     if (found) return result('up', CODES.OK, `${target} answered ${printable(all)}`);
     if (closed && all.length === 0) {
-      return result('down', CODES.TCP_CLOSED, `the peer closed the connection without sending anything while waiting for the banner ${JSON.stringify(banner)} (${target})`);
+      return result(
+        'down',
+        CODES.TCP_CLOSED,
+        `the peer closed the connection without sending anything while waiting for the banner ${JSON.stringify(banner)} (${target})`,
+      );
     }
     const before = closed ? 'the peer closed the connection' : `${BANNER_CAP} bytes read`;
     return result('down', CODES.TCP_BANNER_MISMATCH, `expected ${JSON.stringify(banner)} from ${target}, got ${printable(all)} before ${before}`);

@@ -13,7 +13,8 @@ const SENTENCES: Readonly<Record<string, string>> = {
   'packet length too long': 'the server sent a malformed TLS record',
   'record layer failure': 'the server sent a malformed TLS record',
   'unexpected eof while reading': 'the server closed the connection in the middle of TLS, without a closing alert',
-  'sslv3 alert handshake failure': 'the server refused the TLS handshake (alert "handshake failure": no protocol version or cipher suite in common, or it wants a client certificate)',
+  'sslv3 alert handshake failure':
+    'the server refused the TLS handshake (alert "handshake failure": no protocol version or cipher suite in common, or it wants a client certificate)',
   'tlsv1 alert protocol version': 'the server refused the TLS versions offered (alert "protocol version")',
   'unsupported protocol': 'the server offered only a TLS version this agent does not accept',
   'no protocols available': 'no TLS version both sides accept',

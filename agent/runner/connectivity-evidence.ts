@@ -72,7 +72,10 @@ export class ConnectivityEvidence {
       const b = best.get(s.spec.host);
       if (!b || rank(s) > rank(b)) best.set(s.spec.host, s);
     }
-    return [...best.values()].sort((a, b) => rank(b) - rank(a)).slice(0, n).map((s) => s.spec);
+    return [...best.values()]
+      .sort((a, b) => rank(b) - rank(a))
+      .slice(0, n)
+      .map((s) => s.spec);
   }
 
   /** The codes of the failing checks, for a reason a person reads. */

@@ -175,7 +175,9 @@ export class ConnectivityGuard {
     while (this.round && this.round.startedAt < asked) await this.round.done;
     if (!this.round) {
       const canaries: RoundProbe[] = [...this.specs.values()].map((spec) => ({ spec, proves: (r) => this.sight.has(spec.key) && r.status !== 'down' }));
-      const checks: RoundProbe[] = this.builtin ? this.evidence.recheckable(RECHECK_HOSTS).map((spec) => ({ spec, proves: (r) => this.evidence.answered(spec, r) })) : [];
+      const checks: RoundProbe[] = this.builtin
+        ? this.evidence.recheckable(RECHECK_HOSTS).map((spec) => ({ spec, proves: (r) => this.evidence.answered(spec, r) }))
+        : [];
       const run = (s: CheckSpec) => runBounded(this.probe, s, this.clock, this.log, this.inFlight);
       const round = new SightRound(this.clock.now(), [...canaries, ...checks], run, (s, r) => {
         if (s.serviceId !== CANARY_SERVICE) this.observe(s, r);
@@ -201,7 +203,11 @@ export class ConnectivityGuard {
       builtin: this.builtin,
       canaries: [...this.specs.values()].map((s) => {
         const r = this.last.get(s.key);
-        return { id: s.checkId, type: s.type, ...(r ? { status: r.status, code: r.code, detail: r.detail, observed_at: new Date(r.observedAt).toISOString() } : {}) };
+        return {
+          id: s.checkId,
+          type: s.type,
+          ...(r ? { status: r.status, code: r.code, detail: r.detail, observed_at: new Date(r.observedAt).toISOString() } : {}),
+        };
       }),
     };
   }
@@ -212,7 +218,10 @@ export class ConnectivityGuard {
     if (result.status !== 'down' && this.sight.has(spec.key)) this.refused = undefined;
     if (result.status === 'down' && this.sight.has(spec.key) && spec.type === 'dns' && this.evidence.answering > 0 && !this.hinted) {
       this.hinted = true;
-      this.log.warn({ canary: spec.checkId, code: result.code }, 'the system resolver does not answer for the root zone while checks answer: with one host to watch, its outage could not be confirmed; write canaries (agent.connectivity.canaries)');
+      this.log.warn(
+        { canary: spec.checkId, code: result.code },
+        'the system resolver does not answer for the root zone while checks answer: with one host to watch, its outage could not be confirmed; write canaries (agent.connectivity.canaries)',
+      );
     }
   }
 
@@ -246,12 +255,21 @@ export class ConnectivityGuard {
       this.blindSince = this.clock.now();
       this.reason = reason;
       if (reason === CANARIES_FAIL) {
-        this.log.error({ canaries: this.canaryCodes() }, 'agent is blind: every connectivity canary fails; opening no incidents and filing nothing until one answers');
+        this.log.error(
+          { canaries: this.canaryCodes() },
+          'agent is blind: every connectivity canary fails; opening no incidents and filing nothing until one answers',
+        );
       } else {
-        this.log.error({ reason }, 'agent is blind: nothing shows it can see the network; opening no incidents and filing nothing until a canary or a check answers');
+        this.log.error(
+          { reason },
+          'agent is blind: nothing shows it can see the network; opening no incidents and filing nothing until a canary or a check answers',
+        );
       }
     } else {
-      this.log.warn({ blindForSeconds: Math.round((this.clock.now() - this.blindSince!) / 1000) }, 'connectivity restored: a canary answers; detection resumes');
+      this.log.warn(
+        { blindForSeconds: Math.round((this.clock.now() - this.blindSince!) / 1000) },
+        'connectivity restored: a canary answers; detection resumes',
+      );
       this.blindSince = undefined;
       this.reason = undefined;
       this.refused = undefined;

@@ -49,7 +49,9 @@ export class Control {
     const form = isForm(ctx.req);
     const body = validate(approval, form ? await readForm(ctx.req) : await readJson(ctx.req));
     const grant = await this.oauth.decide(body.user_code, { subject: body.subject });
-    return form ? decidedPage(grant.user_code, 'approved', grant.subject) : json(200, { user_code: grant.user_code, status: grant.status, subject: grant.subject });
+    return form
+      ? decidedPage(grant.user_code, 'approved', grant.subject)
+      : json(200, { user_code: grant.user_code, status: grant.status, subject: grant.subject });
   }
 
   async deny(ctx: Ctx): Promise<Reply> {

@@ -61,6 +61,11 @@ export class Idempotency {
   }
 
   remember(scope: string, key: string, hash: string, reply: Reply): void {
-    this.state.idempotency.set(`${scope}\u0000${key}`, { hash, status: reply.status, body: structuredClone(reply.body), at: new Date(this.now()).toISOString() });
+    this.state.idempotency.set(`${scope}\u0000${key}`, {
+      hash,
+      status: reply.status,
+      body: structuredClone(reply.body),
+      at: new Date(this.now()).toISOString(),
+    });
   }
 }

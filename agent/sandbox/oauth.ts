@@ -131,7 +131,8 @@ export class OAuth {
     const refreshToken = required(form, 'refresh_token');
     const grant = this.tokens.refreshGrant(refreshToken);
     if (!grant) throw new OAuthError('invalid_grant', 'the refresh token is unknown or revoked; sign in again');
-    if (form['client_id'] !== undefined && form['client_id'] !== grant.client_id) throw new OAuthError('invalid_grant', 'the refresh token was issued to another client');
+    if (form['client_id'] !== undefined && form['client_id'] !== grant.client_id)
+      throw new OAuthError('invalid_grant', 'the refresh token was issued to another client');
     const scope = form['scope'] === undefined ? grant.scope : grantedScope(form['scope'], grant.scope.split(' '));
     const answer = this.tokens.issue(grant.subject, grant.client_id, scope, refreshToken);
     await this.persistence.commit();
@@ -153,4 +154,3 @@ function grantedScope(requested: string | undefined, allowed: readonly string[])
   if (unknown.length > 0) throw new OAuthError('invalid_scope', `scope ${unknown.join(' ')} is not available; available: ${allowed.join(' ')}`);
   return [...new Set(asked)].join(' ');
 }
-

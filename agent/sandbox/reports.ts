@@ -5,8 +5,15 @@
  */
 import * as z from 'zod';
 import {
-  API_PREFIX, REPORT_STATUSES, REPORT_TYPES, finalReportBody, reportBody, updateBody,
-  type Report, type ReportCreated, type ReportUpdate,
+  API_PREFIX,
+  REPORT_STATUSES,
+  REPORT_TYPES,
+  finalReportBody,
+  reportBody,
+  updateBody,
+  type Report,
+  type ReportCreated,
+  type ReportUpdate,
 } from '../authority/contract.js';
 import type { Logger } from '../log.js';
 import type { Faults } from './faults.js';
@@ -52,7 +59,11 @@ export class Reports {
     if (replay) return this.persistence.flush().then(() => replay);
 
     const team = this.state.teamOfEntity(body.entity.code);
-    if (!team) throw problems.invalid([{ path: 'entity.code', message: `${body.entity.code} has no registered crisis team: register the crisis team first` }], 'register the crisis team first');
+    if (!team)
+      throw problems.invalid(
+        [{ path: 'entity.code', message: `${body.entity.code} has no registered crisis team: register the crisis team first` }],
+        'register the crisis team first',
+      );
     if (body.submitted_by.crisis_team_id !== team.id) {
       throw problems.invalid([{ path: 'submitted_by.crisis_team_id', message: `${body.entity.code}'s crisis team is ${team.id}` }]);
     }
@@ -69,8 +80,16 @@ export class Reports {
     const at = new Date(this.now()).toISOString();
     const status = initialStatus(body.type);
     const report: Report = {
-      id: newId('rpt'), reference: this.nextReference(), status, type: body.type, created_at: at, updated_at: at,
-      body, updates: [], guidance: [], status_history: [{ status, at }],
+      id: newId('rpt'),
+      reference: this.nextReference(),
+      status,
+      type: body.type,
+      created_at: at,
+      updated_at: at,
+      body,
+      updates: [],
+      guidance: [],
+      status_history: [{ status, at }],
     };
     this.state.reports.set(report.id, report);
     const created: ReportCreated = { id: report.id, reference: report.reference, status };
@@ -176,7 +195,6 @@ export class Reports {
     return `DGA-${year}-${String(n).padStart(6, '0')}`;
   }
 }
-
 
 function closed(report: Report) {
   return problems.conflict('report-closed', 'Report closed', `${report.reference} is ${report.status}; it takes no more updates or reports`);

@@ -86,10 +86,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const idempotency = new Idempotency(state, now);
   const tokens = new Tokens(state, now, options.accessTokenTtlSeconds ?? 3600);
   const acks = new Acknowledger(state, persistence, options.ackDelayMs ?? 2000, now, log);
-  const oauth = new OAuth(state, tokens, persistence, {
-    now, baseUrl: () => baseUrl, autoApprove: options.autoApprove ?? false,
-    pollIntervalSeconds: options.pollIntervalSeconds ?? 5, deviceCodeTtlSeconds: options.deviceCodeTtlSeconds ?? 600,
-  }, log);
+  const oauth = new OAuth(
+    state,
+    tokens,
+    persistence,
+    {
+      now,
+      baseUrl: () => baseUrl,
+      autoApprove: options.autoApprove ?? false,
+      pollIntervalSeconds: options.pollIntervalSeconds ?? 5,
+      deviceCodeTtlSeconds: options.deviceCodeTtlSeconds ?? 600,
+    },
+    log,
+  );
   const teams = new Teams(state, idempotency, persistence, now, log);
   const reports = new Reports(state, idempotency, persistence, acks, faults, now, log);
   const control = new Control(state, oauth, tokens, faults, persistence, counters, now, () => baseUrl, log);
@@ -156,7 +165,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new RaqibError('RAQIB_SANDBOX_LISTEN', `sandbox cannot listen on ${listen.host}:${listen.port}: ${err.message}`, { cause: err })));
+    server.once('error', (err) =>
+      reject(new RaqibError('RAQIB_SANDBOX_LISTEN', `sandbox cannot listen on ${listen.host}:${listen.port}: ${err.message}`, { cause: err })),
+    );
     server.listen(listen.port, listen.host, () => resolve());
   });
   const address = server.address() as AddressInfo;

@@ -59,8 +59,16 @@ export class Tokens {
     const match = (s: string) => subject === undefined || sameEmail(s, subject);
     let refresh = 0;
     let access = 0;
-    for (const [hash, t] of this.state.refreshTokens) if (match(t.subject)) { this.state.refreshTokens.delete(hash); refresh++; }
-    for (const [hash, t] of this.state.accessTokens) if (match(t.subject)) { this.state.accessTokens.delete(hash); access++; }
+    for (const [hash, t] of this.state.refreshTokens)
+      if (match(t.subject)) {
+        this.state.refreshTokens.delete(hash);
+        refresh++;
+      }
+    for (const [hash, t] of this.state.accessTokens)
+      if (match(t.subject)) {
+        this.state.accessTokens.delete(hash);
+        access++;
+      }
     return { refresh_tokens: refresh, access_tokens: access };
   }
 

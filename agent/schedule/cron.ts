@@ -10,12 +10,7 @@ export interface CronTrigger {
 }
 
 /** Calls `fire(scheduledWallMs)` at each match of `expression` until stopped. */
-export function createCronTrigger(
-  expression: string,
-  timezone: string,
-  log: Logger,
-  fire: (scheduledWallMs: number) => void,
-): CronTrigger {
+export function createCronTrigger(expression: string, timezone: string, log: Logger, fire: (scheduledWallMs: number) => void): CronTrigger {
   const cronLog = log.child({ module: 'cron', expression });
   const task = createTask(expression, (ctx) => fire(ctx.date.getTime()), {
     timezone,

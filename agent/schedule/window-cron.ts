@@ -54,8 +54,10 @@ export function windowCronProblem(expression: string): string | undefined {
     cron = windowCron(expression);
   } catch (err) {
     const why = (err as Error).message.replace(/^CronPattern: /, '');
-    return `maintenance windows are computed with croner, which refuses it (${why}). `
-      + 'Write ranges low to high (22-23,0-2 rather than 22-2), three-letter names (SUN, JAN), and no L-n';
+    return (
+      `maintenance windows are computed with croner, which refuses it (${why}). ` +
+      'Write ranges low to high (22-23,0-2 rather than 22-2), three-letter names (SUN, JAN), and no L-n'
+    );
   }
   // Without a year field, an expression that ever matches matches again within a few years.
   if (cron.nextRun() === null) return 'maintenance windows must start some day, and this matches no day';

@@ -83,8 +83,7 @@ export class DurableJsonFile<T> implements Adapter<T> {
     try {
       const info = await this.fs.stat(this.backupFile);
       backup =
-        `The last good backup is ${this.backupFile} (written ${info.mtime.toISOString()}): to restore it, ` +
-        `stop raqib and copy it over ${this.file}.`;
+        `The last good backup is ${this.backupFile} (written ${info.mtime.toISOString()}): to restore it, ` + `stop raqib and copy it over ${this.file}.`;
     } catch {
       backup = `There is no backup (${this.backupFile} does not exist).`;
     }

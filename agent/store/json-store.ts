@@ -46,10 +46,7 @@ export const STATE_FILE = 'state.json';
 
 function isStateData(v: unknown): v is StateData {
   const d = v as Partial<StateData> | null;
-  return (
-    typeof d === 'object' && d !== null && d.version === STATE_VERSION &&
-    typeof d.checks === 'object' && d.checks !== null && Array.isArray(d.incidents)
-  );
+  return typeof d === 'object' && d !== null && d.version === STATE_VERSION && typeof d.checks === 'object' && d.checks !== null && Array.isArray(d.incidents);
 }
 
 export async function openJsonStore(options: OpenStoreOptions): Promise<JsonStore> {
@@ -67,9 +64,9 @@ export async function openJsonStore(options: OpenStoreOptions): Promise<JsonStor
     if (existing) {
       // The backup is a convenience for recovering from later corruption: failing to write it
       // (a full disk) must not keep the agent from watching services.
-      await adapter.backup(existing).catch((err: unknown) =>
-        options.log.warn({ err, file: adapter.backupFile }, 'could not write the state backup; continuing without it'),
-      );
+      await adapter
+        .backup(existing)
+        .catch((err: unknown) => options.log.warn({ err, file: adapter.backupFile }, 'could not write the state backup; continuing without it'));
     }
     return new JsonStore(db, lock, options);
   } catch (err) {

@@ -79,7 +79,10 @@ export async function acquireLock(fs: StoreFs, dataDir: string, options: LockOpt
       const current = await readLock(fs, file);
       if (!current) continue; // released meanwhile: try again
       const { owner, raw } = current;
-      const touched = await fs.stat(file).then((s) => s.mtimeMs, () => 0);
+      const touched = await fs.stat(file).then(
+        (s) => s.mtimeMs,
+        () => 0,
+      );
       if (alive(owner) ?? clock.now() - touched < STALE_AFTER_MS) {
         throw new StoreError(
           'RAQIB_STORE_LOCKED',
@@ -94,7 +97,10 @@ export async function acquireLock(fs: StoreFs, dataDir: string, options: LockOpt
       if (!holdingTakeover) {
         // Its taker died: gone from this host (a crash mid-takeover), or silent for too long.
         const taker = await readLock(fs, takeover);
-        const since = await fs.stat(takeover).then((s) => s.mtimeMs, () => 0);
+        const since = await fs.stat(takeover).then(
+          (s) => s.mtimeMs,
+          () => 0,
+        );
         if ((taker && alive(taker.owner) === false) || clock.now() - since > STALE_AFTER_MS) await fs.unlink(takeover).catch(() => undefined);
         // A real pause, not the clock's: it gives another process racing for the takeover file
         // time to finish, and on a test's clock nothing would ever end it.

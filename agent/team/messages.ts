@@ -40,14 +40,23 @@ export function teamMessage(ev: TeamFacts & Named): Bilingual {
   const a = { svc: isolate(svc), ref: isolate(ref), en: ref };
   switch (ev.event) {
     case 'incident_opened':
-      return { en: `Outage of ${svc} confirmed (${IMPACT_TEXT[ev.facts.impact].en}).`, ar: `تأكّد انقطاع الخدمة ${a.svc} (${IMPACT_TEXT[ev.facts.impact].ar}).` };
+      return {
+        en: `Outage of ${svc} confirmed (${IMPACT_TEXT[ev.facts.impact].en}).`,
+        ar: `تأكّد انقطاع الخدمة ${a.svc} (${IMPACT_TEXT[ev.facts.impact].ar}).`,
+      };
     case 'incident_closed':
       return ev.facts.resolution === 'recovered'
         ? { en: `The outage of ${svc} is over: the service is back.`, ar: `انتهى انقطاع الخدمة ${a.svc}: عادت الخدمة إلى العمل.` }
-        : { en: `raqib stopped monitoring the outage of ${svc} before it ended (its failing checks left the config); it did not see the service come back.`, ar: `توقّف رقيب عن مراقبة انقطاع الخدمة ${a.svc} قبل انتهائه (أُزيلت فحوصها المتعثرة من الإعدادات)؛ ولم يرَ عودة الخدمة.` };
+        : {
+            en: `raqib stopped monitoring the outage of ${svc} before it ended (its failing checks left the config); it did not see the service come back.`,
+            ar: `توقّف رقيب عن مراقبة انقطاع الخدمة ${a.svc} قبل انتهائه (أُزيلت فحوصها المتعثرة من الإعدادات)؛ ولم يرَ عودة الخدمة.`,
+          };
     case 'report_filed':
       return ev.facts.drafts
-        ? { en: `Nothing was sent: the report on ${svc} is drafted as data_dir/drafts/${ref}-report.md. Paste it into the authority's portal now.`, ar: `لم يُرسَل شيء: البلاغ عن الخدمة ${a.svc} جاهز في ${isolate(`data_dir/drafts/${ref}-report.md`)}. يرجى إدخاله في بوابة الهيئة الآن.` }
+        ? {
+            en: `Nothing was sent: the report on ${svc} is drafted as data_dir/drafts/${ref}-report.md. Paste it into the authority's portal now.`,
+            ar: `لم يُرسَل شيء: البلاغ عن الخدمة ${a.svc} جاهز في ${isolate(`data_dir/drafts/${ref}-report.md`)}. يرجى إدخاله في بوابة الهيئة الآن.`,
+          }
         : { en: `Report ${ref} filed for ${svc}.`, ar: `قُدّم البلاغ ${a.ref} عن الخدمة ${a.svc}.` };
     case 'report_failed':
       return failed(ev.facts, svc, a, minutes);
@@ -60,7 +69,10 @@ export function teamMessage(ev: TeamFacts & Named): Bilingual {
       };
     }
     case 'report_acknowledged':
-      return { en: `The authority acknowledged report ${ref}, ${minutes(ev.facts.minutes).en} after it was filed.`, ar: `أقرّت الهيئة باستلام البلاغ ${a.ref} بعد ${minutes(ev.facts.minutes).ar} من تقديمه.` };
+      return {
+        en: `The authority acknowledged report ${ref}, ${minutes(ev.facts.minutes).en} after it was filed.`,
+        ar: `أقرّت الهيئة باستلام البلاغ ${a.ref} بعد ${minutes(ev.facts.minutes).ar} من تقديمه.`,
+      };
     case 'returned_for_info':
       return { en: `The authority returned report ${ref} asking for more information.`, ar: `أعادت الهيئة البلاغ ${a.ref} طالبةً معلومات إضافية.` };
     case 'guidance_received': {
@@ -68,7 +80,10 @@ export function teamMessage(ev: TeamFacts & Named): Bilingual {
       return { en: `Guidance on ${ref}${closed.en}: ${ev.facts.text.en}`, ar: `إرشادات بشأن البلاغ ${a.ref}${closed.ar}: ${ev.facts.text.ar}` };
     }
     case 'not_acknowledged':
-      return { en: `Report ${ref} is not acknowledged by the authority after ${minutes(ev.facts.minutes).en}; call the authority.`, ar: `لم تُقرّ الهيئة باستلام البلاغ ${a.ref} بعد مرور ${minutes(ev.facts.minutes).ar}؛ يرجى التواصل معها.` };
+      return {
+        en: `Report ${ref} is not acknowledged by the authority after ${minutes(ev.facts.minutes).en}; call the authority.`,
+        ar: `لم تُقرّ الهيئة باستلام البلاغ ${a.ref} بعد مرور ${minutes(ev.facts.minutes).ar}؛ يرجى التواصل معها.`,
+      };
     case 'authorization_lost':
       return {
         en: `raqib cannot file reports: ${ev.facts.reason}. Reports are queued until a crisis team manager or alternate signs in (raqib login).`,
@@ -77,11 +92,19 @@ export function teamMessage(ev: TeamFacts & Named): Bilingual {
   }
 }
 
-function failed(f: Extract<TeamFacts, { event: 'report_failed' }>['facts'], svc: string, a: { svc: string; ref: string; en: string }, minutes: (n: number) => Bilingual): Bilingual {
+function failed(
+  f: Extract<TeamFacts, { event: 'report_failed' }>['facts'],
+  svc: string,
+  a: { svc: string; ref: string; en: string },
+  minutes: (n: number) => Bilingual,
+): Bilingual {
   const ref = a.en;
   switch (f.why) {
     case 'refused':
-      return { en: `The authority refused the ${f.what} for ${svc}: ${f.reason}. It will not be retried; file it by hand.`, ar: `رفضت الهيئة (${isolate(f.what)}) للخدمة ${a.svc}: ${isolate(f.reason)}. لن تُعاد المحاولة؛ يرجى تقديمه يدوياً.` };
+      return {
+        en: `The authority refused the ${f.what} for ${svc}: ${f.reason}. It will not be retried; file it by hand.`,
+        ar: `رفضت الهيئة (${isolate(f.what)}) للخدمة ${a.svc}: ${isolate(f.reason)}. لن تُعاد المحاولة؛ يرجى تقديمه يدوياً.`,
+      };
     case 'unfiled': {
       const why = f.lastError ? { en: ` (${f.lastError})`, ar: ` (${isolate(f.lastError)})` } : { en: '', ar: '' };
       return {
@@ -90,12 +113,24 @@ function failed(f: Extract<TeamFacts, { event: 'report_failed' }>['facts'], svc:
       };
     }
     case 'unmonitored':
-      return { en: `raqib stopped monitoring ${svc} while its report ${ref} is open and told the authority so; file the restoration and final report by hand.`, ar: `توقّف رقيب عن مراقبة الخدمة ${a.svc} وبلاغها ${a.ref} مفتوح، وأبلغ الهيئة بذلك؛ يرجى تقديم تحديث العودة والتقرير النهائي يدوياً.` };
+      return {
+        en: `raqib stopped monitoring ${svc} while its report ${ref} is open and told the authority so; file the restoration and final report by hand.`,
+        ar: `توقّف رقيب عن مراقبة الخدمة ${a.svc} وبلاغها ${a.ref} مفتوح، وأبلغ الهيئة بذلك؛ يرجى تقديم تحديث العودة والتقرير النهائي يدوياً.`,
+      };
     case 'reopened':
-      return { en: `The outage of ${svc} came back after the final report of ${ref} was filed. raqib files nothing more under that report; report the new outage by phone or the portal.`, ar: `عاد انقطاع الخدمة ${a.svc} بعد تقديم التقرير النهائي للبلاغ ${a.ref}. لن يقدّم رقيب شيئاً آخر ضمن ذلك البلاغ؛ يرجى الإبلاغ عن الانقطاع الجديد هاتفياً أو عبر البوابة.` };
+      return {
+        en: `The outage of ${svc} came back after the final report of ${ref} was filed. raqib files nothing more under that report; report the new outage by phone or the portal.`,
+        ar: `عاد انقطاع الخدمة ${a.svc} بعد تقديم التقرير النهائي للبلاغ ${a.ref}. لن يقدّم رقيب شيئاً آخر ضمن ذلك البلاغ؛ يرجى الإبلاغ عن الانقطاع الجديد هاتفياً أو عبر البوابة.`,
+      };
     case 'withdrawn':
-      return { en: `The maintenance window announced as ${ref} was removed or moved in the config. Ask the authority to cancel that report; a moved window is announced again.`, ar: `أُزيلت نافذة الصيانة المعلنة في البلاغ ${a.ref} أو نُقلت في الإعدادات. يرجى طلب إلغاء ذلك البلاغ من الهيئة؛ وتُعلن النافذة المنقولة من جديد.` };
+      return {
+        en: `The maintenance window announced as ${ref} was removed or moved in the config. Ask the authority to cancel that report; a moved window is announced again.`,
+        ar: `أُزيلت نافذة الصيانة المعلنة في البلاغ ${a.ref} أو نُقلت في الإعدادات. يرجى طلب إلغاء ذلك البلاغ من الهيئة؛ وتُعلن النافذة المنقولة من جديد.`,
+      };
     case 'no_final':
-      return { en: `raqib cannot file the final report of ${ref} for ${svc}: ${f.reason}. File it by hand.`, ar: `لا يستطيع رقيب تقديم التقرير النهائي للبلاغ ${a.ref} عن الخدمة ${a.svc}: ${isolate(f.reason)}. يرجى تقديمه يدوياً.` };
+      return {
+        en: `raqib cannot file the final report of ${ref} for ${svc}: ${f.reason}. File it by hand.`,
+        ar: `لا يستطيع رقيب تقديم التقرير النهائي للبلاغ ${a.ref} عن الخدمة ${a.svc}: ${isolate(f.reason)}. يرجى تقديمه يدوياً.`,
+      };
   }
 }

@@ -38,7 +38,10 @@ export class Notifier {
   /** Log the event and queue it for every channel that wants it. */
   async notify(ev: TeamEvent): Promise<void> {
     const message = teamMessage(ev);
-    this.log[WARN.has(ev.event) ? 'warn' : 'info']({ event: ev.event, service: ev.serviceId, report: ev.report?.reference ?? ev.report?.key, text: message.en }, 'team notified');
+    this.log[WARN.has(ev.event) ? 'warn' : 'info'](
+      { event: ev.event, service: ev.serviceId, report: ev.report?.reference ?? ev.report?.key, text: message.en },
+      'team notified',
+    );
     const channels = this.config().notifications.filter((c) => c.events.includes(ev.event));
     if (channels.length === 0) return;
     await this.queue.enqueue(

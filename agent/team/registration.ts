@@ -32,7 +32,9 @@ export function draftTeam(store: StateStore, config: Config, now: number): void 
 }
 
 export function teamFingerprint(config: Config): string {
-  return createHash('sha256').update(JSON.stringify(teamBody(config))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(teamBody(config)))
+    .digest('hex');
 }
 
 /** Make the authority's registration match the config; returns the team. Throws on failure. */

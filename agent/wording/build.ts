@@ -7,22 +7,16 @@
 import type { Bilingual, FinalReportBody, ReportBody, UpdateBody } from '../authority/contract.js';
 import type { OngoingReason } from '../outbox/types.js';
 import type { Incident } from '../incidents/types.js';
-import {
-  assertSameService, entityOf, reportTypeFor, reportingAgents, serviceFacts, serviceOf, submittedByOf, type ReportContext,
-} from './context.js';
+import { assertSameService, entityOf, reportTypeFor, reportingAgents, serviceFacts, serviceOf, submittedByOf, type ReportContext } from './context.js';
 import { formatDuration, formatWhen, toIso } from './dates.js';
 import { entryImpact, estimateIncident } from './estimate.js';
 import { failingChecks, toEvidenceItems } from './evidence.js';
 import { teamText, type TeamTextInput } from './team-text.js';
-import {
-  ACTIONS_PENDING, ongoingNote, outageDescription, outageTitle, restoredNote, timelineEventText, type TimelineEvent,
-} from './templates.js';
+import { ACTIONS_PENDING, ongoingNote, outageDescription, outageTitle, restoredNote, timelineEventText, type TimelineEvent } from './templates.js';
 
 export { reportTypeFor, type ReportContext, type ReportKind } from './context.js';
 export { teamText, type TeamTextInput } from './team-text.js';
-export {
-  buildMaintenanceFinal, buildMaintenanceReport, buildMaintenanceUpdate, type MaintenanceWindow,
-} from './maintenance.js';
+export { buildMaintenanceFinal, buildMaintenanceReport, buildMaintenanceUpdate, type MaintenanceWindow } from './maintenance.js';
 
 /** The contract's bounds on a final report's timeline. */
 export const MAX_TIMELINE = 500;

@@ -29,8 +29,7 @@ export interface ReportContext {
 
 /** The report type and provider a service calls for. */
 export type ReportKind =
-  | { type: Extract<ReportType, 'own_service_outage'> }
-  | { type: Extract<ReportType, 'consumed_service_outage'>; provider: { code: string } };
+  { type: Extract<ReportType, 'own_service_outage'> } | { type: Extract<ReportType, 'consumed_service_outage'>; provider: { code: string } };
 
 /**
  * `provider: self` is the entity's own service (own_service_outage); any other value is the code

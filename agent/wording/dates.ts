@@ -17,11 +17,33 @@ const EN_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep'
 export const AR_MONTHS = ['يناير', 'فبراير', 'مارس', 'أبريل', 'مايو', 'يونيو', 'يوليو', 'أغسطس', 'سبتمبر', 'أكتوبر', 'نوفمبر', 'ديسمبر'] as const;
 /** Plain-ASCII transliterations; Intl's own use ʻ (U+02BB), which some portals mangle. */
 export const EN_HIJRI_MONTHS = [
-  'Muharram', 'Safar', "Rabi' I", "Rabi' II", 'Jumada I', 'Jumada II', 'Rajab', "Sha'ban", 'Ramadan', 'Shawwal', "Dhu al-Qi'dah", 'Dhu al-Hijjah',
+  'Muharram',
+  'Safar',
+  "Rabi' I",
+  "Rabi' II",
+  'Jumada I',
+  'Jumada II',
+  'Rajab',
+  "Sha'ban",
+  'Ramadan',
+  'Shawwal',
+  "Dhu al-Qi'dah",
+  'Dhu al-Hijjah',
 ] as const;
 /** The Umm al-Qura month names as ar-SA writes them (checked against Intl in the tests). */
 export const AR_HIJRI_MONTHS = [
-  'محرم', 'صفر', 'ربيع الأول', 'ربيع الآخر', 'جمادى الأولى', 'جمادى الآخرة', 'رجب', 'شعبان', 'رمضان', 'شوال', 'ذو القعدة', 'ذو الحجة',
+  'محرم',
+  'صفر',
+  'ربيع الأول',
+  'ربيع الآخر',
+  'جمادى الأولى',
+  'جمادى الآخرة',
+  'رجب',
+  'شعبان',
+  'رمضان',
+  'شوال',
+  'ذو القعدة',
+  'ذو الحجة',
 ] as const;
 
 /** A moment as read on a wall clock in some zone and calendar; month 1–12, weekday 0 = Sunday. */
@@ -46,8 +68,15 @@ function formatter(calendar: Calendar, timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(key);
   if (!f) {
     f = new Intl.DateTimeFormat(`en-US-u-ca-${calendar}-nu-latn`, {
-      timeZone, weekday: 'short', year: 'numeric', month: 'numeric', day: 'numeric',
-      hour: 'numeric', minute: 'numeric', second: 'numeric', hourCycle: 'h23',
+      timeZone,
+      weekday: 'short',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      hourCycle: 'h23',
     });
     formatters.set(key, f);
   }
@@ -61,8 +90,12 @@ export function wallTime(epochMs: number, timeZone: string = DEFAULT_TIME_ZONE, 
   const num = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value ?? NaN);
   const weekdayName = parts.find((p) => p.type === 'weekday')?.value ?? '';
   return {
-    year: num('year'), month: num('month'), day: num('day'),
-    hour: num('hour') % 24, minute: num('minute'), second: num('second'),
+    year: num('year'),
+    month: num('month'),
+    day: num('day'),
+    hour: num('hour') % 24,
+    minute: num('minute'),
+    second: num('second'),
     weekday: EN_WEEKDAYS.indexOf(weekdayName as (typeof EN_WEEKDAYS)[number]),
   };
 }

@@ -13,8 +13,16 @@ import { bidiIsolate, fsiIsolate, formatNumber, ltrIsolate } from './arabic.js';
 import { DEFAULT_TIME_ZONE, formatDuration, formatWhen } from './dates.js';
 import { CHANNEL_TEXT, IMPACT_TEXT } from './templates.js';
 import {
-  CAUSE_TEXT, DRAFT_HEADINGS, DRAFT_LABELS, EVIDENCE_HEADERS, EVIDENCE_STATUS_TEXT, ROLE_TEXT, TYPE_TEXT, UPDATE_STATUS_TEXT,
-  type DraftKind, type DraftLabels,
+  CAUSE_TEXT,
+  DRAFT_HEADINGS,
+  DRAFT_LABELS,
+  EVIDENCE_HEADERS,
+  EVIDENCE_STATUS_TEXT,
+  ROLE_TEXT,
+  TYPE_TEXT,
+  UPDATE_STATUS_TEXT,
+  type DraftKind,
+  type DraftLabels,
 } from './templates-draft.js';
 
 /** What the draft says about itself: the incident, and the references once known. */
@@ -137,8 +145,14 @@ function evidenceTable(items: NonNullable<ReportBody['evidence']>, lang: Lang): 
     const phases = names.map((n) => `${n} ${Math.round(e.phases[n] ?? 0)}`).join(' · ');
     const status = EVIDENCE_STATUS_TEXT[e.status]?.[lang] ?? e.status;
     const cells = [
-      ltr(cell(e.check)), status, ltr(cell(e.code)), ltr(e.http_status !== undefined ? String(e.http_status) : '–'),
-      ltr(cell(phases)), ltr(e.observed_at), ltr(cell(e.agent_id)), free(cell(e.detail)),
+      ltr(cell(e.check)),
+      status,
+      ltr(cell(e.code)),
+      ltr(e.http_status !== undefined ? String(e.http_status) : '–'),
+      ltr(cell(phases)),
+      ltr(e.observed_at),
+      ltr(cell(e.agent_id)),
+      free(cell(e.detail)),
     ];
     return `| ${cells.join(' | ')} |`;
   });
@@ -147,14 +161,15 @@ function evidenceTable(items: NonNullable<ReportBody['evidence']>, lang: Lang): 
 
 /** The header lines naming the incident (or window) and the references; never an idempotency key. */
 function metaLines(meta: DraftMeta): string {
-  const both = (which: keyof DraftLabels, value: string): string =>
-    field(`${DRAFT_LABELS.ar[which]} / ${DRAFT_LABELS.en[which]}`, ltrIsolate(value));
+  const both = (which: keyof DraftLabels, value: string): string => field(`${DRAFT_LABELS.ar[which]} / ${DRAFT_LABELS.en[which]}`, ltrIsolate(value));
   const key = meta.incidentId === undefined ? undefined : recordKeyOf(meta.incidentId);
   return [
     key ? both(key.startsWith('maintenance:') ? 'window' : 'incident', key) : '',
     meta.reference ? both('reference', meta.reference) : '',
     meta.draftReference ? both('draftReference', meta.draftReference) : '',
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 /** A report, update or final report body as a paste-ready bilingual document (Markdown). */
@@ -166,10 +181,7 @@ export function renderDraft(kind: DraftKind, body: Body, meta: DraftMeta): strin
 export function renderDraft(kind: DraftKind, body: Body, meta: DraftMeta): string {
   const tz = meta.timeZone ?? DEFAULT_TIME_ZONE;
   const h = DRAFT_HEADINGS;
-  const parts: string[] = [
-    `# ${h[kind].ar} / ${h[kind].en}`,
-    metaLines(meta),
-  ].filter(Boolean);
+  const parts: string[] = [`# ${h[kind].ar} / ${h[kind].en}`, metaLines(meta)].filter(Boolean);
   for (const lang of ['ar', 'en'] as const) {
     const l = DRAFT_LABELS[lang];
     const when = (iso: string): string => formatWhen(Date.parse(iso), tz)[lang];

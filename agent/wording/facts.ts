@@ -9,8 +9,16 @@ import type { Bilingual, FinalReportBody, ReportBody, UpdateBody } from '../auth
 import type { Incident } from '../incidents/types.js';
 import type { OngoingReason } from '../outbox/types.js';
 import {
-  buildFinalReport, buildMaintenanceFinal, buildMaintenanceReport, buildMaintenanceUpdate, buildOngoingUpdate, buildOutageReport, buildRestoredUpdate,
-  type FiledMoments, type MaintenanceWindow, type ReportContext,
+  buildFinalReport,
+  buildMaintenanceFinal,
+  buildMaintenanceReport,
+  buildMaintenanceUpdate,
+  buildOngoingUpdate,
+  buildOutageReport,
+  buildRestoredUpdate,
+  type FiledMoments,
+  type MaintenanceWindow,
+  type ReportContext,
 } from './build.js';
 import { serviceFacts, type ReportedService } from './context.js';
 import { formatDuration, formatWhen, toIso } from './dates.js';
@@ -49,14 +57,22 @@ export function bodyFor(facts: Facts, submitter: ReportContext['submitter']): Re
   const ctx: ReportContext = { entity: facts.entity, service: facts.service, timeZone: facts.timeZone, submitter, now: facts.at };
   const w = facts.what;
   switch (w.kind) {
-    case 'report': return buildOutageReport(w.incident, ctx);
-    case 'ongoing': return buildOngoingUpdate(w.incident, ctx, w.reason);
-    case 'restored': return buildRestoredUpdate(w.incident, ctx);
-    case 'unmonitored': return buildUnmonitoredUpdate(w.incident, ctx);
-    case 'final': return buildFinalReport(w.incident, ctx, w.actions, w.moments);
-    case 'maintenance': return buildMaintenanceReport(w.window, ctx);
-    case 'maintenance_update': return buildMaintenanceUpdate(w.window, ctx, w.status, w.at);
-    case 'maintenance_final': return buildMaintenanceFinal(w.window, ctx, w.endedAt);
+    case 'report':
+      return buildOutageReport(w.incident, ctx);
+    case 'ongoing':
+      return buildOngoingUpdate(w.incident, ctx, w.reason);
+    case 'restored':
+      return buildRestoredUpdate(w.incident, ctx);
+    case 'unmonitored':
+      return buildUnmonitoredUpdate(w.incident, ctx);
+    case 'final':
+      return buildFinalReport(w.incident, ctx, w.actions, w.moments);
+    case 'maintenance':
+      return buildMaintenanceReport(w.window, ctx);
+    case 'maintenance_update':
+      return buildMaintenanceUpdate(w.window, ctx, w.status, w.at);
+    case 'maintenance_final':
+      return buildMaintenanceFinal(w.window, ctx, w.endedAt);
   }
 }
 

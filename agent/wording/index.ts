@@ -3,9 +3,19 @@
  * and maintenance windows to report, update and final-report bodies, and drafts for the portal.
  */
 export {
-  MAX_TIMELINE, buildFinalReport, buildMaintenanceFinal, buildMaintenanceReport, buildMaintenanceUpdate, buildOngoingUpdate,
-  buildOutageReport, buildRestoredUpdate, reportTypeFor,
-  type FiledMoments, type MaintenanceWindow, type ReportContext, type ReportKind,
+  MAX_TIMELINE,
+  buildFinalReport,
+  buildMaintenanceFinal,
+  buildMaintenanceReport,
+  buildMaintenanceUpdate,
+  buildOngoingUpdate,
+  buildOutageReport,
+  buildRestoredUpdate,
+  reportTypeFor,
+  type FiledMoments,
+  type MaintenanceWindow,
+  type ReportContext,
+  type ReportKind,
 } from './build.js';
 export { DEFAULT_TIME_ZONE, formatDuration, formatWhen, toIso } from './dates.js';
 export { IMPACT_FACTOR, estimateAffected, estimateIncident } from './estimate.js';

@@ -23,7 +23,10 @@ export function textLanguage(text: string): 'ar' | 'en' {
 function oneLanguage(text: string, lang: 'ar' | 'en'): Bilingual {
   if (lang === 'ar') return { ar: text, en: `${GIVEN_IN_ARABIC_ONLY} ${text}` };
   // Each line isolated: an isolate ends at a line break, and the Arabic field is shown right to left.
-  const isolated = text.split('\n').map((line) => (line.trim() ? fsiIsolate(line) : line)).join('\n');
+  const isolated = text
+    .split('\n')
+    .map((line) => (line.trim() ? fsiIsolate(line) : line))
+    .join('\n');
   return { ar: `${GIVEN_IN_ENGLISH_ONLY} ${isolated}`, en: text };
 }
 

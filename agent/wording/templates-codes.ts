@@ -33,8 +33,14 @@ export const CODE_REASONS: Readonly<Record<ResultCode, Bilingual>> = {
   BODY_MISMATCH: { en: 'the page does not contain the expected content', ar: 'لا تتضمن الصفحة المحتوى المتوقع' },
   JSON_MISMATCH: { en: "the answer's data differs from what is expected", ar: 'تختلف بيانات الإجابة عن المتوقع' },
   HEADER_MISSING: { en: 'an expected header is missing from the answer', ar: 'تفتقد الإجابة ترويسة مطلوبة' },
-  BODY_TOO_LARGE: { en: 'the page is larger than the monitoring reads, and the expected content is not in the part read', ar: 'الصفحة أكبر من الحجم الذي تقرؤه المراقبة، ولا يتضمن الجزء المقروء منها المحتوى المتوقع' },
-  HTTP_CONTENT_ENCODING_UNSUPPORTED: { en: 'the answer is compressed in a format the monitoring cannot read', ar: 'جاءت الإجابة مضغوطة بصيغة لا تستطيع المراقبة قراءتها' },
+  BODY_TOO_LARGE: {
+    en: 'the page is larger than the monitoring reads, and the expected content is not in the part read',
+    ar: 'الصفحة أكبر من الحجم الذي تقرؤه المراقبة، ولا يتضمن الجزء المقروء منها المحتوى المتوقع',
+  },
+  HTTP_CONTENT_ENCODING_UNSUPPORTED: {
+    en: 'the answer is compressed in a format the monitoring cannot read',
+    ar: 'جاءت الإجابة مضغوطة بصيغة لا تستطيع المراقبة قراءتها',
+  },
   HTTP_CONTENT_DECODING_FAILED: { en: 'the compressed answer is damaged and cannot be decompressed', ar: 'الإجابة المضغوطة تالفة ولا يمكن فك ضغطها' },
   SLOW: { en: 'answers slower than the accepted limit', ar: 'تستجيب الخدمة أبطأ من الحد المقبول' },
   TCP_BANNER_MISMATCH: { en: "the server's greeting is not the expected one", ar: 'جاءت رسالة الترحيب من الخادم مخالفة للمتوقع' },
@@ -43,9 +49,15 @@ export const CODE_REASONS: Readonly<Record<ResultCode, Bilingual>> = {
   TLS_CERT_EXPIRING: { en: 'the security (TLS) certificate expires soon', ar: `تقترب صلاحية شهادة الأمان (${ltrIsolate('TLS')}) من الانتهاء` },
   TLS_CERT_NOT_YET_VALID: { en: 'the security (TLS) certificate is not valid yet', ar: `لم يبدأ سريان شهادة الأمان (${ltrIsolate('TLS')}) بعد` },
   TLS_CERT_UNTRUSTED: { en: 'the security (TLS) certificate is not trusted', ar: `شهادة الأمان (${ltrIsolate('TLS')}) غير موثوقة` },
-  TLS_HOSTNAME_MISMATCH: { en: "the security (TLS) certificate does not match the service's address", ar: `لا تطابق شهادة الأمان (${ltrIsolate('TLS')}) عنوان الخدمة` },
+  TLS_HOSTNAME_MISMATCH: {
+    en: "the security (TLS) certificate does not match the service's address",
+    ar: `لا تطابق شهادة الأمان (${ltrIsolate('TLS')}) عنوان الخدمة`,
+  },
   TLS_HANDSHAKE_FAILED: { en: 'the secure (TLS) connection could not be established', ar: `تعذّر إنشاء الاتصال الآمن (${ltrIsolate('TLS')})` },
-  TLS_PLAINTEXT_ANSWER: { en: 'the server answered without TLS (plain HTTP, or another protocol) where a secure connection was expected', ar: `أجاب الخادم دون اتصال آمن (${ltrIsolate('TLS')})، بنص ${ltrIsolate('HTTP')} عادي أو ببروتوكول آخر، حيث يُنتظر اتصال آمن` },
+  TLS_PLAINTEXT_ANSWER: {
+    en: 'the server answered without TLS (plain HTTP, or another protocol) where a secure connection was expected',
+    ar: `أجاب الخادم دون اتصال آمن (${ltrIsolate('TLS')})، بنص ${ltrIsolate('HTTP')} عادي أو ببروتوكول آخر، حيث يُنتظر اتصال آمن`,
+  },
   CONFIG: { en: 'the check is misconfigured in raqib', ar: 'إعدادات الفحص في رقيب غير صحيحة' },
   ERROR: { en: 'an unexpected error', ar: 'حدث خطأ غير متوقع' },
 };

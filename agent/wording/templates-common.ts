@@ -126,7 +126,10 @@ export function impactLine(impact: Impact): Bilingual {
 /** "1,234 (typical beneficiaries a day: 50,000)", or why there is no estimate. */
 export function affectedLine(which: Bilingual, affected: number, perDay: number): Bilingual {
   if (perDay <= 0) {
-    return label(which, { en: "not available (the service's daily beneficiaries are not configured)", ar: 'غير متاح (لم يُحدَّد متوسط عدد المستفيدين اليومي للخدمة)' });
+    return label(which, {
+      en: "not available (the service's daily beneficiaries are not configured)",
+      ar: 'غير متاح (لم يُحدَّد متوسط عدد المستفيدين اليومي للخدمة)',
+    });
   }
   const n = formatNumber(affected);
   const d = formatNumber(perDay);
@@ -146,9 +149,12 @@ export function failingLines(failing: readonly FailingCheck[]): Line[] {
 
 /** "Reported automatically by raqib from agent X …"; `subject` is عنه (an outage) or عنها (maintenance). */
 export function reportedBy(agents: readonly string[], subject: 'عنه' | 'عنها'): Bilingual {
-  const from = agents.length === 0 ? { ar: '', en: '' }
-    : agents.length === 1 ? { ar: ` من الوكيل ${ltrIsolate(agents[0]!)}`, en: ` from agent ${agents[0]}` }
-    : { ar: ` من الوكلاء ${agents.map(ltrIsolate).join('، ')}`, en: ` from agents ${agents.join(', ')}` };
+  const from =
+    agents.length === 0
+      ? { ar: '', en: '' }
+      : agents.length === 1
+        ? { ar: ` من الوكيل ${ltrIsolate(agents[0]!)}`, en: ` from agent ${agents[0]}` }
+        : { ar: ` من الوكلاء ${agents.map(ltrIsolate).join('، ')}`, en: ` from agents ${agents.join(', ')}` };
   return {
     ar: `أُبلغ ${subject} آلياً بواسطة رقيب${from.ar} نيابةً عن فريق إدارة الأزمات.`,
     en: `Reported automatically by raqib${from.en} on behalf of the crisis management team.`,

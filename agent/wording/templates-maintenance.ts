@@ -6,9 +6,7 @@
 import type { Bilingual } from '../authority/contract.js';
 import type { Impact } from '../detect/service-state.js';
 import { bidiIsolate } from './arabic.js';
-import {
-  CHANNEL_TEXT, L, affectedLine, impactLine, join, label, reportedBy, serviceNaming, type ServiceFacts,
-} from './templates-common.js';
+import { CHANNEL_TEXT, L, affectedLine, impactLine, join, label, reportedBy, serviceNaming, type ServiceFacts } from './templates-common.js';
 
 /** «صيانة مجدولة للخدمة: المواعيد» / "Scheduled maintenance of the Appointments service". */
 export function maintenanceTitle(s: ServiceFacts): Bilingual {
@@ -34,9 +32,18 @@ export interface MaintenanceFacts {
 export function maintenanceDescription(f: MaintenanceFacts): Bilingual {
   const n = serviceNaming(f.service, 'sentence');
   const what: Record<Impact, Bilingual> = {
-    total: { ar: `صيانة مجدولة للخدمة${n.arTail}، تكون الخدمة خلالها غير متاحة.`, en: `Scheduled maintenance of ${n.en}, during which the service will be unavailable.` },
-    partial: { ar: `صيانة مجدولة للخدمة${n.arTail}، يكون جزء من الخدمة خلالها غير متاح.`, en: `Scheduled maintenance of ${n.en}, during which part of the service will be unavailable.` },
-    degraded: { ar: `صيانة مجدولة للخدمة${n.arTail}، يتأثر خلالها أداء الخدمة.`, en: `Scheduled maintenance of ${n.en}, during which the service's performance will be degraded.` },
+    total: {
+      ar: `صيانة مجدولة للخدمة${n.arTail}، تكون الخدمة خلالها غير متاحة.`,
+      en: `Scheduled maintenance of ${n.en}, during which the service will be unavailable.`,
+    },
+    partial: {
+      ar: `صيانة مجدولة للخدمة${n.arTail}، يكون جزء من الخدمة خلالها غير متاح.`,
+      en: `Scheduled maintenance of ${n.en}, during which part of the service will be unavailable.`,
+    },
+    degraded: {
+      ar: `صيانة مجدولة للخدمة${n.arTail}، يتأثر خلالها أداء الخدمة.`,
+      en: `Scheduled maintenance of ${n.en}, during which the service's performance will be degraded.`,
+    },
   };
   return join([
     what[f.impact],
@@ -77,7 +84,10 @@ export function maintenanceNote(f: MaintenanceNoteFacts): Bilingual {
       ]);
     case 'completed':
       return join([
-        { ar: `اكتملت الصيانة المجدولة للخدمة${n.arTail} وعادت الخدمة متاحة.`, en: `The scheduled maintenance of ${n.en} is complete and the service is available again.` },
+        {
+          ar: `اكتملت الصيانة المجدولة للخدمة${n.arTail} وعادت الخدمة متاحة.`,
+          en: `The scheduled maintenance of ${n.en} is complete and the service is available again.`,
+        },
         label(L.mDone, f.at),
         label(L.mDuration, f.duration),
         affectedLine(L.affected, f.affected, f.perDay),

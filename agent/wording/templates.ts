@@ -11,8 +11,19 @@ import type { OngoingReason } from '../outbox/types.js';
 import type { Impact } from '../detect/service-state.js';
 import { arabicCounted, bidiIsolate, ltrIsolate, formatNumber } from './arabic.js';
 import {
-  CHANNEL_TEXT, IMPACT_TEXT, L, affectedLine, cap, failingLines, impactLine, join, label, reportedBy, serviceNaming,
-  type FailingCheck, type ServiceFacts,
+  CHANNEL_TEXT,
+  IMPACT_TEXT,
+  L,
+  affectedLine,
+  cap,
+  failingLines,
+  impactLine,
+  join,
+  label,
+  reportedBy,
+  serviceNaming,
+  type FailingCheck,
+  type ServiceFacts,
 } from './templates-common.js';
 
 export { CHANNEL_TEXT, IMPACT_TEXT, serviceNaming, serviceRef } from './templates-common.js';
@@ -111,11 +122,21 @@ export function ongoingNote(f: OngoingFacts): Bilingual {
   const prev = f.previousImpact && f.previousImpact !== f.impact ? f.previousImpact : undefined;
   const changes = changesText(f.changes);
   const head: Bilingual =
-    f.reason === 'periodic' ? { ar: `لا يزال العطل في الخدمة${n.arTail} قائماً.`, en: `The incident affecting ${n.en} is still ongoing.` }
-    : f.reason === 'intermittent' ? { ar: `الخدمة${n.arTail} تتعطل وتعود بشكل متقطع${changes.ar}؛ يبقى البلاغ مفتوحاً حتى تستقر.`, en: `${cap(n.en)} is failing intermittently${changes.en}; the report stays open until it is stable.` }
-    : f.reason === 'affected_services' ? { ar: `امتد أثر العطل في الخدمة${n.arTail} إلى خدمات تعتمد عليها.`, en: `The incident affecting ${n.en} also affects services that depend on it.` }
-    : prev ? { ar: `تغيّر نطاق الأثر على الخدمة${n.arTail} من ${IMPACT_TEXT[prev].ar} إلى ${IMPACT_TEXT[f.impact].ar}، ولا يزال العطل قائماً.`, en: `The impact on ${n.en} changed from ${IMPACT_TEXT[prev].en} to ${IMPACT_TEXT[f.impact].en}; the incident is still ongoing.` }
-    : { ar: `تغيّر نطاق الأثر على الخدمة${n.arTail}، ولا يزال العطل قائماً.`, en: `The impact on ${n.en} changed; the incident is still ongoing.` };
+    f.reason === 'periodic'
+      ? { ar: `لا يزال العطل في الخدمة${n.arTail} قائماً.`, en: `The incident affecting ${n.en} is still ongoing.` }
+      : f.reason === 'intermittent'
+        ? {
+            ar: `الخدمة${n.arTail} تتعطل وتعود بشكل متقطع${changes.ar}؛ يبقى البلاغ مفتوحاً حتى تستقر.`,
+            en: `${cap(n.en)} is failing intermittently${changes.en}; the report stays open until it is stable.`,
+          }
+        : f.reason === 'affected_services'
+          ? { ar: `امتد أثر العطل في الخدمة${n.arTail} إلى خدمات تعتمد عليها.`, en: `The incident affecting ${n.en} also affects services that depend on it.` }
+          : prev
+            ? {
+                ar: `تغيّر نطاق الأثر على الخدمة${n.arTail} من ${IMPACT_TEXT[prev].ar} إلى ${IMPACT_TEXT[f.impact].ar}، ولا يزال العطل قائماً.`,
+                en: `The impact on ${n.en} changed from ${IMPACT_TEXT[prev].en} to ${IMPACT_TEXT[f.impact].en}; the incident is still ongoing.`,
+              }
+            : { ar: `تغيّر نطاق الأثر على الخدمة${n.arTail}، ولا يزال العطل قائماً.`, en: `The impact on ${n.en} changed; the incident is still ongoing.` };
   return join([
     head,
     impactLine(f.impact),
@@ -142,7 +163,10 @@ export interface RestoredFacts {
 export function restoredNote(f: RestoredFacts): Bilingual {
   const n = serviceNaming(f.service, 'sentence', false);
   const head: Bilingual = f.unmonitored
-    ? { ar: `توقّف رقيب عن مراقبة الخدمة${n.arTail} والعطل قائم، إذ أُزيلت الخدمة أو فحوصها المتعثرة من إعداداته؛ ولم يرصد عودتها، وسيؤكدها فريق إدارة الأزمات.`, en: `raqib stopped monitoring ${n.en} while the incident was open (the service or its failing checks were removed from its configuration); it did not see the service come back, and the crisis management team will confirm the restoration.` }
+    ? {
+        ar: `توقّف رقيب عن مراقبة الخدمة${n.arTail} والعطل قائم، إذ أُزيلت الخدمة أو فحوصها المتعثرة من إعداداته؛ ولم يرصد عودتها، وسيؤكدها فريق إدارة الأزمات.`,
+        en: `raqib stopped monitoring ${n.en} while the incident was open (the service or its failing checks were removed from its configuration); it did not see the service come back, and the crisis management team will confirm the restoration.`,
+      }
     : { ar: `عادت الخدمة${n.arTail} إلى العمل.`, en: `${cap(n.en)} has been restored.` };
   return join([
     head,
@@ -167,7 +191,9 @@ export function timelineEventText(e: TimelineEvent): Bilingual {
     case 'began':
     case 'changed': {
       const head = e.kind === 'began' ? { ar: 'بدأ العطل', en: 'The incident began' } : { ar: 'تغيّر نطاق الأثر', en: 'The impact changed' };
-      const checks = e.checks.length ? { ar: `؛ الفحوص التي أخفقت: ${e.checks.map(ltrIsolate).join('، ')}`, en: `; failing checks: ${e.checks.join(', ')}` } : { ar: '', en: '' };
+      const checks = e.checks.length
+        ? { ar: `؛ الفحوص التي أخفقت: ${e.checks.map(ltrIsolate).join('، ')}`, en: `; failing checks: ${e.checks.join(', ')}` }
+        : { ar: '', en: '' };
       return { ar: `${head.ar}: ${IMPACT_TEXT[e.impact].ar}${checks.ar}`, en: `${head.en}: ${IMPACT_TEXT[e.impact].en}${checks.en}` };
     }
     case 'checks':
@@ -175,12 +201,21 @@ export function timelineEventText(e: TimelineEvent): Bilingual {
         ar: `تغيّرت الفحوص التي أخفقت (${IMPACT_TEXT[e.impact].ar}): ${e.checks.map(ltrIsolate).join('، ') || '—'}`,
         en: `The failing checks changed (${IMPACT_TEXT[e.impact].en}): ${e.checks.join(', ') || '—'}`,
       };
-    case 'detected': return { ar: 'رصد رقيب العطل وتأكّد منه', en: 'raqib detected and confirmed the incident' };
-    case 'filed': return { ar: 'رُفع البلاغ إلى هيئة الحكومة الرقمية', en: 'Report filed with the Digital Government Authority' };
-    case 'acknowledged': return { ar: 'أكّدت هيئة الحكومة الرقمية استلام البلاغ', en: 'The Digital Government Authority acknowledged the report' };
-    case 'restored': return { ar: 'عادت الخدمة إلى العمل', en: 'The service was restored' };
-    case 'unmonitored': return { ar: 'توقّف رقيب عن مراقبة الخدمة (أُزيلت الخدمة أو فحوصها المتعثرة من إعداداته)', en: 'raqib stopped monitoring the service (the service or its failing checks were removed from its configuration)' };
-    case 'omitted': return { ar: `… أُسقطت من التسلسل تغييرات أخرى عددها ${formatNumber(e.count).ar} للاختصار`, en: `… ${e.count} further changes omitted for brevity` };
+    case 'detected':
+      return { ar: 'رصد رقيب العطل وتأكّد منه', en: 'raqib detected and confirmed the incident' };
+    case 'filed':
+      return { ar: 'رُفع البلاغ إلى هيئة الحكومة الرقمية', en: 'Report filed with the Digital Government Authority' };
+    case 'acknowledged':
+      return { ar: 'أكّدت هيئة الحكومة الرقمية استلام البلاغ', en: 'The Digital Government Authority acknowledged the report' };
+    case 'restored':
+      return { ar: 'عادت الخدمة إلى العمل', en: 'The service was restored' };
+    case 'unmonitored':
+      return {
+        ar: 'توقّف رقيب عن مراقبة الخدمة (أُزيلت الخدمة أو فحوصها المتعثرة من إعداداته)',
+        en: 'raqib stopped monitoring the service (the service or its failing checks were removed from its configuration)',
+      };
+    case 'omitted':
+      return { ar: `… أُسقطت من التسلسل تغييرات أخرى عددها ${formatNumber(e.count).ar} للاختصار`, en: `… ${e.count} further changes omitted for brevity` };
   }
 }
 

@@ -24,7 +24,10 @@ const record = (n: number, extra: Partial<AuditRecord> = {}): AuditRecord => ({
 async function lines(dir: string): Promise<unknown[]> {
   const text = await fsp.readFile(join(dir, AUDIT_FILE), 'utf8');
   expect(text.endsWith('\n')).toBe(true);
-  return text.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown);
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as unknown);
 }
 
 /** What the reporting runtime writes for each request event. */

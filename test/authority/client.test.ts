@@ -115,7 +115,12 @@ describe('HttpAuthorityClient against the sandbox authority', () => {
 
   it('retries a 401 once only: a second 401 with a fresh token is an auth error', async () => {
     const server = await scriptedServer((_req, _body, res) =>
-      sendJson(res, 401, { type: 'https://raqib.invalid/problems/invalid-token', title: 'Invalid access token', status: 401 }, { 'content-type': 'application/problem+json' }),
+      sendJson(
+        res,
+        401,
+        { type: 'https://raqib.invalid/problems/invalid-token', title: 'Invalid access token', status: 401 },
+        { 'content-type': 'application/problem+json' },
+      ),
     );
     const { client: c, tokens, events } = client(server.url);
     const err = await failure(c.getReport('rpt_1'));
@@ -153,7 +158,9 @@ describe('HttpAuthorityClient against the sandbox authority', () => {
   });
 
   it('ignores answer fields it does not know (v1 may grow)', async () => {
-    const server = await scriptedServer((_req, _body, res) => sendJson(res, 201, { id: 'rpt_1', reference: 'DGA-2026-000001', status: 'submitted', eta: 'soon' }));
+    const server = await scriptedServer((_req, _body, res) =>
+      sendJson(res, 201, { id: 'rpt_1', reference: 'DGA-2026-000001', status: 'submitted', eta: 'soon' }),
+    );
     const { client: c } = client(server.url);
     expect(await c.createReport('k/report', reportBody('team_x'))).toEqual({ id: 'rpt_1', reference: 'DGA-2026-000001', status: 'submitted' });
   });
@@ -180,7 +187,12 @@ describe('HttpAuthorityClient against the sandbox authority', () => {
   it('keeps the token out of request events and errors even when the far side echoes it back', async () => {
     const TOKEN = 'tok-echoed-0b5e1d';
     const server = await scriptedServer((req, _body, res) =>
-      sendJson(res, 502, { type: 'about:blank', title: `Bad gateway for ${req.headers.authorization}`, status: 502, detail: `upstream refused ${req.headers.authorization}` }),
+      sendJson(res, 502, {
+        type: 'about:blank',
+        title: `Bad gateway for ${req.headers.authorization}`,
+        status: 502,
+        detail: `upstream refused ${req.headers.authorization}`,
+      }),
     );
     const { client: c, events } = client(server.url, TOKEN);
     const err = await failure(c.createReport('k/report', reportBody('team_x')));
@@ -200,7 +212,13 @@ describe('Retry-After given as a date', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     onCleanup(() => new Promise<void>((r) => server.close(() => r())));
     const { port } = server.address() as AddressInfo;
-    const c = new HttpAuthorityClient({ baseUrl: `http://127.0.0.1:${port}`, tokens: fixedTokens('t'), timeoutMs: 2_000, userAgent: 'raqib-test', now: () => far });
+    const c = new HttpAuthorityClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      tokens: fixedTokens('t'),
+      timeoutMs: 2_000,
+      userAgent: 'raqib-test',
+      now: () => far,
+    });
     onCleanup(() => c.close());
     const err = await failure(c.findTeam('MOH'));
     expect(err).toMatchObject({ status: 503, retryable: true, retryAfterMs: 45_000 });

@@ -19,7 +19,11 @@ describe('DraftsAuthority', () => {
     const { dir, drafts } = await setUp();
     const body = reportBody('team_1');
     const created = await drafts.createReport(`${STEM}:report`, body);
-    expect(created).toEqual({ id: expect.stringMatching(/^draft-[0-9A-F]{10}$/), reference: expect.stringMatching(/^DRAFT-[0-9A-F]{10}$/), status: 'submitted' });
+    expect(created).toEqual({
+      id: expect.stringMatching(/^draft-[0-9A-F]{10}$/),
+      reference: expect.stringMatching(/^DRAFT-[0-9A-F]{10}$/),
+      status: 'submitted',
+    });
     expect(created.id.slice('draft-'.length)).toBe(created.reference.slice('DRAFT-'.length));
 
     expect((await readdir(dir)).sort()).toEqual([`${created.reference}-report.json`, `${created.reference}-report.md`]);
@@ -55,7 +59,14 @@ describe('DraftsAuthority', () => {
 
     const files = (await readdir(dir)).sort();
     expect(files).toEqual(
-      [`${reference}-ongoing-1.json`, `${reference}-ongoing-1.md`, `${reference}-report.json`, `${reference}-report.md`, `${reference}-restored-2.json`, `${reference}-restored-2.md`].sort(),
+      [
+        `${reference}-ongoing-1.json`,
+        `${reference}-ongoing-1.md`,
+        `${reference}-report.json`,
+        `${reference}-report.md`,
+        `${reference}-restored-2.json`,
+        `${reference}-restored-2.md`,
+      ].sort(),
     );
     expect(JSON.parse(await readFile(join(dir, `${reference}-restored-2.json`), 'utf8'))).toEqual(restored);
     expect(await readFile(join(dir, `${reference}-ongoing-1.md`), 'utf8')).toContain(reference);
@@ -89,7 +100,12 @@ describe('DraftsAuthority', () => {
   it('writes the filer with the title configured for them, else the title of their role', async () => {
     const dataDir = await tempDir();
     const members = [{ email: MANAGER.toUpperCase(), role: 'manager' as const, title: { ar: 'مديرة فريق إدارة الأزمات', en: 'Crisis Team Lead' } }];
-    const titled = new DraftsAuthority(dataDir, () => NOW, undefined, () => members);
+    const titled = new DraftsAuthority(
+      dataDir,
+      () => NOW,
+      undefined,
+      () => members,
+    );
     const { reference } = await titled.createReport(`${STEM}:report`, reportBody('team_1'));
     const md = await readFile(join(dataDir, DRAFTS_DIR, `${reference}-report.md`), 'utf8');
     expect(md).toContain('— مديرة فريق إدارة الأزمات\n');

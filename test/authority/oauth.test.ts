@@ -51,12 +51,22 @@ async function scriptedTokenEndpoint(errors: string[]) {
 }
 
 const auth = (interval: number): DeviceAuthorization => ({
-  device_code: 'dc-1', user_code: 'BCDF-GHJK', verification_uri: 'http://x/device', expires_in: 600, interval,
+  device_code: 'dc-1',
+  user_code: 'BCDF-GHJK',
+  verification_uri: 'http://x/device',
+  expires_in: 600,
+  interval,
 });
 
 describe('pollDeviceToken', () => {
   it('waits the interval before each poll and adds 5 s for this and every later poll on slow_down', async () => {
-    const { server, endpoint } = await scriptedTokenEndpoint(['authorization_pending', 'slow_down', 'authorization_pending', 'slow_down', 'authorization_pending']);
+    const { server, endpoint } = await scriptedTokenEndpoint([
+      'authorization_pending',
+      'slow_down',
+      'authorization_pending',
+      'slow_down',
+      'authorization_pending',
+    ]);
     const waits: number[] = [];
     const tokens = await pollDeviceToken(endpoint, auth(2), { sleep: async (ms) => void waits.push(ms) });
     expect(tokens).toEqual(TOKENS);
@@ -174,14 +184,23 @@ describe('deviceSignIn', () => {
     const now = Date.parse('2026-11-28T06:00:00Z');
     const waits: number[] = [];
     const saved = await deviceSignIn({
-      endpoint: a.endpoint, subject: MANAGER, dataDir, now: () => now,
+      endpoint: a.endpoint,
+      subject: MANAGER,
+      dataDir,
+      now: () => now,
       onPrompt: (d) => prompts.push(d),
       sleep: async (ms) => void waits.push(ms),
     });
     expect(prompts).toHaveLength(1);
     expect(prompts[0]).toMatchObject({ user_code: expect.stringMatching(/^[A-Z]{4}-[A-Z]{4}$/), verification_uri: `${a.url}/sandbox/device` });
     expect(waits).toEqual([5_000]);
-    expect(saved).toEqual({ authority_url: a.url, client_id: 'raqib', subject: MANAGER, refresh_token: expect.any(String), obtained_at: '2026-11-28T06:00:00.000Z' });
+    expect(saved).toEqual({
+      authority_url: a.url,
+      client_id: 'raqib',
+      subject: MANAGER,
+      refresh_token: expect.any(String),
+      obtained_at: '2026-11-28T06:00:00.000Z',
+    });
 
     const file = join(dataDir, SIGN_IN_FILE);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
@@ -198,7 +217,9 @@ describe('deviceSignIn', () => {
     let userCode = '';
     const err = await failure(
       deviceSignIn({
-        endpoint: a.endpoint, subject: MANAGER, dataDir,
+        endpoint: a.endpoint,
+        subject: MANAGER,
+        dataDir,
         onPrompt: (d) => (userCode = d.user_code),
         sleep: async () => {
           a.clock.now += 5_000;

@@ -15,11 +15,14 @@ const AT = Date.parse('2026-11-28T06:30:00Z');
 
 async function lines(dir: string): Promise<Record<string, unknown>[]> {
   const text = await fsp.readFile(join(dir, AUDIT_FILE), 'utf8');
-  return text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 describe('auditRecord', () => {
-  it('writes the fields in the agent\'s order: at, actor, on_behalf_of, endpoint, method, idempotency_key, outcome, seconds (to the ms), error', () => {
+  it("writes the fields in the agent's order: at, actor, on_behalf_of, endpoint, method, idempotency_key, outcome, seconds (to the ms), error", () => {
     const line = JSON.stringify(
       auditRecord(
         { endpoint: 'create_report', method: 'POST', outcome: 503, seconds: 0.123456, idempotencyKey: 'raqib:MOH:svc:report', error: 'Unavailable' },
@@ -33,18 +36,22 @@ describe('auditRecord', () => {
     );
   });
 
-  it('leaves out who and the key when there are none, and takes the actor the answer named (userinfo) over the listener\'s', () => {
+  it("leaves out who and the key when there are none, and takes the actor the answer named (userinfo) over the listener's", () => {
     const who = { actor: () => undefined, onBehalfOf: () => undefined };
     expect(JSON.stringify(auditRecord({ endpoint: 'oauth_device_token', method: 'POST', outcome: 'network', seconds: 1 }, who, AT))).toBe(
       '{"at":"2026-11-28T06:30:00.000Z","endpoint":"oauth_device_token","method":"POST","outcome":"network","seconds":1}',
     );
-    const named = auditRecord({ endpoint: 'oauth_userinfo', method: 'GET', outcome: 200, seconds: 0, actor: 'alternate@moh.gov.sa' }, { ...who, actor: () => MANAGER }, AT);
+    const named = auditRecord(
+      { endpoint: 'oauth_userinfo', method: 'GET', outcome: 200, seconds: 0, actor: 'alternate@moh.gov.sa' },
+      { ...who, actor: () => MANAGER },
+      AT,
+    );
     expect(named.actor).toBe('alternate@moh.gov.sa');
   });
 });
 
 describe('requestAuditor', () => {
-  it('appends one fsync\'d line per request the client makes, readable once the log is closed', async () => {
+  it("appends one fsync'd line per request the client makes, readable once the log is closed", async () => {
     const a = await signedIn();
     const audit = new AuditLog(a.dataDir, log);
     let team: string | undefined;

@@ -18,13 +18,19 @@ const USERINFO = 'GET /oauth/userinfo';
  * poll number `approveBefore` (1: before the first, so no poll is pending).
  */
 function signInApprovedBy(
-  a: TestAuthority, dataDir: string, hint: string, approver: string,
-  extra: Partial<Parameters<typeof deviceSignIn>[0]> = {}, approveBefore = 1,
+  a: TestAuthority,
+  dataDir: string,
+  hint: string,
+  approver: string,
+  extra: Partial<Parameters<typeof deviceSignIn>[0]> = {},
+  approveBefore = 1,
 ) {
   let userCode = '';
   let polls = 0;
   return deviceSignIn({
-    endpoint: a.endpoint, subject: hint, dataDir,
+    endpoint: a.endpoint,
+    subject: hint,
+    dataDir,
     onPrompt: (d) => (userCode = d.user_code),
     sleep: async () => {
       a.clock.now += 5_000;
@@ -77,7 +83,14 @@ describe('deviceSignIn', () => {
 describe('TokenManager', () => {
   async function managerWith(a: TestAuthority, dataDir: string) {
     const changes: [boolean, string][] = [];
-    const tokens = new TokenManager({ endpoint: a.endpoint, dataDir, log, authorityUrl: a.url, now: () => a.clock.now, onAuthorizedChange: (ok, why) => changes.push([ok, why]) });
+    const tokens = new TokenManager({
+      endpoint: a.endpoint,
+      dataDir,
+      log,
+      authorityUrl: a.url,
+      now: () => a.clock.now,
+      onAuthorizedChange: (ok, why) => changes.push([ok, why]),
+    });
     return { tokens, changes };
   }
 
@@ -108,7 +121,7 @@ describe('TokenManager', () => {
     expect(tokens.currentSubject).toBe(MANAGER);
   });
 
-  it('takes a new raqib login at once: the next token and the subject are the new person\'s', async () => {
+  it("takes a new raqib login at once: the next token and the subject are the new person's", async () => {
     const a = await testAuthority();
     const dataDir = await tempDir();
     await signInApprovedBy(a, dataDir, MANAGER, MANAGER);

@@ -17,7 +17,10 @@ async function setUp(options: { authorityUrl?: (url: string) => string } = {}) {
   const clock = { now: Date.parse('2026-11-28T06:00:00Z') };
   const changes: [boolean, string][] = [];
   const tokens = new TokenManager({
-    endpoint: a.endpoint, dataDir, log, now: () => clock.now,
+    endpoint: a.endpoint,
+    dataDir,
+    log,
+    now: () => clock.now,
     authorityUrl: options.authorityUrl ? options.authorityUrl(a.url) : a.url,
     onAuthorizedChange: (ok, reason) => changes.push([ok, reason]),
   });
@@ -85,7 +88,9 @@ describe('TokenManager', () => {
     expect(t.a.count(REFRESH)).toBe(before); // its refresh token is never sent elsewhere
     expect(await t.tokens.subject()).toBeUndefined();
     expect(t.tokens.authorized).toBe(false);
-    expect(t.changes).toEqual([[false, expect.stringMatching(/the saved sign-in is for http:\/\/127\.0\.0\.1:\d+, not https:\/\/authority\.example\.sa; run raqib login again/)]]);
+    expect(t.changes).toEqual([
+      [false, expect.stringMatching(/the saved sign-in is for http:\/\/127\.0\.0\.1:\d+, not https:\/\/authority\.example\.sa; run raqib login again/)],
+    ]);
   });
 
   it('treats the same authority url with a trailing slash as the same authority', async () => {

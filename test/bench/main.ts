@@ -159,7 +159,8 @@ function options(argv: string[]): Options {
   if (!(PROBE_TYPES as readonly string[]).includes(types)) throw new Error(`--types: one of ${PROBE_TYPES.join(', ')}`);
   const compareList = values.compare ?? (smoke ? 'http' : 'http,https,https-full,tcp');
   const compare = compareList === 'none' ? [] : compareList.split(',').map((s) => s.trim());
-  for (const c of compare) if (!['http', 'https', 'https-full', 'tcp', 'dns'].includes(c)) throw new Error(`--compare: http, https, https-full, tcp, dns or none, got ${c}`);
+  for (const c of compare)
+    if (!['http', 'https', 'https-full', 'tcp', 'dns'].includes(c)) throw new Error(`--compare: http, https, https-full, tcp, dns or none, got ${c}`);
   const blackbox = (values.blackbox ?? (smoke ? 'auto' : 'on')) as Options['blackbox'];
   if (!['on', 'off', 'auto'].includes(blackbox)) throw new Error('--blackbox: on, off or auto');
   return {
@@ -307,7 +308,9 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
   });
   const profDir = join(runDir, 'prof');
   const blocks = new BlockLog(join(runDir, 'blocks.log'));
-  log(`main run: ${fmt(opts.checks)} ${opts.types} checks every ${opts.intervalMs / 1000} s; warm-up ${fmt(opts.warmupMs / 1000)} s, then ${opts.seconds} s measured`);
+  log(
+    `main run: ${fmt(opts.checks)} ${opts.types} checks every ${opts.intervalMs / 1000} s; warm-up ${fmt(opts.warmupMs / 1000)} s, then ${opts.seconds} s measured`,
+  );
   const agent = await startAgentProcess({
     dir: runDir,
     yaml,
@@ -368,7 +371,9 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
         const block = blocks.sinceLast(from);
         watched = `${ms(block.ms)}${describeGc(block.gc)} (agent's reading ${ms(loopMaxMs)})`;
       }
-      log(`  +${fmt((performance.now() - t0) / 1000)} s: ${fmt(probesOf(s) - probesOf(s0))} probes, /metrics ${ms(s.ms)}, block ${watched}, RSS ${fmt(memory(agent.pid).rss)} MiB`);
+      log(
+        `  +${fmt((performance.now() - t0) / 1000)} s: ${fmt(probesOf(s) - probesOf(s0))} probes, /metrics ${ms(s.ms)}, block ${watched}, RSS ${fmt(memory(agent.pid).rss)} MiB`,
+      );
     };
     for (let next = t0 + opts.scrapeMs; next < endAt; next += opts.scrapeMs) {
       await sleep(next - performance.now());
@@ -394,8 +399,14 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
       mid === undefined || mid === s1
         ? []
         : [
-            { rate: (probesOf(mid) - probesOf(s0)) / ((mid.at - s0.at) / 1000), lateness: histogramDelta(s0.snap, mid.snap, 'raqib_schedule_lateness_seconds') },
-            { rate: (probesOf(s1) - probesOf(mid)) / ((s1.at - mid.at) / 1000), lateness: histogramDelta(mid.snap, s1.snap, 'raqib_schedule_lateness_seconds') },
+            {
+              rate: (probesOf(mid) - probesOf(s0)) / ((mid.at - s0.at) / 1000),
+              lateness: histogramDelta(s0.snap, mid.snap, 'raqib_schedule_lateness_seconds'),
+            },
+            {
+              rate: (probesOf(s1) - probesOf(mid)) / ((s1.at - mid.at) / 1000),
+              lateness: histogramDelta(mid.snap, s1.snap, 'raqib_schedule_lateness_seconds'),
+            },
           ];
     const statusTimes: number[] = [];
     let statusBytes = 0;
@@ -419,7 +430,12 @@ async function mainRun(opts: Options, dir: string, targets: TargetsProcess): Pro
     const statusBlock = block && blocks.longestAround(statusFrom, statusTo);
     const slowestIndex = scrapes.reduce((a, x, i) => (x.ms > scrapes[a]!.ms ? i : a), 0);
     const slowestScrape = scrapes[slowestIndex]!;
-    const slowest = block && { ms: slowestScrape.ms, atS: (slowestScrape.from - from) / 1000, index: slowestIndex, ...blocks.during(slowestScrape.from, slowestScrape.to) };
+    const slowest = block && {
+      ms: slowestScrape.ms,
+      atS: (slowestScrape.from - from) / 1000,
+      index: slowestIndex,
+      ...blocks.during(slowestScrape.from, slowestScrape.to),
+    };
     // Every scrape's span on the watch's clock, beside blocks.log, to lay any of them over its blocks.
     // W: the warm-up's.
     const spans = (tag: string, xs: Timed[]) => xs.map((x) => `${tag} ${x.from.toFixed(1)} ${x.to.toFixed(1)} ${x.ms.toFixed(1)}\n`).join('');
@@ -584,7 +600,9 @@ async function compareRun(type: Comparable, opts: Options, dir: string, targets:
  * handshake, which is what the exporter does; DNS and TLS checks left out unless compared).
  */
 function allInComparison(m: MainResult, rows: CompareRow[]): string | undefined {
-  const bbOf = (type: string) => rows.find((r) => r.type === (type === 'https' ? 'https-full' : type))?.blackbox ?? (type === 'https' ? rows.find((r) => r.type === 'https')?.blackbox : undefined);
+  const bbOf = (type: string) =>
+    rows.find((r) => r.type === (type === 'https' ? 'https-full' : type))?.blackbox ??
+    (type === 'https' ? rows.find((r) => r.type === 'https')?.blackbox : undefined);
   const weights = Object.entries(m.mix.byType).filter(([type]) => bbOf(type) !== undefined);
   const total = weights.reduce((n, [, w]) => n + w, 0);
   if (total === 0 || m.probes === 0) return undefined;
@@ -598,7 +616,12 @@ function allInComparison(m: MainResult, rows: CompareRow[]): string | undefined 
   );
 }
 
-function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before: ReturnType<typeof machine>; after: ReturnType<typeof machine>; blackbox: string; node: string }): string {
+function report(
+  opts: Options,
+  m: MainResult,
+  rows: CompareRow[],
+  env: { before: ReturnType<typeof machine>; after: ReturnType<typeof machine>; blackbox: string; node: string },
+): string {
   const full = opts.checks >= 10_000 && opts.intervalMs === 30_000 && opts.types === 'mixed';
   const judge = (ok: boolean) => (full ? verdict(ok) : 'n/a (not a full run)');
   const types = Object.entries(m.mix.byType)
@@ -617,7 +640,11 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
   lines.push(`### raqib benchmark: ${opts.smoke ? 'smoke run' : full ? 'full run' : 'custom run'}`, '');
   lines.push(
     `Machine: ${env.before.cores} × ${env.before.cpu}; load average (1 min) ${fmt(env.before.load1, 2)} at the start, ${fmt(env.after.load1, 2)} at the end. ` +
-      `Benchmark on Node ${env.node}; agent on Node ${opts.node.version}, OpenSSL ${opts.node.openssl} (flags: ${opts.nodeArgs.length ? opts.nodeArgs.join(' ') : 'none, Node\'s defaults'}; env: ${Object.entries(agentEnv()).map(([k, v]) => `${k}=${v}`).join(' ')}). Command: \`npm run bench --${process.argv
+      `Benchmark on Node ${env.node}; agent on Node ${opts.node.version}, OpenSSL ${opts.node.openssl} (flags: ${opts.nodeArgs.length ? opts.nodeArgs.join(' ') : "none, Node's defaults"}; env: ${Object.entries(
+        agentEnv(),
+      )
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}). Command: \`npm run bench --${process.argv
         .slice(2)
         .map((a) => ` ${/\s/.test(a) ? JSON.stringify(a) : a}`)
         .join('')}\`.`,
@@ -733,7 +760,13 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
     ['start-up (spawn → /healthz) / stop (SIGTERM → exit)', `${ms(m.startMs)} / ${ms(m.stopMs)}, exit code ${m.exitCode}`, '', ''],
     ['targets process CPU (not the agent)', `${fmt(m.targetsCpu * 100, 1)}% of one core`, '', ''],
   ];
-  lines.push(table(['figure', 'value', 'target', ''], rowsMain.filter((r) => r !== undefined)), '');
+  lines.push(
+    table(
+      ['figure', 'value', 'target', ''],
+      rowsMain.filter((r) => r !== undefined),
+    ),
+    '',
+  );
   if (rows.length > 0) {
     lines.push(
       `#### CPU per probe: raqib vs blackbox_exporter ${env.blackbox} (${fmt(rows[0]!.checks)} checks' worth each)`,
@@ -758,7 +791,21 @@ function report(opts: Options, m: MainResult, rows: CompareRow[], env: { before:
       ];
     });
     lines.push(
-      table(['probe', 'raqib probes/s (expected)', 'raqib CPU', 'raqib µs/probe', 'blackbox probes/s', 'blackbox CPU', 'blackbox µs/probe', 'raqib / blackbox', '≤ 0.5', 'targets CPU'], cmp),
+      table(
+        [
+          'probe',
+          'raqib probes/s (expected)',
+          'raqib CPU',
+          'raqib µs/probe',
+          'blackbox probes/s',
+          'blackbox CPU',
+          'blackbox µs/probe',
+          'raqib / blackbox',
+          '≤ 0.5',
+          'targets CPU',
+        ],
+        cmp,
+      ),
       '',
     );
     const allIn = allInComparison(m, rows);

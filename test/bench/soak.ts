@@ -59,7 +59,8 @@ function flags() {
       warmup: Number(values.warmup),
       keep: values.keep,
     };
-    if (!(parsed.warmup >= 0 && parsed.warmup < 1)) throw new Error(`--warmup: expected a share of the run from 0 to below 1, got ${JSON.stringify(values.warmup)}`);
+    if (!(parsed.warmup >= 0 && parsed.warmup < 1))
+      throw new Error(`--warmup: expected a share of the run from 0 to below 1, got ${JSON.stringify(values.warmup)}`);
     if (parsed.sampleMs >= parsed.durationMs) throw new Error(`--sample (${values.sample}) must be shorter than --duration (${values.duration})`);
     return parsed;
   } catch (err) {
@@ -168,7 +169,14 @@ interface Sample {
 }
 
 /** The metrics each sample reads. */
-const SAMPLED = ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'raqib_probes_total', 'raqib_probes_skipped_total', 'raqib_incidents_total', 'nodejs_eventloop_lag_p99_seconds'];
+const SAMPLED = [
+  'process_resident_memory_bytes',
+  'nodejs_heap_size_used_bytes',
+  'raqib_probes_total',
+  'raqib_probes_skipped_total',
+  'raqib_incidents_total',
+  'nodejs_eventloop_lag_p99_seconds',
+];
 
 const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
 const end0 = (samples: Sample[]) => samples.at(-1)!.at;
@@ -184,7 +192,11 @@ async function main(): Promise<number> {
   const targets = await startTargets(Math.max(1, Math.min(8, Math.ceil(CHECKS / 250))));
   const configFile = join(dir, 'raqib.yaml');
   await writeFile(configFile, config(targets.urls));
-  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, MAIN, 'run', '--config', configFile], { cwd: dir, env: { ...process.env, ...agentEnv() }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, MAIN, 'run', '--config', configFile], {
+    cwd: dir,
+    env: { ...process.env, ...agentEnv() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   let partial = '';
   /** Log lines (level warn and above, as configured) by message. */
@@ -211,7 +223,15 @@ async function main(): Promise<number> {
     if (running) child.kill('SIGTERM');
     const code = await Promise.race([exited, sleep(15_000).then(() => 'timeout' as const)]);
     if (code === 'timeout') child.kill('SIGKILL');
-    await Promise.all(targets.servers.map((s) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); })));
+    await Promise.all(
+      targets.servers.map(
+        (s) =>
+          new Promise<void>((r) => {
+            s.closeAllConnections();
+            s.close(() => r());
+          }),
+      ),
+    );
     if (values.keep) console.log(`soak: kept ${dir}`);
     else await rm(dir, { recursive: true, force: true });
     return code;
@@ -232,7 +252,9 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  console.log(`soak: ${CHECKS} checks every ${INTERVAL_MS} ms against ${targets.urls.length} local targets for ${DURATION_MS / 1000} s (pid ${child.pid}); sampling every ${SAMPLE_MS / 1000} s …`);
+  console.log(
+    `soak: ${CHECKS} checks every ${INTERVAL_MS} ms against ${targets.urls.length} local targets for ${DURATION_MS / 1000} s (pid ${child.pid}); sampling every ${SAMPLE_MS / 1000} s …`,
+  );
   const samples: Sample[] = [];
   const started = Date.now();
   while (Date.now() - started < DURATION_MS && running) {
@@ -252,7 +274,9 @@ async function main(): Promise<number> {
         lagP99: total('nodejs_eventloop_lag_p99_seconds'),
       });
       const s = samples.at(-1)!;
-      process.stdout.write(`  ${String(Math.round(s.at / 1000)).padStart(5)} s  rss ${mb(s.rss).padStart(9)}  heap ${mb(s.heap).padStart(9)}  probes ${String(s.probes).padStart(8)}  incidents ${s.incidents}\n`);
+      process.stdout.write(
+        `  ${String(Math.round(s.at / 1000)).padStart(5)} s  rss ${mb(s.rss).padStart(9)}  heap ${mb(s.heap).padStart(9)}  probes ${String(s.probes).padStart(8)}  incidents ${s.incidents}\n`,
+      );
     } catch (err) {
       console.error(`soak: sample failed: ${(err as Error).message}`);
     }
@@ -265,7 +289,8 @@ async function main(): Promise<number> {
     return 1;
   }
   const warmEnd = Math.max(DURATION_MS * WARMUP, HISTORY_SIZE * INTERVAL_MS + SAMPLE_MS);
-  if (warmEnd > DURATION_MS * 0.75) console.log(`soak: warm-up (${warmEnd / 1000} s, until every check's history is full) leaves little to measure; run longer`);
+  if (warmEnd > DURATION_MS * 0.75)
+    console.log(`soak: warm-up (${warmEnd / 1000} s, until every check's history is full) leaves little to measure; run longer`);
   // Memory saw-tooths with garbage collection: compare two windows of samples that do not overlap,
   // one just after warm-up and one as long at the end of the run, rather than two single readings.
   const window = Math.max(Math.min(DURATION_MS * 0.2, (DURATION_MS - warmEnd) / 2), SAMPLE_MS);
@@ -286,7 +311,10 @@ async function main(): Promise<number> {
 
   const rows: [string, string][] = [
     ['checks', String(CHECKS)],
-    ['duration', `${Math.round(end.at / 1000)} s wall, interval ${INTERVAL_MS} ms ≈ ${simulatedH.toFixed(2)} h of checks every ${NOMINAL_INTERVAL_MS / 1000} s`],
+    [
+      'duration',
+      `${Math.round(end.at / 1000)} s wall, interval ${INTERVAL_MS} ms ≈ ${simulatedH.toFixed(2)} h of checks every ${NOMINAL_INTERVAL_MS / 1000} s`,
+    ],
     ['probes run', `${end.probes} (${probeRate.toFixed(0)}/s; target requests ${targets.requests()})`],
     ['runs skipped (overlap/missed)', String(end.skipped)],
     ['incidents opened', String(end.incidents)],

@@ -33,7 +33,10 @@ describe('the benchmark block watch', () => {
   it('measures a 60 ms block inside a timer callback, and when it ended, on the clock the benchmark reads', async () => {
     const file = await logFile();
     // The process ends by itself: the watch's timers must not hold it.
-    const out = await watched(file, `${mono} setTimeout(() => { const t = performance.now(); while (performance.now() - t < 60); console.log(mono()); }, 300); setTimeout(() => {}, 700);`);
+    const out = await watched(
+      file,
+      `${mono} setTimeout(() => { const t = performance.now(); while (performance.now() - t < 60); console.log(mono()); }, 300); setTimeout(() => {}, 700);`,
+    );
     const spinEnd = Number(out.trim());
     const log = new BlockLog(file);
     log.read();

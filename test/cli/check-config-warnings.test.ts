@@ -24,7 +24,11 @@ describe('raqib check-config warnings', () => {
     const r = await check({ connectivity: { builtin: false } }, 'https://portal.example.gov.sa/');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('valid');
-    expect(r.stderr).toMatch(new RegExp(`^warning: ${r.file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+: agent\\.connectivity: a live agent needs a way to tell a cut of its own network from an outage, and this config has none \\(builtin: false and no canaries\\); add canaries`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^warning: ${r.file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+: agent\\.connectivity: a live agent needs a way to tell a cut of its own network from an outage, and this config has none \\(builtin: false and no canaries\\); add canaries`,
+      ),
+    );
   });
 
   it('warns when nothing is there to derive built-in canaries from (addresses only, authority on loopback)', async () => {
@@ -35,14 +39,23 @@ describe('raqib check-config warnings', () => {
   it('warns when a check asks for a content coding this Node cannot decode', async () => {
     const r = await check({}, 'https://portal.example.gov.sa/', { 'Accept-Encoding': 'gzip, compress;q=0.5, br' });
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/: services\[0\]\.checks\[0\]\.headers\.Accept-Encoding: Accept-Encoding asks for compress, which Node v\d+\.\d+\.\d+ cannot decode: .*; leave it out\n$/);
+    expect(r.stderr).toMatch(
+      /: services\[0\]\.checks\[0\]\.headers\.Accept-Encoding: Accept-Encoding asks for compress, which Node v\d+\.\d+\.\d+ cannot decode: .*; leave it out\n$/,
+    );
   });
 
   it('warns a drafts config too, and about a canary on a loopback address, which always answers', async () => {
     const dir = await tempDir('raqib-check-config-');
     const file = join(dir, 'raqib.yaml');
     const gateway = { id: 'local', type: 'tcp', host: '127.0.0.1', port: 53 };
-    await writeFile(file, configYaml([{ id: 'portal', checks: [{ id: 'home', type: 'http', url: 'https://198.51.100.7/' }] }], { connectivity: { canaries: [gateway], builtin: true } }, { authority: { mode: 'drafts' }, crisis_team: live.crisis_team }));
+    await writeFile(
+      file,
+      configYaml(
+        [{ id: 'portal', checks: [{ id: 'home', type: 'http', url: 'https://198.51.100.7/' }] }],
+        { connectivity: { canaries: [gateway], builtin: true } },
+        { authority: { mode: 'drafts' }, crisis_team: live.crisis_team },
+      ),
+    );
     const r = await runCli(['check-config', '--config', file]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('agent.connectivity.canaries[0]: canary "local" is on a loopback address, which always answers');

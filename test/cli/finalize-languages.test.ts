@@ -16,7 +16,14 @@ import { tempDir } from '../helpers/tmp.js';
 
 describe('finalizeBody', () => {
   it('sends both languages as {ar, en}', () => {
-    expect(finalizeBody({ 'actions-ar': ' أُعيد تشغيل الخوادم ', 'actions-en': 'Restarted the servers', 'root-cause-ar': 'امتلاء القرص', 'root-cause-en': 'Disk full' })).toEqual({
+    expect(
+      finalizeBody({
+        'actions-ar': ' أُعيد تشغيل الخوادم ',
+        'actions-en': 'Restarted the servers',
+        'root-cause-ar': 'امتلاء القرص',
+        'root-cause-en': 'Disk full',
+      }),
+    ).toEqual({
       actions: { ar: 'أُعيد تشغيل الخوادم', en: 'Restarted the servers' },
       root_cause: { ar: 'امتلاء القرص', en: 'Disk full' },
     });
@@ -39,7 +46,9 @@ describe('finalizeBody', () => {
 
   it('refuses missing actions and two texts in one language', () => {
     expect(() => finalizeBody({ 'root-cause': 'Disk full', actions: '  ' })).toThrow(UsageError);
-    expect(() => finalizeBody({ actions: 'Restarted', 'actions-en': 'Restarted the servers' })).toThrow(/--actions reads as English, and --actions-en gives English too; give the other language with --actions-ar/);
+    expect(() => finalizeBody({ actions: 'Restarted', 'actions-en': 'Restarted the servers' })).toThrow(
+      /--actions reads as English, and --actions-en gives English too; give the other language with --actions-ar/,
+    );
   });
 });
 
@@ -62,13 +71,27 @@ describe('raqib reports finalize', () => {
       await writeFile(file, configYaml([{ id: 'portal', checks: [{ id: 'home', type: 'http', url: 'https://portal.example.sa/' }] }], { data_dir: dataDir }));
       await mkdir(dataDir, { recursive: true });
       await writeFile(join(dataDir, 'agent.json'), JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
-      const r = await runCli(['reports', 'finalize', 'DGA-2026-000001', '--config', file, '--actions-ar', 'أُعيد تشغيل الخوادم', '--actions-en', 'Restarted the servers', '--root-cause', 'Disk full']);
+      const r = await runCli([
+        'reports',
+        'finalize',
+        'DGA-2026-000001',
+        '--config',
+        file,
+        '--actions-ar',
+        'أُعيد تشغيل الخوادم',
+        '--actions-en',
+        'Restarted the servers',
+        '--root-cause',
+        'Disk full',
+      ]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(bodies).toEqual([{
-        url: '/api/v1/reports/DGA-2026-000001/finalize',
-        body: { actions: { ar: 'أُعيد تشغيل الخوادم', en: 'Restarted the servers' }, root_cause: 'Disk full' },
-      }]);
+      expect(bodies).toEqual([
+        {
+          url: '/api/v1/reports/DGA-2026-000001/finalize',
+          body: { actions: { ar: 'أُعيد تشغيل الخوادم', en: 'Restarted the servers' }, root_cause: 'Disk full' },
+        },
+      ]);
     } finally {
       server.close();
     }

@@ -34,22 +34,30 @@ async function setUp() {
   const config = join(dir, 'raqib.yaml');
   await writeFile(
     config,
-    configYaml([{ id: 'appointments', checks: [{ id: 'portal', type: 'http', url: 'http://127.0.0.1:9/' }] }], { data_dir: dataDir }, {
-      authority: { mode: 'sandbox', url: sandbox.url },
-      crisis_team: {
-        members: [
-          { name: { ar: 'سارة العتيبي', en: 'Sara Alotaibi' }, role: 'manager', mobile: '+966500000001', email: MANAGER },
-          { name: { ar: 'خالد الحربي', en: 'Khalid Alharbi' }, role: 'alternate', mobile: '+966500000002', email: ALTERNATE },
-        ],
+    configYaml(
+      [{ id: 'appointments', checks: [{ id: 'portal', type: 'http', url: 'http://127.0.0.1:9/' }] }],
+      { data_dir: dataDir },
+      {
+        authority: { mode: 'sandbox', url: sandbox.url },
+        crisis_team: {
+          members: [
+            { name: { ar: 'سارة العتيبي', en: 'Sara Alotaibi' }, role: 'manager', mobile: '+966500000001', email: MANAGER },
+            { name: { ar: 'خالد الحربي', en: 'Khalid Alharbi' }, role: 'alternate', mobile: '+966500000002', email: ALTERNATE },
+          ],
+        },
       },
-    }),
+    ),
   );
   const control = async (path: string, body: unknown) => {
     const res = await fetch(`${sandbox.url}/sandbox/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`control ${path}: ${res.status} ${await res.text()}`);
   };
   const requests = (route: string) => Object.values(sandbox.state.requests[route] ?? {}).reduce((a, b) => a + b, 0);
-  const audit = async () => (await readFile(join(dataDir, AUDIT_FILE), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const audit = async () =>
+    (await readFile(join(dataDir, AUDIT_FILE), 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { sandbox, dir, dataDir, config, control, requests, audit };
 }
 
@@ -57,7 +65,10 @@ type Setup = Awaited<ReturnType<typeof setUp>>;
 
 /** `raqib login [args]`; the code it prints is approved (sandbox control) by `approver`. */
 async function login(s: Setup, approver: string, args: string[] = []) {
-  const child = spawn(process.execPath, [MAIN, 'login', '--config', s.config, ...args], { env: { ...process.env, RAQIB_CONFIG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, 'login', '--config', s.config, ...args], {
+    env: { ...process.env, RAQIB_CONFIG: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let approved: Promise<void> | undefined;
@@ -145,7 +156,9 @@ describe('raqib team register', () => {
     const dispatcher = new Agent();
     let code = '';
     await deviceSignIn({
-      endpoint: { baseUrl: s.sandbox.url, clientId: 'raqib', dispatcher, timeoutMs: 5_000 }, subject: MANAGER, dataDir: s.dataDir,
+      endpoint: { baseUrl: s.sandbox.url, clientId: 'raqib', dispatcher, timeoutMs: 5_000 },
+      subject: MANAGER,
+      dataDir: s.dataDir,
       onPrompt: (d) => (code = d.user_code),
       sleep: () => s.control('device/approve', { user_code: code, subject: STRANGER }),
     });

@@ -14,7 +14,9 @@ describe('the runtime settings raqib ships with (config/node-flags)', () => {
   });
 
   it('counts a flag given in NODE_OPTIONS, with underscores or with another value, as given', () => {
-    expect(missingRuntimeSettings(settings, ['--concurrent_marking_max_worker_num=2'], { NODE_OPTIONS: '--max-old-space-size=1024', MALLOC_ARENA_MAX: '8' })).toEqual([]);
+    expect(
+      missingRuntimeSettings(settings, ['--concurrent_marking_max_worker_num=2'], { NODE_OPTIONS: '--max-old-space-size=1024', MALLOC_ARENA_MAX: '8' }),
+    ).toEqual([]);
     expect(missingRuntimeSettings(settings, ['--max-old-space-size', '600'], {})).toEqual(['--concurrent-marking-max-worker-num=1', 'MALLOC_ARENA_MAX=2']);
   });
 });

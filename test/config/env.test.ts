@@ -24,7 +24,9 @@ describe('environment values take the type their field asks for', () => {
   });
 
   it('keeps "2.10" as text in a JSON expectation instead of turning it into 2.1', () => {
-    const loaded = parseConfig(base('', '{ id: c, type: http, url: "https://h/", expect: { json: { version: "${VER}" } } }'), 'f.yaml', { env: { VER: '2.10' } });
+    const loaded = parseConfig(base('', '{ id: c, type: http, url: "https://h/", expect: { json: { version: "${VER}" } } }'), 'f.yaml', {
+      env: { VER: '2.10' },
+    });
     expect(loaded.config.services[0]!.checks[0]).toMatchObject({ expect: { json: { version: '2.10' } } });
   });
 

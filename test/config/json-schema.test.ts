@@ -9,7 +9,10 @@ describe('config/raqib.schema.json', () => {
   });
 
   it('rejects unknown keys and lists the check types editors can complete', () => {
-    const schema = configJsonSchema() as { additionalProperties: boolean; properties: { services: { items: { properties: { checks: { items: { oneOf: { properties: { type: { const: string } } }[] } } } } } } };
+    const schema = configJsonSchema() as {
+      additionalProperties: boolean;
+      properties: { services: { items: { properties: { checks: { items: { oneOf: { properties: { type: { const: string } } }[] } } } } } };
+    };
     expect(schema.additionalProperties).toBe(false);
     const types = schema.properties.services.items.properties.checks.items.oneOf.map((o) => o.properties.type.const);
     expect(types).toEqual(['http', 'tcp', 'dns', 'tls']);

@@ -108,7 +108,7 @@ describe('loading the config in a worker thread', () => {
       expect(loaded.config.agent.id).toBe('agent-7');
     });
 
-    it('parses a big config in another thread: the caller\'s event loop keeps turning meanwhile', async () => {
+    it("parses a big config in another thread: the caller's event loop keeps turning meanwhile", async () => {
       const file = join(await tempDir('raqib-isolated-big-'), 'raqib.yaml');
       const services = Array.from({ length: 80 }, (_, s) => ({
         id: `svc-${s}`,
@@ -152,8 +152,9 @@ describe('when the worker that loads the config fails', () => {
     expect((err.cause as Error).message).toBe('boom in the worker');
   });
 
-  it("rejects with the message and stack of an unexpected error that the worker reports", async () => {
-    const source = "import { parentPort } from 'node:worker_threads';\nparentPort.postMessage({ error: { message: 'unexpected', stack: 'Error: unexpected\\n    at load-worker' } });\n";
+  it('rejects with the message and stack of an unexpected error that the worker reports', async () => {
+    const source =
+      "import { parentPort } from 'node:worker_threads';\nparentPort.postMessage({ error: { message: 'unexpected', stack: 'Error: unexpected\\n    at load-worker' } });\n";
     const err = await failure(isolated.loadConfigIsolated(file, {}, await worker(source)));
     expect(err.message).toBe('unexpected');
     expect(err.stack).toBe('Error: unexpected\n    at load-worker');
@@ -171,7 +172,7 @@ describe('when the worker that loads the config fails', () => {
   it('hands the worker the file and the environment it was given, nothing else of the process', async () => {
     const source =
       "import { parentPort, workerData } from 'node:worker_threads';\n" +
-      "parentPort.postMessage({ error: { message: JSON.stringify(workerData), stack: undefined } });\n";
+      'parentPort.postMessage({ error: { message: JSON.stringify(workerData), stack: undefined } });\n';
     const err = await failure(isolated.loadConfigIsolated(file, { env: { ONLY_THIS: '1' } }, await worker(source)));
     expect(JSON.parse(err.message)).toStrictEqual({ file, env: { ONLY_THIS: '1' } });
   });

@@ -46,34 +46,23 @@ const REJECTIONS: Record<string, string[]> = {
   // ── YAML itself ─────────────────────────────────────────────────────────────────────────────
   'empty-file': ['1:1: the file is empty; a config needs at least agent:, entity: and services:'],
   'comment-only': ['1:1: the file is empty; a config needs at least agent:, entity: and services:'],
-  'yaml-unclosed-flow': [
-    '5:9: YAML syntax error: this "{" is not closed; end it with "}", and indent any continuation line more than its key',
-  ],
+  'yaml-unclosed-flow': ['5:9: YAML syntax error: this "{" is not closed; end it with "}", and indent any continuation line more than its key'],
   'duplicate-mapping-key': ['3:3: key "id" appears twice in the same mapping; keep only one'],
   'tab-indentation': ['2:1: YAML syntax error: a tab is used for indentation; indent with spaces'],
   'multiple-documents': ['3:1: the file holds more than one YAML document (a second ---); a config is a single document'],
   'alias-bomb': ['1:1: aliases (*name) expand to too many copies (more than 100); write the repeated values out instead'],
-  'unknown-alias': [
-    '10:11: services[0].name: *portal_name refers to no anchor; define &portal_name on a value above it, or remove the *',
-  ],
+  'unknown-alias': ['10:11: services[0].name: *portal_name refers to no anchor; define &portal_name on a value above it, or remove the *'],
   'top-level-list': ['1:1: expected a mapping (key: value) with agent:, entity: and services: at the top level, got a list'],
-  'top-level-scalar': [
-    '1:1: expected a mapping (key: value) with agent:, entity: and services: at the top level, got "just some text"',
-  ],
+  'top-level-scalar': ['1:1: expected a mapping (key: value) with agent:, entity: and services: at the top level, got "just some text"'],
 
   // ── keys ────────────────────────────────────────────────────────────────────────────────────
-  'unknown-top-level-key': [
-    '1:1: services: is required: expected a list',
-    '8:1: servces: unknown key "servces"; did you mean "services"?',
-  ],
+  'unknown-top-level-key': ['1:1: services: is required: expected a list', '8:1: servces: unknown key "servces"; did you mean "services"?'],
   'unknown-nested-key': ['17:9: services[0].checks[0].timout: unknown key "timout"; did you mean "timeout"?'],
   'unknown-key-no-suggestion': [
     '18:9: services[0].checks[0].colour: unknown key "colour"; allowed keys: id, critical, interval, schedule, timeout, retry_interval, failure_threshold, success_threshold, type, host, port, send, expect',
   ],
   'missing-agent-section': ['1:1: agent: is required: expected a mapping (key: value)'],
-  'missing-agent-id': [
-    '2:3: agent.id: is required: expected an id of lowercase letters, digits, "-" or "_" (at most 63, starting with a letter or digit)',
-  ],
+  'missing-agent-id': ['2:3: agent.id: is required: expected an id of lowercase letters, digits, "-" or "_" (at most 63, starting with a letter or digit)'],
   'missing-entity-name-en': ['6:5: entity.name.en: is required: expected the name in English'],
   'missing-service-checks': ['9:5: services[0].checks: is required: expected a list'],
   'missing-check-id': [
@@ -104,23 +93,15 @@ const REJECTIONS: Record<string, string[]> = {
   'bad-id-charset': [
     '9:9: services[0].id: expected an id of lowercase letters, digits, "-" or "_" (at most 63, starting with a letter or digit), got "Patient Portal"',
   ],
-  'bad-entity-code': [
-    '4:9: entity.code: expected an entity code of uppercase letters, digits, "-" or "_" such as MOH, got "moh"',
-  ],
+  'bad-entity-code': ['4:9: entity.code: expected an entity code of uppercase letters, digits, "-" or "_" such as MOH, got "moh"'],
   'bad-provider': [
     '13:15: services[0].provider: expected "self" or an entity code of uppercase letters, digits, "-" or "_" such as MOH, got "national info center"',
   ],
   'bad-channel': ['13:14: services[0].channel: expected one of web, mobile, api, gsb, got "mobil" (did you mean "mobile"?)'],
   'negative-beneficiaries': ['13:28: services[0].beneficiaries_per_day: must be at least 0, got -100'],
-  'unknown-check-type': [
-    '15:15: services[0].checks[0].type: unknown type "htp"; expected one of http, tcp, dns, tls (did you mean "http"?)',
-  ],
-  'url-not-http': [
-    '16:14: services[0].checks[0].url: expected an absolute http:// or https:// URL, got "ftp://files.moh.gov.sa/"',
-  ],
-  'bad-method': [
-    '17:17: services[0].checks[0].method: expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, got "get" (did you mean "GET"?)',
-  ],
+  'unknown-check-type': ['15:15: services[0].checks[0].type: unknown type "htp"; expected one of http, tcp, dns, tls (did you mean "http"?)'],
+  'url-not-http': ['16:14: services[0].checks[0].url: expected an absolute http:// or https:// URL, got "ftp://files.moh.gov.sa/"'],
+  'bad-method': ['17:17: services[0].checks[0].method: expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, got "get" (did you mean "GET"?)'],
   'bad-status': [
     '18:30: services[0].checks[0].expect.status[2]: expected a status code (200), a class (2xx) or a range (200-299), got 600',
     '18:35: services[0].checks[0].expect.status[3]: expected a status code (200), a class (2xx) or a range (200-299), got "299-200"',
@@ -134,21 +115,19 @@ const REJECTIONS: Record<string, string[]> = {
   ],
   'port-zero': ['17:15: services[0].checks[0].port: must be at least 1, got 0'],
   'port-too-big': ['17:15: services[0].checks[0].port: must be at most 65535, got 70000'],
-  'bad-host': [
-    '16:15: services[0].checks[0].host: expected a host name or IP address without scheme or port, got "https://db.moh.gov.sa"',
-  ],
+  'bad-host': ['16:15: services[0].checks[0].host: expected a host name or IP address without scheme or port, got "https://db.moh.gov.sa"'],
   'bad-listen': ['3:11: agent.listen: expected host:port such as 127.0.0.1:9470, got "localhost"'],
   'bad-timezone': ['3:13: agent.timezone: expected an IANA time zone such as Asia/Riyadh, got "Riyadh"'],
   'canary-duplicate-id': ['6:15: agent.connectivity.canaries[1].id: duplicate canary id "gateway" (first used by canaries[0])'],
-  'canary-builtin-id': ['6:15: agent.connectivity.canaries[1].id: canary ids starting with "builtin-" name the built-in canaries; choose another id than "builtin-resolver"'],
+  'canary-builtin-id': [
+    '6:15: agent.connectivity.canaries[1].id: canary ids starting with "builtin-" name the built-in canaries; choose another id than "builtin-resolver"',
+  ],
   'depends-on-cycle': [
     '13:17: services[0].depends_on: depends_on goes round in a circle back to "portal"; dependencies must form a tree',
     '22:17: services[1].depends_on: depends_on goes round in a circle back to "login"; dependencies must form a tree',
   ],
   'depends-on-unknown': ['13:18: services[0].depends_on[0]: no service "nafath-login"; depends_on names services of this config'],
-  'bad-log-level': [
-    '3:14: agent.log_level: expected one of fatal, error, warn, info, debug, trace, silent, got "warning" (did you mean "warn"?)',
-  ],
+  'bad-log-level': ['3:14: agent.log_level: expected one of fatal, error, warn, info, debug, trace, silent, got "warning" (did you mean "warn"?)'],
   'max-concurrency-zero': ['3:20: agent.max_concurrency: must be at least 1, got 0'],
   'threshold-zero': [
     '9:22: defaults.failure_threshold: must be at least 1, got 0',
@@ -156,9 +135,7 @@ const REJECTIONS: Record<string, string[]> = {
   ],
   'threshold-fraction': ['17:28: services[0].checks[0].failure_threshold: expected a whole number, got 2.5'],
   'auth-token-short': ['3:15: agent.auth_token: must be at least 16 characters'],
-  'bad-dns-rcode': [
-    '18:18: services[0].checks[0].expect.rcode: expected one of NOERROR, NXDOMAIN, SERVFAIL, REFUSED, got "NOERR" (did you mean "NOERROR"?)',
-  ],
+  'bad-dns-rcode': ['18:18: services[0].checks[0].expect.rcode: expected one of NOERROR, NXDOMAIN, SERVFAIL, REFUSED, got "NOERR" (did you mean "NOERROR"?)'],
   'bad-dns-record': ['17:17: services[0].checks[0].record: expected one of A, AAAA, CNAME, MX, TXT, NS, got "SRV"'],
   'bad-dns-server': [
     '17:17: services[0].checks[0].server: expected host:port such as 127.0.0.1:53 (the port may be left out), got "10.0.0.53:99999"; port 99999 is above 65535',
@@ -183,15 +160,11 @@ const REJECTIONS: Record<string, string[]> = {
   'retry-interval-over-interval': [
     '18:25: services[0].checks[0].retry_interval: retry_interval 1m is longer than interval 20s; a re-probe must come sooner than the next run',
   ],
-  'duplicate-service-id': [
-    '17:9: services[1].id: duplicate service id "portal" (first used by services[0]); ids must be unique',
-  ],
+  'duplicate-service-id': ['17:9: services[1].id: duplicate service id "portal" (first used by services[0]); ids must be unique'],
   'duplicate-check-id': [
     '17:13: services[0].checks[1].id: duplicate check id "home" in service "portal" (first used by checks[0]); ids must be unique within a service',
   ],
-  'provider-own-code': [
-    '13:15: services[0].provider: "MOH" is this entity\'s own code; write provider: self for its own services',
-  ],
+  'provider-own-code': ['13:15: services[0].provider: "MOH" is this entity\'s own code; write provider: self for its own services'],
 
   // ── several at once: all reported, in file order ────────────────────────────────────────────
   'several-problems': [
@@ -234,9 +207,7 @@ describe('files that cannot be read', () => {
     const line = `# ${'x'.repeat(1021)}\n`; // 1 KiB
     await writeFile(file, line.repeat(MAX_CONFIG_BYTES / 1024 + 1));
     const err = await rejection(loadConfigFile(file));
-    expect(lines(err)).toEqual([
-      `${file}:1:1: file is ${MAX_CONFIG_BYTES + 1024} bytes; a config may be at most 4 MiB (4194304 bytes)`,
-    ]);
+    expect(lines(err)).toEqual([`${file}:1:1: file is ${MAX_CONFIG_BYTES + 1024} bytes; a config may be at most 4 MiB (4194304 bytes)`]);
   });
 
   it('says so when the file does not exist', async () => {
@@ -275,7 +246,13 @@ describe('valid-minimal.yaml: everything not written takes its documented defaul
   });
 
   it('fills defaults: interval 30s, timeout 10s, failure_threshold 3, success_threshold 2, flapping 4 changes in 30m', () => {
-    expect(loaded.config.defaults).toEqual({ interval: 30_000, timeout: 10_000, failure_threshold: 3, success_threshold: 2, flapping: { changes: 4, window: 1_800_000 } });
+    expect(loaded.config.defaults).toEqual({
+      interval: 30_000,
+      timeout: 10_000,
+      failure_threshold: 3,
+      success_threshold: 2,
+      flapping: { changes: 4, window: 1_800_000 },
+    });
   });
 
   it('fills service defaults: provider self, channel web, no beneficiaries', () => {
@@ -447,7 +424,7 @@ describe('valid-full.yaml: every field once, overrides win over defaults', () =>
 describe('retry_interval defaults to a third of the effective interval', () => {
   it.each([
     ['defaults.interval', '', '', 10_000],
-    ['the check\'s own interval', '', 'interval: 1m, ', 20_000],
+    ["the check's own interval", '', 'interval: 1m, ', 20_000],
     ['an explicit defaults.retry_interval', 'defaults: { retry_interval: 5s }\n', '', 5_000],
     ['never below 1s', 'defaults: { interval: 2s, timeout: 1s }\n', '', 1_000],
   ])('from %s', (_from, defaults, own, expected) => {
@@ -492,9 +469,7 @@ describe('environment substitution', () => {
 
   it('a single reference that is not a number stays text, so the field type decides', () => {
     const err = parseRejection(withChecks('      - { id: c, type: tcp, host: h, port: "${PORT}" }\n'), { PORT: '5432 # admin' });
-    expect(lines(err)).toEqual([
-      'raqib.yaml:10:44: services[0].checks[0].port: expected a port number from 1 to 65535, got the value of ${PORT}',
-    ]);
+    expect(lines(err)).toEqual(['raqib.yaml:10:44: services[0].checks[0].port: expected a port number from 1 to 65535, got the value of ${PORT}']);
   });
 
   it.each([

@@ -22,10 +22,44 @@ const pick = <T>(r: Rand, items: readonly T[]): T => items[int(r, items.length)]
 /** Characters that mean something to YAML, plus a few that mean nothing. */
 const NOISE = [...':{}[],-#&*!|>\'"%@`?\t\n \\$', 'a', 'Z', '0', '9', 'é', 'ع', '\u0000', '\ufeff'];
 const SCALARS = [
-  '', '~', 'null', 'true', 'no', '0', '-1', '1e309', '0x1F', '.nan', '-.inf', '99999999999999999999', '3.14',
-  '30s', '0s', '1MiB', '2xx', 'http://', '"quoted"', "'single'", '[]', '{}', '[1, [2, [3]]]', '{a: {b: {c: 1}}}',
-  '*nope', '&anchor x', '!!binary aGk=', '!!str 1', '!custom x', '${UNSET}', '${PORT}', '$${LITERAL}', '${A:-}',
-  '|\n  block\n  text', '>-\n  folded', '"\\u0000"', '"\\x"', 'x'.repeat(2_000),
+  '',
+  '~',
+  'null',
+  'true',
+  'no',
+  '0',
+  '-1',
+  '1e309',
+  '0x1F',
+  '.nan',
+  '-.inf',
+  '99999999999999999999',
+  '3.14',
+  '30s',
+  '0s',
+  '1MiB',
+  '2xx',
+  'http://',
+  '"quoted"',
+  "'single'",
+  '[]',
+  '{}',
+  '[1, [2, [3]]]',
+  '{a: {b: {c: 1}}}',
+  '*nope',
+  '&anchor x',
+  '!!binary aGk=',
+  '!!str 1',
+  '!custom x',
+  '${UNSET}',
+  '${PORT}',
+  '$${LITERAL}',
+  '${A:-}',
+  '|\n  block\n  text',
+  '>-\n  folded',
+  '"\\u0000"',
+  '"\\x"',
+  'x'.repeat(2_000),
 ];
 
 function deepNesting(r: Rand): string {
@@ -43,19 +77,64 @@ function deepNesting(r: Rand): string {
 
 const MUTATIONS: ((text: string, r: Rand) => string)[] = [
   // characters
-  (t, r) => { const i = int(r, t.length); return t.slice(0, i) + t.slice(i + 1); },
-  (t, r) => { const i = int(r, t.length); return t.slice(0, i) + t.charAt(i) + t.slice(i); },
-  (t, r) => { const i = int(r, t.length - 1); return t.slice(0, i) + t.charAt(i + 1) + t.charAt(i) + t.slice(i + 2); },
-  (t, r) => { const i = int(r, t.length); return t.slice(0, i) + pick(r, NOISE) + t.slice(i); },
-  (t, r) => { const i = int(r, t.length); return t.slice(0, i) + pick(r, NOISE) + t.slice(i + 1); },
+  (t, r) => {
+    const i = int(r, t.length);
+    return t.slice(0, i) + t.slice(i + 1);
+  },
+  (t, r) => {
+    const i = int(r, t.length);
+    return t.slice(0, i) + t.charAt(i) + t.slice(i);
+  },
+  (t, r) => {
+    const i = int(r, t.length - 1);
+    return t.slice(0, i) + t.charAt(i + 1) + t.charAt(i) + t.slice(i + 2);
+  },
+  (t, r) => {
+    const i = int(r, t.length);
+    return t.slice(0, i) + pick(r, NOISE) + t.slice(i);
+  },
+  (t, r) => {
+    const i = int(r, t.length);
+    return t.slice(0, i) + pick(r, NOISE) + t.slice(i + 1);
+  },
   // lines
-  (t, r) => { const l = t.split('\n'); l.splice(int(r, l.length), 1); return l.join('\n'); },
-  (t, r) => { const l = t.split('\n'); const i = int(r, l.length); l.splice(i, 0, l[i]!); return l.join('\n'); },
-  (t, r) => { const l = t.split('\n'); const i = int(r, l.length); const j = int(r, l.length); [l[i], l[j]] = [l[j]!, l[i]!]; return l.join('\n'); },
-  (t, r) => { const l = t.split('\n'); const i = int(r, l.length); l[i] = ' '.repeat(int(r, 6)) + l[i]!.trimStart(); return l.join('\n'); },
+  (t, r) => {
+    const l = t.split('\n');
+    l.splice(int(r, l.length), 1);
+    return l.join('\n');
+  },
+  (t, r) => {
+    const l = t.split('\n');
+    const i = int(r, l.length);
+    l.splice(i, 0, l[i]!);
+    return l.join('\n');
+  },
+  (t, r) => {
+    const l = t.split('\n');
+    const i = int(r, l.length);
+    const j = int(r, l.length);
+    [l[i], l[j]] = [l[j]!, l[i]!];
+    return l.join('\n');
+  },
+  (t, r) => {
+    const l = t.split('\n');
+    const i = int(r, l.length);
+    l[i] = ' '.repeat(int(r, 6)) + l[i]!.trimStart();
+    return l.join('\n');
+  },
   // values
-  (t, r) => { const l = t.split('\n'); const i = int(r, l.length); l[i] = l[i]!.replace(/:\s.*$/, `: ${pick(r, SCALARS)}`); return l.join('\n'); },
-  (t, r) => { const l = t.split('\n'); const i = int(r, l.length); l[i] = l[i]!.replace(/:\s.*$/, `: ${deepNesting(r)}`); return l.join('\n'); },
+  (t, r) => {
+    const l = t.split('\n');
+    const i = int(r, l.length);
+    l[i] = l[i]!.replace(/:\s.*$/, `: ${pick(r, SCALARS)}`);
+    return l.join('\n');
+  },
+  (t, r) => {
+    const l = t.split('\n');
+    const i = int(r, l.length);
+    l[i] = l[i]!.replace(/:\s.*$/, `: ${deepNesting(r)}`);
+    return l.join('\n');
+  },
   (t, r) => {
     const l = t.split('\n');
     const i = int(r, l.length);

@@ -28,7 +28,8 @@ function exportedMetrics(): Set<string> {
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
     const text = readFileSync(join(dir, file), 'utf8');
     for (const m of text.matchAll(/\bname: ['"](raqib_\w+)['"]/g)) names.add(m[1]!);
-    for (const m of text.matchAll(/new (?:Histogram|Summary)\(\{\s*name: ['"](raqib_\w+)['"]/g)) for (const s of ['_bucket', '_sum', '_count']) names.add(m[1]! + s);
+    for (const m of text.matchAll(/new (?:Histogram|Summary)\(\{\s*name: ['"](raqib_\w+)['"]/g))
+      for (const s of ['_bucket', '_sum', '_count']) names.add(m[1]! + s);
   }
   return names;
 }
@@ -142,26 +143,69 @@ describe('Grafana dashboards', () => {
   });
 
   it('cover what the issue asks of each dashboard', () => {
-    const exprs = (uid: string) => panelQueries(byUid(uid)).map((q) => q.expr).join('\n');
+    const exprs = (uid: string) =>
+      panelQueries(byUid(uid))
+        .map((q) => q.expr)
+        .join('\n');
     const overview = exprs('raqib-overview');
-    for (const m of ['raqib_service_state', 'raqib_service_up', 'service:raqib_availability:ratio_1d', 'service:raqib_availability:ratio_30d', 'raqib_service_slo_objective', 'raqib_incidents_open', 'raqib_reports_status', 'raqib_authority_authorized']) expect(overview).toContain(m);
+    for (const m of [
+      'raqib_service_state',
+      'raqib_service_up',
+      'service:raqib_availability:ratio_1d',
+      'service:raqib_availability:ratio_30d',
+      'raqib_service_slo_objective',
+      'raqib_incidents_open',
+      'raqib_reports_status',
+      'raqib_authority_authorized',
+    ])
+      expect(overview).toContain(m);
     const service = exprs('raqib-service');
-    for (const m of ['raqib_probe_phase_seconds', 'raqib_probe_http_status_code', 'raqib_probe_tls_cert_expiry_timestamp_seconds', 'raqib_check_state', 'raqib_service_state']) expect(service).toContain(m);
+    for (const m of [
+      'raqib_probe_phase_seconds',
+      'raqib_probe_http_status_code',
+      'raqib_probe_tls_cert_expiry_timestamp_seconds',
+      'raqib_check_state',
+      'raqib_service_state',
+    ])
+      expect(service).toContain(m);
     const reporting = exprs('raqib-reporting');
-    for (const m of ['raqib_reports_total', 'raqib_outbox_pending', 'raqib_outbox_oldest_age_seconds', 'raqib_dead_letters', 'raqib_authority_request_duration_seconds_bucket', 'code!~"2.."', 'raqib_report_ack_seconds_bucket', 'raqib_guidance_total', 'raqib_authority_authorized']) expect(reporting).toContain(m);
+    for (const m of [
+      'raqib_reports_total',
+      'raqib_outbox_pending',
+      'raqib_outbox_oldest_age_seconds',
+      'raqib_dead_letters',
+      'raqib_authority_request_duration_seconds_bucket',
+      'code!~"2.."',
+      'raqib_report_ack_seconds_bucket',
+      'raqib_guidance_total',
+      'raqib_authority_authorized',
+    ])
+      expect(reporting).toContain(m);
     const agent = exprs('raqib-agent');
-    for (const m of ['raqib_schedule_lateness_seconds_bucket', 'raqib_probes_skipped_total', 'nodejs_eventloop_lag', 'process_resident_memory_bytes', 'raqib_config_last_reload_successful', 'raqib_agent_blind']) expect(agent).toContain(m);
+    for (const m of [
+      'raqib_schedule_lateness_seconds_bucket',
+      'raqib_probes_skipped_total',
+      'nodejs_eventloop_lag',
+      'process_resident_memory_bytes',
+      'raqib_config_last_reload_successful',
+      'raqib_agent_blind',
+    ])
+      expect(agent).toContain(m);
     // prom-client's lag figures include its timer's period; the panel takes exactly that period off.
     const lag = panelQueries(byUid('raqib-agent')).filter((q) => q.expr.includes('nodejs_eventloop_lag'));
     expect(lag.map((q) => q.expr.match(/nodejs_eventloop_lag_(\w+)_seconds\{[^}]*\} - ([\d.]+)/)?.slice(1))).toEqual(
       ['p50', 'p99', 'max'].map((q) => [q, String(EVENT_LOOP_PRECISION_MS / 1000)]),
     );
     // Rates follow Grafana's $__rate_interval, so short ranges (and the live test) get data.
-    for (const d of dashboards) for (const q of panelQueries(d)) for (const m of q.expr.matchAll(/\b(rate|increase)\([^[]*\[([^\]]+)\]/g)) expect(m[2], `${d.file}: ${q.panel}`).toMatch(/^\$__(rate_interval|range)$/);
+    for (const d of dashboards)
+      for (const q of panelQueries(d))
+        for (const m of q.expr.matchAll(/\b(rate|increase)\([^[]*\[([^\]]+)\]/g)) expect(m[2], `${d.file}: ${q.panel}`).toMatch(/^\$__(rate_interval|range)$/);
   });
 
   it('are provisioned by the Grafana folder compose.yaml mounts', () => {
-    const compose = parse(readFileSync(join(ROOT, 'compose.yaml'), 'utf8')) as { services: Record<string, { volumes?: string[]; image?: string; build?: string }> };
+    const compose = parse(readFileSync(join(ROOT, 'compose.yaml'), 'utf8')) as {
+      services: Record<string, { volumes?: string[]; image?: string; build?: string }>;
+    };
     expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'prometheus', 'raqib']);
     for (const svc of Object.values(compose.services)) {
       for (const v of svc.volumes ?? []) {
@@ -169,9 +213,13 @@ describe('Grafana dashboards', () => {
         if (src!.startsWith('./')) expect(existsSync(join(ROOT, src!)), v).toBe(true);
       }
     }
-    const ds = parse(readFileSync(join(ROOT, 'dashboards/grafana/provisioning/datasources/raqib.yaml'), 'utf8')) as { datasources: { type: string; url: string }[] };
+    const ds = parse(readFileSync(join(ROOT, 'dashboards/grafana/provisioning/datasources/raqib.yaml'), 'utf8')) as {
+      datasources: { type: string; url: string }[];
+    };
     expect(ds.datasources[0]).toMatchObject({ type: 'prometheus', url: 'http://prometheus:9090' });
-    const provider = parse(readFileSync(join(ROOT, 'dashboards/grafana/provisioning/dashboards/raqib.yaml'), 'utf8')) as { providers: { type: string; options: { path: string } }[] };
+    const provider = parse(readFileSync(join(ROOT, 'dashboards/grafana/provisioning/dashboards/raqib.yaml'), 'utf8')) as {
+      providers: { type: string; options: { path: string } }[];
+    };
     expect(provider.providers[0]).toMatchObject({ type: 'file' });
     expect(compose.services['grafana']!.volumes).toContain(`./dashboards:${provider.providers[0]!.options.path}:ro`);
   });

@@ -47,7 +47,11 @@ async function startWebhookSink(): Promise<{ url: string; received: () => number
   return {
     url: `http://127.0.0.1:${port}/hooks/raqib`,
     received: () => received,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -89,10 +93,14 @@ async function dashboardJobs(prom: PrometheusServer, d: Dashboard): Promise<Job[
   const first: Record<string, Selection> = {};
   for (const v of vars.filter((x) => x.type === 'query')) {
     const query = interpolate(variableQuery(v), vars, first);
-    const values = await eventually(async () => {
-      const got = await labelValues(prom, query);
-      return got.length > 0 && got;
-    }, 20_000, 250).catch((err: unknown) => {
+    const values = await eventually(
+      async () => {
+        const got = await labelValues(prom, query);
+        return got.length > 0 && got;
+      },
+      20_000,
+      250,
+    ).catch((err: unknown) => {
       throw new Error(`${d.file}: variable ${v.name} (${query}) has no values: ${String(err)}`);
     });
     first[v.name] = { value: values[0]! };
@@ -106,7 +114,9 @@ async function dashboardJobs(prom: PrometheusServer, d: Dashboard): Promise<Job[
       panel: q.panel,
       refId: q.refId,
       variant,
-      where: `${d.file} › ${q.panel} › ${q.refId} (${variant}: ${Object.entries(selections).map(([k, s]) => `${k}=${'all' in s ? 'All' : s.value}`).join(', ')})`,
+      where: `${d.file} › ${q.panel} › ${q.refId} (${variant}: ${Object.entries(selections)
+        .map(([k, s]) => `${k}=${'all' in s ? 'All' : s.value}`)
+        .join(', ')})`,
       expr: interpolate(q.expr, vars, selections),
       last: 'not run',
       samples: [],
@@ -129,7 +139,8 @@ async function untilAllReturnData(prom: PrometheusServer, jobs: Job[], timeoutMs
             job.samples = samples;
             if (!ok) still.push(job);
           } catch (err) {
-            if (err instanceof PrometheusError && err.errorType === 'bad_data') throw new Error(`${job.where}: Prometheus refuses the expression: ${err.message}\n${job.expr}`, { cause: err });
+            if (err instanceof PrometheusError && err.errorType === 'bad_data')
+              throw new Error(`${job.where}: Prometheus refuses the expression: ${err.message}\n${job.expr}`, { cause: err });
             job.last = String(err);
             still.push(job);
           }
@@ -244,7 +255,10 @@ describe('dashboards against a real Prometheus scraping a real agent', () => {
     expect(jobs.length).toBeGreaterThan(100);
     const failing = await untilAllReturnData(prom, jobs, 40_000);
     mark(`${jobs.length} panel queries answered`);
-    expect(failing.map((j) => `${j.where}: ${j.last}\n    ${j.expr}`), 'panel queries without data').toEqual([]);
+    expect(
+      failing.map((j) => `${j.where}: ${j.last}\n    ${j.expr}`),
+      'panel queries without data',
+    ).toEqual([]);
     // The agent-blind panels are held to it like every other: it is exported (0: the canary answers).
     expect(jobs.some((j) => j.expr.includes('raqib_agent_blind'))).toBe(true);
 
@@ -275,11 +289,15 @@ describe('dashboards against a real Prometheus scraping a real agent', () => {
 
     // Every recording and alerting rule evaluates without error.
     type Rules = { groups: { name: string; rules: { name: string; health: string; lastError?: string; lastEvaluation: string }[] }[] };
-    const rules = await eventually(async () => {
-      const data = await prom.api<Rules>('rules');
-      const all = data.groups.flatMap((g) => g.rules);
-      return all.length > 0 && all.every((r) => !r.lastEvaluation.startsWith('0001-')) && data;
-    }, 15_000, 250);
+    const rules = await eventually(
+      async () => {
+        const data = await prom.api<Rules>('rules');
+        const all = data.groups.flatMap((g) => g.rules);
+        return all.length > 0 && all.every((r) => !r.lastEvaluation.startsWith('0001-')) && data;
+      },
+      15_000,
+      250,
+    );
     const unhealthy = rules.groups.flatMap((g) => g.rules.filter((r) => r.health !== 'ok').map((r) => `${g.name}/${r.name}: ${r.health} ${r.lastError ?? ''}`));
     expect(unhealthy).toEqual([]);
     expect(rules.groups.map((g) => g.name).sort()).toEqual(['raqib-agent', 'raqib-availability', 'raqib-error-budget', 'raqib-reporting', 'raqib-services']);
@@ -287,11 +305,15 @@ describe('dashboards against a real Prometheus scraping a real agent', () => {
     // The outage raises RaqibServiceDown and the fast burn (pending until their `for` passes) for
     // payments alone; nothing says the agent, its config or the outbox is in trouble.
     type Alert = { labels: Record<string, string>; state: string };
-    const active = await eventually(async () => {
-      const { alerts } = await prom.api<{ alerts: Alert[] }>('alerts');
-      const has = (name: string) => alerts.some((a) => a.labels['alertname'] === name && a.labels['service'] === 'payments');
-      return has('RaqibServiceDown') && has('RaqibErrorBudgetBurnFast') && alerts;
-    }, 15_000, 250);
+    const active = await eventually(
+      async () => {
+        const { alerts } = await prom.api<{ alerts: Alert[] }>('alerts');
+        const has = (name: string) => alerts.some((a) => a.labels['alertname'] === name && a.labels['service'] === 'payments');
+        return has('RaqibServiceDown') && has('RaqibErrorBudgetBurnFast') && alerts;
+      },
+      15_000,
+      250,
+    );
     expect(active.filter((a) => a.labels['service'] !== undefined && a.labels['service'] !== 'payments').map((a) => a.labels)).toEqual([]);
     const quiet = ['RaqibAgentDown', 'RaqibAgentBlind', 'RaqibDeadLetter', 'RaqibConfigReloadFailed', 'RaqibReportNotDelivered', 'RaqibCertificateExpiring'];
     expect(active.filter((a) => quiet.includes(a.labels['alertname']!)).map((a) => a.labels)).toEqual([]);

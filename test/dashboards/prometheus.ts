@@ -39,7 +39,6 @@ export function promtool(args: string[], cwd: string): { code: number | null; ou
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-
 export interface QueryResult {
   resultType: 'vector' | 'matrix' | 'scalar' | 'string';
   result: unknown;
@@ -101,7 +100,13 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
     await mkdir(storage);
     const child = spawn(
       PROMETHEUS,
-      [`--config.file=${configFile}`, `--storage.tsdb.path=${storage}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', '--storage.tsdb.retention.time=1d'],
+      [
+        `--config.file=${configFile}`,
+        `--storage.tsdb.path=${storage}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+        '--storage.tsdb.retention.time=1d',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';

@@ -31,8 +31,12 @@ interface TestFile {
   tests: { name: string; alert_rule_test?: AlertTest[]; promql_expr_test?: unknown[] }[];
 }
 
-const ruleFiles = readdirSync(RULES_DIR).filter((f) => f.endsWith('.rules.yml')).sort();
-const testFiles = readdirSync(join(RULES_DIR, 'tests')).filter((f) => f.endsWith('.test.yml')).sort();
+const ruleFiles = readdirSync(RULES_DIR)
+  .filter((f) => f.endsWith('.rules.yml'))
+  .sort();
+const testFiles = readdirSync(join(RULES_DIR, 'tests'))
+  .filter((f) => f.endsWith('.test.yml'))
+  .sort();
 const load = <T>(path: string): T => parse(readFileSync(path, 'utf8')) as T;
 const alertGroups = ruleFiles.flatMap((f) => load<RuleFile>(join(RULES_DIR, f)).groups).filter((g) => g.rules.some((r) => r.alert));
 const ARABIC = /[\u0600-\u06FF]/;
@@ -41,7 +45,16 @@ describe('Prometheus rules', () => {
   it('alert on everything the issue lists, with a severity and annotations in English and Arabic', () => {
     const alerts = alertGroups.flatMap((g) => g.rules).filter((r) => r.alert);
     const names = new Set(alerts.map((r) => r.alert));
-    for (const name of ['RaqibServiceDown', 'RaqibReportNotDelivered', 'RaqibDeadLetter', 'RaqibAuthoritySignInLost', 'RaqibAgentBlind', 'RaqibCertificateExpiring', 'RaqibSchedulerLagging', 'RaqibConfigReloadFailed']) {
+    for (const name of [
+      'RaqibServiceDown',
+      'RaqibReportNotDelivered',
+      'RaqibDeadLetter',
+      'RaqibAuthoritySignInLost',
+      'RaqibAgentBlind',
+      'RaqibCertificateExpiring',
+      'RaqibSchedulerLagging',
+      'RaqibConfigReloadFailed',
+    ]) {
       expect(names.has(name), name).toBe(true);
     }
     for (const r of alerts) {
@@ -53,7 +66,10 @@ describe('Prometheus rules', () => {
   });
 
   it('record availability ratios and error-budget burn rates against each service objective', () => {
-    const records = ruleFiles.flatMap((f) => load<RuleFile>(join(RULES_DIR, f)).groups).flatMap((g) => g.rules).filter((r) => r.record);
+    const records = ruleFiles
+      .flatMap((f) => load<RuleFile>(join(RULES_DIR, f)).groups)
+      .flatMap((g) => g.rules)
+      .filter((r) => r.record);
     const byName = new Map(records.map((r) => [r.record!, r.expr]));
     for (const w of ['5m', '30m', '1h', '6h', '1d', '3d', '30d']) {
       expect(byName.get(`service:raqib_availability:ratio_${w}`), w).toMatch(/^avg_over_time\((raqib_service_up|service:raqib_availability:ratio_5m)\[/);

@@ -54,7 +54,12 @@ afterEach(() => {
 });
 
 /** Starts an agent and resolves once it logged "listening", with its port and the lines so far. */
-async function listening(cmd: string, args: string[], env: Record<string, string>, cwd: string): Promise<{ agent: ChildProcess; port: number; logs: () => string }> {
+async function listening(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<{ agent: ChildProcess; port: number; logs: () => string }> {
   const agent = spawn(cmd, args, { cwd, env });
   children.push(agent);
   let out = '';
@@ -111,19 +116,24 @@ describe('container image', () => {
     expect(AGENT_ENV).toEqual(SETTINGS.env);
   });
 
-  it('bin/raqib puts the file\'s flags on node\'s command line and its variables in the environment, yours winning', async () => {
+  it("bin/raqib puts the file's flags on node's command line and its variables in the environment, yours winning", async () => {
     // The launcher in a root of its own, with a settings file of the test's.
     const root = await tempDir('raqib-launcher-');
     await mkdir(join(root, 'bin'));
     await mkdir(join(root, 'config'));
     await copyFile(LAUNCHER, join(root, 'bin/raqib'));
     await chmod(join(root, 'bin/raqib'), 0o755);
-    await writeFile(join(root, 'config/node-flags'), '# a comment\n--max-old-space-size=512\n\n# --not-this=1\n--stack-size=900\nRAQIB_T_ONE=1\nRAQIB_T_TWO=a=b\n');
+    await writeFile(
+      join(root, 'config/node-flags'),
+      '# a comment\n--max-old-space-size=512\n\n# --not-this=1\n--stack-size=900\nRAQIB_T_ONE=1\nRAQIB_T_TWO=a=b\n',
+    );
     // A `node` that says what it was given.
     await writeFile(join(root, 'bin/node'), '#!/bin/sh\nprintf \'%s\\n\' "$@" "one=${RAQIB_T_ONE-unset}" "two=${RAQIB_T_TWO-unset}"\n');
     await chmod(join(root, 'bin/node'), 0o755);
     const run = async (env: Record<string, string>) => {
-      const child = spawn(join(root, 'bin/raqib'), ['run', '--config', 'a b.yaml'], { env: { PATH: [join(root, 'bin'), process.env['PATH'] ?? ''].join(delimiter), ...env } });
+      const child = spawn(join(root, 'bin/raqib'), ['run', '--config', 'a b.yaml'], {
+        env: { PATH: [join(root, 'bin'), process.env['PATH'] ?? ''].join(delimiter), ...env },
+      });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
@@ -132,7 +142,15 @@ describe('container image', () => {
     const main = join(root, 'dist/agent/main.js');
     expect(await run({})).toEqual(['--max-old-space-size=512', '--stack-size=900', main, 'run', '--config', 'a b.yaml', 'one=1', 'two=a=b']);
     // A heap limit raised in NODE_OPTIONS (the README's way) and a variable set by hand win.
-    expect(await run({ NODE_OPTIONS: '--max-old-space-size=1024', RAQIB_T_ONE: '8' })).toEqual(['--stack-size=900', main, 'run', '--config', 'a b.yaml', 'one=8', 'two=a=b']);
+    expect(await run({ NODE_OPTIONS: '--max-old-space-size=1024', RAQIB_T_ONE: '8' })).toEqual([
+      '--stack-size=900',
+      main,
+      'run',
+      '--config',
+      'a b.yaml',
+      'one=8',
+      'two=a=b',
+    ]);
   });
 
   it('starts with the image entry, flags and env and answers its own healthcheck', async () => {

@@ -154,7 +154,10 @@ describe('the per-check series of `raqib run`', () => {
     expect(sample(await agent.metrics(), 'raqib_probe_success', { ...portal, type: 'http' })).toBe(0);
 
     // A reload adds a check and the next scrape lists it; one it removes is gone.
-    await writeFile(agent.configFile, configYaml([{ id: 'web', checks: [{ id: 'port', type: 'tcp', host: '127.0.0.1', port: t.port }] }], { data_dir: './data' }, { defaults }));
+    await writeFile(
+      agent.configFile,
+      configYaml([{ id: 'web', checks: [{ id: 'port', type: 'tcp', host: '127.0.0.1', port: t.port }] }], { data_dir: './data' }, { defaults }),
+    );
     agent.child.kill('SIGHUP');
     await agent.waitForLog((l) => l.msg === 'config reloaded');
     const after = await agent.metrics();

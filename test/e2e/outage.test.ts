@@ -96,9 +96,13 @@ describe('raqib run, end to end', () => {
       let id = 0;
       while (phaseOffset(`appointments/portal-${id}`, 10_000) >= 1_000) id++;
       const agent = await startAgent(
-        configYaml([{ id: 'appointments', checks: [{ id: `portal-${id}`, type: 'http', url: `${hang.url}/hang` }] }], { data_dir: './data', shutdown_timeout: '200ms' }, {
-          defaults: { interval: '10s', timeout: '9s', failure_threshold: 1 },
-        }),
+        configYaml(
+          [{ id: 'appointments', checks: [{ id: `portal-${id}`, type: 'http', url: `${hang.url}/hang` }] }],
+          { data_dir: './data', shutdown_timeout: '200ms' },
+          {
+            defaults: { interval: '10s', timeout: '9s', failure_threshold: 1 },
+          },
+        ),
       );
       await eventually(() => hang.requests.length > 0);
       const signalled = Date.now();

@@ -38,7 +38,7 @@ function row(stdout: string, check: string): string[] {
 }
 
 describe('raqib probe', () => {
-  it('prints the warm agent\'s verdict for an HTTPS check, with first contact and process start-up shown apart', async () => {
+  it("prints the warm agent's verdict for an HTTPS check, with first contact and process start-up shown apart", async () => {
     const https = (id: string, extra: Record<string, unknown> = {}) => ({ id, type: 'http', url: `${t.namedUrl}/ok?${id}`, ca_file: CA_FILE, ...extra });
     const before = { accepted: t.accepted(), ...t.handshakes };
     const out = await probeCli([https('a'), https('b'), https('c'), https('full', { tls_resume: false })]);
@@ -53,7 +53,11 @@ describe('raqib probe', () => {
     expect(out.stdout).toMatch(/\nProcess start-up, in neither: \d+ ms before the first probe/);
     // Two probes per check and nothing of the warm-up: the first a full handshake, the second
     // resuming its session as the agent's do, except where tls_resume is false.
-    expect({ accepted: t.accepted() - before.accepted, full: t.handshakes.full - before.full, resumed: t.handshakes.resumed - before.resumed }).toEqual({ accepted: 8, full: 5, resumed: 3 });
+    expect({ accepted: t.accepted() - before.accepted, full: t.handshakes.full - before.full, resumed: t.handshakes.resumed - before.resumed }).toEqual({
+      accepted: 8,
+      full: 5,
+      resumed: 3,
+    });
   });
 
   it('warms the process before first contact without contacting the target', async () => {

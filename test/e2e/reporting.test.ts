@@ -56,7 +56,10 @@ describe('reporting to the authority', () => {
     expect(finalize.stderr).toBe('');
     expect(finalize.code).toBe(0);
     const closed = await eventually(() => t.sandbox.state.reports[0]!.final_report && t.sandbox.state.reports[0]);
-    expect(closed.final_report!.actions_taken).toEqual({ ar: '(قُدّم باللغة الإنجليزية فقط) \u2068Restarted the appointment servers\u2069', en: 'Restarted the appointment servers' });
+    expect(closed.final_report!.actions_taken).toEqual({
+      ar: '(قُدّم باللغة الإنجليزية فقط) \u2068Restarted the appointment servers\u2069',
+      en: 'Restarted the appointment servers',
+    });
     expect(closed.final_report!.actions_pending).toBe(false);
     expect(t.sandbox.state.reports).toHaveLength(1);
 
@@ -212,7 +215,9 @@ describe('reporting to the authority', () => {
     await control(t.sandbox, 'faults', {}, 'DELETE');
     await new Promise((r) => setTimeout(r, 1_500));
     expect(t.sandbox.state.reports).toHaveLength(0);
-    expect(second.logs.some((l) => l.msg === 'the authority changed: reports made for the previous one stay there; open outages are filed with the new one')).toBe(true);
+    expect(
+      second.logs.some((l) => l.msg === 'the authority changed: reports made for the previous one stay there; open outages are filed with the new one'),
+    ).toBe(true);
   });
 
   it('files one scheduled_maintenance report for a planned window and no outage report for an outage inside it', async () => {

@@ -10,7 +10,7 @@ import { HOUR, MINUTE, harnessPerTest } from '../helpers/chain.js';
 
 const harness = harnessPerTest();
 
-describe('how a report\'s work ends', () => {
+describe("how a report's work ends", () => {
   it('tells the team an outage opened and closed, and when the final report is due', async () => {
     const h = await harness();
     await h.down();

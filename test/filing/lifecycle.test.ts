@@ -26,8 +26,26 @@ describe('filing an outage', () => {
     const inc = h.incident();
     expect(h.reportEntries()).toHaveLength(1);
     const entry = h.reportEntries()[0]!;
-    expect(entry).toMatchObject({ op: 'create_report', lane: `report:${inc.id}`, reportKey: inc.id, idempotencyKey: `raqib:MOH:${inc.id}:report`, body: null, facts: { what: { kind: 'report' } }, summary: 'report' });
-    expect(h.record(inc.id)).toMatchObject({ key: inc.id, kind: 'outage', type: 'own_service_outage', serviceId: 'appointments', incidentId: inc.id, queuedAt: h.clock.now(), lastImpact: 'total', updates: 0, finals: 0 });
+    expect(entry).toMatchObject({
+      op: 'create_report',
+      lane: `report:${inc.id}`,
+      reportKey: inc.id,
+      idempotencyKey: `raqib:MOH:${inc.id}:report`,
+      body: null,
+      facts: { what: { kind: 'report' } },
+      summary: 'report',
+    });
+    expect(h.record(inc.id)).toMatchObject({
+      key: inc.id,
+      kind: 'outage',
+      type: 'own_service_outage',
+      serviceId: 'appointments',
+      incidentId: inc.id,
+      queuedAt: h.clock.now(),
+      lastImpact: 'total',
+      updates: 0,
+      finals: 0,
+    });
     const onDisk = JSON.parse(await readFile(join(h.dir, 'state.json'), 'utf8'));
     expect(onDisk.reports[inc.id].key).toBe(inc.id);
     expect(onDisk.outbox.map((e: { idempotencyKey: string }) => e.idempotencyKey)).toEqual([`raqib:MOH:${inc.id}:report`]);
@@ -102,7 +120,11 @@ describe('updates while the outage lasts', () => {
     expect(h.keys()).toEqual([`raqib:MOH:${id}:report`]);
     await h.still('partial');
     expect(h.keys()).toEqual([`raqib:MOH:${id}:report`, `raqib:MOH:${id}:update:1`]);
-    expect(h.reportEntries()[1]).toMatchObject({ op: 'add_update', facts: { what: { kind: 'ongoing', reason: 'impact_changed' } }, summary: 'update 1 (impact_changed)' });
+    expect(h.reportEntries()[1]).toMatchObject({
+      op: 'add_update',
+      facts: { what: { kind: 'ongoing', reason: 'impact_changed' } },
+      summary: 'update 1 (impact_changed)',
+    });
     await h.still('partial');
     expect(h.reportEntries()).toHaveLength(2);
     await h.still('total');
@@ -125,7 +147,12 @@ describe('updates while the outage lasts', () => {
     await h.up();
     const after = h.keys().length;
     for (let i = 0; i < 4; i++) await h.tickAt(30 * MINUTE);
-    expect(h.reportEntries().slice(after).filter((e) => e.op === 'add_update')).toEqual([]);
+    expect(
+      h
+        .reportEntries()
+        .slice(after)
+        .filter((e) => e.op === 'add_update'),
+    ).toEqual([]);
     expect(h.keys().filter((k) => k.includes(':update:'))).toHaveLength(2);
   });
 
@@ -152,7 +179,12 @@ describe('restoration and the final report', () => {
     await h.settled();
     const restored = h.reportEntries().filter((e) => e.idempotencyKey.endsWith(':restored'));
     expect(restored).toHaveLength(1);
-    expect(restored[0]).toMatchObject({ op: 'add_update', idempotencyKey: `raqib:MOH:${id}:restored`, facts: { what: { kind: 'restored' } }, summary: 'restoration' });
+    expect(restored[0]).toMatchObject({
+      op: 'add_update',
+      idempotencyKey: `raqib:MOH:${id}:restored`,
+      facts: { what: { kind: 'restored' } },
+      summary: 'restoration',
+    });
     expect(h.record(id)).toMatchObject({ restoredQueued: true, finalDueAt: h.clock.now() + 24 * HOUR });
   });
 
@@ -175,7 +207,10 @@ describe('restoration and the final report', () => {
     expect(rec.key).toBe(id);
     const finals = h.reportEntries().filter((e) => e.op === 'final_report');
     expect(finals.map((e) => e.idempotencyKey)).toEqual([`raqib:MOH:${id}:final:1`, `raqib:MOH:${id}:final:2`]);
-    expect(finals[1]).toMatchObject({ facts: { what: { kind: 'final', actions: { taken: 'Restarted the appointment servers', rootCause: 'Disk full' } } }, summary: 'final report with actions' });
+    expect(finals[1]).toMatchObject({
+      facts: { what: { kind: 'final', actions: { taken: 'Restarted the appointment servers', rootCause: 'Disk full' } } },
+      summary: 'final report with actions',
+    });
     expect(h.record(id)).toMatchObject({ finals: 2, actionsPending: false });
     expect(await codeOf(h.filing.finalize(id, { taken: 'again' }))).toBe('RAQIB_REPORT_FINAL');
     expect(h.reportEntries().filter((e) => e.op === 'final_report')).toHaveLength(2);

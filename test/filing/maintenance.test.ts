@@ -22,8 +22,12 @@ function withWindows(...maintenance: Record<string, unknown>[]): MiniService[] {
   return [{ ...SERVICE, maintenance }];
 }
 const upgrade = (extra: Record<string, unknown> = {}) => ({
-  id: 'upgrade', start: '2026-11-28T15:00:00+03:00', end: '2026-11-28T17:00:00+03:00', notify_authority: true,
-  description: { ar: 'ترقية قاعدة البيانات', en: 'Database upgrade' }, ...extra,
+  id: 'upgrade',
+  start: '2026-11-28T15:00:00+03:00',
+  end: '2026-11-28T17:00:00+03:00',
+  notify_authority: true,
+  description: { ar: 'ترقية قاعدة البيانات', en: 'Database upgrade' },
+  ...extra,
 });
 
 /** Move to `at` (absolute wall time) and tick once. */
@@ -38,8 +42,20 @@ describe('announcing planned maintenance', () => {
     expect(h.entries()).toEqual([]);
     await tickTo(h, START - HOUR);
     expect(h.reportEntries()).toHaveLength(1);
-    expect(h.reportEntries()[0]).toMatchObject({ op: 'create_report', idempotencyKey: `${STEM}:report`, facts: { what: { kind: 'maintenance' } }, summary: 'maintenance notice', lane: `report:${KEY}` });
-    expect(h.record(KEY)).toMatchObject({ kind: 'maintenance', type: 'scheduled_maintenance', serviceId: 'appointments', window: { windowId: 'upgrade', start: START, end: END }, windowUpdates: [] });
+    expect(h.reportEntries()[0]).toMatchObject({
+      op: 'create_report',
+      idempotencyKey: `${STEM}:report`,
+      facts: { what: { kind: 'maintenance' } },
+      summary: 'maintenance notice',
+      lane: `report:${KEY}`,
+    });
+    expect(h.record(KEY)).toMatchObject({
+      kind: 'maintenance',
+      type: 'scheduled_maintenance',
+      serviceId: 'appointments',
+      window: { windowId: 'upgrade', start: START, end: END },
+      windowUpdates: [],
+    });
     await tickTo(h, START - 30 * MINUTE);
     await tickTo(h, START - 1);
     expect(h.reportEntries()).toHaveLength(1);
@@ -52,7 +68,10 @@ describe('announcing planned maintenance', () => {
   });
 
   it('announces each occurrence of a weekly window (Friday 01:00 Riyadh) once, notice_before ahead', async () => {
-    const h = await harness({ services: withWindows({ id: 'weekly', schedule: '0 0 1 * * 5', duration: '2h', notify_authority: true }), authority: { notice_before: '24h' } });
+    const h = await harness({
+      services: withWindows({ id: 'weekly', schedule: '0 0 1 * * 5', duration: '2h', notify_authority: true }),
+      authority: { notice_before: '24h' },
+    });
     for (let i = 0; i < 15 * 24 * 2; i++) await h.tickAt(30 * MINUTE); // 15 days in half hours
     const notices = h.reportEntries().filter((e) => e.op === 'create_report');
     const fridays = ['2026-12-03T22:00:00.000Z', '2026-12-10T22:00:00.000Z'];
@@ -68,7 +87,11 @@ describe('the window itself', () => {
     await tickTo(h, START - 1);
     expect(h.keys()).toEqual([`${STEM}:report`]);
     await tickTo(h, START);
-    expect(h.reportEntries()[1]).toMatchObject({ op: 'add_update', idempotencyKey: `${STEM}:in_progress`, facts: { what: { kind: 'maintenance_update', status: 'in_progress', at: START } } });
+    expect(h.reportEntries()[1]).toMatchObject({
+      op: 'add_update',
+      idempotencyKey: `${STEM}:in_progress`,
+      facts: { what: { kind: 'maintenance_update', status: 'in_progress', at: START } },
+    });
     await tickTo(h, END - 1);
     expect(h.keys()).toHaveLength(2);
     await tickTo(h, END);
@@ -98,7 +121,12 @@ describe('the window itself', () => {
     expect(code).toBe('RAQIB_REPORT_MAINTENANCE');
     expect(h.reportEntries().filter((e) => e.op === 'final_report')).toEqual([]);
     await tickTo(h, END);
-    expect(h.reportEntries().filter((e) => e.op === 'final_report').map((e) => e.facts!.what.kind)).toEqual(['maintenance_final']);
+    expect(
+      h
+        .reportEntries()
+        .filter((e) => e.op === 'final_report')
+        .map((e) => e.facts!.what.kind),
+    ).toEqual(['maintenance_final']);
   });
 });
 
@@ -166,7 +194,11 @@ describe('outages inside a window', () => {
     await tickTo(h, END);
     const maintenanceKeys = () => h.keys().filter((k) => k.startsWith(STEM));
     expect(maintenanceKeys()).toEqual([`${STEM}:report`, `${STEM}:in_progress`, `${STEM}:extended`]);
-    expect(h.reportEntries().find((e) => e.idempotencyKey === `${STEM}:extended`)!.facts!.what).toMatchObject({ kind: 'maintenance_update', status: 'extended', at: END });
+    expect(h.reportEntries().find((e) => e.idempotencyKey === `${STEM}:extended`)!.facts!.what).toMatchObject({
+      kind: 'maintenance_update',
+      status: 'extended',
+      at: END,
+    });
     expect(h.keys()).toContain(`raqib:MOH:${id}:report`); // the overrun is an outage now
     await tickTo(h, END + 10 * MINUTE);
     expect(maintenanceKeys()).toHaveLength(3);
@@ -175,7 +207,11 @@ describe('outages inside a window', () => {
     const back = h.clock.now();
     await h.filing.tick();
     expect(maintenanceKeys()).toEqual([`${STEM}:report`, `${STEM}:in_progress`, `${STEM}:extended`, `${STEM}:completed`, `${STEM}:final:1`]);
-    expect(h.reportEntries().find((e) => e.idempotencyKey === `${STEM}:completed`)!.facts!.what).toMatchObject({ kind: 'maintenance_update', status: 'completed', at: back });
+    expect(h.reportEntries().find((e) => e.idempotencyKey === `${STEM}:completed`)!.facts!.what).toMatchObject({
+      kind: 'maintenance_update',
+      status: 'completed',
+      at: back,
+    });
     await tickTo(h, END + 5 * HOUR);
     expect(maintenanceKeys()).toHaveLength(5);
   });

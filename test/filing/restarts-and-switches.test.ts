@@ -63,10 +63,20 @@ describe('a switch of authority', () => {
   it('files the open outage afresh, and its restoration, beside the letter left with the old authority', async () => {
     const { h, id, abandoned } = await switched();
     expect(abandoned.dead).toMatchObject({ abandoned: true });
-    expect(h.reportEntries().filter((e) => !e.dead).map((e) => e.idempotencyKey)).toEqual([`raqib:MOH:${id}:report`]);
+    expect(
+      h
+        .reportEntries()
+        .filter((e) => !e.dead)
+        .map((e) => e.idempotencyKey),
+    ).toEqual([`raqib:MOH:${id}:report`]);
     h.clock.jump(10 * MINUTE);
     await h.up();
-    expect(h.reportEntries().filter((e) => !e.dead).map((e) => e.idempotencyKey)).toEqual([`raqib:MOH:${id}:report`, `raqib:MOH:${id}:restored`]);
+    expect(
+      h
+        .reportEntries()
+        .filter((e) => !e.dead)
+        .map((e) => e.idempotencyKey),
+    ).toEqual([`raqib:MOH:${id}:report`, `raqib:MOH:${id}:restored`]);
   });
 
   it('does not let a person dismissing the old letter stop the new report, nor send the old one again', async () => {
@@ -102,7 +112,11 @@ describe('notifications', () => {
     const port = (hang.address() as { port: number }).port;
     try {
       const api = new FakeAuthority();
-      const h = await harness({ api, deliver: true, notifications: Array.from({ length: 6 }, (_, i) => ({ id: `chat${i}`, type: 'webhook', url: `http://127.0.0.1:${port}/hook` })) });
+      const h = await harness({
+        api,
+        deliver: true,
+        notifications: Array.from({ length: 6 }, (_, i) => ({ id: `chat${i}`, type: 'webhook', url: `http://127.0.0.1:${port}/hook` })),
+      });
       h.team();
       await h.down('total');
       for (let i = 0; i < 400 && !api.ops().includes('create_report'); i++) await new Promise((r) => setTimeout(r, 5));
@@ -123,14 +137,29 @@ describe('the ledger', () => {
     const incident = h.incident();
     const ledger = new Ledger(h.store);
     for (let i = 0; i < KEEP_FINISHED + 3; i++) {
-      ledger.add({ key: `r${i}`, kind: 'outage', type: 'own_service_outage', serviceId: 'appointments', keyStem: `raqib:MOH:r${i}`, statusHistory: [], queuedAt: i, updates: 0, finals: 0, guidance: [], closedIncident: incident });
+      ledger.add({
+        key: `r${i}`,
+        kind: 'outage',
+        type: 'own_service_outage',
+        serviceId: 'appointments',
+        keyStem: `raqib:MOH:r${i}`,
+        statusHistory: [],
+        queuedAt: i,
+        updates: 0,
+        finals: 0,
+        guidance: [],
+        closedIncident: incident,
+      });
       const rec = ledger.get(`r${i}`)!;
       expect(rec.closedIncident).toBeDefined();
       ledger.finish(rec);
       expect(rec.closedIncident).toBeUndefined();
       ledger.followed(rec);
     }
-    const keys = ledger.all().filter((r) => r.done && r.followed).map((r) => r.key);
+    const keys = ledger
+      .all()
+      .filter((r) => r.done && r.followed)
+      .map((r) => r.key);
     expect(keys).toHaveLength(KEEP_FINISHED);
     expect(keys).not.toContain('r0');
     expect(keys).toContain(`r${KEEP_FINISHED + 2}`);

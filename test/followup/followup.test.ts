@@ -35,7 +35,13 @@ async function setup(authority: Record<string, unknown> = {}, sandboxOptions: Re
     notifications: [{ id: 'ops', type: 'webhook', url: `${hook.url}/hook` }],
   });
   const dispatcher = new Agent();
-  await deviceSignIn({ endpoint: { baseUrl: sandbox.url, clientId: 'raqib', dispatcher, timeoutMs: 5_000 }, subject: MANAGER.email, dataDir: dir, onPrompt: () => undefined, sleep: async () => undefined });
+  await deviceSignIn({
+    endpoint: { baseUrl: sandbox.url, clientId: 'raqib', dispatcher, timeoutMs: 5_000 },
+    subject: MANAGER.email,
+    dataDir: dir,
+    onPrompt: () => undefined,
+    sleep: async () => undefined,
+  });
   await dispatcher.close();
 
   const clock = new ManualClock(Date.now());
@@ -43,7 +49,16 @@ async function setup(authority: Record<string, unknown> = {}, sandboxOptions: Re
   const store: JsonStore = await openJsonStore({ dataDir: dir, log, coalesceMs: 5 });
   const registry = new Registry();
   const tracker = new IncidentTracker({ store, metrics: new Metrics(registry, { version: 'test' }), clock, log });
-  const runtime: ReportingRuntime = await startReporting({ config: () => config, store, tracker, clock, log, registry, userAgent: 'raqib-test', tickMs: 3_600_000 });
+  const runtime: ReportingRuntime = await startReporting({
+    config: () => config,
+    store,
+    tracker,
+    clock,
+    log,
+    registry,
+    userAgent: 'raqib-test',
+    tickMs: 3_600_000,
+  });
   runtime.start();
   cleanup.push(async () => {
     await runtime.stop();
@@ -54,8 +69,25 @@ async function setup(authority: Record<string, unknown> = {}, sandboxOptions: Re
   /** An outage opens; waits until the authority has its report. */
   async function file(): Promise<ReportRecord> {
     tracker.serviceChanged({
-      serviceId: 'appointments', from: 'UP', to: 'DOWN', at: clock.now(), impact: 'total', failing: ['portal'],
-      evidence: [{ check: 'portal', type: 'http', status: 'down', code: 'HTTP_STATUS', detail: '503', phases: { total: 5 }, observedAt: clock.now(), httpStatus: 503, agentId: 'test-agent' }],
+      serviceId: 'appointments',
+      from: 'UP',
+      to: 'DOWN',
+      at: clock.now(),
+      impact: 'total',
+      failing: ['portal'],
+      evidence: [
+        {
+          check: 'portal',
+          type: 'http',
+          status: 'down',
+          code: 'HTTP_STATUS',
+          detail: '503',
+          phases: { total: 5 },
+          observedAt: clock.now(),
+          httpStatus: 503,
+          agentId: 'test-agent',
+        },
+      ],
     });
     await until(() => Object.values(store.data.reports).some((r) => r.reportId), 5_000, 'report filed');
     return Object.values(store.data.reports)[0]!;
@@ -69,13 +101,33 @@ async function setup(authority: Record<string, unknown> = {}, sandboxOptions: Re
   const counter = async (name: string, labels: Record<string, string> = {}) =>
     (await registry.getSingleMetric(name)!.get()).values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))?.value;
   /** Requests answered by the authority, of one endpoint. */
-  const requests = async (endpoint: string) => (await registry.getSingleMetric('raqib_authority_request_duration_seconds')!.get()).values.find((v) => nameOf(v) === 'raqib_authority_request_duration_seconds_count' && v.labels['endpoint'] === endpoint)?.value ?? 0;
+  const requests = async (endpoint: string) =>
+    (await registry.getSingleMetric('raqib_authority_request_duration_seconds')!.get()).values.find(
+      (v) => nameOf(v) === 'raqib_authority_request_duration_seconds_count' && v.labels['endpoint'] === endpoint,
+    )?.value ?? 0;
   const getReports = () => requests('get_report');
   /** The outage ends; waits until the restoration is queued. */
   async function recover(): Promise<void> {
     tracker.serviceChanged({
-      serviceId: 'appointments', from: 'DOWN', to: 'UP', at: clock.now(), impact: undefined, failing: [],
-      evidence: [{ check: 'portal', type: 'http', status: 'up', code: 'OK', detail: '200', phases: { total: 5 }, observedAt: clock.now(), httpStatus: 200, agentId: 'test-agent' }],
+      serviceId: 'appointments',
+      from: 'DOWN',
+      to: 'UP',
+      at: clock.now(),
+      impact: undefined,
+      failing: [],
+      evidence: [
+        {
+          check: 'portal',
+          type: 'http',
+          status: 'up',
+          code: 'OK',
+          detail: '200',
+          phases: { total: 5 },
+          observedAt: clock.now(),
+          httpStatus: 200,
+          agentId: 'test-agent',
+        },
+      ],
     });
     await runtime.chain.settled();
   }
@@ -175,7 +227,7 @@ describe('follow-up of filed reports', () => {
     await new Promise((resolve) => setTimeout(resolve, 300)); // a heartbeat sent at start has its answer by now (loopback)
     expect(await t.requests('find_team')).toBe(1); // registering the team looked it up
     await t.clock.advance(5 * MINUTE);
-    for (const end = Date.now() + 3_000; (await t.requests('find_team')) < 2 && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const end = Date.now() + 3_000; (await t.requests('find_team')) < 2 && Date.now() < end;) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(await t.requests('find_team')).toBe(2);
   });
 

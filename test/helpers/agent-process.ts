@@ -81,7 +81,11 @@ export async function startAgent(configYaml: string, opts: StartOptions = {}): P
         line = { msg: text, raw: true };
       }
       logs.push(line);
-      for (const w of [...waiters]) if (w.match(line)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(line); }
+      for (const w of [...waiters])
+        if (w.match(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
     }
   });
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -90,12 +94,27 @@ export async function startAgent(configYaml: string, opts: StartOptions = {}): P
     const seen = logs.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise<LogLine>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderr}; last logs: ${JSON.stringify(logs.slice(-5))}`)), timeoutMs);
-      waiters.push({ match, resolve: (l) => { clearTimeout(timer); resolve(l); } });
+      const timer = setTimeout(
+        () => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderr}; last logs: ${JSON.stringify(logs.slice(-5))}`)),
+        timeoutMs,
+      );
+      waiters.push({
+        match,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
     });
   };
   const agent: AgentProcess = {
-    child, dir, configFile, url: '', logs, exited, waitForLog,
+    child,
+    dir,
+    configFile,
+    url: '',
+    logs,
+    exited,
+    waitForLog,
     stderr: () => stderr,
     get: async (path) => {
       if (opts.fetch) return opts.fetch(`${agent.url}${path}`);
@@ -114,7 +133,12 @@ export async function startAgent(configYaml: string, opts: StartOptions = {}): P
     },
   };
   if (!opts.noWait) {
-    const listening = await Promise.race([waitForLog((l) => l.msg === 'listening'), exited.then((code) => { throw new Error(`agent exited with ${code} before listening: ${stderr}`); })]);
+    const listening = await Promise.race([
+      waitForLog((l) => l.msg === 'listening'),
+      exited.then((code) => {
+        throw new Error(`agent exited with ${code} before listening: ${stderr}`);
+      }),
+    ]);
     agent.url = `http://127.0.0.1:${listening['port'] as number}`;
     await waitForLog((l) => l.msg === 'raqib started');
   }

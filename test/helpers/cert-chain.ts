@@ -85,7 +85,11 @@ subjectAltName = DNS:localhost,IP:127.0.0.1
 `;
 
 /** `openssl ca`'s time format, YYYYMMDDHHMMSSZ (UTC). */
-const asn1Time = (ms: number) => new Date(ms).toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
+const asn1Time = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 
 /** What makeCertChain makes: validities relative to now, and what the server sends besides. */
 export interface ChainSpec {
@@ -108,16 +112,49 @@ export async function makeCertChain(spec: ChainSpec = {}): Promise<CertChain> {
   await writeFile(at('index.txt'), '');
   await writeFile(at('serial'), '1000\n');
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run('openssl', ['req', '-x509', ...ec, '-keyout', at('root.key'), '-out', at('root.crt'), '-subj', `/CN=${ROOT_CN}`, '-days', '7300',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await run('openssl', [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    at('root.key'),
+    '-out',
+    at('root.crt'),
+    '-subj',
+    `/CN=${ROOT_CN}`,
+    '-days',
+    '7300',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   const year = { to: Date.now() + 365 * DAY_MS };
   /** Signs `name` (a new key, or `key`'s) with `issuer`'s key, for exactly the validity `v`. */
   const sign = async (name: string, cn: string, issuer: string, extensions: string, v: Validity, key?: string) => {
     const keyArgs = key === undefined ? [...ec, '-keyout', at(`${name}.key`)] : ['-key', at(`${key}.key`)];
     await run('openssl', ['req', '-new', ...keyArgs, '-out', at(`${name}.csr`), '-subj', `/CN=${cn}`]);
-    await run('openssl', ['ca', '-batch', '-config', at('ca.cnf'), '-cert', at(`${issuer}.crt`), '-keyfile', at(`${issuer}.key`),
-      '-in', at(`${name}.csr`), '-out', at(`${name}.crt`), '-extensions', extensions, '-notext',
-      '-startdate', asn1Time(v.from ?? Date.now() - HOUR_MS), '-enddate', asn1Time(v.to)]);
+    await run('openssl', [
+      'ca',
+      '-batch',
+      '-config',
+      at('ca.cnf'),
+      '-cert',
+      at(`${issuer}.crt`),
+      '-keyfile',
+      at(`${issuer}.key`),
+      '-in',
+      at(`${name}.csr`),
+      '-out',
+      at(`${name}.crt`),
+      '-extensions',
+      extensions,
+      '-notext',
+      '-startdate',
+      asn1Time(v.from ?? Date.now() - HOUR_MS),
+      '-enddate',
+      asn1Time(v.to),
+    ]);
   };
   /** A self-signed CA for exactly the validity `v` (`openssl req -x509` takes only -days). */
   const selfSigned = async (name: string, cn: string, v: Validity) => {

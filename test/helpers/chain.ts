@@ -7,7 +7,16 @@ import { afterEach } from 'vitest';
 import { Registry } from 'prom-client';
 import type { AuthorityApi } from '../../agent/authority/client.js';
 import { AuthorityError } from '../../agent/authority/errors.js';
-import type { CrisisTeam, CrisisTeamBody, FinalReportBody, Report, ReportBody, ReportCreated, ReportUpdate, UpdateBody } from '../../agent/authority/contract.js';
+import type {
+  CrisisTeam,
+  CrisisTeamBody,
+  FinalReportBody,
+  Report,
+  ReportBody,
+  ReportCreated,
+  ReportUpdate,
+  UpdateBody,
+} from '../../agent/authority/contract.js';
 import type { ReportRecord } from '../../agent/ledger/types.js';
 import type { OutboxEntry } from '../../agent/outbox/types.js';
 import { buildReportingChain, readings } from '../../agent/reporting-chain.js';
@@ -42,14 +51,25 @@ export interface ConfigParts {
   notifications?: Record<string, unknown>[];
 }
 
-export const SERVICE: MiniService = { id: 'appointments', beneficiaries_per_day: 48000, checks: [{ id: 'portal', type: 'http', url: 'http://127.0.0.1:1/health' }] };
+export const SERVICE: MiniService = {
+  id: 'appointments',
+  beneficiaries_per_day: 48000,
+  checks: [{ id: 'portal', type: 'http', url: 'http://127.0.0.1:1/health' }],
+};
 
 export function buildConfig(dir: string, parts: ConfigParts = {}): Config {
   const extra: Record<string, unknown> = { crisis_team: { members: parts.members ?? [MANAGER, ALTERNATE, MEMBER] } };
   if (parts.authority !== null) {
     extra['authority'] = {
-      mode: 'sandbox', url: 'http://127.0.0.1:9', update_interval: '30m', final_report_deadline: '24h', notice_before: '1h',
-      ack_deadline: '30m', followup_interval: '5m', retry_max_delay: '1s', ...parts.authority,
+      mode: 'sandbox',
+      url: 'http://127.0.0.1:9',
+      update_interval: '30m',
+      final_report_deadline: '24h',
+      notice_before: '1h',
+      ack_deadline: '30m',
+      followup_interval: '5m',
+      retry_max_delay: '1s',
+      ...parts.authority,
     };
   }
   if (parts.notifications) extra['notifications'] = parts.notifications;
@@ -93,20 +113,54 @@ export async function reportingHarness(options: HarnessOptions = {}) {
   const api = options.api ?? new FakeAuthority();
   const subject = options.subject ?? (() => MANAGER.email);
   const chain = buildReportingChain({
-    config: () => config, store, tracker, clock, log, metrics, api, drafts: false,
-    subject: async () => subject(), tickMs: 60 * MINUTE, blind: options.blind,
-    retry: { baseMs: 1_000, maxMs: 1_000, factor: 2 }, random: () => 0,
+    config: () => config,
+    store,
+    tracker,
+    clock,
+    log,
+    metrics,
+    api,
+    drafts: false,
+    subject: async () => subject(),
+    tickMs: 60 * MINUTE,
+    blind: options.blind,
+    retry: { baseMs: 1_000, maxMs: 1_000, factor: 2 },
+    random: () => 0,
   });
   holder.chain = chain;
   if (options.start !== false) await chain.start({ deliver: options.deliver ?? false });
 
   const evidence = (status: 'up' | 'down', check = 'portal'): Evidence[] => [
-    { check, type: 'http', status, code: status === 'up' ? 'OK' : 'HTTP_STATUS', detail: status === 'up' ? '200 in 12 ms' : '503 in 12 ms', phases: { total: 12 }, observedAt: clock.now(), ...(status === 'down' ? { httpStatus: 503 } : { httpStatus: 200 }), agentId: 'test-agent' },
+    {
+      check,
+      type: 'http',
+      status,
+      code: status === 'up' ? 'OK' : 'HTTP_STATUS',
+      detail: status === 'up' ? '200 in 12 ms' : '503 in 12 ms',
+      phases: { total: 12 },
+      observedAt: clock.now(),
+      ...(status === 'down' ? { httpStatus: 503 } : { httpStatus: 200 }),
+      agentId: 'test-agent',
+    },
   ];
 
   /** Apply a service change and wait until filing has handled the incident event. */
-  async function change(serviceId: string, from: ServiceState, to: ServiceState, impact: Impact | undefined, at = clock.now()): Promise<IncidentEvent | undefined> {
-    const ev = tracker.serviceChanged({ serviceId, from, to, at, impact, failing: to === 'DOWN' ? ['portal'] : [], evidence: evidence(to === 'DOWN' ? 'down' : 'up') });
+  async function change(
+    serviceId: string,
+    from: ServiceState,
+    to: ServiceState,
+    impact: Impact | undefined,
+    at = clock.now(),
+  ): Promise<IncidentEvent | undefined> {
+    const ev = tracker.serviceChanged({
+      serviceId,
+      from,
+      to,
+      at,
+      impact,
+      failing: to === 'DOWN' ? ['portal'] : [],
+      evidence: evidence(to === 'DOWN' ? 'down' : 'up'),
+    });
     await settled();
     return ev;
   }
@@ -117,7 +171,17 @@ export async function reportingHarness(options: HarnessOptions = {}) {
   }
 
   const h = {
-    dir, clock, store, registry, metrics, tracker, events, chain, api, log, lines,
+    dir,
+    clock,
+    store,
+    registry,
+    metrics,
+    tracker,
+    events,
+    chain,
+    api,
+    log,
+    lines,
     filing: chain.filing,
     outbox: chain.reports,
     notifier: chain.notifier,
@@ -193,7 +257,11 @@ export class FakeAuthority implements AuthorityApi {
   async createReport(key: string, body: ReportBody): Promise<ReportCreated> {
     await this.enter('create_report', body, { key });
     this.n++;
-    return { id: `rpt_fake${String(this.n).padStart(8, '0')}`, reference: `DGA-2026-${String(this.n).padStart(6, '0')}`, status: body.type === 'scheduled_maintenance' ? 'scheduled' : 'submitted' };
+    return {
+      id: `rpt_fake${String(this.n).padStart(8, '0')}`,
+      reference: `DGA-2026-${String(this.n).padStart(6, '0')}`,
+      status: body.type === 'scheduled_maintenance' ? 'scheduled' : 'submitted',
+    };
   }
 
   async addUpdate(reportId: string, key: string, body: UpdateBody): Promise<ReportUpdate> {

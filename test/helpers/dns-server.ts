@@ -74,7 +74,9 @@ const norm = (name: string): string => name.toLowerCase().replace(/\.$/, '');
 
 /** A name as uncompressed labels. */
 function encodeName(name: string): Buffer {
-  const labels = norm(name).split('.').filter((l) => l !== '');
+  const labels = norm(name)
+    .split('.')
+    .filter((l) => l !== '');
   return Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'ascii')])), Buffer.from([0])]);
 }
 
@@ -100,8 +102,7 @@ const ENCODERS = {
     pref.writeUInt16BE(v.priority);
     return Buffer.concat([pref, encodeName(v.exchange)]);
   },
-  TXT: (chunks: string[]) =>
-    Buffer.concat(chunks.map((c) => Buffer.concat([Buffer.from([Buffer.byteLength(c)]), Buffer.from(c)]))),
+  TXT: (chunks: string[]) => Buffer.concat(chunks.map((c) => Buffer.concat([Buffer.from([Buffer.byteLength(c)]), Buffer.from(c)]))),
 };
 
 /** The question of a query: the name, the type code and the raw bytes to echo back. */

@@ -97,7 +97,7 @@ export async function startNginx(files: Record<string, string | Buffer>, locatio
 async function listening(port: number, exited: Promise<void>): Promise<boolean> {
   let gone = false;
   void exited.then(() => (gone = true));
-  for (const until = Date.now() + 10_000; Date.now() < until && !gone; ) {
+  for (const until = Date.now() + 10_000; Date.now() < until && !gone;) {
     const up = await new Promise<boolean>((resolve) => {
       const req = get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
         res.resume();

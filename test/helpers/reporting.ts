@@ -16,7 +16,14 @@ const sandboxes: Sandbox[] = [];
 export async function startTestSandbox(options: Partial<SandboxOptions> = {}): Promise<Sandbox & { dataFile: string }> {
   const dir = await tempDir('raqib-sandbox-');
   const dataFile = join(dir, 'sandbox.json');
-  const sandbox = await startSandbox({ dataFile, autoApprove: true, ackDelayMs: 200, pollIntervalSeconds: 1, log: createLogger({ level: 'silent' }), ...options });
+  const sandbox = await startSandbox({
+    dataFile,
+    autoApprove: true,
+    ackDelayMs: 200,
+    pollIntervalSeconds: 1,
+    log: createLogger({ level: 'silent' }),
+    ...options,
+  });
   sandboxes.push(sandbox);
   return Object.assign(sandbox, { dataFile });
 }
@@ -27,7 +34,11 @@ export async function closeSandboxes(): Promise<void> {
 
 /** POST a control request to the sandbox (faults, guidance, status, tokens). */
 export async function control(sandbox: Sandbox, path: string, body: unknown = {}, method = 'POST'): Promise<unknown> {
-  const res = await fetch(`${sandbox.url}/sandbox/${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'DELETE' ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${sandbox.url}/sandbox/${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: method === 'DELETE' ? undefined : JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`sandbox control ${path}: ${res.status} ${await res.text()}`);
   return res.status === 204 ? undefined : res.json();
 }
@@ -39,7 +50,15 @@ export function reportingConfig(targetUrl: string, sandboxUrl: string, authority
     { data_dir: './data' },
     {
       defaults: { interval: '500ms', timeout: '400ms', retry_interval: '200ms', failure_threshold: 2, success_threshold: 2 },
-      authority: { mode: 'sandbox', url: sandboxUrl, update_interval: '2s', followup_interval: '500ms', final_report_deadline: '1h', retry_max_delay: '1s', ...authority },
+      authority: {
+        mode: 'sandbox',
+        url: sandboxUrl,
+        update_interval: '2s',
+        followup_interval: '500ms',
+        final_report_deadline: '1h',
+        retry_max_delay: '1s',
+        ...authority,
+      },
       crisis_team: { members: [MANAGER, ALTERNATE] },
     },
   );

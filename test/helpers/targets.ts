@@ -144,7 +144,11 @@ export async function startHttpTarget(opts: { tls?: CertName; maxVersion?: 'TLSv
   };
   const server = opts.tls
     ? https.createServer(
-        { cert: readFileSync(tlsFixture(`${opts.tls}.crt`)), key: readFileSync(tlsFixture(`${opts.tls}.key`)), ...(opts.maxVersion ? { maxVersion: opts.maxVersion } : {}) },
+        {
+          cert: readFileSync(tlsFixture(`${opts.tls}.crt`)),
+          key: readFileSync(tlsFixture(`${opts.tls}.key`)),
+          ...(opts.maxVersion ? { maxVersion: opts.maxVersion } : {}),
+        },
         handler,
       )
     : http.createServer(handler);

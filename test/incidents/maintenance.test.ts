@@ -16,7 +16,9 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Weekday and local time of an instant in Riyadh, e.g. "Fri 01:00". */
 function riyadh(ms: number): string {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: TZ, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(ms));
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: TZ, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(
+    new Date(ms),
+  );
   const get = (t: string) => parts.find((p) => p.type === t)!.value;
   return `${get('weekday')} ${get('hour')}:${get('minute')}`;
 }
@@ -50,7 +52,9 @@ describe('repeating windows', () => {
   it('needs both the day of month and the day of week when both are restricted, as node-cron does (Friday the 13th)', () => {
     const friday13 = window('0 0 1 13 * 5');
     expect(startsOf(friday13, TZ, '2026-01-01T00:00:00+03:00', '2027-01-01T00:00:00+03:00')).toEqual([
-      '2026-02-12T22:00:00.000Z', '2026-03-12T22:00:00.000Z', '2026-11-12T22:00:00.000Z',
+      '2026-02-12T22:00:00.000Z',
+      '2026-03-12T22:00:00.000Z',
+      '2026-11-12T22:00:00.000Z',
     ]);
     // The 1st of a month that is a Monday: June 2026 only (not every Monday and every 1st).
     expect(startsOf(window('0 0 1 1 * MON'), TZ, '2026-01-01T00:00:00+03:00', '2027-01-01T00:00:00+03:00')).toEqual(['2026-05-31T22:00:00.000Z']);
@@ -69,36 +73,48 @@ describe('repeating windows across daylight saving (Europe/London)', () => {
   it('starts 03:30 on the day clocks spring forward at 03:30 BST, 02:30 UTC', () => {
     const w = window('0 30 3 * * *', '1h');
     expect(startsOf(w, LONDON, '2026-03-28T00:00:00Z', '2026-03-31T00:00:00Z')).toEqual([
-      '2026-03-28T03:30:00.000Z', '2026-03-29T02:30:00.000Z', '2026-03-30T02:30:00.000Z',
+      '2026-03-28T03:30:00.000Z',
+      '2026-03-29T02:30:00.000Z',
+      '2026-03-30T02:30:00.000Z',
     ]);
-    expect(activeWindow(service([{ id: 'nightly', schedule: '0 30 3 * * *', duration: '1h' }]), LONDON, at('2026-03-29T03:15:00Z'))?.start).toBe(at('2026-03-29T02:30:00Z'));
+    expect(activeWindow(service([{ id: 'nightly', schedule: '0 30 3 * * *', duration: '1h' }]), LONDON, at('2026-03-29T03:15:00Z'))?.start).toBe(
+      at('2026-03-29T02:30:00Z'),
+    );
   });
 
   it('starts 03:30 on the day clocks fall back at 03:30 GMT, 03:30 UTC', () => {
     expect(startsOf(window('0 30 3 * * *'), LONDON, '2026-10-24T00:00:00Z', '2026-10-27T00:00:00Z')).toEqual([
-      '2026-10-24T02:30:00.000Z', '2026-10-25T03:30:00.000Z', '2026-10-26T03:30:00.000Z',
+      '2026-10-24T02:30:00.000Z',
+      '2026-10-25T03:30:00.000Z',
+      '2026-10-26T03:30:00.000Z',
     ]);
   });
 
   it('starts a fixed time that occurs twice (01:30 when clocks fall back) once, at the first 01:30 (BST)', () => {
     expect(startsOf(window('0 30 1 * * *'), LONDON, '2026-10-24T12:00:00Z', '2026-10-26T12:00:00Z')).toEqual([
-      '2026-10-25T00:30:00.000Z', '2026-10-26T01:30:00.000Z',
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-26T01:30:00.000Z',
     ]);
     // A list of fixed times is fixed too: one planned job, one window, one announcement.
     expect(startsOf(window('0 30 1,13 * * *'), LONDON, '2026-10-24T12:00:00Z', '2026-10-25T23:00:00Z')).toEqual([
-      '2026-10-24T12:30:00.000Z', '2026-10-25T00:30:00.000Z', '2026-10-25T13:30:00.000Z',
+      '2026-10-24T12:30:00.000Z',
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-25T13:30:00.000Z',
     ]);
   });
 
   it('starts a window with a wildcard hour at each real 01:30, both the BST and the GMT one', () => {
     expect(startsOf(window('0 30 * * * *', '20m'), LONDON, '2026-10-25T00:00:00Z', '2026-10-25T03:00:00Z')).toEqual([
-      '2026-10-25T00:30:00.000Z', '2026-10-25T01:30:00.000Z', '2026-10-25T02:30:00.000Z',
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-25T01:30:00.000Z',
+      '2026-10-25T02:30:00.000Z',
     ]);
   });
 
   it('moves a fixed time inside the skipped hour (01:30 when clocks spring forward) to the end of the gap, 02:00 BST', () => {
     expect(startsOf(window('0 30 1 * * *'), LONDON, '2026-03-28T12:00:00Z', '2026-03-30T12:00:00Z')).toEqual([
-      '2026-03-29T01:00:00.000Z', '2026-03-30T00:30:00.000Z',
+      '2026-03-29T01:00:00.000Z',
+      '2026-03-30T00:30:00.000Z',
     ]);
   });
 });
@@ -135,7 +151,10 @@ describe('occurrencesOf', () => {
 
   it('carries notify_authority and the description', () => {
     const window = { ...upgrade, notify_authority: true, description: { ar: 'ترقية', en: 'Upgrade' } };
-    expect(occurrencesOf('appointments', window, TZ, at(UPGRADE.start), at(UPGRADE.end))[0]).toMatchObject({ notifyAuthority: true, description: { en: 'Upgrade' } });
+    expect(occurrencesOf('appointments', window, TZ, at(UPGRADE.start), at(UPGRADE.end))[0]).toMatchObject({
+      notifyAuthority: true,
+      description: { en: 'Upgrade' },
+    });
   });
 
   it('gives nothing for a window with neither a schedule nor fixed times', () => {

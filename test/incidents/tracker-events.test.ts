@@ -25,7 +25,13 @@ async function setup(dataDir?: string) {
   const clock = new ManualClock();
   const tracker = new IncidentTracker({ store, metrics: new Metrics(new Registry(), { version: 't' }), clock, log });
   const change = (to: ServiceChange['to'], impact?: ServiceChange['impact'], from: ServiceChange['from'] = 'DOWN'): ServiceChange => ({
-    serviceId: 'web', from, to, at: clock.now(), impact, failing: to === 'DOWN' ? ['portal'] : [], evidence: [],
+    serviceId: 'web',
+    from,
+    to,
+    at: clock.now(),
+    impact,
+    failing: to === 'DOWN' ? ['portal'] : [],
+    evidence: [],
   });
   return { dir, store, clock, tracker, change };
 }

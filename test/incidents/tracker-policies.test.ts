@@ -40,10 +40,19 @@ async function setup(dependsOn: Record<string, string[]> = {}) {
     clock.jump(afterMs);
     const from = states.get(service) ?? 'UP';
     states.set(service, to);
-    tracker.serviceChanged({ serviceId: service, from, to, at: clock.now(), impact: to === 'DOWN' ? 'total' : undefined, failing: to === 'DOWN' ? ['portal'] : [], evidence: [] });
+    tracker.serviceChanged({
+      serviceId: service,
+      from,
+      to,
+      at: clock.now(),
+      impact: to === 'DOWN' ? 'total' : undefined,
+      failing: to === 'DOWN' ? ['portal'] : [],
+      evidence: [],
+    });
     await tracker.settled();
   };
-  const flapping = async (service: string) => (await registry.getSingleMetric('raqib_service_flapping')!.get()).values.find((v) => v.labels['service'] === service)?.value;
+  const flapping = async (service: string) =>
+    (await registry.getSingleMetric('raqib_service_flapping')!.get()).values.find((v) => v.labels['service'] === service)?.value;
   return { tracker, events, go, clock, store, flapping, metrics };
 }
 
@@ -118,7 +127,9 @@ describe('dependencies', () => {
       ['changed', 'nafath'],
     ]);
     expect(t.tracker.openFor('appointments')).toBeUndefined();
-    expect(t.tracker.openFor('nafath')!.affected).toEqual([{ serviceId: 'appointments', name: { ar: 'خدمة appointments', en: 'Service appointments' }, since: expect.any(Number) }]);
+    expect(t.tracker.openFor('nafath')!.affected).toEqual([
+      { serviceId: 'appointments', name: { ar: 'خدمة appointments', en: 'Service appointments' }, since: expect.any(Number) },
+    ]);
   });
 
   it('gives a dependent its own incident when it is still down after its dependency is back', async () => {

@@ -27,7 +27,12 @@ async function withBuiltBodies() {
   api.failNext = new AuthorityError('network', 'reset');
   await expect(sender.send(entry)).rejects.toThrow();
   expect(JSON.stringify(entry.body)).toContain(MANAGER.email); // the body does hold contacts
-  await h.notifier.notify({ event: 'authorization_lost', at: 0, subject: 's', facts: { reason: `filed by ${MANAGER.name.en} ${MANAGER.email} ${MANAGER.name.ar}` } });
+  await h.notifier.notify({
+    event: 'authorization_lost',
+    at: 0,
+    subject: 's',
+    facts: { reason: `filed by ${MANAGER.name.en} ${MANAGER.email} ${MANAGER.name.ar}` },
+  });
   return { h, id: h.incident().id };
 }
 
@@ -43,12 +48,20 @@ describe('report views', () => {
     expect(leaks(view)).toEqual([]);
     expect(JSON.stringify(view)).not.toContain('"body"');
     expect(view.reports).toHaveLength(1);
-    expect(view.reports[0]).toMatchObject({ key: id, kind: 'outage', type: 'own_service_outage', service: 'appointments', status: 'queued', pending: 1, dead_letters: 0 });
+    expect(view.reports[0]).toMatchObject({
+      key: id,
+      kind: 'outage',
+      type: 'own_service_outage',
+      service: 'appointments',
+      status: 'queued',
+      pending: 1,
+      dead_letters: 0,
+    });
     expect(view.outbox.pending).toBe(h.store.data.outbox.length); // the report, and the team's notifications
     expect(view.outbox.pending).toBeGreaterThanOrEqual(2);
   });
 
-  it('reportDetail shows the report\'s outbox entries without their bodies', async () => {
+  it("reportDetail shows the report's outbox entries without their bodies", async () => {
     const { h, id } = await withBuiltBodies();
     const detail = reportDetail(h.record(id)!, h.store.data.outbox);
     expect(leaks(detail)).toEqual([]);
@@ -71,7 +84,9 @@ describe('report views', () => {
   });
 
   it('shows an outage inside a maintenance window as suppressed', async () => {
-    const h = await reportingHarness({ services: [{ ...SERVICE, maintenance: [{ id: 'w', start: '2026-11-28T11:00:00+03:00', end: '2026-11-28T14:00:00+03:00' }] }] });
+    const h = await reportingHarness({
+      services: [{ ...SERVICE, maintenance: [{ id: 'w', start: '2026-11-28T11:00:00+03:00', end: '2026-11-28T14:00:00+03:00' }] }],
+    });
     open.push(h);
     await h.down();
     expect(stateView(h.store.data).reports[0]!.status).toBe('suppressed');

@@ -6,7 +6,15 @@ import type { ProbeResult } from '../../agent/probes/types.js';
 import { isOneByte, twoByteSlice } from '../helpers/one-byte.js';
 
 const spec = { key: 'web/portal', serviceId: 'web', checkId: 'portal', type: 'http' };
-const result = (over: Record<string, unknown> = {}) => ({ status: 'up' as const, code: 'OK', detail: '', phases: { dns: 1, connect: 2, tls: 3, ttfb: 4, total: 10 }, observedAt: 0, httpStatus: 200, ...over });
+const result = (over: Record<string, unknown> = {}) => ({
+  status: 'up' as const,
+  code: 'OK',
+  detail: '',
+  phases: { dns: 1, connect: 2, tls: 3, ttfb: 4, total: 10 },
+  observedAt: 0,
+  httpStatus: 200,
+  ...over,
+});
 
 /** A CheckSeries with n http checks of service web (c0, c1, …), each added UP with one result. */
 function seriesOf(n: number, first: ProbeResult = result()) {
@@ -144,7 +152,11 @@ describe('per-check series', () => {
     const gone = new Set(['c260', 'c520']);
     for (const c of checks.slice(256)) {
       if (gone.has(c.checkId)) continue;
-      for (const line of [`raqib_probe_success{service="web",check="${c.checkId}",`, `raqib_probe_http_status_code{service="web",check="${c.checkId}"}`, `raqib_check_state{service="web",check="${c.checkId}",state="UP"} 1`]) {
+      for (const line of [
+        `raqib_probe_success{service="web",check="${c.checkId}",`,
+        `raqib_probe_http_status_code{service="web",check="${c.checkId}"}`,
+        `raqib_check_state{service="web",check="${c.checkId}",state="UP"} 1`,
+      ]) {
         expect(text).toContain(line);
       }
       expect(text).toContain(`raqib_probe_phase_seconds{service="web",check="${c.checkId}",phase="total"}`);
@@ -175,7 +187,9 @@ describe('per-check series', () => {
     const text = pieces.join('');
     for (const id of ['c5', 'c10', 'c300']) {
       for (const family of ['raqib_probe_success', 'raqib_probe_phase_seconds', 'raqib_probe_http_status_code']) {
-        expect(text.match(new RegExp(`^${family}\\{service="web",check="${id}"[,}]`, 'gm'))?.length ?? 0).toBeLessThanOrEqual(family === 'raqib_probe_phase_seconds' ? 5 : 1);
+        expect(text.match(new RegExp(`^${family}\\{service="web",check="${id}"[,}]`, 'gm'))?.length ?? 0).toBeLessThanOrEqual(
+          family === 'raqib_probe_phase_seconds' ? 5 : 1,
+        );
       }
       expect(text.match(new RegExp(`^raqib_check_state\\{service="web",check="${id}",state="UP"\\}`, 'gm'))?.length ?? 0).toBeLessThanOrEqual(1);
     }
@@ -231,10 +245,38 @@ describe('per-check series against prom-client', () => {
     const s = new CheckSeries();
     const checks: { key: string; serviceId: string; checkId: string; type: string; r: ProbeResult; now: CheckState }[] = [
       { key: 'web/portal', serviceId: 'web', checkId: 'portal', type: 'http', r: result({ tlsCertExpiry: 1_790_000_000 }), now: 'UP' },
-      { key: 'web/api', serviceId: 'web', checkId: 'api', type: 'http', r: result({ status: 'down', code: 'HTTP_STATUS', httpStatus: 503, phases: { connect: 0.25, ttfb: 3.33, transfer: 0.01, total: 3.6 } }), now: 'DOWN' },
-      { key: 'dns/ns "1"', serviceId: 'dns\\a', checkId: 'ns "1"\nb', type: 'dns', r: result({ phases: { dns: 200.5, total: 200.75 }, httpStatus: undefined }), now: 'DEGRADED' },
-      { key: 'db/tcp', serviceId: 'db', checkId: 'tcp', type: 'tcp', r: result({ status: 'down', code: 'ECONNREFUSED', phases: { total: 0.12 }, httpStatus: undefined }), now: 'UNKNOWN' },
-      { key: 'web/cert', serviceId: 'web', checkId: 'cert', type: 'tls', r: result({ phases: { connect: 1, tls: 7.77, total: 9 }, httpStatus: undefined, tlsCertExpiry: 1_800_000_000.5 }), now: 'UP' },
+      {
+        key: 'web/api',
+        serviceId: 'web',
+        checkId: 'api',
+        type: 'http',
+        r: result({ status: 'down', code: 'HTTP_STATUS', httpStatus: 503, phases: { connect: 0.25, ttfb: 3.33, transfer: 0.01, total: 3.6 } }),
+        now: 'DOWN',
+      },
+      {
+        key: 'dns/ns "1"',
+        serviceId: 'dns\\a',
+        checkId: 'ns "1"\nb',
+        type: 'dns',
+        r: result({ phases: { dns: 200.5, total: 200.75 }, httpStatus: undefined }),
+        now: 'DEGRADED',
+      },
+      {
+        key: 'db/tcp',
+        serviceId: 'db',
+        checkId: 'tcp',
+        type: 'tcp',
+        r: result({ status: 'down', code: 'ECONNREFUSED', phases: { total: 0.12 }, httpStatus: undefined }),
+        now: 'UNKNOWN',
+      },
+      {
+        key: 'web/cert',
+        serviceId: 'web',
+        checkId: 'cert',
+        type: 'tls',
+        r: result({ phases: { connect: 1, tls: 7.77, total: 9 }, httpStatus: undefined, tlsCertExpiry: 1_800_000_000.5 }),
+        now: 'UP',
+      },
     ];
     for (const c of checks) {
       s.add(c, 'UNKNOWN');
@@ -250,8 +292,12 @@ describe('per-check series against prom-client', () => {
     // prom-client puts a blank line between families and one newline at the end. raqib writes the
     // phases in a fixed width (0.000120000 where prom-client has 0.00011999999999999999): the
     // same number to the nanosecond.
-    const expected = (await registry.metrics()).split('\n\n').map((f) => (f.endsWith('\n') ? f : `${f}\n`)).join('');
-    const nanoseconds = (text: string) => text.replace(/^(raqib_probe_phase_seconds\{.*\}) (\S+)$/gm, (_, series: string, v: string) => `${series} ${Number(v).toFixed(9)}`);
+    const expected = (await registry.metrics())
+      .split('\n\n')
+      .map((f) => (f.endsWith('\n') ? f : `${f}\n`))
+      .join('');
+    const nanoseconds = (text: string) =>
+      text.replace(/^(raqib_probe_phase_seconds\{.*\}) (\S+)$/gm, (_, series: string, v: string) => `${series} ${Number(v).toFixed(9)}`);
     expect(s.render()).not.toBe(expected);
     expect(nanoseconds(s.render())).toBe(nanoseconds(expected));
   });

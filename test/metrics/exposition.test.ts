@@ -105,7 +105,7 @@ describe('/metrics as Prometheus reads it', () => {
     const text = await page(await serve(metrics));
     expect(text).toContain('raqib_probe_phase_seconds{');
     expect(text).toContain('raqib_probe_duration_seconds_bucket{');
-    if (!PROMTOOL) throw new Error('promtool not found: install Debian\'s prometheus package, as .ci/run does');
+    if (!PROMTOOL) throw new Error("promtool not found: install Debian's prometheus package, as .ci/run does");
     const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(`${r.stdout}${r.stderr}`).toBe('');
     expect(r.status).toBe(0);

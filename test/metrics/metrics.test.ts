@@ -5,8 +5,17 @@ import { Metrics } from '../../agent/metrics/metrics.js';
 import type { ProbeResult } from '../../agent/probes/types.js';
 import { drain, turnsDuring } from '../helpers/pieces.js';
 
-const spec = (service: string, check: string, type: CheckSpec['type']) => ({ key: `${service}/${check}`, serviceId: service, checkId: check, type }) as CheckSpec;
-const result = (total: number, over: Partial<ProbeResult> = {}): ProbeResult => ({ status: 'up', code: 'OK', detail: '', phases: { connect: 1, total }, observedAt: 0, httpStatus: 200, ...over });
+const spec = (service: string, check: string, type: CheckSpec['type']) =>
+  ({ key: `${service}/${check}`, serviceId: service, checkId: check, type }) as CheckSpec;
+const result = (total: number, over: Partial<ProbeResult> = {}): ProbeResult => ({
+  status: 'up',
+  code: 'OK',
+  detail: '',
+  phases: { connect: 1, total },
+  observedAt: 0,
+  httpStatus: 200,
+  ...over,
+});
 
 /** A Metrics whose Registry holds raqib's families only: the process and Node ones change between two reads. */
 function metricsOf(checks: number, registry = new Registry()): Metrics {
@@ -35,16 +44,32 @@ describe('Metrics.renderChunks', () => {
     expect(pieces.join('')).toBe((await metrics.registry.metrics()) + metrics.checks.render());
     expect(pieces.join('')).toBe(await metrics.render());
     expect(pieces.length).toBeGreaterThan(3);
-    const families = pieces.join('').match(/^# TYPE \S+/gm)!.map((l) => l.slice(7));
+    const families = pieces
+      .join('')
+      .match(/^# TYPE \S+/gm)!
+      .map((l) => l.slice(7));
     expect(families.slice(0, 3)).toEqual(['raqib_probe_duration_seconds', 'raqib_probes_total', 'raqib_probes_skipped_total']);
-    expect(families.slice(-5)).toEqual(['raqib_probe_success', 'raqib_probe_phase_seconds', 'raqib_probe_http_status_code', 'raqib_probe_tls_cert_expiry_timestamp_seconds', 'raqib_check_state']);
+    expect(families.slice(-5)).toEqual([
+      'raqib_probe_success',
+      'raqib_probe_phase_seconds',
+      'raqib_probe_http_status_code',
+      'raqib_probe_tls_cert_expiry_timestamp_seconds',
+      'raqib_check_state',
+    ]);
   });
 
   it('writes the families of other modules, collect() and default labels as prom-client does', async () => {
     const registry = new Registry();
     const metrics = metricsOf(100, registry);
     new Counter({ name: 'raqib_other_total', help: 'Another module.', labelNames: ['op'], registers: [registry] }).inc({ op: 'a' });
-    new Gauge({ name: 'raqib_computed', help: 'At scrape.', registers: [registry], collect() { this.set(7); } });
+    new Gauge({
+      name: 'raqib_computed',
+      help: 'At scrape.',
+      registers: [registry],
+      collect() {
+        this.set(7);
+      },
+    });
     const prom = async () => (await registry.metrics()) + metrics.checks.render();
     expect((await drain(metrics.renderChunks())).join('')).toBe(await prom());
     // Default labels: the same series; prom-client puts them before a histogram's own labels.
@@ -58,7 +83,8 @@ describe('Metrics.renderChunks', () => {
     const registry = new Registry();
     const metrics = metricsOf(0, registry);
     const gauge = new Gauge({ name: 'raqib_odd', help: 'Help with a \\ and a\nnewline.', labelNames: ['b', 'a'], registers: [registry] });
-    for (const [i, v] of [0, -0, -1, 0.1 + 0.2, 1e-7, 1e21, 2 ** 53 + 2, NaN, Infinity, -Infinity].entries()) gauge.set({ a: `a${i}`, b: i % 2 ? 'q"uote\\back\nline' : 'بوابة' }, v);
+    for (const [i, v] of [0, -0, -1, 0.1 + 0.2, 1e-7, 1e21, 2 ** 53 + 2, NaN, Infinity, -Infinity].entries())
+      gauge.set({ a: `a${i}`, b: i % 2 ? 'q"uote\\back\nline' : 'بوابة' }, v);
     gauge.set({ b: 'n', a: 7 as unknown as string }, 1); // a number where a string is expected
     new Counter({ name: 'raqib_plain_total', help: 'No labels.', registers: [registry] }).inc(3);
     new Gauge({ name: 'raqib_unset', help: 'No series.', labelNames: ['a'], registers: [registry] });

@@ -8,9 +8,11 @@ type Phases = ProbeResult['phases'];
 const result = (phases: Phases): ProbeResult => ({ status: 'up', code: 'OK', detail: '', phases, observedAt: 0, httpStatus: 200 });
 const ref = (i: number) => ({ key: `web/c${i}`, serviceId: 'web', checkId: `c${i}`, type: 'http' });
 /** The Buffers of raqib_probe_phase_seconds in a scrape's pieces. */
-const phaseBuffers = (s: CheckSeries) => [...s.chunks()].filter((p): p is Buffer => typeof p !== 'string' && p.toString('latin1', 0, 32).startsWith('raqib_probe_phase_seconds'));
+const phaseBuffers = (s: CheckSeries) =>
+  [...s.chunks()].filter((p): p is Buffer => typeof p !== 'string' && p.toString('latin1', 0, 32).startsWith('raqib_probe_phase_seconds'));
 /** Every phase line of a page, as series → value text. */
-const phaseValues = (text: string) => new Map([...text.matchAll(/^raqib_probe_phase_seconds\{service="web",check="(c\d+)",phase="(\w+)"\} (\S+)$/gm)].map((m) => [`${m[1]}/${m[2]}`, m[3]!]));
+const phaseValues = (text: string) =>
+  new Map([...text.matchAll(/^raqib_probe_phase_seconds\{service="web",check="(c\d+)",phase="(\w+)"\} (\S+)$/gm)].map((m) => [`${m[1]}/${m[2]}`, m[3]!]));
 
 /** A random set of phases (total always), each a random duration from 1 µs to ~10 s. */
 function randomPhases(random: () => number, shape = Math.floor(random() * 32)): Phases {
@@ -139,7 +141,8 @@ describe('phase lines written over in their block', () => {
     const [next] = phaseBuffers(s);
     expect(next).not.toBe(given);
     expect(next!.toString()).toBe(
-      'raqib_probe_phase_seconds{service="web",check="c0",phase="connect"} 0.003000000\n' + 'raqib_probe_phase_seconds{service="web",check="c0",phase="total"} 0.004000000\n',
+      'raqib_probe_phase_seconds{service="web",check="c0",phase="connect"} 0.003000000\n' +
+        'raqib_probe_phase_seconds{service="web",check="c0",phase="total"} 0.004000000\n',
     );
   });
 
@@ -178,10 +181,20 @@ describe('phase lines written over in their block', () => {
     s.add(ref(1), 'UP');
     s.observe(ref(0), result({ total: 2 }));
     s.observe(ref(1), result({ total: 1e15 }));
-    expect(phaseValues(s.render())).toEqual(new Map([['c0/total', '0.002000000'], ['c1/total', '1000000000000']]));
+    expect(phaseValues(s.render())).toEqual(
+      new Map([
+        ['c0/total', '0.002000000'],
+        ['c1/total', '1000000000000'],
+      ]),
+    );
     s.observe(ref(0), result({ total: 3 }));
     s.observe(ref(1), result({ total: 4 }));
-    expect(phaseValues(s.render())).toEqual(new Map([['c0/total', '0.003000000'], ['c1/total', '0.004000000']]));
+    expect(phaseValues(s.render())).toEqual(
+      new Map([
+        ['c0/total', '0.003000000'],
+        ['c1/total', '0.004000000'],
+      ]),
+    );
     s.observe(ref(1), result({ total: -5 }));
     expect(phaseValues(s.render()).get('c1/total')).toBe('-0.005');
   });

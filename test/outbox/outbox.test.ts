@@ -431,7 +431,11 @@ describe('outbox: restarts', () => {
     await first.store.close(); // the process ends
 
     const second = await harness({ dir, start: false });
-    expect(second.outbox.pending().map((e) => [e.seq, e.idempotencyKey])).toEqual([[1, 'a-1'], [2, 'a-2'], [4, 'c-1']]);
+    expect(second.outbox.pending().map((e) => [e.seq, e.idempotencyKey])).toEqual([
+      [1, 'a-1'],
+      [2, 'a-2'],
+      [4, 'c-1'],
+    ]);
     expect(second.outbox.pending()[0]!.attempts).toBe(dead!.attempts); // the count survives
     second.outbox.start();
     await second.clock.advance(60_000);

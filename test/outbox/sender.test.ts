@@ -109,7 +109,12 @@ describe('building the body', () => {
     who.subject = ALTERNATE.email.toUpperCase();
     await h.down();
     await sender.send(h.reportEntries()[0]!);
-    expect((api.calls[0]!.body as ReportBody).submitted_by).toEqual({ name: ALTERNATE.name, role: 'alternate', email: ALTERNATE.email, crisis_team_id: TEAM_ID });
+    expect((api.calls[0]!.body as ReportBody).submitted_by).toEqual({
+      name: ALTERNATE.name,
+      role: 'alternate',
+      email: ALTERNATE.email,
+      crisis_team_id: TEAM_ID,
+    });
   });
 
   it('builds contract-valid bodies for every step of an outage', async () => {
@@ -127,7 +132,7 @@ describe('building the body', () => {
     const byKey = new Map(api.calls.map((c) => [c.key!.slice(`raqib:MOH:${id}`.length), c]));
     expect([...byKey.keys()]).toEqual([':report', ':update:1', ':update:2', ':restored', ':final:1', ':final:2']);
     for (const k of [':update:1', ':update:2', ':restored']) expect(() => updateBody.parse(byKey.get(k)!.body)).not.toThrow();
-    expect((byKey.get(':update:1')!.body as UpdateBody)).toMatchObject({ status: 'ongoing', impact: 'partial' });
+    expect(byKey.get(':update:1')!.body as UpdateBody).toMatchObject({ status: 'ongoing', impact: 'partial' });
     expect((byKey.get(':restored')!.body as UpdateBody).status).toBe('restored');
     expect((byKey.get(':restored')!.body as UpdateBody).ended_at).toBeDefined();
     const pending = finalReportBody.parse(byKey.get(':final:1')!.body);
@@ -231,7 +236,12 @@ describe('maintenance bodies', () => {
   it('files a valid notice, in_progress, completed and final report for a window that ends on time', async () => {
     const { sent } = await run(0);
     const notice = reportBody.parse(sent(':report'));
-    expect(notice).toMatchObject({ type: 'scheduled_maintenance', cause: 'planned', started_at: '2026-11-28T15:00:00+03:00', expected_end_at: '2026-11-28T17:00:00+03:00' });
+    expect(notice).toMatchObject({
+      type: 'scheduled_maintenance',
+      cause: 'planned',
+      started_at: '2026-11-28T15:00:00+03:00',
+      expected_end_at: '2026-11-28T17:00:00+03:00',
+    });
     expect(updateBody.parse(sent(':in_progress')).status).toBe('in_progress');
     expect(updateBody.parse(sent(':completed')).ended_at).toBe('2026-11-28T17:00:00+03:00');
     const final = finalReportBody.parse(sent(':final:1'));

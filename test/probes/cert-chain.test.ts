@@ -45,7 +45,9 @@ describe('a chain whose intermediate expires before its leaf', () => {
   it('is DEGRADED TLS_CERT_EXPIRING from the tls probe, naming the intermediate and exporting its expiry', async () => {
     const { tls } = await probeBoth(fiveDays);
     expect(tls).toMatchObject({ status: 'degraded', code: 'TLS_CERT_EXPIRING', tlsCertExpiry: notAfter(intermediateTo) });
-    expect(tls.detail).toMatch(/^certificate CN=localhost issued by CN=Test Intermediate; first to expire: intermediate CN=Test Intermediate, 5 days left \(expires \d{4}-\d\d-\d\d\), fewer than 14 days$/);
+    expect(tls.detail).toMatch(
+      /^certificate CN=localhost issued by CN=Test Intermediate; first to expire: intermediate CN=Test Intermediate, 5 days left \(expires \d{4}-\d\d-\d\d\), fewer than 14 days$/,
+    );
   });
 
   it('is DEGRADED TLS_CERT_EXPIRING from the https probe with cert_valid_days, naming the intermediate and exporting its expiry', async () => {

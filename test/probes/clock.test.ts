@@ -38,7 +38,10 @@ describe('probes on an injected clock', () => {
     const t = await startHttpTarget({ tls: 'localhost' });
     targets.push(t);
     const clock = new ManualClock(SOON);
-    const r = await tlsProbe(tlsCheck({ host: '127.0.0.1', port: t.port, servername: 'localhost', ca_file: CA_FILE, expect: { cert_valid_days: 30 } }), withClock(clock));
+    const r = await tlsProbe(
+      tlsCheck({ host: '127.0.0.1', port: t.port, servername: 'localhost', ca_file: CA_FILE, expect: { cert_valid_days: 30 } }),
+      withClock(clock),
+    );
     expect(r.observedAt).toBe(SOON);
     expect(r).toMatchObject({ status: 'degraded', code: 'TLS_CERT_EXPIRING' });
   });

@@ -96,7 +96,10 @@ describe('httpProbe judges a compressed body by what it decodes to', () => {
   it('reads gzip as Chromium does: a wrong CRC and bytes after the trailer are ignored', async () => {
     const gz = gzipSync(page);
     gz.writeUInt32LE(gz.readUInt32LE(gz.length - 8) ^ 0xffff, gz.length - 8);
-    const r = await httpProbe(httpCheck({ url: serve('gzip', Buffer.concat([gz, Buffer.from('\r\n<!-- appended by a proxy -->')])), expect: judged }), probeContext());
+    const r = await httpProbe(
+      httpCheck({ url: serve('gzip', Buffer.concat([gz, Buffer.from('\r\n<!-- appended by a proxy -->')])), expect: judged }),
+      probeContext(),
+    );
     expect(r, r.detail).toMatchObject({ status: 'up', code: 'OK' });
   });
 
@@ -124,7 +127,10 @@ describe('httpProbe judges a compressed body by what it decodes to', () => {
   it('judges the start of gzip data that ends early, and says it ended early', async () => {
     const text = Buffer.from(`<h1>Welcome to the portal</h1>${'<p>news</p>'.repeat(20_000)}`);
     const gz = gzipSync(text);
-    const r = await httpProbe(httpCheck({ url: serve('gzip', gz.subarray(0, gz.length >> 1)), expect: { body_contains: 'Welcome to the portal' } }), probeContext());
+    const r = await httpProbe(
+      httpCheck({ url: serve('gzip', gz.subarray(0, gz.length >> 1)), expect: { body_contains: 'Welcome to the portal' } }),
+      probeContext(),
+    );
     expect(r, r.detail).toMatchObject({ status: 'up', code: 'OK' });
     expect(r.detail).toContain('the gzip data ends early');
   });
@@ -182,11 +188,14 @@ describe('httpProbe says clearly when a coded body cannot be read', () => {
   it.each([
     ['compress', Buffer.from([0x1f, 0x9d, 0x90, 0x7b, 0x22, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73, 0x22, 0x3a])],
     ['foo', Buffer.from('*&^%$ opaque bytes')],
-  ])('reports an unknown Content-Encoding %s as degraded HTTP_CONTENT_ENCODING_UNSUPPORTED naming it, the agent\'s limit, not a mismatch', async (encoding, body) => {
-    const r = await httpProbe(httpCheck({ url: serve(encoding, body), expect: judged }), probeContext());
-    expect(r).toMatchObject({ status: 'degraded', code: 'HTTP_CONTENT_ENCODING_UNSUPPORTED' });
-    expect(r.detail).toContain(`Content-Encoding ${encoding} is not decoded`);
-  });
+  ])(
+    "reports an unknown Content-Encoding %s as degraded HTTP_CONTENT_ENCODING_UNSUPPORTED naming it, the agent's limit, not a mismatch",
+    async (encoding, body) => {
+      const r = await httpProbe(httpCheck({ url: serve(encoding, body), expect: judged }), probeContext());
+      expect(r).toMatchObject({ status: 'degraded', code: 'HTTP_CONTENT_ENCODING_UNSUPPORTED' });
+      expect(r.detail).toContain(`Content-Encoding ${encoding} is not decoded`);
+    },
+  );
 
   it('judges a plain page mislabelled with an unknown coding as sent, as Chromium shows it', async () => {
     const r = await httpProbe(httpCheck({ url: serve('foo', page), expect: judged }), probeContext());

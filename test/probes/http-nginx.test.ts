@@ -33,14 +33,21 @@ function head(path: string, headers: Record<string, string>): Promise<IncomingHt
 describe('httpProbe against a real nginx that compresses', () => {
   it('reads the page nginx sends gzipped with gzip_static always to a check that asked for no compression', async () => {
     expect((await head('/static/index.html', {}))['content-encoding']).toBe('gzip');
-    const r = await httpProbe(httpCheck({ url: `${nginx.url}/static/index.html`, expect: { body_contains: 'Welcome to the e-services portal' } }), probeContext());
+    const r = await httpProbe(
+      httpCheck({ url: `${nginx.url}/static/index.html`, expect: { body_contains: 'Welcome to the e-services portal' } }),
+      probeContext(),
+    );
     expect(r, r.detail).toMatchObject({ status: 'up', code: 'OK', httpStatus: 200 });
   });
 
   it("reads the JSON nginx gzips on the fly for a check that sends a browser's Accept-Encoding", async () => {
     const acceptEncoding = { 'Accept-Encoding': 'gzip, deflate, br' };
     expect((await head('/dynamic/status.json', acceptEncoding))['content-encoding']).toBe('gzip');
-    const check = httpCheck({ url: `${nginx.url}/dynamic/status.json`, headers: acceptEncoding, expect: { json: { status: 'ok', 'services.payments': 'up' } } });
+    const check = httpCheck({
+      url: `${nginx.url}/dynamic/status.json`,
+      headers: acceptEncoding,
+      expect: { json: { status: 'ok', 'services.payments': 'up' } },
+    });
     const r = await httpProbe(check, probeContext());
     expect(r, r.detail).toMatchObject({ status: 'up', code: 'OK', httpStatus: 200 });
   });

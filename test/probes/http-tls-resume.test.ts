@@ -129,7 +129,10 @@ describe('HTTPS probes resume TLS sessions on fresh connections', () => {
   it('keeps TLS 1.3 sessions without the server certificate, and keeps it in TLS 1.2 ones; both resume verified', async () => {
     const t12 = await startHttpTarget({ tls: 'localhost', maxVersion: 'TLSv1.2' });
     try {
-      for (const [target, withCertificate] of [[t, false], [t12, true]] as const) {
+      for (const [target, withCertificate] of [
+        [t, false],
+        [t12, true],
+      ] as const) {
         const { sessions, handedOut } = recordingSessions();
         const ctx = { ...probeContext(), tlsSessions: sessions };
         const check = httpCheck({ url: `${target.namedUrl}/ok`, ca_file: CA_FILE });
@@ -156,7 +159,8 @@ describe('HTTPS probes resume TLS sessions on fresh connections', () => {
         return original.setSession.call(this, session);
       },
       verifyError(this: TlsWrap) {
-        if (this.isSessionReused() && withoutCertificate.has(this)) return Object.assign(new Error('unable to get issuer certificate'), { code: 'UNABLE_TO_GET_ISSUER_CERT' });
+        if (this.isSessionReused() && withoutCertificate.has(this))
+          return Object.assign(new Error('unable to get issuer certificate'), { code: 'UNABLE_TO_GET_ISSUER_CERT' });
         return original.verifyError.call(this);
       },
     });
@@ -200,14 +204,18 @@ describe('HTTPS probes resume TLS sessions on fresh connections', () => {
   it('does a full handshake every probe with tls_resume: false, and without a session cache', async () => {
     const ctx = { ...probeContext(), tlsSessions: new TlsSessions() };
     const off = httpCheck({ url: `${t.namedUrl}/ok`, ca_file: CA_FILE, tls_resume: false });
-    expect(await seen(async () => {
-      for (let i = 0; i < 3; i++) expect((await httpProbe(off, ctx)).tlsCertExpiry).toBe(EXPIRY);
-    })).toEqual({ full: 3, resumed: 0 });
+    expect(
+      await seen(async () => {
+        for (let i = 0; i < 3; i++) expect((await httpProbe(off, ctx)).tlsCertExpiry).toBe(EXPIRY);
+      }),
+    ).toEqual({ full: 3, resumed: 0 });
     // Node's default trust is one shared context: sharing it must not resume anything by itself.
     const insecure = httpCheck({ url: `${t.url}/ok`, insecure: true });
-    expect(await seen(async () => {
-      for (let i = 0; i < 3; i++) expect((await httpProbe(insecure, probeContext())).code).toBe('OK');
-    })).toEqual({ full: 3, resumed: 0 });
+    expect(
+      await seen(async () => {
+        for (let i = 0; i < 3; i++) expect((await httpProbe(insecure, probeContext())).code).toBe('OK');
+      }),
+    ).toEqual({ full: 3, resumed: 0 });
   });
 
   it('verifies in full again after a failed probe of the endpoint', async () => {

@@ -31,7 +31,13 @@ describe('httpProbe against a healthy endpoint', () => {
   });
 
   it('sends method, body, headers and a raqib User-Agent unless one is configured', async () => {
-    const check = httpCheck({ url: `${web.url}/echo`, method: 'POST', body: 'ping', headers: { 'x-token': 't1' }, expect: { json: { method: 'POST', body: 'ping', 'headers.x-token': 't1', 'headers.user-agent': USER_AGENT } } });
+    const check = httpCheck({
+      url: `${web.url}/echo`,
+      method: 'POST',
+      body: 'ping',
+      headers: { 'x-token': 't1' },
+      expect: { json: { method: 'POST', body: 'ping', 'headers.x-token': 't1', 'headers.user-agent': USER_AGENT } },
+    });
     expect(await httpProbe(check, probeContext())).toMatchObject({ status: 'up', code: 'OK' });
     const own = httpCheck({ url: `${web.url}/echo`, headers: { 'User-Agent': 'custom/1' }, expect: { json: { 'headers.user-agent': 'custom/1' } } });
     expect((await httpProbe(own, probeContext())).code).toBe('OK');
@@ -67,7 +73,15 @@ describe('httpProbe body, JSON and header expectations', () => {
   const url = () => `${web.url}/json`;
   it('passes when every expectation holds', async () => {
     const r = await httpProbe(
-      httpCheck({ url: url(), expect: { body_contains: '"status"', body_matches: 'version"?:\\s*3', json: { status: 'ok', 'data.items[0].ok': true, none: null }, headers: ['Content-Type'] } }),
+      httpCheck({
+        url: url(),
+        expect: {
+          body_contains: '"status"',
+          body_matches: 'version"?:\\s*3',
+          json: { status: 'ok', 'data.items[0].ok': true, none: null },
+          headers: ['Content-Type'],
+        },
+      }),
       probeContext(),
     );
     expect(r).toMatchObject({ status: 'up', code: 'OK' });
@@ -243,7 +257,7 @@ describe('httpProbe on the edges of HTTP/1.1', () => {
     expect(await httpProbe(check, probeContext())).toMatchObject({ status: 'up', code: 'OK' });
   });
 
-  it('sends a configured Host header instead of the URL\'s, once', async () => {
+  it("sends a configured Host header instead of the URL's, once", async () => {
     const check = httpCheck({ url: `${web.url}/echo`, headers: { Host: 'portal.example.sa' }, expect: { json: { 'headers.host': 'portal.example.sa' } } });
     expect(await httpProbe(check, probeContext())).toMatchObject({ status: 'up', code: 'OK' });
     const seen = web.requests.at(-1)!;

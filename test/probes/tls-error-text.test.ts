@@ -50,7 +50,8 @@ describe('a TLS handshake answered in plain HTTP', () => {
 describe('OpenSSL error text', () => {
   it('loses its per-process prefix, routines and source file, keeping the reason as a sentence', () => {
     const node20 = '808CC9294A7F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:354:\n';
-    const node22 = 'C02C4DD2027F0000:error:0A00010B:SSL routines:tls_validate_record_header:wrong version number:../deps/openssl/openssl/ssl/record/methods/tlsany_meth.c:77:\n';
+    const node22 =
+      'C02C4DD2027F0000:error:0A00010B:SSL routines:tls_validate_record_header:wrong version number:../deps/openssl/openssl/ssl/record/methods/tlsany_meth.c:77:\n';
     expect(withoutOpensslText(node20)).toBe(PLAINTEXT);
     expect(withoutOpensslText(node22)).toBe(PLAINTEXT);
     expect(errorMessage(Object.assign(new Error(node20), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' }))).toBe(`${PLAINTEXT} (ERR_SSL_WRONG_VERSION_NUMBER)`);
@@ -75,7 +76,8 @@ describe('OpenSSL error text', () => {
   });
 
   it('says the usual handshake failures in words, and any other alert by its name', () => {
-    const printed = (reason: string) => `40E7A1B2C37F0000:error:0A000410:SSL routines:ssl3_read_bytes:${reason}:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 40\n`;
+    const printed = (reason: string) =>
+      `40E7A1B2C37F0000:error:0A000410:SSL routines:ssl3_read_bytes:${reason}:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 40\n`;
     expect(withoutOpensslText(printed('sslv3 alert handshake failure'))).toMatch(/^the server refused the TLS handshake \(alert "handshake failure"/);
     expect(withoutOpensslText(printed('tlsv1 alert protocol version'))).toBe('the server refused the TLS versions offered (alert "protocol version")');
     expect(withoutOpensslText(printed('unexpected eof while reading'))).toBe('the server closed the connection in the middle of TLS, without a closing alert');

@@ -110,7 +110,7 @@ describe('withoutPeerCertificate', () => {
     // Stripped, these bodies are 22, 212 and 70,012 bytes: lengths of one, two and four octets.
   });
 
-  it('strips the DER alike bare (Node 20) and inside Node 22\'s envelope, keeping the envelope', async () => {
+  it("strips the DER alike bare (Node 20) and inside Node 22's envelope, keeping the envelope", async () => {
     const inner = der((await connect(t13)).session!);
     const bare = withoutPeerCertificate(inner);
     expect(bare.includes(LEAF)).toBe(false);

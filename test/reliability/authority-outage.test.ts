@@ -25,7 +25,10 @@ afterEach(async () => {
 describe('authority outage', () => {
   it('files nothing while the authority is down, then every report once with its updates in order, resuming within one backoff cap', async () => {
     const ids = ['appointments', 'prescriptions', 'sehhaty'] as const;
-    const svc = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await startSwitchTarget(true)] as const))) as Record<(typeof ids)[number], SwitchTarget>;
+    const svc = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await startSwitchTarget(true)] as const))) as Record<
+      (typeof ids)[number],
+      SwitchTarget
+    >;
     targets.push(...Object.values(svc));
     const sandbox = await startTestSandbox();
     const agentDir = await prepareAgentDir({
@@ -60,7 +63,11 @@ describe('authority outage', () => {
 
     // Still down: every outage is over and known, nothing reached the authority, the agent kept trying.
     const during = await readAgentState(agentDir.dataDir);
-    expect(during.incidents.map((i) => [i.serviceId, i.status])).toEqual([['appointments', 'closed'], ['prescriptions', 'closed'], ['sehhaty', 'closed']]);
+    expect(during.incidents.map((i) => [i.serviceId, i.status])).toEqual([
+      ['appointments', 'closed'],
+      ['prescriptions', 'closed'],
+      ['sehhaty', 'closed'],
+    ]);
     expect(sandbox.state.reports).toEqual([]);
     expect(sandbox.state.requests['POST /api/v1/reports']?.['503'] ?? 0).toBeGreaterThan(3);
     const pending = sample(await agent.metrics(), 'raqib_outbox_pending')!;

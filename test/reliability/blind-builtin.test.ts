@@ -37,7 +37,11 @@ async function startService(host: string, name: string): Promise<Service> {
   return {
     url: `http://${name}:${port}/health`,
     hang: (on) => (hung = on),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -93,7 +97,10 @@ async function start(lab: NetLab, services: Service[]): Promise<{ agent: AgentPr
 
 async function filed(agent: AgentProcess, dataDir: string): Promise<number> {
   const mine = (await agent.api<{ reports: unknown[] }>('reports')).reports.length;
-  const sandbox = await readFile(join(dataDir, 'sandbox-authority.json'), 'utf8').then((t) => (JSON.parse(t) as { reports?: unknown[] }).reports?.length ?? 0, () => 0);
+  const sandbox = await readFile(join(dataDir, 'sandbox-authority.json'), 'utf8').then(
+    (t) => (JSON.parse(t) as { reports?: unknown[] }).reports?.length ?? 0,
+    () => 0,
+  );
   return mine + sandbox;
 }
 

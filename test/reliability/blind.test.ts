@@ -59,7 +59,9 @@ describe('blind agent', () => {
     await t.agent.waitForLog((l) => l.msg === 'agent is blind: every connectivity canary fails; opening no incidents and filing nothing until one answers');
     const ready = await fetch(`${t.agent.url}/readyz`);
     expect(ready.status).toBe(503);
-    expect(((await ready.json()) as { reasons: string[] }).reasons).toContain('agent is blind: no connectivity canary answers, so no outage can be confirmed or reported');
+    expect(((await ready.json()) as { reasons: string[] }).reasons).toContain(
+      'agent is blind: no connectivity canary answers, so no outage can be confirmed or reported',
+    );
     expect((await t.agent.api<Status>('status')).agent.connectivity.blind).toBe(true);
     await new Promise((r) => setTimeout(r, 3_000)); // many failing probes of the service meanwhile
     expect((await t.agent.api<Status>('status')).incidents.open).toEqual([]);

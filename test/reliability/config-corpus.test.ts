@@ -153,7 +153,18 @@ describe(`the invalid config corpus (${CORPUS.length} files in test/fixtures/con
   });
 
   it('covers wrong types, unknown keys, bad durations, duplicate ids, bad cron, bad URLs, YAML syntax and alias bombs', () => {
-    for (const kind of ['string-for-number', 'unknown-nested-key', 'bad-duration', 'duplicate-service-id', 'duplicate-check-id', 'bad-cron', 'url-not-http', 'yaml-unclosed-flow', 'tab-indentation', 'alias-bomb']) {
+    for (const kind of [
+      'string-for-number',
+      'unknown-nested-key',
+      'bad-duration',
+      'duplicate-service-id',
+      'duplicate-check-id',
+      'bad-cron',
+      'url-not-http',
+      'yaml-unclosed-flow',
+      'tab-indentation',
+      'alias-bomb',
+    ]) {
       expect(CORPUS).toContain(`invalid-${kind}.yaml`);
     }
   });
@@ -180,7 +191,11 @@ describe('huge config files', () => {
   it(`refuses a file over ${MAX_CONFIG_BYTES / 1024 / 1024} MiB before parsing it, with exit 2 at 1:1`, async () => {
     const dir = await tempDir('raqib-corpus-');
     const file = join(dir, 'huge.yaml');
-    const services = Array.from({ length: 20_000 }, (_, i) => `  - { id: s${i}, name: { ar: خدمة, en: Service ${i} }, checks: [{ id: c, type: http, url: "https://s${i}.example.gov.sa/${'p'.repeat(100)}" }] }\n`);
+    const services = Array.from(
+      { length: 20_000 },
+      (_, i) =>
+        `  - { id: s${i}, name: { ar: خدمة, en: Service ${i} }, checks: [{ id: c, type: http, url: "https://s${i}.example.gov.sa/${'p'.repeat(100)}" }] }\n`,
+    );
     await writeFile(file, `agent: { id: a }\nentity: { code: MOH, name: { ar: و, en: M } }\nservices:\n${services.join('')}`);
     const lines = expectRejection(file, await checkConfig(file));
     expect(lines).toEqual([{ line: 1, col: 1, path: '', message: expect.stringMatching(/^file is \d+ bytes; a config may be at most 4 MiB/) }]);
@@ -190,24 +205,33 @@ describe('huge config files', () => {
     const dir = await tempDir('raqib-corpus-');
     const file = join(dir, 'big.yaml');
     const n = 10_000;
-    const services = Array.from({ length: n }, (_, i) => `  - { id: s${i}, name: { ar: خدمة, en: Service ${i} }, checks: [{ id: c, type: http, url: "https://s${i}.example.gov.sa/health", timeout: ${i === n - 7 ? 'forever' : '5s'} }] }\n`);
+    const services = Array.from(
+      { length: n },
+      (_, i) =>
+        `  - { id: s${i}, name: { ar: خدمة, en: Service ${i} }, checks: [{ id: c, type: http, url: "https://s${i}.example.gov.sa/health", timeout: ${i === n - 7 ? 'forever' : '5s'} }] }\n`,
+    );
     const text = `agent: { id: a }\nentity: { code: MOH, name: { ar: و, en: M } }\nservices:\n${services.join('')}`;
     expect(text.length).toBeGreaterThan(1_000_000);
     await writeFile(file, text);
     const lines = expectRejection(file, await checkConfig(file), [`services[${n - 7}].checks[0].timeout`]);
-    expect(lines).toEqual([{ line: 3 + n - 7 + 1, col: expect.any(Number), path: `services[${n - 7}].checks[0].timeout`, message: expect.stringContaining('got "forever"') }]);
+    expect(lines).toEqual([
+      { line: 3 + n - 7 + 1, col: expect.any(Number), path: `services[${n - 7}].checks[0].timeout`, message: expect.stringContaining('got "forever"') },
+    ]);
   }, 30_000);
 });
 
 describe('raqib run with a bad config', () => {
-  it.each(['invalid-several-problems.yaml', 'invalid-alias-bomb.yaml', 'invalid-yaml-unclosed-flow.yaml'])('%s: exits 2 before starting, same lines as check-config', async (name) => {
-    const file = join(FIXTURES, name);
-    const dir = await tempDir('raqib-corpus-');
-    const run = await runCli(['run', '--config', file], {}, dir);
-    const paths = PATHS[name.slice('invalid-'.length, -'.yaml'.length)]!;
-    expectRejection(file, { code: run.code, out: run.stdout, err: run.stderr }, paths);
-    expect(run.stderr).toBe((await checkConfig(file, process.env)).err);
-  });
+  it.each(['invalid-several-problems.yaml', 'invalid-alias-bomb.yaml', 'invalid-yaml-unclosed-flow.yaml'])(
+    '%s: exits 2 before starting, same lines as check-config',
+    async (name) => {
+      const file = join(FIXTURES, name);
+      const dir = await tempDir('raqib-corpus-');
+      const run = await runCli(['run', '--config', file], {}, dir);
+      const paths = PATHS[name.slice('invalid-'.length, -'.yaml'.length)]!;
+      expectRejection(file, { code: run.code, out: run.stdout, err: run.stderr }, paths);
+      expect(run.stderr).toBe((await checkConfig(file, process.env)).err);
+    },
+  );
 });
 
 describe('reload with a bad config', () => {
@@ -221,26 +245,45 @@ describe('reload with a bad config', () => {
     const t = await startSwitchTarget(true);
     targets.push(t);
     const good = (checks: Record<string, unknown>[]) =>
-      configYaml([{ id: 'web', checks }], { data_dir: './data' }, { defaults: { interval: '300ms', timeout: '250ms', failure_threshold: 2, success_threshold: 1 } });
+      configYaml(
+        [{ id: 'web', checks }],
+        { data_dir: './data' },
+        { defaults: { interval: '300ms', timeout: '250ms', failure_threshold: 2, success_threshold: 1 } },
+      );
     const agent = await startAgent(good([{ id: 'portal', type: 'http', url: t.url }]));
     const bad: [string, string, RegExp][] = [
       ['YAML syntax', readFileSync(join(FIXTURES, 'invalid-yaml-unclosed-flow.yaml'), 'utf8'), /raqib\.yaml:5:9: YAML syntax error: this "\{" is not closed/],
       ['alias bomb', readFileSync(join(FIXTURES, 'invalid-alias-bomb.yaml'), 'utf8'), /raqib\.yaml:1:1: aliases \(\*name\) expand to too many copies/],
       ['huge file', `# ${'x'.repeat(1021)}\n`.repeat(MAX_CONFIG_BYTES / 1024 + 1), /raqib\.yaml:1:1: file is \d+ bytes/],
-      ['bad field', good([{ id: 'portal', type: 'http', url: t.url, timeout: 'soon' }]), /raqib\.yaml:\d+:\d+: services\[0\]\.checks\[0\]\.timeout: expected a duration/],
+      [
+        'bad field',
+        good([{ id: 'portal', type: 'http', url: t.url, timeout: 'soon' }]),
+        /raqib\.yaml:\d+:\d+: services\[0\]\.checks\[0\]\.timeout: expected a duration/,
+      ],
     ];
     for (const [what, text, problem] of bad) {
       await writeFile(agent.configFile, text);
       agent.child.kill('SIGHUP');
-      const failed = await agent.waitForLog((l) => l.msg === 'config reload failed; keeping the running config' && String(l['problems']).match(problem) !== null);
+      const failed = await agent.waitForLog(
+        (l) => l.msg === 'config reload failed; keeping the running config' && String(l['problems']).match(problem) !== null,
+      );
       expect(failed['level'], what).toBe('error');
       expect(sample(await agent.metrics(), 'raqib_config_last_reload_successful'), what).toBe(0);
       const hits = t.hits();
       await eventually(() => t.hits() >= hits + 2, 5_000);
       const status = await agent.api<{ services: { id: string; checks: { id: string; state: string }[] }[] }>('status');
-      expect(status.services.map((s) => [s.id, s.checks.map((c) => `${c.id}:${c.state}`)]), what).toEqual([['web', ['portal:UP']]]);
+      expect(
+        status.services.map((s) => [s.id, s.checks.map((c) => `${c.id}:${c.state}`)]),
+        what,
+      ).toEqual([['web', ['portal:UP']]]);
     }
-    await writeFile(agent.configFile, good([{ id: 'portal', type: 'http', url: t.url }, { id: 'port', type: 'tcp', host: '127.0.0.1', port: t.port }]));
+    await writeFile(
+      agent.configFile,
+      good([
+        { id: 'portal', type: 'http', url: t.url },
+        { id: 'port', type: 'tcp', host: '127.0.0.1', port: t.port },
+      ]),
+    );
     agent.child.kill('SIGHUP');
     await agent.waitForLog((l) => l.msg === 'config reloaded');
     await eventually(async () => sample(await agent.metrics(), 'raqib_config_last_reload_successful') === 1);
@@ -253,15 +296,93 @@ describe('reload with a bad config', () => {
 
 /** Keys the schema knows, so random documents reach validation and positioning, not only the parser. */
 const KEYS = [
-  'agent', 'entity', 'services', 'defaults', 'authority', 'crisis_team', 'notifications', 'id', 'name', 'ar', 'en', 'code', 'checks',
-  'type', 'url', 'host', 'port', 'interval', 'timeout', 'schedule', 'expect', 'status', 'headers', 'listen', 'data_dir', 'members',
-  'maintenance', 'retry_interval', 'failure_threshold', '<<', 'x', 'a b', '"quoted key"', '? complex',
+  'agent',
+  'entity',
+  'services',
+  'defaults',
+  'authority',
+  'crisis_team',
+  'notifications',
+  'id',
+  'name',
+  'ar',
+  'en',
+  'code',
+  'checks',
+  'type',
+  'url',
+  'host',
+  'port',
+  'interval',
+  'timeout',
+  'schedule',
+  'expect',
+  'status',
+  'headers',
+  'listen',
+  'data_dir',
+  'members',
+  'maintenance',
+  'retry_interval',
+  'failure_threshold',
+  '<<',
+  'x',
+  'a b',
+  '"quoted key"',
+  '? complex',
 ];
 const SCALARS = [
-  '', '~', 'null', 'true', 'no', '0', '-1', '1e309', '0x1F', '.nan', '30s', '0s', '5 minutes', '1MiB', '2xx', 'http', 'tcp', 'dns', 'tls',
-  'https://x.example.gov.sa/', 'ftp://x/', '127.0.0.1:0', 'MOH', 'moh', '0 */5 * * * *', 'every minute', '"quoted: yes"', "'single'",
-  '${UNSET}', '${PORT}', '$${LITERAL}', '${A:-b}', '!!binary aGk=', '!!str 1', '!custom x', '|\n  block', '>-\n  folded', '"\\u0000"', '"\\x"',
-  '[', '{', '}', ']', ':', '- -', '#', '@', '`', '%YAML 1.2', '---', '...',
+  '',
+  '~',
+  'null',
+  'true',
+  'no',
+  '0',
+  '-1',
+  '1e309',
+  '0x1F',
+  '.nan',
+  '30s',
+  '0s',
+  '5 minutes',
+  '1MiB',
+  '2xx',
+  'http',
+  'tcp',
+  'dns',
+  'tls',
+  'https://x.example.gov.sa/',
+  'ftp://x/',
+  '127.0.0.1:0',
+  'MOH',
+  'moh',
+  '0 */5 * * * *',
+  'every minute',
+  '"quoted: yes"',
+  "'single'",
+  '${UNSET}',
+  '${PORT}',
+  '$${LITERAL}',
+  '${A:-b}',
+  '!!binary aGk=',
+  '!!str 1',
+  '!custom x',
+  '|\n  block',
+  '>-\n  folded',
+  '"\\u0000"',
+  '"\\x"',
+  '[',
+  '{',
+  '}',
+  ']',
+  ':',
+  '- -',
+  '#',
+  '@',
+  '`',
+  '%YAML 1.2',
+  '---',
+  '...',
 ];
 
 type Tree =
@@ -276,9 +397,13 @@ const { tree: treeArb } = fc.letrec<{ tree: Decorated; node: Tree }>((tie) => ({
   tree: fc.record({ tree: tie('node'), anchor: fc.option(fc.nat(3), { nil: undefined, freq: 4 }) }) as fc.Arbitrary<Decorated>,
   node: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
-    fc.oneof({ arbitrary: fc.constantFrom(...SCALARS), weight: 4 }, { arbitrary: fc.string({ maxLength: 12 }), weight: 1 }).map((text): Tree => ({ kind: 'scalar', text })),
+    fc
+      .oneof({ arbitrary: fc.constantFrom(...SCALARS), weight: 4 }, { arbitrary: fc.string({ maxLength: 12 }), weight: 1 })
+      .map((text): Tree => ({ kind: 'scalar', text })),
     fc.nat(4).map((n): Tree => ({ kind: 'alias', n })),
-    fc.record({ entries: fc.array(fc.tuple(fc.constantFrom(...KEYS), tie('tree')), { maxLength: 5 }), flow: fc.boolean() }).map(({ entries, flow }): Tree => ({ kind: 'map', entries, flow })),
+    fc
+      .record({ entries: fc.array(fc.tuple(fc.constantFrom(...KEYS), tie('tree')), { maxLength: 5 }), flow: fc.boolean() })
+      .map(({ entries, flow }): Tree => ({ kind: 'map', entries, flow })),
     fc.record({ items: fc.array(tie('tree'), { maxLength: 4 }), flow: fc.boolean() }).map(({ items, flow }): Tree => ({ kind: 'seq', items, flow })),
   ),
 }));
@@ -295,7 +420,8 @@ function render({ tree, anchor }: Decorated, indent: string, inFlow = false): st
     case 'alias':
       return `*a${tree.n}`;
     case 'map':
-      if (inFlow || tree.flow || tree.entries.length === 0) return `${tag}{ ${tree.entries.map(([k, v]) => `${k}: ${render(v, `${indent}  `, true)}`).join(', ')} }`;
+      if (inFlow || tree.flow || tree.entries.length === 0)
+        return `${tag}{ ${tree.entries.map(([k, v]) => `${k}: ${render(v, `${indent}  `, true)}`).join(', ')} }`;
       return `${tag}\n${tree.entries.map(([k, v]) => `${indent}${k}: ${render(v, `${indent}  `)}`).join('\n')}`;
     case 'seq':
       if (inFlow || tree.flow || tree.items.length === 0) return `${tag}[ ${tree.items.map((v) => render(v, `${indent}  `, true)).join(', ')} ]`;
@@ -304,7 +430,10 @@ function render({ tree, anchor }: Decorated, indent: string, inFlow = false): st
 }
 
 /** Noise an editor or a bad merge adds: tabs in indentation, a stray character, a comment, CRLF. */
-const noise = (maxLength: number) => fc.array(fc.tuple(fc.constantFrom('tab', 'char', 'comment', 'crlf', 'bom', 'dedent'), fc.nat(), fc.constantFrom(...':{}[],-#&*!|>\'"%@`?\t \\$é\u0000')), { maxLength });
+const noise = (maxLength: number) =>
+  fc.array(fc.tuple(fc.constantFrom('tab', 'char', 'comment', 'crlf', 'bom', 'dedent'), fc.nat(), fc.constantFrom(...':{}[],-#&*!|>\'"%@`?\t \\$é\u0000')), {
+    maxLength,
+  });
 
 function applyNoise(text: string, edits: [string, number, string][]): string {
   let out = text;
@@ -324,7 +453,14 @@ function applyNoise(text: string, edits: [string, number, string][]): string {
 
 /** A top-level mapping with the schema's sections, their values random: reaches zod and the positioning of its issues. */
 const configShaped = fc
-  .tuple(fc.uniqueArray(fc.tuple(fc.constantFrom('agent', 'entity', 'services', 'defaults', 'authority', 'crisis_team', 'notifications', 'extra'), treeArb), { minLength: 1, maxLength: 5, selector: ([k]) => k }), noise(1))
+  .tuple(
+    fc.uniqueArray(fc.tuple(fc.constantFrom('agent', 'entity', 'services', 'defaults', 'authority', 'crisis_team', 'notifications', 'extra'), treeArb), {
+      minLength: 1,
+      maxLength: 5,
+      selector: ([k]) => k,
+    }),
+    noise(1),
+  )
   .map(([sections, edits]) => applyNoise(sections.map(([k, v]) => `${k}: ${render(v, '  ')}`).join('\n'), edits));
 const anyTree = fc.tuple(treeArb, noise(3)).map(([t, edits]) => applyNoise(render(t, ''), edits));
 
@@ -355,8 +491,15 @@ describe('random YAML never crashes the loader (fast-check)', () => {
     if (err.problems.length === 0) throw new Error('a ConfigError without problems');
     for (const p of err.problems) {
       const ok =
-        p.file === 'prop.yaml' && Number.isInteger(p.line) && p.line >= 1 && p.line <= lineCount && Number.isInteger(p.col) && p.col >= 1 &&
-        typeof p.path === 'string' && p.message.trim() !== '' && !/\[object Object\]|^undefined|Invalid input/.test(p.message);
+        p.file === 'prop.yaml' &&
+        Number.isInteger(p.line) &&
+        p.line >= 1 &&
+        p.line <= lineCount &&
+        Number.isInteger(p.col) &&
+        p.col >= 1 &&
+        typeof p.path === 'string' &&
+        p.message.trim() !== '' &&
+        !/\[object Object\]|^undefined|Invalid input/.test(p.message);
       if (!ok) throw new Error(`badly formed problem ${JSON.stringify(p)} (document has ${lineCount} lines)`);
     }
   };
@@ -376,7 +519,7 @@ describe('random YAML never crashes the loader (fast-check)', () => {
     fc.assert(fc.property(anyTree, loadsOrRejectsCleanly), params(0x7a42, 300));
   });
 
-  it('config-shaped documents: the schema\'s sections with random values, so validation and positioning run', () => {
+  it("config-shaped documents: the schema's sections with random values, so validation and positioning run", () => {
     const before = { ...outcomes };
     fc.assert(fc.property(configShaped, loadsOrRejectsCleanly), params(0x7a43, 300));
     // A good share gets past the YAML parser into validation (problems with a field path), so

@@ -63,11 +63,23 @@ export interface AgentDirOptions {
 export async function prepareAgentDir(options: AgentDirOptions): Promise<AgentDir> {
   const dir = await tempDir(options.prefix ?? 'raqib-reliability-');
   const dataDir = join(dir, 'data'); // absolute: the same for a child process and an in-process app
-  const yaml = configYaml(options.services, { data_dir: dataDir }, {
-    defaults: { interval: '300ms', timeout: '250ms', retry_interval: '100ms', failure_threshold: 2, success_threshold: 2, ...options.defaults },
-    authority: { mode: 'sandbox', url: options.sandboxUrl, update_interval: '1h', followup_interval: '1s', final_report_deadline: '1h', retry_max_delay: '1s', ...options.authority },
-    crisis_team: { members: [MANAGER, ALTERNATE] },
-  });
+  const yaml = configYaml(
+    options.services,
+    { data_dir: dataDir },
+    {
+      defaults: { interval: '300ms', timeout: '250ms', retry_interval: '100ms', failure_threshold: 2, success_threshold: 2, ...options.defaults },
+      authority: {
+        mode: 'sandbox',
+        url: options.sandboxUrl,
+        update_interval: '1h',
+        followup_interval: '1s',
+        final_report_deadline: '1h',
+        retry_max_delay: '1s',
+        ...options.authority,
+      },
+      crisis_team: { members: [MANAGER, ALTERNATE] },
+    },
+  );
   const configFile = join(dir, 'raqib.yaml');
   await writeFile(configFile, yaml);
   const login = await runCli(['login', '--config', configFile], {}, dir);
@@ -124,7 +136,10 @@ export function exactlyOnceViolations(state: StateData, sandbox: SandboxSnapshot
       continue;
     }
     matched.add(report.id);
-    if (sameOutage.length !== 1) problems.push(`incident ${inc.id} has ${sameOutage.length} reports for ${inc.serviceId} started ${new Date(inc.startedAt).toISOString()}: ${sameOutage.map((r) => r.reference).join(', ')}`);
+    if (sameOutage.length !== 1)
+      problems.push(
+        `incident ${inc.id} has ${sameOutage.length} reports for ${inc.serviceId} started ${new Date(inc.startedAt).toISOString()}: ${sameOutage.map((r) => r.reference).join(', ')}`,
+      );
     if (report.body.service.id !== inc.serviceId || Date.parse(report.body.started_at) !== inc.startedAt) {
       problems.push(`report ${report.reference} under ${key} is about ${report.body.service.id} started ${report.body.started_at}, not incident ${inc.id}`);
     }
@@ -132,7 +147,10 @@ export function exactlyOnceViolations(state: StateData, sandbox: SandboxSnapshot
     if (inc.status === 'closed' && inc.resolution === 'recovered') {
       if (restored.length !== 1) problems.push(`closed incident ${inc.id}: report ${report.reference} has ${restored.length} restored updates`);
       else if (report.updates.at(-1) !== restored[0]) problems.push(`closed incident ${inc.id}: report ${report.reference} has updates after its restoration`);
-      else if (Date.parse(restored[0]!.ended_at!) !== inc.endedAt) problems.push(`closed incident ${inc.id}: restoration of ${report.reference} says ended ${restored[0]!.ended_at}, the agent ${new Date(inc.endedAt!).toISOString()}`);
+      else if (Date.parse(restored[0]!.ended_at!) !== inc.endedAt)
+        problems.push(
+          `closed incident ${inc.id}: restoration of ${report.reference} says ended ${restored[0]!.ended_at}, the agent ${new Date(inc.endedAt!).toISOString()}`,
+        );
     }
     if (inc.status === 'open' && restored.length > 0) problems.push(`open incident ${inc.id}: report ${report.reference} already says restored`);
   }
@@ -161,15 +179,20 @@ export function updateOrderViolations(state: StateData, sandbox: SandboxSnapshot
       problems.push(`report of ${rec.key} is not at the authority`);
       continue;
     }
-    const keys = [...Array.from({ length: rec.updates }, (_, i) => `${rec.keyStem}:update:${i + 1}`), ...(rec.restoredQueued ? [`${rec.keyStem}:restored`] : [])];
+    const keys = [
+      ...Array.from({ length: rec.updates }, (_, i) => `${rec.keyStem}:update:${i + 1}`),
+      ...(rec.restoredQueued ? [`${rec.keyStem}:restored`] : []),
+    ];
     const positions = keys.map((key) => {
       const id = (data.idempotency[`report:${report.id}\u0000${key}`]?.body as { id?: string } | undefined)?.id;
       const at = id ? report.updates.findIndex((u) => u.id === id) : -1;
       if (at < 0) problems.push(`${report.reference}: ${key} never arrived`);
       return at;
     });
-    if (positions.some((p, i) => i > 0 && p >= 0 && p < positions[i - 1]!)) problems.push(`${report.reference}: updates arrived out of order (${keys.join(', ')} at ${positions.join(', ')})`);
-    if (report.updates.length !== keys.length) problems.push(`${report.reference}: ${report.updates.length} updates at the authority, the agent queued ${keys.length}`);
+    if (positions.some((p, i) => i > 0 && p >= 0 && p < positions[i - 1]!))
+      problems.push(`${report.reference}: updates arrived out of order (${keys.join(', ')} at ${positions.join(', ')})`);
+    if (report.updates.length !== keys.length)
+      problems.push(`${report.reference}: ${report.updates.length} updates at the authority, the agent queued ${keys.length}`);
     const first = report.updates[0];
     if (first && Date.parse(first.received_at) < Date.parse(report.created_at)) problems.push(`${report.reference}: an update arrived before the report`);
   }

@@ -60,25 +60,100 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'http: header drip (slowloris)', check: () => ({ type: 'http', url: `${web.url}/drip` }), code: 'TIMEOUT', server: () => web, detail: /no answer within 1500 ms/ },
-  { name: 'http: endless body', check: () => ({ type: 'http', url: `${web.url}/endless` }), code: 'OK', server: () => web, detail: /truncated at 1048576 bytes/ },
-  { name: 'http: endless body that must contain a word', check: () => ({ type: 'http', url: `${web.url}/endless`, expect: { body_contains: 'healthy' } }), code: 'BODY_TOO_LARGE', server: () => web, detail: /truncated/ },
-  { name: 'http: 10 MB body', check: () => ({ type: 'http', url: `${web.url}/big/10485760` }), code: 'OK', server: () => web, detail: /truncated at 1048576 bytes/ },
-  { name: 'http: ~1 MB of response headers', check: () => ({ type: 'http', url: `${web.url}/huge-headers` }), code: 'HTTP_HEADERS_TOO_LARGE', server: () => web },
+  {
+    name: 'http: header drip (slowloris)',
+    check: () => ({ type: 'http', url: `${web.url}/drip` }),
+    code: 'TIMEOUT',
+    server: () => web,
+    detail: /no answer within 1500 ms/,
+  },
+  {
+    name: 'http: endless body',
+    check: () => ({ type: 'http', url: `${web.url}/endless` }),
+    code: 'OK',
+    server: () => web,
+    detail: /truncated at 1048576 bytes/,
+  },
+  {
+    name: 'http: endless body that must contain a word',
+    check: () => ({ type: 'http', url: `${web.url}/endless`, expect: { body_contains: 'healthy' } }),
+    code: 'BODY_TOO_LARGE',
+    server: () => web,
+    detail: /truncated/,
+  },
+  {
+    name: 'http: 10 MB body',
+    check: () => ({ type: 'http', url: `${web.url}/big/10485760` }),
+    code: 'OK',
+    server: () => web,
+    detail: /truncated at 1048576 bytes/,
+  },
+  {
+    name: 'http: ~1 MB of response headers',
+    check: () => ({ type: 'http', url: `${web.url}/huge-headers` }),
+    code: 'HTTP_HEADERS_TOO_LARGE',
+    server: () => web,
+  },
   { name: 'http: redirect loop', check: () => ({ type: 'http', url: `${web.url}/loop/a` }), code: 'HTTP_REDIRECT_LOOP', server: () => web },
   { name: 'http: reset mid-body', check: () => ({ type: 'http', url: `${web.url}/reset` }), code: 'ECONNRESET', server: () => web },
   { name: 'http: accepts the request, never answers', check: () => ({ type: 'http', url: `${web.url}/hang` }), code: 'TIMEOUT', server: () => web },
-  { name: 'http: accepts the connection, never speaks', check: () => ({ type: 'http', url: `http://127.0.0.1:${silent.port}/` }), code: 'TIMEOUT', server: () => silent },
-  { name: 'https: accepts the connection, never shakes hands', check: () => ({ type: 'http', url: `https://127.0.0.1:${silent.port}/` }), code: 'TIMEOUT', server: () => silent, detail: /TLS handshake/ },
-  { name: 'https: expired certificate', check: () => ({ type: 'http', url: `${expired.url}/ok`, ca_file: CA_FILE }), code: 'TLS_CERT_EXPIRED', server: () => expired },
-  { name: 'https: self-signed certificate', check: () => ({ type: 'http', url: `${selfsigned.url}/ok`, ca_file: CA_FILE }), code: 'TLS_CERT_UNTRUSTED', server: () => selfsigned },
-  { name: 'https: certificate for another host', check: () => ({ type: 'http', url: `${wronghost.namedUrl}/ok`, ca_file: CA_FILE }), code: 'TLS_HOSTNAME_MISMATCH', server: () => wronghost },
+  {
+    name: 'http: accepts the connection, never speaks',
+    check: () => ({ type: 'http', url: `http://127.0.0.1:${silent.port}/` }),
+    code: 'TIMEOUT',
+    server: () => silent,
+  },
+  {
+    name: 'https: accepts the connection, never shakes hands',
+    check: () => ({ type: 'http', url: `https://127.0.0.1:${silent.port}/` }),
+    code: 'TIMEOUT',
+    server: () => silent,
+    detail: /TLS handshake/,
+  },
+  {
+    name: 'https: expired certificate',
+    check: () => ({ type: 'http', url: `${expired.url}/ok`, ca_file: CA_FILE }),
+    code: 'TLS_CERT_EXPIRED',
+    server: () => expired,
+  },
+  {
+    name: 'https: self-signed certificate',
+    check: () => ({ type: 'http', url: `${selfsigned.url}/ok`, ca_file: CA_FILE }),
+    code: 'TLS_CERT_UNTRUSTED',
+    server: () => selfsigned,
+  },
+  {
+    name: 'https: certificate for another host',
+    check: () => ({ type: 'http', url: `${wronghost.namedUrl}/ok`, ca_file: CA_FILE }),
+    code: 'TLS_HOSTNAME_MISMATCH',
+    server: () => wronghost,
+  },
   { name: 'http: closed port', check: () => ({ type: 'http', url: `http://127.0.0.1:${refused}/` }), code: 'ECONNREFUSED' },
-  { name: 'tls: expired certificate', check: () => ({ type: 'tls', host: '127.0.0.1', port: expired.port, ca_file: CA_FILE }), code: 'TLS_CERT_EXPIRED', server: () => expired },
-  { name: 'tls: self-signed certificate', check: () => ({ type: 'tls', host: '127.0.0.1', port: selfsigned.port, ca_file: CA_FILE }), code: 'TLS_CERT_UNTRUSTED', server: () => selfsigned },
-  { name: 'tls: certificate for another host', check: () => ({ type: 'tls', host: 'localhost', port: wronghost.port, ca_file: CA_FILE }), code: 'TLS_HOSTNAME_MISMATCH', server: () => wronghost },
+  {
+    name: 'tls: expired certificate',
+    check: () => ({ type: 'tls', host: '127.0.0.1', port: expired.port, ca_file: CA_FILE }),
+    code: 'TLS_CERT_EXPIRED',
+    server: () => expired,
+  },
+  {
+    name: 'tls: self-signed certificate',
+    check: () => ({ type: 'tls', host: '127.0.0.1', port: selfsigned.port, ca_file: CA_FILE }),
+    code: 'TLS_CERT_UNTRUSTED',
+    server: () => selfsigned,
+  },
+  {
+    name: 'tls: certificate for another host',
+    check: () => ({ type: 'tls', host: 'localhost', port: wronghost.port, ca_file: CA_FILE }),
+    code: 'TLS_HOSTNAME_MISMATCH',
+    server: () => wronghost,
+  },
   { name: 'tls: accepts, never shakes hands', check: () => ({ type: 'tls', host: '127.0.0.1', port: silent.port }), code: 'TIMEOUT', server: () => silent },
-  { name: 'tcp: accepts, never sends the banner', check: () => ({ type: 'tcp', host: '127.0.0.1', port: silent.port, expect: { banner: 'SSH-' } }), code: 'TIMEOUT', server: () => silent },
+  {
+    name: 'tcp: accepts, never sends the banner',
+    check: () => ({ type: 'tcp', host: '127.0.0.1', port: silent.port, expect: { banner: 'SSH-' } }),
+    code: 'TIMEOUT',
+    server: () => silent,
+  },
   { name: 'tcp: closed port', check: () => ({ type: 'tcp', host: '127.0.0.1', port: refused }), code: 'ECONNREFUSED' },
   { name: 'dns: server never answers', check: () => ({ type: 'dns', name: 'silent.hostile.test', server: dns.address }), code: 'DNS_TIMEOUT' },
   { name: 'dns: NXDOMAIN', check: () => ({ type: 'dns', name: 'missing.hostile.test', server: dns.address }), code: 'DNS_NXDOMAIN' },
@@ -96,7 +171,20 @@ const log = createLogger({ level: 'silent' });
 describe(`hostile targets, each probe bounded by a ${TIMEOUT_MS} ms timeout`, () => {
   it('covers every hostile behaviour the issue names', () => {
     const names = CASES.map((c) => c.name).join('\n');
-    for (const word of ['drip', 'endless', '10 MB', 'headers', 'redirect loop', 'reset', 'never answers', 'expired', 'self-signed', 'another host', 'NXDOMAIN', 'closed port']) {
+    for (const word of [
+      'drip',
+      'endless',
+      '10 MB',
+      'headers',
+      'redirect loop',
+      'reset',
+      'never answers',
+      'expired',
+      'self-signed',
+      'another host',
+      'NXDOMAIN',
+      'closed port',
+    ]) {
       expect(names).toContain(word);
     }
   });
@@ -127,7 +215,10 @@ describe('memory over 1,000 hostile probes', () => {
     const list = specs(CASES, 1000);
     const input = join(dir, 'input.json');
     await writeFile(input, JSON.stringify({ specs: list, expected: CASES.map((c) => c.code), probes: 1000, warmup: 200, concurrency: 50 }));
-    const child = spawn(process.execPath, ['--expose-gc', fileURLToPath(new URL('./memory-child.mjs', import.meta.url)), input], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--expose-gc', fileURLToPath(new URL('./memory-child.mjs', import.meta.url)), input], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -21,11 +21,15 @@ afterEach(async () => {
 async function setup(services: MiniService[], defaults: Record<string, unknown> = {}) {
   const sandbox = await startTestSandbox();
   const dir = await tempDir('raqib-noise-');
-  const yaml = configYaml(services, { data_dir: './data' }, {
-    defaults: { interval: '400ms', timeout: '300ms', retry_interval: '150ms', failure_threshold: 2, success_threshold: 2, ...defaults },
-    authority: { mode: 'sandbox', url: sandbox.url, update_interval: '1h', followup_interval: '500ms', retry_max_delay: '1s' },
-    crisis_team: { members: [MANAGER, ALTERNATE] },
-  });
+  const yaml = configYaml(
+    services,
+    { data_dir: './data' },
+    {
+      defaults: { interval: '400ms', timeout: '300ms', retry_interval: '150ms', failure_threshold: 2, success_threshold: 2, ...defaults },
+      authority: { mode: 'sandbox', url: sandbox.url, update_interval: '1h', followup_interval: '500ms', retry_max_delay: '1s' },
+      crisis_team: { members: [MANAGER, ALTERNATE] },
+    },
+  );
   await writeFile(join(dir, 'raqib.yaml'), yaml);
   expect((await runCli(['login', '--config', join(dir, 'raqib.yaml')], {}, dir)).code).toBe(0);
   const agent = await startAgent(yaml, { dir });

@@ -153,7 +153,13 @@ describe('secrets planted in the config and the sign-in, over a whole outage fil
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'raqib-security-'));
     service = await startService();
-    sandbox = await startSandbox({ dataFile: join(dir, 'sandbox.json'), autoApprove: true, ackDelayMs: 200, pollIntervalSeconds: 1, log: createLogger({ level: 'silent' }) });
+    sandbox = await startSandbox({
+      dataFile: join(dir, 'sandbox.json'),
+      autoApprove: true,
+      ackDelayMs: 200,
+      pollIntervalSeconds: 1,
+      log: createLogger({ level: 'silent' }),
+    });
     proxy = await startRecordingProxy(sandbox.url);
     hook = await startWebhook();
     const env = { ...ENV, RAQIB_TEST_HOOK_URL: `${hook.url}/hooks/${PLANTED.webhook_path}` };
@@ -162,7 +168,14 @@ describe('secrets planted in the config and the sign-in, over a whole outage fil
         {
           id: 'appointments',
           beneficiaries_per_day: 48000,
-          checks: [{ id: 'portal', type: 'http', url: `${service.url}?api_key=\${RAQIB_TEST_URL_KEY}`, headers: { Authorization: 'Bearer ${RAQIB_TEST_CHECK_BEARER}', 'X-Api-Key': '${RAQIB_TEST_CHECK_API_KEY}' } }],
+          checks: [
+            {
+              id: 'portal',
+              type: 'http',
+              url: `${service.url}?api_key=\${RAQIB_TEST_URL_KEY}`,
+              headers: { Authorization: 'Bearer ${RAQIB_TEST_CHECK_BEARER}', 'X-Api-Key': '${RAQIB_TEST_CHECK_API_KEY}' },
+            },
+          ],
         },
       ],
       { data_dir: './data', auth_token: '${RAQIB_TEST_AUTH_TOKEN}', log_level: 'debug' },
@@ -200,7 +213,16 @@ describe('secrets planted in the config and the sign-in, over a whole outage fil
     await cli('reports', 'list', '--json');
 
     const bearer = { authorization: `Bearer ${PLANTED.auth_token}` };
-    for (const path of ['/metrics', '/api/v1/status', '/api/v1/reports', `/api/v1/reports/${filed.reference}`, '/api/v1/incidents', '/api/v1/checks/appointments/portal', '/readyz', '/healthz']) {
+    for (const path of [
+      '/metrics',
+      '/api/v1/status',
+      '/api/v1/reports',
+      `/api/v1/reports/${filed.reference}`,
+      '/api/v1/incidents',
+      '/api/v1/checks/appointments/portal',
+      '/readyz',
+      '/healthz',
+    ]) {
       const res = await fetch(`${agent.url}${path}`, { headers: bearer });
       expect(res.status, path).toBe(200);
       seen[`GET ${path}`] = await res.text();
@@ -216,7 +238,9 @@ describe('secrets planted in the config and the sign-in, over a whole outage fil
     // The refresh grant is the one request whose body carries a token (the refresh token, by design).
     const grants = proxy.requests.filter((r) => r.path.startsWith('/oauth/'));
     seen['authority: request bodies'] = JSON.stringify(proxy.requests.filter((r) => !grants.includes(r)).map((r) => r.body));
-    seen['authority: OAuth request bodies, but for the refresh token'] = JSON.stringify(grants.map((r) => r.body.split(encodeURIComponent(signIn.refresh_token)).join('')));
+    seen['authority: OAuth request bodies, but for the refresh token'] = JSON.stringify(
+      grants.map((r) => r.body.split(encodeURIComponent(signIn.refresh_token)).join('')),
+    );
     seen['authority: request headers other than its own bearer'] = JSON.stringify(proxy.requests.map((r) => ({ ...r.headers, authorization: undefined })));
     seen['webhook: bodies'] = JSON.stringify(hook.received.map((r) => r.body));
     seen['webhook: headers other than its own token'] = JSON.stringify(hook.received.map((r) => ({ ...r.headers, 'x-hook-token': undefined })));
@@ -242,7 +266,9 @@ describe('secrets planted in the config and the sign-in, over a whole outage fil
       expect(r.headers['x-hook-token']).toBe(PLANTED.webhook_header);
       expect(r.path).toBe(`/hooks/${PLANTED.webhook_path}`);
     }
-    const used = Object.entries(secrets).filter(([k]) => k.startsWith('access_token_')).map(([, v]) => `Bearer ${v}`);
+    const used = Object.entries(secrets)
+      .filter(([k]) => k.startsWith('access_token_'))
+      .map(([, v]) => `Bearer ${v}`);
     expect(proxy.requests.some((r) => used.includes(r.headers.authorization ?? ''))).toBe(true);
     // The authority gets its own bearer and nothing else in Authorization (never a check's).
     for (const r of proxy.requests) if (r.headers.authorization !== undefined) expect(used).toContain(r.headers.authorization);
@@ -253,7 +279,16 @@ describe('secrets planted in the config and the sign-in, over a whole outage fil
   });
 
   it('searched a non-trivial amount of output', () => {
-    for (const key of ['agent stdout (logs)', 'GET /metrics', 'GET /api/v1/status', 'GET /api/v1/reports', 'data_dir/audit.log', 'data_dir/state.json', 'authority: what it holds (sandbox.state)', 'webhook: bodies']) {
+    for (const key of [
+      'agent stdout (logs)',
+      'GET /metrics',
+      'GET /api/v1/status',
+      'GET /api/v1/reports',
+      'data_dir/audit.log',
+      'data_dir/state.json',
+      'authority: what it holds (sandbox.state)',
+      'webhook: bodies',
+    ]) {
       expect(seen[key], key).toBeDefined();
       expect(seen[key]!.length, key).toBeGreaterThan(100);
     }
@@ -337,7 +372,7 @@ function rawExchange(url: string, head: string, body: Buffer = Buffer.alloc(0)):
         socket.destroy();
       }
     });
-    socket.on('error', (err: NodeJS.ErrnoException) => resolve(got ? got.slice(0, 40) : err.code ?? err.message));
+    socket.on('error', (err: NodeJS.ErrnoException) => resolve(got ? got.slice(0, 40) : (err.code ?? err.message)));
     socket.on('close', () => resolve(got ? got.slice(0, 40) : 'closed'));
     socket.write(head);
     // Sent in pieces, so an early answer can arrive while the body still flows.
@@ -352,10 +387,13 @@ describe("the agent's own server, with agent.auth_token set", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'raqib-security-'));
-    const yaml = configYaml([{ id: 'web', checks: [{ id: 'portal', type: 'tcp', host: '127.0.0.1', port: await closedPort(), interval: '1m', timeout: '1s' }] }], {
-      data_dir: './data',
-      auth_token: '${RAQIB_TEST_AUTH_TOKEN}',
-    });
+    const yaml = configYaml(
+      [{ id: 'web', checks: [{ id: 'portal', type: 'tcp', host: '127.0.0.1', port: await closedPort(), interval: '1m', timeout: '1s' }] }],
+      {
+        data_dir: './data',
+        auth_token: '${RAQIB_TEST_AUTH_TOKEN}',
+      },
+    );
     agent = await startAgent(yaml, { dir, env: { RAQIB_TEST_AUTH_TOKEN: TOKEN } });
   });
   afterAll(async () => {
@@ -365,18 +403,31 @@ describe("the agent's own server, with agent.auth_token set", () => {
 
   const get = (path: string, authorization?: string) => fetch(`${agent.url}${path}`, { headers: authorization === undefined ? {} : { authorization } });
 
-  it.each(['/metrics', '/api/v1/status', '/api/v1/incidents', '/api/v1/reports'])('%s answers 401 without the token or with a wrong one, 200 with it', async (path) => {
-    for (const wrong of [undefined, '', 'Bearer', `Bearer ${TOKEN.slice(0, -1)}`, `Bearer ${TOKEN}x`, `Bearer ${TOKEN.toUpperCase()}`, `Basic ${Buffer.from(`u:${TOKEN}`).toString('base64')}`, TOKEN, `Bearer ${TOKEN} extra`]) {
-      const res = await get(path, wrong);
-      expect(res.status, `${path} with ${JSON.stringify(wrong)}`).toBe(401);
-      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="raqib"');
-      expect(await res.text()).not.toContain(MARKER);
-    }
-    const ok = await get(path, `Bearer ${TOKEN}`);
-    expect(ok.status).not.toBe(401);
-    expect([200, 404]).toContain(ok.status);
-    if (path !== '/api/v1/reports') expect(ok.status).toBe(200);
-  });
+  it.each(['/metrics', '/api/v1/status', '/api/v1/incidents', '/api/v1/reports'])(
+    '%s answers 401 without the token or with a wrong one, 200 with it',
+    async (path) => {
+      for (const wrong of [
+        undefined,
+        '',
+        'Bearer',
+        `Bearer ${TOKEN.slice(0, -1)}`,
+        `Bearer ${TOKEN}x`,
+        `Bearer ${TOKEN.toUpperCase()}`,
+        `Basic ${Buffer.from(`u:${TOKEN}`).toString('base64')}`,
+        TOKEN,
+        `Bearer ${TOKEN} extra`,
+      ]) {
+        const res = await get(path, wrong);
+        expect(res.status, `${path} with ${JSON.stringify(wrong)}`).toBe(401);
+        expect(res.headers.get('www-authenticate')).toBe('Bearer realm="raqib"');
+        expect(await res.text()).not.toContain(MARKER);
+      }
+      const ok = await get(path, `Bearer ${TOKEN}`);
+      expect(ok.status).not.toBe(401);
+      expect([200, 404]).toContain(ok.status);
+      if (path !== '/api/v1/reports') expect(ok.status).toBe(200);
+    },
+  );
 
   it('leaves /healthz and /readyz open, for the container runtime', async () => {
     expect((await get('/healthz')).status).toBe(200);
@@ -401,7 +452,13 @@ describe("the agent's own server, with agent.auth_token set", () => {
   });
 
   it('refuses a body on a GET with 413', async () => {
-    expect(await rawExchange(agent.url, `GET /api/v1/status HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${TOKEN}\r\ncontent-length: 5\r\n\r\n`, Buffer.from('hello'))).toBe(413);
+    expect(
+      await rawExchange(
+        agent.url,
+        `GET /api/v1/status HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${TOKEN}\r\ncontent-length: 5\r\n\r\n`,
+        Buffer.from('hello'),
+      ),
+    ).toBe(413);
   });
 
   it(`refuses a request head over ${MAX_REQUEST_HEAD_BYTES} bytes with 431, before authentication`, async () => {
@@ -416,7 +473,14 @@ describe("the agent's own server, with agent.auth_token set", () => {
 describe('bearer comparison', () => {
   it('goes through crypto.timingSafeEqual over equal-length digests, whatever the length or prefix of the offered token', () => {
     const token = 'correct-horse-battery-staple-0123';
-    for (const header of [`Bearer ${token}`, 'Bearer c', `Bearer ${token}${'x'.repeat(500)}`, 'Bearer wrong-horse-battery-staple-0123', undefined, 'Basic abc']) {
+    for (const header of [
+      `Bearer ${token}`,
+      'Bearer c',
+      `Bearer ${token}${'x'.repeat(500)}`,
+      'Bearer wrong-horse-battery-staple-0123',
+      undefined,
+      'Basic abc',
+    ]) {
       timingSafeEqual.calls.length = 0;
       expect(bearerMatches(header, token)).toBe(header === `Bearer ${token}`);
       expect(timingSafeEqual.calls.length, String(header)).toBe(1);

@@ -17,7 +17,16 @@ import { configYaml } from '../helpers/config.js';
 import { closeSandboxes, startTestSandbox } from '../helpers/reporting.js';
 import { startSwitchTarget, type SwitchTarget } from '../helpers/switch-target.js';
 import { tempDir } from '../helpers/tmp.js';
-import { exactlyOnceViolations, faultyStoreFs, type FaultyStoreFs, prepareAgentDir, readAgentState, readSandboxData, sleep, updateOrderViolations } from './helpers.js';
+import {
+  exactlyOnceViolations,
+  faultyStoreFs,
+  type FaultyStoreFs,
+  prepareAgentDir,
+  readAgentState,
+  readSandboxData,
+  sleep,
+  updateOrderViolations,
+} from './helpers.js';
 
 const targets: SwitchTarget[] = [];
 const apps: App[] = [];
@@ -37,7 +46,9 @@ describe('a state file that cannot be trusted', () => {
     targets.push(target);
     const dir = await tempDir('raqib-storage-');
     const dataDir = join(dir, 'data');
-    const yaml = configYaml([{ id: 'appointments', checks: [{ id: 'portal', type: 'http', url: target.url, interval: '300ms', timeout: '250ms' }] }], { data_dir: dataDir });
+    const yaml = configYaml([{ id: 'appointments', checks: [{ id: 'portal', type: 'http', url: target.url, interval: '300ms', timeout: '250ms' }] }], {
+      data_dir: dataDir,
+    });
     const first = await startAgent(yaml, { dir });
     await eventually(async () => (await readAgentState(dataDir).catch(() => undefined))?.checks['appointments/portal']?.state === 'UP');
     expect(await first.stop('SIGTERM')).toBe(0);

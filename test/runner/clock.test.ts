@@ -38,17 +38,30 @@ describe('monitor on an injected clock, with real probes', () => {
     const tracker = new IncidentTracker({ store, metrics, clock, log });
     const monitor = new Monitor({ agentId: 'a', store, metrics, clock, log, probe: createProbeRunner(), tracker });
     monitor.apply(
-      loadedConfig([
-        {
-          id: 'web',
-          checks: [
-            { id: 'portal', type: 'http', url: `${web.url}/status/503`, interval: '30s', timeout: '5s' },
-            { id: 'api', type: 'http', url: `${secure.namedUrl}/ok`, ca_file: CA_FILE, interval: '30s', timeout: '5s', critical: false },
-            { id: 'port', type: 'tcp', host: '127.0.0.1', port: port.port, interval: '30s', timeout: '5s', critical: false },
-            { id: 'cert', type: 'tls', host: '127.0.0.1', port: secure.port, servername: 'localhost', ca_file: CA_FILE, interval: '30s', timeout: '5s', critical: false },
-          ],
-        },
-      ], { data_dir: dir }),
+      loadedConfig(
+        [
+          {
+            id: 'web',
+            checks: [
+              { id: 'portal', type: 'http', url: `${web.url}/status/503`, interval: '30s', timeout: '5s' },
+              { id: 'api', type: 'http', url: `${secure.namedUrl}/ok`, ca_file: CA_FILE, interval: '30s', timeout: '5s', critical: false },
+              { id: 'port', type: 'tcp', host: '127.0.0.1', port: port.port, interval: '30s', timeout: '5s', critical: false },
+              {
+                id: 'cert',
+                type: 'tls',
+                host: '127.0.0.1',
+                port: secure.port,
+                servername: 'localhost',
+                ca_file: CA_FILE,
+                interval: '30s',
+                timeout: '5s',
+                critical: false,
+              },
+            ],
+          },
+        ],
+        { data_dir: dir },
+      ),
     );
     const run = (check: string) => monitor.run(`web/${check}`, { scheduledAt: clock.monotonic(), lateMs: 0, extra: false });
 

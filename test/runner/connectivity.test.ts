@@ -23,8 +23,17 @@ const TIMEOUT = fail('TIMEOUT');
 /** A guard over one service per URL, the config's canaries, and what each host (or canary id) answers now. */
 function build(urls: string[], connectivity: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
   const logged: string[] = [];
-  const destination = new Writable({ write: (chunk: Buffer, _enc, done) => { logged.push(chunk.toString()); done(); } });
-  const loaded = loadedConfig(urls.map((url, i) => ({ id: `s${i}`, checks: [{ id: 'c', type: 'http', url }] })), { connectivity }, extra);
+  const destination = new Writable({
+    write: (chunk: Buffer, _enc, done) => {
+      logged.push(chunk.toString());
+      done();
+    },
+  });
+  const loaded = loadedConfig(
+    urls.map((url, i) => ({ id: `s${i}`, checks: [{ id: 'c', type: 'http', url }] })),
+    { connectivity },
+    extra,
+  );
   const clock = new ManualClock(T0);
   const answers = new Map<string, Answer>();
   const probed: string[] = [];
@@ -54,7 +63,19 @@ function build(urls: string[], connectivity: Record<string, unknown> = {}, extra
     const r = seen(i, a);
     return guard.counts(checks[i]!, r, since ?? r.observedAt);
   };
-  return { guard, logged, checks, canaries: c.canaries, sight: c.sight, answers, probed, clock, seen, confirm, blindGauge: async () => (await registry.getSingleMetric('blind')!.get()).values[0]!.value };
+  return {
+    guard,
+    logged,
+    checks,
+    canaries: c.canaries,
+    sight: c.sight,
+    answers,
+    probed,
+    clock,
+    seen,
+    confirm,
+    blindGauge: async () => (await registry.getSingleMetric('blind')!.get()).values[0]!.value,
+  };
 }
 
 describe('built-in guard (no canaries written)', () => {
@@ -63,7 +84,7 @@ describe('built-in guard (no canaries written)', () => {
     expect(build(['http://127.0.0.1:1/', 'http://localhost:2/', 'http://198.51.100.7/']).canaries).toEqual([]);
   });
 
-  it('takes the resolver\'s answer as sight only with one host to watch: a resolver answers from its cache', () => {
+  it("takes the resolver's answer as sight only with one host to watch: a resolver answers from its cache", () => {
     expect(build(['https://a.example.gov.sa/']).sight).toEqual(['#connectivity/builtin-resolver']);
     expect(build(['https://a.example.gov.sa/', 'https://b.example.gov.sa/']).sight).toEqual([]);
   });
@@ -76,7 +97,7 @@ describe('built-in guard (no canaries written)', () => {
     expect(t.probed).toEqual(expect.arrayContaining(['a.example.gov.sa', 'b.example.gov.sa']));
   });
 
-  it('refuses it, and is blind with the reason, when nothing answers: not the resolver\'s cached answer either', async () => {
+  it("refuses it, and is blind with the reason, when nothing answers: not the resolver's cached answer either", async () => {
     const t = build(['https://a.example.gov.sa/', 'https://b.example.gov.sa/']);
     t.seen(1, UP); // before the cut: stale now
     t.answers.set('builtin-resolver', UP);
@@ -114,7 +135,7 @@ describe('built-in guard (no canaries written)', () => {
     expect(t.logged.some((l) => l.includes('not confirming a failed name lookup while the system resolver fails'))).toBe(true);
   });
 
-  it('confirms a failure that is an answer from the check\'s host at once, but asks first about a gateway error', async () => {
+  it("confirms a failure that is an answer from the check's host at once, but asks first about a gateway error", async () => {
     const t = build(['https://a.example.gov.sa/', 'https://b.example.gov.sa/']);
     t.seen(1, UP);
     expect(await t.confirm(0, fail('HTTP_STATUS', { httpStatus: 503 }))).toBe('count');
@@ -186,7 +207,10 @@ describe('written canaries', () => {
 
   it('replace the built-in ones; builtin: true adds them', () => {
     expect(build(['https://a.example.gov.sa/'], { canaries: [gateway] }).canaries.map((c) => c.checkId)).toEqual(['gateway']);
-    expect(build(['https://a.example.gov.sa/'], { canaries: [gateway], builtin: true }).canaries.map((c) => c.checkId)).toEqual(['gateway', 'builtin-resolver']);
+    expect(build(['https://a.example.gov.sa/'], { canaries: [gateway], builtin: true }).canaries.map((c) => c.checkId)).toEqual([
+      'gateway',
+      'builtin-resolver',
+    ]);
   });
 
   it('decide alone: every canary failing is blind, whatever the checks see', async () => {

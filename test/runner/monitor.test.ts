@@ -28,15 +28,18 @@ async function setup(dataDir?: string) {
     const r: ProbeResult = { status, code: status === 'up' ? 'OK' : 'HTTP_STATUS', detail: `${key} ${status}`, phases: { total: 5 }, observedAt: clock.now() };
     return r;
   };
-  const loaded = loadedConfig([
-    {
-      id: 'web',
-      checks: [
-        { id: 'portal', type: 'http', url: 'http://127.0.0.1:1/', interval: '30s', timeout: '5s' },
-        { id: 'port', type: 'tcp', host: '127.0.0.1', port: 1, interval: '30s', timeout: '5s', critical: false },
-      ],
-    },
-  ], { data_dir: dir });
+  const loaded = loadedConfig(
+    [
+      {
+        id: 'web',
+        checks: [
+          { id: 'portal', type: 'http', url: 'http://127.0.0.1:1/', interval: '30s', timeout: '5s' },
+          { id: 'port', type: 'tcp', host: '127.0.0.1', port: 1, interval: '30s', timeout: '5s', critical: false },
+        ],
+      },
+    ],
+    { data_dir: dir },
+  );
   const store = await openJsonStore({ dataDir: dir, log });
   const registry = new Registry();
   const metrics = new Metrics(registry, { version: 'test' });
@@ -187,7 +190,15 @@ describe('monitor: how incidents open and close', () => {
     const metrics = new Metrics(new Registry(), { version: 'test' });
     const clock = new ManualClock();
     const tracker = new IncidentTracker({ store, metrics, clock, log });
-    const monitor = new Monitor({ agentId: 'a', store, metrics, clock, log, probe: async () => ({ status: 'up', code: 'OK', detail: '', phases: { total: 1 }, observedAt: 0 }), tracker });
+    const monitor = new Monitor({
+      agentId: 'a',
+      store,
+      metrics,
+      clock,
+      log,
+      probe: async () => ({ status: 'up', code: 'OK', detail: '', phases: { total: 1 }, observedAt: 0 }),
+      tracker,
+    });
     monitor.apply(loadedConfig([{ id: 'other', checks: [{ id: 'x', type: 'tcp', host: '127.0.0.1', port: 1 }] }], { data_dir: t.dir }));
     await tracker.settled();
     expect(tracker.open()).toEqual([]);
@@ -196,19 +207,26 @@ describe('monitor: how incidents open and close', () => {
     await store.close();
   });
 
-  it.each(['degraded', 'up'] as const)('closes as unmonitored, not recovered, an incident whose only failing critical check a reload removes (the rest %s)', async (rest) => {
-    const t = await setup();
-    t.outcome['web/portal'] = 'down';
-    t.outcome['web/port'] = rest;
-    await t.advance(120_000);
-    expect(t.tracker.openFor('web')).toBeDefined();
-    t.monitor.apply(loadedConfig([{ id: 'web', checks: [{ id: 'port', type: 'tcp', host: '127.0.0.1', port: 1, interval: '30s', timeout: '5s', critical: false }] }], { data_dir: t.dir }));
-    await t.tracker.settled();
-    expect(t.events.map((e) => e.type)).toEqual(['opened', 'closed']);
-    expect(t.events[1]!.incident.resolution).toBe('unmonitored');
-    await t.scheduler.stop();
-    await t.store.close();
-  });
+  it.each(['degraded', 'up'] as const)(
+    'closes as unmonitored, not recovered, an incident whose only failing critical check a reload removes (the rest %s)',
+    async (rest) => {
+      const t = await setup();
+      t.outcome['web/portal'] = 'down';
+      t.outcome['web/port'] = rest;
+      await t.advance(120_000);
+      expect(t.tracker.openFor('web')).toBeDefined();
+      t.monitor.apply(
+        loadedConfig([{ id: 'web', checks: [{ id: 'port', type: 'tcp', host: '127.0.0.1', port: 1, interval: '30s', timeout: '5s', critical: false }] }], {
+          data_dir: t.dir,
+        }),
+      );
+      await t.tracker.settled();
+      expect(t.events.map((e) => e.type)).toEqual(['opened', 'closed']);
+      expect(t.events[1]!.incident.resolution).toBe('unmonitored');
+      await t.scheduler.stop();
+      await t.store.close();
+    },
+  );
 
   it('keeps a flapping incident open through a restart in its quiet time, instead of calling it unmonitored', async () => {
     const t = await setup();
@@ -228,7 +246,15 @@ describe('monitor: how incidents open and close', () => {
     const tracker = new IncidentTracker({ store, metrics: new Metrics(new Registry(), { version: 'test' }), clock, log });
     const events: IncidentEvent[] = [];
     tracker.onEvent((e) => events.push(e));
-    const monitor = new Monitor({ agentId: 'a', store, metrics: new Metrics(new Registry(), { version: 'test' }), clock, log, probe: async () => ({ status: 'up', code: 'OK', detail: '', phases: { total: 1 }, observedAt: 0 }), tracker });
+    const monitor = new Monitor({
+      agentId: 'a',
+      store,
+      metrics: new Metrics(new Registry(), { version: 'test' }),
+      clock,
+      log,
+      probe: async () => ({ status: 'up', code: 'OK', detail: '', phases: { total: 1 }, observedAt: 0 }),
+      tracker,
+    });
     monitor.apply(t.loaded);
     await tracker.settled();
     expect(events).toEqual([]);
@@ -243,7 +269,9 @@ describe('monitor: how incidents open and close', () => {
     const probe: ProbeRunner = (_check, ctx) =>
       new Promise((resolve) => {
         const started = clock.now();
-        ctx.signal.addEventListener('abort', () => resolve({ status: 'down', code: 'TIMEOUT', detail: 'hung', phases: { total: 10_000 }, observedAt: started }));
+        ctx.signal.addEventListener('abort', () =>
+          resolve({ status: 'down', code: 'TIMEOUT', detail: 'hung', phases: { total: 10_000 }, observedAt: started }),
+        );
       });
     const store = await openJsonStore({ dataDir: dir, log });
     const registry = new Registry();
@@ -251,7 +279,14 @@ describe('monitor: how incidents open and close', () => {
     const tracker = new IncidentTracker({ store, metrics, clock, log });
     const monitor = new Monitor({ agentId: 'a', store, metrics, clock, log, probe, tracker });
     const skips: string[] = [];
-    const scheduler = new Scheduler({ clock, log, maxConcurrency: 10, timezone: 'Asia/Riyadh', run: (k, i) => monitor.run(k, i), onSkip: (_k, r) => skips.push(r) });
+    const scheduler = new Scheduler({
+      clock,
+      log,
+      maxConcurrency: 10,
+      timezone: 'Asia/Riyadh',
+      run: (k, i) => monitor.run(k, i),
+      onSkip: (_k, r) => skips.push(r),
+    });
     monitor.attach(scheduler);
     monitor.apply(loadedConfig([{ id: 'web', checks: [{ id: 'portal', type: 'http', url: 'http://127.0.0.1:1/' }] }], { data_dir: dir }));
     scheduler.start();

@@ -11,7 +11,11 @@ import { MANAGER } from './helpers.js';
 function io() {
   let out = '';
   const streams: Io = { out: (t) => void (out += t), err: (t) => void (out += t), env: {} };
-  const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = () =>
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { streams, lines };
 }
 

@@ -113,8 +113,16 @@ export function reportBody(teamId: string, overrides: Partial<ReportBody> = {}):
     description: person('The portal answers HTTP 503.', 'البوابة تستجيب بالرمز 503.'),
     evidence: [
       {
-        service_id: 'appointments', check: 'portal', type: 'http', status: 'down', code: 'HTTP_STATUS', detail: '503 in 84 ms',
-        phases: { total: 84 }, observed_at: '2026-11-28T09:30:20+03:00', http_status: 503, agent_id: 'riyadh-dc1',
+        service_id: 'appointments',
+        check: 'portal',
+        type: 'http',
+        status: 'down',
+        code: 'HTTP_STATUS',
+        detail: '503 in 84 ms',
+        phases: { total: 84 },
+        observed_at: '2026-11-28T09:30:20+03:00',
+        http_status: 503,
+        agent_id: 'riyadh-dc1',
       },
     ],
     submitted_by: { name: person('Sara Manager', 'سارة'), role: 'manager', email: MANAGER, crisis_team_id: teamId },

@@ -32,11 +32,17 @@ describe('acknowledgement', () => {
     const maintenance = await file(s, maintenanceBody(s.teamId));
     expect((await get(s, outage)).acknowledged_at).toBeUndefined();
     s.t.advance(2_000);
-    const acked = await eventually(() => get(s, outage), (r) => r.acknowledged_at !== undefined);
+    const acked = await eventually(
+      () => get(s, outage),
+      (r) => r.acknowledged_at !== undefined,
+    );
     expect(acked.status).toBe('received');
     expect(acked.acknowledged_at).toBe('2026-11-28T06:00:02.000Z');
     expect(acked.status_history.map((h) => h.status)).toEqual(['submitted', 'received']);
-    const m = await eventually(() => get(s, maintenance), (r) => r.acknowledged_at !== undefined);
+    const m = await eventually(
+      () => get(s, maintenance),
+      (r) => r.acknowledged_at !== undefined,
+    );
     expect(m.status).toBe('scheduled');
     expect(m.status_history.map((h) => h.status)).toEqual(['scheduled']);
   });

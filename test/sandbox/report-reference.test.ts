@@ -55,7 +55,7 @@ describe('a report named by its public reference', () => {
     if (route.endsWith('/guidance')) expect(report.guidance.map((g: { id: string }) => g.id)).toEqual([byReference.body.id, lower.body.id, byId.body.id]);
   });
 
-  it('shows a report by its reference to its entity only: another entity\'s person gets 404, as for its id, and so does an unknown reference', async () => {
+  it("shows a report by its reference to its entity only: another entity's person gets 404, as for its id, and so does an unknown reference", async () => {
     const f = await fileOne();
     expect((await f.t.call('GET', `/api/v1/reports/${f.reference}`, { token: f.manager.access_token })).body.id).toBe(f.id);
     const missing = await f.t.call('POST', '/sandbox/reports/DGA-2026-999999/guidance', CALLS['POST /sandbox/reports/{id}/guidance']!.opts(f, 1));
@@ -65,7 +65,8 @@ describe('a report named by its public reference', () => {
     // a person of another entity cannot reach MOH's report by quoting its reference
     const other = await f.t.call('POST', '/oauth/device_authorization', { form: { client_id: 'raqib' } });
     await f.t.call('POST', '/sandbox/device/approve', { json: { user_code: other.body.user_code, subject: 'manager@nic.gov.sa' } });
-    const token = (await f.t.call('POST', '/oauth/token', { form: { grant_type: DEVICE_GRANT, device_code: other.body.device_code, client_id: 'raqib' } })).body.access_token as string;
+    const token = (await f.t.call('POST', '/oauth/token', { form: { grant_type: DEVICE_GRANT, device_code: other.body.device_code, client_id: 'raqib' } })).body
+      .access_token as string;
     const nic = teamBody({ entity: { code: 'NIC', name: { ar: 'مركز المعلومات', en: 'NIC' } } });
     nic.members = nic.members.map((m, i) => ({ ...m, email: `${['manager', 'alternate', 'member'][i]}@nic.gov.sa` }));
     expect((await f.t.call('POST', '/api/v1/crisis-teams', { token, json: nic })).status).toBe(201);
@@ -75,7 +76,9 @@ describe('a report named by its public reference', () => {
 
 describe("the README's drill", () => {
   it('posts guidance to a running raqib sandbox with the curl line, naming the report by its DGA reference', async () => {
-    const child = spawn(process.execPath, [MAIN, 'sandbox', '--listen', '127.0.0.1:0', '--auto-approve', '--ack-delay', 'never', '--poll-interval', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, 'sandbox', '--listen', '127.0.0.1:0', '--auto-approve', '--ack-delay', 'never', '--poll-interval', '1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -88,7 +91,8 @@ describe("the README's drill", () => {
       });
       // the manager signs in (auto-approved), registers the team and files a report, as the agent would
       const start = await call(url, 'POST', '/oauth/device_authorization', { form: { client_id: 'raqib', login_hint: 'manager@moh.gov.sa' } });
-      const token = (await call(url, 'POST', '/oauth/token', { form: { grant_type: DEVICE_GRANT, device_code: start.body.device_code, client_id: 'raqib' } })).body.access_token as string;
+      const token = (await call(url, 'POST', '/oauth/token', { form: { grant_type: DEVICE_GRANT, device_code: start.body.device_code, client_id: 'raqib' } }))
+        .body.access_token as string;
       const team = await call(url, 'POST', '/api/v1/crisis-teams', { token, json: teamBody() });
       const filed = await call(url, 'POST', '/api/v1/reports', { token, key: 'drill', json: reportBody(team.body.id) });
       expect(filed.body.reference).toMatch(/^DGA-\d{4}-000001$/);
@@ -96,8 +100,14 @@ describe("the README's drill", () => {
       // README: curl -X POST localhost:8787/sandbox/reports/DGA-2026-000001/guidance -H … -d …
       const port = new URL(url).port;
       const { stdout } = await promisify(execFile)('curl', [
-        '-sS', '-X', 'POST', `localhost:${port}/sandbox/reports/${filed.body.reference}/guidance`,
-        '-H', 'content-type: application/json', '-d', '{"text":{"ar":"…","en":"Activate the recovery plan"}}',
+        '-sS',
+        '-X',
+        'POST',
+        `localhost:${port}/sandbox/reports/${filed.body.reference}/guidance`,
+        '-H',
+        'content-type: application/json',
+        '-d',
+        '{"text":{"ar":"…","en":"Activate the recovery plan"}}',
       ]);
       expect(JSON.parse(stdout)).toMatchObject({ id: expect.stringMatching(/^gdn_/), text: { en: 'Activate the recovery plan' } });
       const report = await call(url, 'GET', `/api/v1/reports/${filed.body.id}`, { token });

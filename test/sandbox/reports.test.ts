@@ -66,14 +66,21 @@ describe('filing a report', () => {
     const paths = (res.body.errors as { path: string }[]).map((e) => e.path).sort();
     expect(paths).toEqual(['', 'impact']);
     const missing = await t.call('POST', '/api/v1/reports', {
-      token: manager.access_token, key: 'bad-2', json: { ...reportBody(teamId), submitted_by: { email: 'x' } },
+      token: manager.access_token,
+      key: 'bad-2',
+      json: { ...reportBody(teamId), submitted_by: { email: 'x' } },
     });
-    expect((missing.body.errors as { path: string }[]).map((e) => e.path).sort()).toEqual(
-      ['submitted_by.crisis_team_id', 'submitted_by.email', 'submitted_by.name', 'submitted_by.role'],
-    );
+    expect((missing.body.errors as { path: string }[]).map((e) => e.path).sort()).toEqual([
+      'submitted_by.crisis_team_id',
+      'submitted_by.email',
+      'submitted_by.name',
+      'submitted_by.role',
+    ]);
     // rules across fields: a consumed service names its provider; maintenance is planned and gives its end
     const rules = await t.call('POST', '/api/v1/reports', {
-      token: manager.access_token, key: 'bad-3', json: { ...reportBody(teamId), type: 'consumed_service_outage', cause: 'planned' },
+      token: manager.access_token,
+      key: 'bad-3',
+      json: { ...reportBody(teamId), type: 'consumed_service_outage', cause: 'planned' },
     });
     expect(rules.status).toBe(422);
     expect((rules.body.errors as { path: string }[]).map((e) => e.path).sort()).toEqual(['cause', 'provider']);

@@ -24,7 +24,12 @@ function setup(opts: { runMs?: number | ((key: string) => number); maxConcurrenc
       active++;
       maxActive = Math.max(maxActive, active);
       const ms = typeof opts.runMs === 'function' ? opts.runMs(key) : (opts.runMs ?? 0);
-      return new Promise<void>((resolve) => clock.setTimer(() => { active--; resolve(); }, ms));
+      return new Promise<void>((resolve) =>
+        clock.setTimer(() => {
+          active--;
+          resolve();
+        }, ms),
+      );
     },
     onSkip: (key, reason, count) => skips.push({ key, reason, count }),
   });

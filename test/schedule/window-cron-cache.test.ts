@@ -35,9 +35,11 @@ describe('cronStarts with parsed expressions kept', () => {
     const first = cronStarts('0 30 1 * * *', 'Europe/London', FROM, FROM + 4 * DAY);
     // London springs forward on 2026-03-29: 01:30 is skipped and that day's start moves to 02:00 BST.
     expect(first.map(iso)).toEqual(['2026-03-27T01:30:00.000Z', '2026-03-28T01:30:00.000Z', '2026-03-29T01:00:00.000Z', '2026-03-30T00:30:00.000Z']);
-    expect(parsesDuring(() => {
-      for (let i = 0; i < 5; i++) expect(cronStarts('0 30 1 * * *', 'Europe/London', FROM, FROM + 4 * DAY)).toEqual(first);
-    })).toBe(0);
+    expect(
+      parsesDuring(() => {
+        for (let i = 0; i < 5; i++) expect(cronStarts('0 30 1 * * *', 'Europe/London', FROM, FROM + 4 * DAY)).toEqual(first);
+      }),
+    ).toBe(0);
   });
 
   it('keeps the same expression in two time zones apart, each parsed once', () => {
@@ -45,10 +47,12 @@ describe('cronStarts with parsed expressions kept', () => {
     const riyadh = cronStarts('0 0 9 * * MON', 'Asia/Riyadh', FROM, FROM + 7 * DAY);
     expect(london.map(iso)).toEqual(['2026-03-30T08:00:00.000Z']);
     expect(riyadh.map(iso)).toEqual(['2026-03-30T06:00:00.000Z']);
-    expect(parsesDuring(() => {
-      expect(cronStarts('0 0 9 * * MON', 'Europe/London', FROM, FROM + 7 * DAY)).toEqual(london);
-      expect(cronStarts('0 0 9 * * MON', 'Asia/Riyadh', FROM, FROM + 7 * DAY)).toEqual(riyadh);
-    })).toBe(0);
+    expect(
+      parsesDuring(() => {
+        expect(cronStarts('0 0 9 * * MON', 'Europe/London', FROM, FROM + 7 * DAY)).toEqual(london);
+        expect(cronStarts('0 0 9 * * MON', 'Asia/Riyadh', FROM, FROM + 7 * DAY)).toEqual(riyadh);
+      }),
+    ).toBe(0);
   });
 
   it('lets an expression go once MAX_PARSED others were used after it, as after a reload, and still gives its starts', () => {

@@ -93,7 +93,9 @@ describe('cronStarts', () => {
         n(min, max),
         fc.tuple(fc.integer({ min, max }), fc.integer({ min, max })).map(([a, b]) => `${Math.min(a, b)}-${Math.max(a, b)}`),
         fc.integer({ min: 1, max: 12 }).map((s) => `*/${s}`),
-        fc.tuple(fc.integer({ min, max }), fc.integer({ min, max }), fc.integer({ min: 1, max: 5 })).map(([a, b, s]) => `${Math.min(a, b)}-${Math.max(a, b)}/${s}`),
+        fc
+          .tuple(fc.integer({ min, max }), fc.integer({ min, max }), fc.integer({ min: 1, max: 5 }))
+          .map(([a, b, s]) => `${Math.min(a, b)}-${Math.max(a, b)}/${s}`),
         ...(extra.length ? [fc.constantFrom(...extra)] : []),
       );
     const field = (min: number, max: number, extra: string[] = []) =>
@@ -128,13 +130,22 @@ describe('windowCronProblem and the config', () => {
     expect(windowCronProblem(expression)).toMatch(/maintenance windows/);
     let thrown: unknown;
     try {
-      loadedConfig([{ id: 'appointments', checks: [{ id: 'portal', type: 'http', url: 'http://127.0.0.1:1/' }], maintenance: [{ id: 'w', schedule: expression, duration: '1h' }] }]);
+      loadedConfig([
+        {
+          id: 'appointments',
+          checks: [{ id: 'portal', type: 'http', url: 'http://127.0.0.1:1/' }],
+          maintenance: [{ id: 'w', schedule: expression, duration: '1h' }],
+        },
+      ]);
     } catch (err) {
       thrown = err;
     }
     expect(thrown).toBeInstanceOf(ConfigError);
     expect((thrown as ConfigError).problems).toEqual([
-      expect.objectContaining({ path: 'services[0].maintenance[0].schedule', message: expect.stringContaining(`invalid cron expression "${expression}": maintenance windows`) }),
+      expect.objectContaining({
+        path: 'services[0].maintenance[0].schedule',
+        message: expect.stringContaining(`invalid cron expression "${expression}": maintenance windows`),
+      }),
     ]);
   });
 
@@ -143,8 +154,11 @@ describe('windowCronProblem and the config', () => {
     expect(loaded.config.services[0]!.checks[0]!.schedule).toBe('0 0 22-2 * * *');
   });
 
-  it('reports an expression node-cron refuses once, in node-cron\'s words', () => {
-    expect(() => loadedConfig([{ id: 'a', checks: [{ id: 'p', type: 'http', url: 'http://127.0.0.1:1/' }], maintenance: [{ id: 'w', schedule: '0 61 * * * *', duration: '1h' }] }]))
-      .toThrow(/^[^\n]*"61" is not valid for the minute field[^\n]*$/);
+  it("reports an expression node-cron refuses once, in node-cron's words", () => {
+    expect(() =>
+      loadedConfig([
+        { id: 'a', checks: [{ id: 'p', type: 'http', url: 'http://127.0.0.1:1/' }], maintenance: [{ id: 'w', schedule: '0 61 * * * *', duration: '1h' }] },
+      ]),
+    ).toThrow(/^[^\n]*"61" is not valid for the minute field[^\n]*$/);
   });
 });

@@ -91,7 +91,9 @@ describe('store on an injected clock', () => {
     expect((await fsp.stat(lockFile)).mtimeMs).toBe(FAR + HEARTBEAT_MS);
 
     // Fresh on the clock: another agent on it is refused. Silent for STALE_AFTER_MS: taken over.
-    await expect(openJsonStore({ dataDir: dir, log, clock: new ManualClock(FAR + HEARTBEAT_MS + STALE_AFTER_MS - 1) })).rejects.toThrow(/in use by another raqib/);
+    await expect(openJsonStore({ dataDir: dir, log, clock: new ManualClock(FAR + HEARTBEAT_MS + STALE_AFTER_MS - 1) })).rejects.toThrow(
+      /in use by another raqib/,
+    );
     const taker = await openJsonStore({ dataDir: dir, log, clock: new ManualClock(FAR + HEARTBEAT_MS + STALE_AFTER_MS + 1) });
     const reads = () => read.filter((f) => f === lockFile).length;
     const seen = reads();

@@ -34,11 +34,14 @@ const outsideIsolates = (ar: string) => ar.replace(/[\u2066\u2067\u2068][^\u2066
 const isolated = (ar: string) => [...ar.matchAll(/[\u2066\u2067\u2068]([^\u2066-\u2069]*)\u2069/g)].map((m) => m[1]!);
 
 describe('team messages', () => {
-  it.each(EVENTS.map((e) => [`${e.event} ${JSON.stringify(e.facts)}`, e] as const))('%s: Latin only inside isolates in Arabic, none in English', (_name, ev) => {
-    const m = teamMessage({ ...ev, ...named });
-    expect(outsideIsolates(m.ar)).not.toMatch(/[A-Za-z0-9]/);
-    expect(m.en).not.toMatch(/[\u2066-\u2069]/);
-  });
+  it.each(EVENTS.map((e) => [`${e.event} ${JSON.stringify(e.facts)}`, e] as const))(
+    '%s: Latin only inside isolates in Arabic, none in English',
+    (_name, ev) => {
+      const m = teamMessage({ ...ev, ...named });
+      expect(outsideIsolates(m.ar)).not.toMatch(/[A-Za-z0-9]/);
+      expect(m.en).not.toMatch(/[\u2066-\u2069]/);
+    },
+  );
 
   it.each([
     ['the reason the sign-in was lost', EVENTS.at(-1)!, 'refresh token revoked (invalid_grant)'],

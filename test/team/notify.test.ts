@@ -23,15 +23,26 @@ async function setup(channels: (url: string) => Record<string, unknown>[], statu
 
 const AT = Date.parse('2026-11-28T12:30:00+03:00');
 const filed: TeamEvent = {
-  event: 'report_filed', facts: { drafts: false }, at: AT, subject: 'appointments-20261128T090000Z', serviceId: 'appointments',
+  event: 'report_filed',
+  facts: { drafts: false },
+  at: AT,
+  subject: 'appointments-20261128T090000Z',
+  serviceId: 'appointments',
   report: { key: 'appointments-20261128T090000Z', reference: 'DGA-2026-000042', type: 'own_service_outage' },
 };
 const filedText = { en: 'Report DGA-2026-000042 filed for appointments.', ar: 'قُدّم البلاغ \u2066DGA-2026-000042\u2069 عن الخدمة \u2066appointments\u2069.' };
-const guidance: TeamEvent = { ...filed, event: 'guidance_received', facts: { text: { en: 'call us', ar: 'اتصلوا بنا' }, closed: false }, subject: 'appointments-20261128T090000Z:gdn_1' };
+const guidance: TeamEvent = {
+  ...filed,
+  event: 'guidance_received',
+  facts: { text: { en: 'call us', ar: 'اتصلوا بنا' }, closed: false },
+  subject: 'appointments-20261128T090000Z:gdn_1',
+};
 
 describe('webhook delivery', () => {
-  it('posts raqib\'s JSON event with the configured headers and an idempotency key', async () => {
-    const { h, hook } = await setup((url) => [{ id: 'ops', type: 'webhook', url: `${url}/hooks/ops`, headers: { 'x-api-key': 's3cret-value', authorization: 'Bearer abc' } }]);
+  it("posts raqib's JSON event with the configured headers and an idempotency key", async () => {
+    const { h, hook } = await setup((url) => [
+      { id: 'ops', type: 'webhook', url: `${url}/hooks/ops`, headers: { 'x-api-key': 's3cret-value', authorization: 'Bearer abc' } },
+    ]);
     await h.notifier.notify(filed);
     await until(() => hook.received.length === 1 && h.entries().length === 0);
     const got = hook.received[0]!;
@@ -41,8 +52,14 @@ describe('webhook delivery', () => {
     expect(got.headers['authorization']).toBe('Bearer abc');
     expect(got.headers['idempotency-key']).toBe(`raqib:MOH:notify:ops:report_filed:${filed.subject}:${AT}`);
     expect(got.body).toEqual({
-      source: 'raqib', event: 'report_filed', at: '2026-11-28T09:30:00.000Z', entity: 'MOH', agent: 'test-agent', service: 'appointments',
-      report: filed.report, message: filedText,
+      source: 'raqib',
+      event: 'report_filed',
+      at: '2026-11-28T09:30:00.000Z',
+      entity: 'MOH',
+      agent: 'test-agent',
+      service: 'appointments',
+      report: filed.report,
+      message: filedText,
     });
     expect(await h.metric('raqib_notifications_total', { channel: 'ops', result: 'delivered' })).toBe(1);
   });
@@ -55,7 +72,10 @@ describe('webhook delivery', () => {
   });
 
   it('retries a webhook that answered 500 and delivers it once it answers 2xx', async () => {
-    const { h, hook } = await setup((url) => [{ id: 'ops', type: 'webhook', url }], (n) => (n === 0 ? 500 : 204));
+    const { h, hook } = await setup(
+      (url) => [{ id: 'ops', type: 'webhook', url }],
+      (n) => (n === 0 ? 500 : 204),
+    );
     await h.notifier.notify(filed);
     await until(() => h.entries()[0]?.attempts === 1);
     const entry = h.entries()[0]!;
@@ -70,7 +90,10 @@ describe('webhook delivery', () => {
   });
 
   it('keeps a notification the webhook refused with 400 as a dead letter and stops sending it', async () => {
-    const { h, hook } = await setup((url) => [{ id: 'ops', type: 'webhook', url }], () => 400);
+    const { h, hook } = await setup(
+      (url) => [{ id: 'ops', type: 'webhook', url }],
+      () => 400,
+    );
     await h.notifier.notify(filed);
     await until(() => h.entries()[0]?.dead !== undefined);
     expect(h.entries()[0]!.dead).toMatchObject({ status: 400 });
@@ -116,7 +139,10 @@ describe('subscriptions and logging', () => {
   });
 
   it('drops a queued notification whose channel was removed from the config', async () => {
-    const { h, hook } = await setup((url) => [{ id: 'ops', type: 'webhook', url }], () => 503);
+    const { h, hook } = await setup(
+      (url) => [{ id: 'ops', type: 'webhook', url }],
+      () => 503,
+    );
     await h.notifier.notify(filed);
     await until(() => h.entries()[0]?.attempts === 1);
     h.setConfig({ notifications: [] });

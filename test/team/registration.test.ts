@@ -30,7 +30,9 @@ describe('ensureTeam', () => {
     expect(api.ops()).toEqual(['find_team', 'register_team']);
     expect(api.calls[1]!.body).toEqual(teamBody(h.config));
     expect(teamBody(h.config).members.map((m) => [m.email, m.role, m.on_call])).toEqual([
-      [MANAGER.email, 'manager', false], [ALTERNATE.email, 'alternate', false], [MEMBER.email, 'member', false],
+      [MANAGER.email, 'manager', false],
+      [ALTERNATE.email, 'alternate', false],
+      [MEMBER.email, 'member', false],
     ]);
     expect(h.store.data.team).toEqual({ id: team.id, fingerprint: teamFingerprint(h.config), registeredAt: 1_000 });
     const onDisk = JSON.parse(await readFile(join(h.dir, 'state.json'), 'utf8'));

@@ -1,18 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { finalReportBody, reportBody, updateBody } from '../../agent/authority/contract.js';
 import type { Evidence } from '../../agent/incidents/types.js';
-import {
-  MAX_TIMELINE, buildFinalReport, buildOngoingUpdate, buildOutageReport, buildRestoredUpdate, reportTypeFor,
-} from '../../agent/wording/build.js';
+import { MAX_TIMELINE, buildFinalReport, buildOngoingUpdate, buildOutageReport, buildRestoredUpdate, reportTypeFor } from '../../agent/wording/build.js';
 import { MAX_EVIDENCE } from '../../agent/wording/evidence.js';
 import { HOUR, MIN, T0, closedIncident, context, openIncident, serviceConfig, status503, timeoutHome } from './fixtures.js';
 
 /** A left-to-right isolate (LRI … PDI), as Latin ids and codes appear inside Arabic text. */
 const ltr = (s: string): string => `\u2066${s}\u2069`;
 
-const WHEN_START = { ar: 'السبت ٢٨ نوفمبر ٢٠٢٦، ١٢:٣٠ (بتوقيت الرياض) — ١٨ جمادى الآخرة ١٤٤٨ هـ', en: 'Sat 28 Nov 2026, 12:30 (Riyadh time) — 18 Jumada II 1448 AH' };
-const WHEN_DETECT = { ar: 'السبت ٢٨ نوفمبر ٢٠٢٦، ١٢:٣١ (بتوقيت الرياض) — ١٨ جمادى الآخرة ١٤٤٨ هـ', en: 'Sat 28 Nov 2026, 12:31 (Riyadh time) — 18 Jumada II 1448 AH' };
-const WHEN_END = { ar: 'السبت ٢٨ نوفمبر ٢٠٢٦، ١٤:٤٥ (بتوقيت الرياض) — ١٨ جمادى الآخرة ١٤٤٨ هـ', en: 'Sat 28 Nov 2026, 14:45 (Riyadh time) — 18 Jumada II 1448 AH' };
+const WHEN_START = {
+  ar: 'السبت ٢٨ نوفمبر ٢٠٢٦، ١٢:٣٠ (بتوقيت الرياض) — ١٨ جمادى الآخرة ١٤٤٨ هـ',
+  en: 'Sat 28 Nov 2026, 12:30 (Riyadh time) — 18 Jumada II 1448 AH',
+};
+const WHEN_DETECT = {
+  ar: 'السبت ٢٨ نوفمبر ٢٠٢٦، ١٢:٣١ (بتوقيت الرياض) — ١٨ جمادى الآخرة ١٤٤٨ هـ',
+  en: 'Sat 28 Nov 2026, 12:31 (Riyadh time) — 18 Jumada II 1448 AH',
+};
+const WHEN_END = {
+  ar: 'السبت ٢٨ نوفمبر ٢٠٢٦، ١٤:٤٥ (بتوقيت الرياض) — ١٨ جمادى الآخرة ١٤٤٨ هـ',
+  en: 'Sat 28 Nov 2026, 14:45 (Riyadh time) — 18 Jumada II 1448 AH',
+};
 
 describe('reportTypeFor', () => {
   it.each([
@@ -42,43 +49,61 @@ describe('buildOutageReport', () => {
     });
     expect(body.provider).toBeUndefined();
     expect(body.ended_at).toBeUndefined();
-    expect(body.description.ar).toBe([
-      'رُصد انقطاع كلي في الخدمة (المواعيد).',
-      'القناة: البوابة الإلكترونية',
-      'نطاق الأثر: انقطاع كلي (الخدمة غير متاحة)',
-      `وقت بدء العطل: ${WHEN_START.ar}`,
-      `وقت الرصد: ${WHEN_DETECT.ar}`,
-      'الفحوص التي أخفقت:',
-      `- ${ltr('home')}: لم تستجب الخدمة خلال المهلة المحددة`,
-      `- ${ltr('api')}: أجابت الخدمة برمز الحالة ${ltr('HTTP 503')} (الخدمة غير متاحة)`,
-      'العدد التقديري للمستفيدين المتأثرين حتى الآن: ٤٬٥٠٠ (متوسط عدد المستفيدين يومياً: ٤٨٬٠٠٠)',
-      `أُبلغ عنه آلياً بواسطة رقيب من الوكيل ${ltr('riyadh-dc1')} نيابةً عن فريق إدارة الأزمات.`,
-    ].join('\n'));
-    expect(body.description.en).toBe([
-      'A total outage of the Appointments service was detected.',
-      'Channel: web portal',
-      'Impact: total outage (the service is unavailable)',
-      `Started: ${WHEN_START.en}`,
-      `Detected: ${WHEN_DETECT.en}`,
-      'Failing checks:',
-      '- home: no answer within the time limit',
-      '- api: answered with HTTP status 503 (Service Unavailable)',
-      'Estimated beneficiaries affected so far: 4,500 (typical beneficiaries a day: 48,000)',
-      'Reported automatically by raqib from agent riyadh-dc1 on behalf of the crisis management team.',
-    ].join('\n'));
+    expect(body.description.ar).toBe(
+      [
+        'رُصد انقطاع كلي في الخدمة (المواعيد).',
+        'القناة: البوابة الإلكترونية',
+        'نطاق الأثر: انقطاع كلي (الخدمة غير متاحة)',
+        `وقت بدء العطل: ${WHEN_START.ar}`,
+        `وقت الرصد: ${WHEN_DETECT.ar}`,
+        'الفحوص التي أخفقت:',
+        `- ${ltr('home')}: لم تستجب الخدمة خلال المهلة المحددة`,
+        `- ${ltr('api')}: أجابت الخدمة برمز الحالة ${ltr('HTTP 503')} (الخدمة غير متاحة)`,
+        'العدد التقديري للمستفيدين المتأثرين حتى الآن: ٤٬٥٠٠ (متوسط عدد المستفيدين يومياً: ٤٨٬٠٠٠)',
+        `أُبلغ عنه آلياً بواسطة رقيب من الوكيل ${ltr('riyadh-dc1')} نيابةً عن فريق إدارة الأزمات.`,
+      ].join('\n'),
+    );
+    expect(body.description.en).toBe(
+      [
+        'A total outage of the Appointments service was detected.',
+        'Channel: web portal',
+        'Impact: total outage (the service is unavailable)',
+        `Started: ${WHEN_START.en}`,
+        `Detected: ${WHEN_DETECT.en}`,
+        'Failing checks:',
+        '- home: no answer within the time limit',
+        '- api: answered with HTTP status 503 (Service Unavailable)',
+        'Estimated beneficiaries affected so far: 4,500 (typical beneficiaries a day: 48,000)',
+        'Reported automatically by raqib from agent riyadh-dc1 on behalf of the crisis management team.',
+      ].join('\n'),
+    );
   });
 
   it('maps evidence to the contract: ISO with offset, service id, HTTP status, phases as measured', () => {
     const body = buildOutageReport(openIncident(), context());
     expect(body.evidence).toEqual([
       {
-        service_id: 'appointments', check: 'api', type: 'http', status: 'down', code: 'HTTP_STATUS', detail: 'expected 2xx, got 503',
+        service_id: 'appointments',
+        check: 'api',
+        type: 'http',
+        status: 'down',
+        code: 'HTTP_STATUS',
+        detail: 'expected 2xx, got 503',
         phases: { dns: 2, connect: 10, tls: 25, ttfb: 40, transfer: 1, total: 78 },
-        observed_at: '2026-11-28T12:31:00.500+03:00', http_status: 503, agent_id: 'riyadh-dc1',
+        observed_at: '2026-11-28T12:31:00.500+03:00',
+        http_status: 503,
+        agent_id: 'riyadh-dc1',
       },
       {
-        service_id: 'appointments', check: 'home', type: 'http', status: 'down', code: 'TIMEOUT', detail: 'no response within 10s',
-        phases: { dns: 2.4, connect: 11, tls: 24.6, total: 10_000 }, observed_at: '2026-11-28T12:31:00+03:00', agent_id: 'riyadh-dc1',
+        service_id: 'appointments',
+        check: 'home',
+        type: 'http',
+        status: 'down',
+        code: 'TIMEOUT',
+        detail: 'no response within 10s',
+        phases: { dns: 2.4, connect: 11, tls: 24.6, total: 10_000 },
+        observed_at: '2026-11-28T12:31:00+03:00',
+        agent_id: 'riyadh-dc1',
       },
     ]);
   });
@@ -102,7 +127,9 @@ describe('buildOutageReport', () => {
 
   it('says so when no daily figure is configured, and names the evidence agents without an agent id', () => {
     const remote: Evidence = { ...timeoutHome, agentId: 'jeddah-dc2' };
-    const body = reportBody.parse(buildOutageReport(openIncident({ evidence: [timeoutHome, remote] }), context({ agentId: undefined }, { beneficiaries_per_day: 0 })));
+    const body = reportBody.parse(
+      buildOutageReport(openIncident({ evidence: [timeoutHome, remote] }), context({ agentId: undefined }, { beneficiaries_per_day: 0 })),
+    );
     expect(body.beneficiaries_affected).toBe(0);
     expect(body.description.en).toContain("Estimated beneficiaries affected so far: not available (the service's daily beneficiaries are not configured)");
     expect(body.description.en).toContain('from agents jeddah-dc2, riyadh-dc1 on behalf');
@@ -112,7 +139,10 @@ describe('buildOutageReport', () => {
   it('keeps 50 evidence items, failures first, and trims what the contract would refuse', () => {
     const ups: Evidence[] = Array.from({ length: 40 }, (_, i) => ({ ...status503, check: `up-${i}`, status: 'up', code: 'OK', observedAt: T0 + i }));
     const downs: Evidence[] = Array.from({ length: 20 }, (_, i) => ({
-      ...timeoutHome, check: `down-${i}`, observedAt: T0 + i, detail: 'x'.repeat(5_000),
+      ...timeoutHome,
+      check: `down-${i}`,
+      observedAt: T0 + i,
+      detail: 'x'.repeat(5_000),
       phases: { total: 10, dns: -3, tls: undefined, connect: Number.NaN },
     }));
     const body = reportBody.parse(buildOutageReport(openIncident({ evidence: [...ups, ...downs] }), context()));
@@ -212,7 +242,10 @@ describe('buildFinalReport', () => {
   it('files the timeline with "actions to follow" when the team has not written them', () => {
     const f = finalReportBody.parse(buildFinalReport(closedIncident(), context(), undefined, moments));
     expect(f).toMatchObject({ ended_at: '2026-11-28T14:45:00+03:00', duration_seconds: 8_100, beneficiaries_affected: 3_250, actions_pending: true });
-    expect(f.actions_taken).toEqual({ ar: 'سيقدّم فريق إدارة الأزمات الإجراءات المتخذة لاحقاً.', en: 'The crisis management team will submit the actions taken.' });
+    expect(f.actions_taken).toEqual({
+      ar: 'سيقدّم فريق إدارة الأزمات الإجراءات المتخذة لاحقاً.',
+      en: 'The crisis management team will submit the actions taken.',
+    });
     expect(f.root_cause).toBeUndefined();
     expect(f.timeline.map((t) => [t.at, t.event.en])).toEqual([
       ['2026-11-28T12:30:00+03:00', 'The incident began: total outage; failing checks: home, api'],
@@ -233,12 +266,24 @@ describe('buildFinalReport', () => {
   });
 
   it.each([
-    ['a plain English string, marked in Arabic as given in English only', { taken: ' Restarted the booking cluster. ', rootCause: 'Disk full' },
+    [
+      'a plain English string, marked in Arabic as given in English only',
+      { taken: ' Restarted the booking cluster. ', rootCause: 'Disk full' },
       { ar: '(قُدّم باللغة الإنجليزية فقط) \u2068Restarted the booking cluster.\u2069', en: 'Restarted the booking cluster.' },
-      { ar: '(قُدّم باللغة الإنجليزية فقط) \u2068Disk full\u2069', en: 'Disk full' }],
-    ['bilingual text as given', { taken: { ar: 'أُعيد تشغيل الخوادم.', en: 'Servers restarted.' }, rootCause: { ar: 'امتلاء القرص', en: 'Disk full' } },
-      { ar: 'أُعيد تشغيل الخوادم.', en: 'Servers restarted.' }, { ar: 'امتلاء القرص', en: 'Disk full' }],
-    ['one language marked as such in the other', { taken: { ar: '', en: 'Servers restarted.' } }, { ar: '(قُدّم باللغة الإنجليزية فقط) \u2068Servers restarted.\u2069', en: 'Servers restarted.' }, undefined],
+      { ar: '(قُدّم باللغة الإنجليزية فقط) \u2068Disk full\u2069', en: 'Disk full' },
+    ],
+    [
+      'bilingual text as given',
+      { taken: { ar: 'أُعيد تشغيل الخوادم.', en: 'Servers restarted.' }, rootCause: { ar: 'امتلاء القرص', en: 'Disk full' } },
+      { ar: 'أُعيد تشغيل الخوادم.', en: 'Servers restarted.' },
+      { ar: 'امتلاء القرص', en: 'Disk full' },
+    ],
+    [
+      'one language marked as such in the other',
+      { taken: { ar: '', en: 'Servers restarted.' } },
+      { ar: '(قُدّم باللغة الإنجليزية فقط) \u2068Servers restarted.\u2069', en: 'Servers restarted.' },
+      undefined,
+    ],
   ] as const)('takes actions: %s', (_name, actions, taken, rootCause) => {
     const f = finalReportBody.parse(buildFinalReport(closedIncident(), context(), actions));
     expect(f.actions_taken).toEqual(taken);
@@ -273,7 +318,10 @@ describe('buildFinalReport', () => {
 
   it('keeps a flapping timeline within the contract, saying what it left out', () => {
     const timeline = Array.from({ length: 1_200 }, (_, i) => ({
-      at: T0 + i * MIN, state: i % 2 ? ('DEGRADED' as const) : ('DOWN' as const), impact: i % 2 ? ('degraded' as const) : ('total' as const), checks: ['home'],
+      at: T0 + i * MIN,
+      state: i % 2 ? ('DEGRADED' as const) : ('DOWN' as const),
+      impact: i % 2 ? ('degraded' as const) : ('total' as const),
+      checks: ['home'],
     }));
     const f = finalReportBody.parse(buildFinalReport(closedIncident({ timeline, endedAt: T0 + 1_200 * MIN }), context()));
     expect(f.timeline).toHaveLength(MAX_TIMELINE);

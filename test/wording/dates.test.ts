@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import {
-  AR_HIJRI_MONTHS, AR_MONTHS, DEFAULT_TIME_ZONE, formatDuration, formatWhen, toIso, wallTime, zoneOffsetMinutes,
-} from '../../agent/wording/dates.js';
+import { AR_HIJRI_MONTHS, AR_MONTHS, DEFAULT_TIME_ZONE, formatDuration, formatWhen, toIso, wallTime, zoneOffsetMinutes } from '../../agent/wording/dates.js';
 
 const DAY = 86_400_000;
 const riyadhHijri = new Intl.DateTimeFormat('ar-SA-u-ca-islamic-umalqura', { timeZone: 'Asia/Riyadh', day: 'numeric', month: 'long', year: 'numeric' });
@@ -20,7 +18,7 @@ describe('formatWhen', () => {
 
   // Umm al-Qura pairs, each confirmed by Intl below; midnight boundaries are Riyadh's.
   it.each([
-    ['2026-02-17T20:59:59Z', '29 Sha\'ban 1447 AH', 'Tue 17 Feb 2026, 23:59'],
+    ['2026-02-17T20:59:59Z', "29 Sha'ban 1447 AH", 'Tue 17 Feb 2026, 23:59'],
     ['2026-02-17T21:00:00Z', '1 Ramadan 1447 AH', 'Wed 18 Feb 2026, 00:00'],
     ['2026-02-18T12:00:00Z', '1 Ramadan 1447 AH', 'Wed 18 Feb 2026, 15:00'],
     ['2026-03-20T09:00:00Z', '1 Shawwal 1447 AH', 'Fri 20 Mar 2026, 12:00'],
@@ -31,7 +29,9 @@ describe('formatWhen', () => {
     const when = formatWhen(Date.parse(iso));
     expect(when.en).toBe(`${gregorian} (Riyadh time) — ${hijri}`);
     const [m, d, y] = hijriNumeric('Asia/Riyadh').format(new Date(iso)).replace(' AH', '').split('/').map(Number);
-    expect(hijri).toBe(`${d} ${['Muharram', 'Safar', "Rabi' I", "Rabi' II", 'Jumada I', 'Jumada II', 'Rajab', "Sha'ban", 'Ramadan', 'Shawwal', "Dhu al-Qi'dah", 'Dhu al-Hijjah'][m! - 1]} ${y} AH`);
+    expect(hijri).toBe(
+      `${d} ${['Muharram', 'Safar', "Rabi' I", "Rabi' II", 'Jumada I', 'Jumada II', 'Rajab', "Sha'ban", 'Ramadan', 'Shawwal', "Dhu al-Qi'dah", 'Dhu al-Hijjah'][m! - 1]} ${y} AH`,
+    );
   });
 
   it('agrees with Intl (ar-SA, Umm al-Qura) on every day of two years', () => {

@@ -25,7 +25,9 @@ describe('a draft names the incident, never the idempotency key', () => {
 
   it('shows the incident id and the references, not the key it was given', () => {
     const u = renderDraft('update', buildRestoredUpdate(closedIncident(), context()), {
-      incidentId: `raqib:MOH:${INCIDENT}:restored`, reference: 'DGA-2026-000123', draftReference: 'DRAFT-0A1B2C3D4E',
+      incidentId: `raqib:MOH:${INCIDENT}:restored`,
+      reference: 'DGA-2026-000123',
+      draftReference: 'DRAFT-0A1B2C3D4E',
     });
     expect(u).not.toContain('raqib:');
     expect(u).toContain(`- رقم الحادثة / Incident: ${ltr(INCIDENT)}\n`);
@@ -63,13 +65,15 @@ describe('the evidence in a draft', () => {
   it('is tabulated in the Arabic part with Arabic headers and isolated Latin cells', () => {
     const d = renderDraft('report', buildOutageReport(openIncident(), context()), { incidentId: INCIDENT });
     const arabic = d.slice(d.indexOf('## العربية'), d.indexOf('## English'));
-    expect(arabic).toContain([
-      '### الأدلة',
-      '',
-      `| الفحص | الحالة | الرمز | رمز حالة ${ltr('HTTP')} | المراحل (ملّي ثانية) | وقت الرصد | الوكيل | التفاصيل |`,
-      '|---|---|---|---|---|---|---|---|',
-      `| ${ltr('api')} | متعطل | ${ltr('HTTP_STATUS')} | ${ltr('503')} | ${ltr('dns 2 · connect 10 · tls 25 · ttfb 40 · transfer 1 · total 78')} | ${ltr('2026-11-28T12:31:00.500+03:00')} | ${ltr('riyadh-dc1')} | \u2068expected 2xx, got 503\u2069 |`,
-      `| ${ltr('home')} | متعطل | ${ltr('TIMEOUT')} | – | ${ltr('dns 2 · connect 11 · tls 25 · total 10000')} | ${ltr('2026-11-28T12:31:00+03:00')} | ${ltr('riyadh-dc1')} | \u2068no response within 10s\u2069 |`,
-    ].join('\n'));
+    expect(arabic).toContain(
+      [
+        '### الأدلة',
+        '',
+        `| الفحص | الحالة | الرمز | رمز حالة ${ltr('HTTP')} | المراحل (ملّي ثانية) | وقت الرصد | الوكيل | التفاصيل |`,
+        '|---|---|---|---|---|---|---|---|',
+        `| ${ltr('api')} | متعطل | ${ltr('HTTP_STATUS')} | ${ltr('503')} | ${ltr('dns 2 · connect 10 · tls 25 · ttfb 40 · transfer 1 · total 78')} | ${ltr('2026-11-28T12:31:00.500+03:00')} | ${ltr('riyadh-dc1')} | \u2068expected 2xx, got 503\u2069 |`,
+        `| ${ltr('home')} | متعطل | ${ltr('TIMEOUT')} | – | ${ltr('dns 2 · connect 11 · tls 25 · total 10000')} | ${ltr('2026-11-28T12:31:00+03:00')} | ${ltr('riyadh-dc1')} | \u2068no response within 10s\u2069 |`,
+      ].join('\n'),
+    );
   });
 });

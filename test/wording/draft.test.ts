@@ -19,21 +19,27 @@ describe('renderDraft', () => {
     expect(arEvidence).toBeGreaterThan(ar);
     expect(en).toBeGreaterThan(arEvidence);
     expect(enEvidence).toBeGreaterThan(en);
-    expect(draft.startsWith(`# مسودة بلاغ إلى هيئة الحكومة الرقمية / Draft report to the Digital Government Authority\n\n- رقم الحادثة / Incident: ${ltr('appointments-20261128T093000Z')}\n`)).toBe(true);
+    expect(
+      draft.startsWith(
+        `# مسودة بلاغ إلى هيئة الحكومة الرقمية / Draft report to the Digital Government Authority\n\n- رقم الحادثة / Incident: ${ltr('appointments-20261128T093000Z')}\n`,
+      ),
+    ).toBe(true);
     const arabic = draft.slice(ar, en);
-    expect(arabic).toContain([
-      '- نوع البلاغ: الإبلاغ عن انقطاع خدمة رقمية',
-      '- سبب البلاغ: عطل طارئ',
-      `- الجهة: وزارة الصحة (${ltr('MOH')})`,
-      `- الخدمة: المواعيد (${ltr('appointments')})`,
-      '- القناة: البوابة الإلكترونية',
-      '- نطاق الأثر: انقطاع كلي',
-      '- العدد التقديري للمستفيدين المتأثرين: ٤٬٥٠٠',
-      '- وقت البدء: السبت ٢٨ نوفمبر ٢٠٢٦، ١٢:٣٠ (بتوقيت الرياض) — ١٨ جمادى الآخرة ١٤٤٨ هـ',
-      '- وقت الرصد: السبت ٢٨ نوفمبر ٢٠٢٦، ١٢:٣١ (بتوقيت الرياض) — ١٨ جمادى الآخرة ١٤٤٨ هـ',
-      '- مقدّم البلاغ: سارة العتيبي — مدير فريق إدارة الأزمات',
-      '- العنوان: انقطاع الخدمة: المواعيد',
-    ].join('\n'));
+    expect(arabic).toContain(
+      [
+        '- نوع البلاغ: الإبلاغ عن انقطاع خدمة رقمية',
+        '- سبب البلاغ: عطل طارئ',
+        `- الجهة: وزارة الصحة (${ltr('MOH')})`,
+        `- الخدمة: المواعيد (${ltr('appointments')})`,
+        '- القناة: البوابة الإلكترونية',
+        '- نطاق الأثر: انقطاع كلي',
+        '- العدد التقديري للمستفيدين المتأثرين: ٤٬٥٠٠',
+        '- وقت البدء: السبت ٢٨ نوفمبر ٢٠٢٦، ١٢:٣٠ (بتوقيت الرياض) — ١٨ جمادى الآخرة ١٤٤٨ هـ',
+        '- وقت الرصد: السبت ٢٨ نوفمبر ٢٠٢٦، ١٢:٣١ (بتوقيت الرياض) — ١٨ جمادى الآخرة ١٤٤٨ هـ',
+        '- مقدّم البلاغ: سارة العتيبي — مدير فريق إدارة الأزمات',
+        '- العنوان: انقطاع الخدمة: المواعيد',
+      ].join('\n'),
+    );
     expect(arabic).toContain(`الوصف:\n\n\`\`\`text\n${report.description.ar}\n\`\`\``);
     const english = draft.slice(en);
     expect(english).toContain('- Report type: Report the outage of a digital service\n- Cause: Unplanned incident\n');
@@ -42,12 +48,14 @@ describe('renderDraft', () => {
   });
 
   it('tabulates the evidence compactly in the English part', () => {
-    expect(draft).toContain([
-      '| Check | Status | Code | HTTP | Phases (ms) | Observed | Agent | Detail |',
-      '|---|---|---|---|---|---|---|---|',
-      '| api | down | HTTP_STATUS | 503 | dns 2 · connect 10 · tls 25 · ttfb 40 · transfer 1 · total 78 | 2026-11-28T12:31:00.500+03:00 | riyadh-dc1 | expected 2xx, got 503 |',
-      '| home | down | TIMEOUT | – | dns 2 · connect 11 · tls 25 · total 10000 | 2026-11-28T12:31:00+03:00 | riyadh-dc1 | no response within 10s |',
-    ].join('\n'));
+    expect(draft).toContain(
+      [
+        '| Check | Status | Code | HTTP | Phases (ms) | Observed | Agent | Detail |',
+        '|---|---|---|---|---|---|---|---|',
+        '| api | down | HTTP_STATUS | 503 | dns 2 · connect 10 · tls 25 · ttfb 40 · transfer 1 · total 78 | 2026-11-28T12:31:00.500+03:00 | riyadh-dc1 | expected 2xx, got 503 |',
+        '| home | down | TIMEOUT | – | dns 2 · connect 11 · tls 25 · total 10000 | 2026-11-28T12:31:00+03:00 | riyadh-dc1 | no response within 10s |',
+      ].join('\n'),
+    );
     const odd = buildOutageReport(openIncident({ evidence: [{ ...timeoutHome, detail: 'a | b\nc' }] }), context());
     expect(renderDraft('report', odd, { incidentId: 'i' })).toContain('| a \\| b c |');
   });
@@ -66,11 +74,15 @@ describe('renderDraft', () => {
   });
 
   it('renders a final report with its timeline and no evidence section', () => {
-    const f = renderDraft('final', buildFinalReport(closedIncident(), context(), { taken: 'Restarted the cluster', rootCause: 'Disk full' }), { incidentId: 'i-1' });
+    const f = renderDraft('final', buildFinalReport(closedIncident(), context(), { taken: 'Restarted the cluster', rootCause: 'Disk full' }), {
+      incidentId: 'i-1',
+    });
     expect(f.startsWith('# مسودة التقرير النهائي إلى هيئة الحكومة الرقمية / Draft final report to the Digital Government Authority')).toBe(true);
     expect(f).toContain('- المدة: ساعتان و١٥ دقيقة');
     expect(f).toContain('- الإجراءات ستُقدَّم لاحقاً: لا');
-    expect(f).toContain(`التسلسل الزمني:\n\n\`\`\`text\n[السبت ٢٨ نوفمبر ٢٠٢٦، ١٢:٣٠ (بتوقيت الرياض) — ١٨ جمادى الآخرة ١٤٤٨ هـ] بدأ العطل: انقطاع كلي؛ الفحوص التي أخفقت: ${ltr('home')}، ${ltr('api')}\n`);
+    expect(f).toContain(
+      `التسلسل الزمني:\n\n\`\`\`text\n[السبت ٢٨ نوفمبر ٢٠٢٦، ١٢:٣٠ (بتوقيت الرياض) — ١٨ جمادى الآخرة ١٤٤٨ هـ] بدأ العطل: انقطاع كلي؛ الفحوص التي أخفقت: ${ltr('home')}، ${ltr('api')}\n`,
+    );
     expect(f).toContain('Root cause:\n\n```text\nDisk full\n```');
     expect(f).toContain('Actions taken:\n\n```text\nRestarted the cluster\n```');
     expect(f).not.toContain('Evidence');

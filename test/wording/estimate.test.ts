@@ -23,8 +23,18 @@ describe('estimateAffected', () => {
   });
 
   it('sums spans before rounding, and gives at least one', () => {
-    expect(estimateSpans(24_000, [{ from: 0, to: HOUR, impact: 'total' }, { from: HOUR, to: 2 * HOUR, impact: 'degraded' }])).toBe(1_250);
-    expect(estimateSpans(1, [{ from: 0, to: 1, impact: 'degraded' }, { from: 1, to: 2, impact: 'degraded' }])).toBe(1);
+    expect(
+      estimateSpans(24_000, [
+        { from: 0, to: HOUR, impact: 'total' },
+        { from: HOUR, to: 2 * HOUR, impact: 'degraded' },
+      ]),
+    ).toBe(1_250);
+    expect(
+      estimateSpans(1, [
+        { from: 0, to: 1, impact: 'degraded' },
+        { from: 1, to: 2, impact: 'degraded' },
+      ]),
+    ).toBe(1);
     expect(estimateSpans(1, [])).toBe(0);
   });
 });

@@ -12,16 +12,18 @@ export function serviceConfig(overrides: Record<string, unknown> = {}): ServiceC
   const config = configSchema.parse({
     agent: { id: 'riyadh-dc1' },
     entity: { code: 'MOH', name: { ar: 'وزارة الصحة', en: 'Ministry of Health' } },
-    services: [{
-      id: 'appointments',
-      name: { ar: 'المواعيد', en: 'Appointments' },
-      beneficiaries_per_day: 48_000,
-      checks: [
-        { id: 'home', type: 'http', url: 'https://appointments.example.sa/' },
-        { id: 'api', type: 'http', url: 'https://appointments.example.sa/api/health' },
-      ],
-      ...overrides,
-    }],
+    services: [
+      {
+        id: 'appointments',
+        name: { ar: 'المواعيد', en: 'Appointments' },
+        beneficiaries_per_day: 48_000,
+        checks: [
+          { id: 'home', type: 'http', url: 'https://appointments.example.sa/' },
+          { id: 'api', type: 'http', url: 'https://appointments.example.sa/api/health' },
+        ],
+        ...overrides,
+      },
+    ],
   });
   return config.services[0]!;
 }
@@ -39,12 +41,25 @@ export function context(overrides: Partial<ReportContext> = {}, service: Record<
 }
 
 export const timeoutHome: Evidence = {
-  check: 'home', type: 'http', status: 'down', code: 'TIMEOUT', detail: 'no response within 10s',
-  phases: { dns: 2.4, connect: 11, tls: 24.6, total: 10_000 }, observedAt: T0 + MIN, agentId: 'riyadh-dc1',
+  check: 'home',
+  type: 'http',
+  status: 'down',
+  code: 'TIMEOUT',
+  detail: 'no response within 10s',
+  phases: { dns: 2.4, connect: 11, tls: 24.6, total: 10_000 },
+  observedAt: T0 + MIN,
+  agentId: 'riyadh-dc1',
 };
 export const status503: Evidence = {
-  check: 'api', type: 'http', status: 'down', code: 'HTTP_STATUS', detail: 'expected 2xx, got 503',
-  phases: { dns: 2, connect: 10, tls: 25, ttfb: 40, transfer: 1, total: 78 }, observedAt: T0 + MIN + 500, httpStatus: 503, agentId: 'riyadh-dc1',
+  check: 'api',
+  type: 'http',
+  status: 'down',
+  code: 'HTTP_STATUS',
+  detail: 'expected 2xx, got 503',
+  phases: { dns: 2, connect: 10, tls: 25, ttfb: 40, transfer: 1, total: 78 },
+  observedAt: T0 + MIN + 500,
+  httpStatus: 503,
+  agentId: 'riyadh-dc1',
 };
 
 /** An open incident: both checks down since T0, detected a minute and a half later. */

@@ -6,7 +6,10 @@ import { HOUR, T0, context } from './fixtures.js';
 /** Sun 29 Nov 2026 22:00 → Mon 30 Nov 04:00 Riyadh, filed a day before. */
 const START = Date.parse('2026-11-29T19:00:00Z');
 const window: MaintenanceWindow = {
-  serviceId: 'appointments', windowId: 'db-upgrade', start: START, end: START + 6 * HOUR,
+  serviceId: 'appointments',
+  windowId: 'db-upgrade',
+  start: START,
+  end: START + 6 * HOUR,
   description: { ar: 'ترقية قاعدة البيانات', en: 'Database upgrade' },
 };
 
@@ -14,8 +17,13 @@ describe('buildMaintenanceReport', () => {
   it('words the notice exactly', () => {
     const body = reportBody.parse(buildMaintenanceReport(window, context({ now: T0 })));
     expect(body).toMatchObject({
-      type: 'scheduled_maintenance', cause: 'planned', impact: 'total', beneficiaries_affected: 12_000,
-      started_at: '2026-11-29T22:00:00+03:00', detected_at: '2026-11-28T12:30:00+03:00', expected_end_at: '2026-11-30T04:00:00+03:00',
+      type: 'scheduled_maintenance',
+      cause: 'planned',
+      impact: 'total',
+      beneficiaries_affected: 12_000,
+      started_at: '2026-11-29T22:00:00+03:00',
+      detected_at: '2026-11-28T12:30:00+03:00',
+      expected_end_at: '2026-11-30T04:00:00+03:00',
       evidence: [],
       title: { ar: 'صيانة مجدولة للخدمة: المواعيد', en: 'Scheduled maintenance of the Appointments service' },
     });
@@ -63,9 +71,27 @@ describe('buildMaintenanceReport', () => {
 
 describe('buildMaintenanceUpdate', () => {
   it.each([
-    ['in_progress', START, { expected_end_at: '2026-11-30T04:00:00+03:00', beneficiaries_affected: 12_000 }, 'The scheduled maintenance of the Appointments service has started.', 'بدأت الصيانة المجدولة للخدمة (المواعيد).'],
-    ['completed', START + 3 * HOUR, { ended_at: '2026-11-30T01:00:00+03:00', beneficiaries_affected: 6_000 }, 'The scheduled maintenance of the Appointments service is complete and the service is available again.', 'اكتملت الصيانة المجدولة للخدمة (المواعيد) وعادت الخدمة متاحة.'],
-    ['extended', START + 5 * HOUR, { expected_end_at: '2026-11-30T04:00:00+03:00', beneficiaries_affected: 12_000 }, 'The scheduled maintenance of the Appointments service has been extended.', 'مُدِّدت الصيانة المجدولة للخدمة (المواعيد).'],
+    [
+      'in_progress',
+      START,
+      { expected_end_at: '2026-11-30T04:00:00+03:00', beneficiaries_affected: 12_000 },
+      'The scheduled maintenance of the Appointments service has started.',
+      'بدأت الصيانة المجدولة للخدمة (المواعيد).',
+    ],
+    [
+      'completed',
+      START + 3 * HOUR,
+      { ended_at: '2026-11-30T01:00:00+03:00', beneficiaries_affected: 6_000 },
+      'The scheduled maintenance of the Appointments service is complete and the service is available again.',
+      'اكتملت الصيانة المجدولة للخدمة (المواعيد) وعادت الخدمة متاحة.',
+    ],
+    [
+      'extended',
+      START + 5 * HOUR,
+      { expected_end_at: '2026-11-30T04:00:00+03:00', beneficiaries_affected: 12_000 },
+      'The scheduled maintenance of the Appointments service has been extended.',
+      'مُدِّدت الصيانة المجدولة للخدمة (المواعيد).',
+    ],
   ] as const)('%s', (status, at, fields, en, ar) => {
     const u = updateBody.parse(buildMaintenanceUpdate(window, context(), status, at));
     expect(u).toMatchObject({ status, impact: 'total', ...fields });

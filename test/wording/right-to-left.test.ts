@@ -9,8 +9,14 @@ import type { Incident } from '../../agent/incidents/types.js';
 import { CODES } from '../../agent/probes/codes.js';
 import { FSI, LRI, PDI, bidiIsolate, fsiIsolate, ltrIsolate } from '../../agent/wording/arabic.js';
 import {
-  buildFinalReport, buildMaintenanceFinal, buildMaintenanceReport, buildMaintenanceUpdate, buildOngoingUpdate, buildOutageReport,
-  buildRestoredUpdate, type MaintenanceWindow,
+  buildFinalReport,
+  buildMaintenanceFinal,
+  buildMaintenanceReport,
+  buildMaintenanceUpdate,
+  buildOngoingUpdate,
+  buildOutageReport,
+  buildRestoredUpdate,
+  type MaintenanceWindow,
 } from '../../agent/wording/build.js';
 import { formatWhen } from '../../agent/wording/dates.js';
 import { renderDraft } from '../../agent/wording/draft.js';
@@ -47,19 +53,28 @@ function texts(): Array<[string, Bilingual]> {
   const open = openIncident({ evidence: [timeoutHome, status503, remote], affected: dependents, flapping: { since: T0, changes: 12 } });
   const closed = closedIncident({ affected: dependents });
   const window: MaintenanceWindow = {
-    serviceId: 'appointments', windowId: 'db', start: T0 + 24 * HOUR, end: T0 + 30 * HOUR,
+    serviceId: 'appointments',
+    windowId: 'db',
+    start: T0 + 24 * HOUR,
+    end: T0 + 30 * HOUR,
     description: { ar: 'ترقية PostgreSQL إلى الإصدار 17', en: 'PostgreSQL upgrade to version 17' },
   };
   const report = buildOutageReport(open, ctx);
   const out: Array<[string, Bilingual]> = [
     ['report title', report.title],
     ['report description', report.description],
-    ...(['periodic', 'impact_changed', 'intermittent', 'affected_services'] as const).map((r): [string, Bilingual] => [`ongoing ${r}`, buildOngoingUpdate(open, ctx, r).note]),
+    ...(['periodic', 'impact_changed', 'intermittent', 'affected_services'] as const).map((r): [string, Bilingual] => [
+      `ongoing ${r}`,
+      buildOngoingUpdate(open, ctx, r).note,
+    ]),
     ['restored', buildRestoredUpdate(closed, ctx).note],
     ['unmonitored', buildRestoredUpdate(closedIncident({ resolution: 'unmonitored' }), ctx).note],
     ['maintenance title', buildMaintenanceReport(window, ctx).title],
     ['maintenance description', buildMaintenanceReport(window, ctx).description],
-    ...(['in_progress', 'completed', 'extended'] as const).map((st): [string, Bilingual] => [`maintenance ${st}`, buildMaintenanceUpdate(window, ctx, st, window.start + HOUR).note]),
+    ...(['in_progress', 'completed', 'extended'] as const).map((st): [string, Bilingual] => [
+      `maintenance ${st}`,
+      buildMaintenanceUpdate(window, ctx, st, window.start + HOUR).note,
+    ]),
     ['when, outside Riyadh', formatWhen(T0, 'Asia/Dubai')],
     ...Object.entries(CHANNEL_TEXT).map(([k, v]): [string, Bilingual] => [`channel ${k}`, v]),
     ...Object.values(CODES).map((c): [string, Bilingual] => [`code ${c}`, codeReason(c)]),

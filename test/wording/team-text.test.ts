@@ -32,11 +32,14 @@ describe('teamText', () => {
   });
 
   it('isolates each line of English text in the Arabic field, since an isolate ends at a line break', () => {
-    expect(teamText('Restarted nginx.\n\nMoved traffic to DR.')!.ar).toBe(`${GIVEN_IN_ENGLISH_ONLY} ${fsi('Restarted nginx.')}\n\n${fsi('Moved traffic to DR.')}`);
+    expect(teamText('Restarted nginx.\n\nMoved traffic to DR.')!.ar).toBe(
+      `${GIVEN_IN_ENGLISH_ONLY} ${fsi('Restarted nginx.')}\n\n${fsi('Moved traffic to DR.')}`,
+    );
   });
 
   it('gives nothing for blanks or what is not text', () => {
-    for (const input of [undefined, '', '   ', {}, { ar: ' ', en: '' }, 42, null, ['a'], { ar: 1 }]) expect(teamText(input), JSON.stringify(input)).toBeUndefined();
+    for (const input of [undefined, '', '   ', {}, { ar: ' ', en: '' }, 42, null, ['a'], { ar: 1 }])
+      expect(teamText(input), JSON.stringify(input)).toBeUndefined();
   });
 
   it('reads the language from most of the letters', () => {

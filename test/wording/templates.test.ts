@@ -32,8 +32,17 @@ describe('result codes in plain words', () => {
 describe('Arabic numbers', () => {
   const hour = { one: 'ساعة واحدة', two: 'ساعتان', few: 'ساعات', many: 'ساعة', hundred: 'ساعة' };
   it.each([
-    [1, 'ساعة واحدة'], [2, 'ساعتان'], [3, '٣ ساعات'], [10, '١٠ ساعات'], [11, '١١ ساعة'], [99, '٩٩ ساعة'],
-    [100, '١٠٠ ساعة'], [102, '١٠٢ ساعة'], [103, '١٠٣ ساعات'], [111, '١١١ ساعة'], [0, '٠ ساعة'],
+    [1, 'ساعة واحدة'],
+    [2, 'ساعتان'],
+    [3, '٣ ساعات'],
+    [10, '١٠ ساعات'],
+    [11, '١١ ساعة'],
+    [99, '٩٩ ساعة'],
+    [100, '١٠٠ ساعة'],
+    [102, '١٠٢ ساعة'],
+    [103, '١٠٣ ساعات'],
+    [111, '١١١ ساعة'],
+    [0, '٠ ساعة'],
   ])('%i', (n, text) => expect(arabicCounted(n, hour)).toBe(text));
 
   it('writes Arabic-Indic digits and groups thousands', () => {
@@ -44,17 +53,34 @@ describe('Arabic numbers', () => {
 
 describe('service names', () => {
   it.each([
-    [{ ar: 'المواعيد', en: 'Appointments' }, { ar: 'المواعيد', en: 'the Appointments service' }],
-    [{ ar: 'خدمة المواعيد', en: 'Appointments Service' }, { ar: 'خدمة المواعيد', en: 'the Appointments Service' }],
-    [{ ar: 'خدمة appointments', en: 'Service appointments' }, { ar: '\u2068خدمة appointments\u2069', en: 'Service appointments' }],
-    [{ ar: ' تطبيق صحتي ', en: 'The Sehhaty service' }, { ar: 'تطبيق صحتي', en: 'The Sehhaty service' }],
+    [
+      { ar: 'المواعيد', en: 'Appointments' },
+      { ar: 'المواعيد', en: 'the Appointments service' },
+    ],
+    [
+      { ar: 'خدمة المواعيد', en: 'Appointments Service' },
+      { ar: 'خدمة المواعيد', en: 'the Appointments Service' },
+    ],
+    [
+      { ar: 'خدمة appointments', en: 'Service appointments' },
+      { ar: '\u2068خدمة appointments\u2069', en: 'Service appointments' },
+    ],
+    [
+      { ar: ' تطبيق صحتي ', en: 'The Sehhaty service' },
+      { ar: 'تطبيق صحتي', en: 'The Sehhaty service' },
+    ],
   ])('%j', (name, ref) => expect(serviceRef(name)).toEqual(ref));
 
   it.each([
     ['total', undefined, 'انقطاع الخدمة: المواعيد', 'Outage of the Appointments service'],
     ['partial', undefined, 'انقطاع جزئي في الخدمة: المواعيد', 'Partial outage of the Appointments service'],
     ['degraded', undefined, 'تدهور أداء الخدمة: المواعيد', 'Degraded performance of the Appointments service'],
-    ['total', { ar: '\u2066NIC\u2069', en: 'NIC' }, 'انقطاع الخدمة المقدمة من جهة \u2066NIC\u2069: المواعيد', 'Outage of the Appointments service provided by NIC'],
+    [
+      'total',
+      { ar: '\u2066NIC\u2069', en: 'NIC' },
+      'انقطاع الخدمة المقدمة من جهة \u2066NIC\u2069: المواعيد',
+      'Outage of the Appointments service provided by NIC',
+    ],
   ] as const)('title for %s (provider %j)', (impact, provider, ar, en) => {
     const service = { name: { ar: 'المواعيد', en: 'Appointments' }, channel: 'web' as const, ...(provider ? { provider } : {}) };
     expect(outageTitle(service, impact)).toEqual({ ar, en });

@@ -46,7 +46,6 @@ export function blackboxVersion(): string {
   }
 }
 
-
 export interface Blackbox {
   child: ChildProcess;
   pid: number;
@@ -95,10 +94,12 @@ export async function startBlackbox(dir: string, targets: TargetAddresses, timeo
   const deadline = Date.now() + 15_000;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      http.get(`${url}/-/healthy`, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      }).on('error', () => resolve(false));
+      http
+        .get(`${url}/-/healthy`, (res) => {
+          res.resume();
+          resolve(res.statusCode === 200);
+        })
+        .on('error', () => resolve(false));
     });
     if (ok) break;
     if (gone || Date.now() > deadline) {

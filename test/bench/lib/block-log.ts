@@ -59,7 +59,7 @@ export class BlockLog {
     }
     try {
       const buf = Buffer.alloc(1 << 16);
-      for (let n; (n = readSync(fd, buf, 0, buf.length, this.offset)) > 0; ) {
+      for (let n; (n = readSync(fd, buf, 0, buf.length, this.offset)) > 0;) {
         this.offset += n;
         this.rest += buf.toString('latin1', 0, n);
       }

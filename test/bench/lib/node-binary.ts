@@ -31,7 +31,9 @@ function fetchMajor(major: string, log: (line: string) => void): string {
   mkdirSync(CACHE, { recursive: true });
   let newest: string | undefined;
   try {
-    const versions = ([] as string[]).concat(JSON.parse(execFileSync('npm', ['view', `${pkg}@${major}`, 'version', '--json'], { encoding: 'utf8' })) as string | string[]);
+    const versions = ([] as string[]).concat(
+      JSON.parse(execFileSync('npm', ['view', `${pkg}@${major}`, 'version', '--json'], { encoding: 'utf8' })) as string | string[],
+    );
     newest = versions.at(-1);
   } catch (err) {
     const cached = readdirSync(CACHE)
@@ -39,7 +41,8 @@ function fetchMajor(major: string, log: (line: string) => void): string {
       .map((d) => d.slice(pkg.length + 1))
       .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
     newest = cached.at(-1);
-    if (!newest) throw new Error(`--node ${major}: cannot ask the npm registry for ${pkg}@${major} (${String(err)}), and none is cached in ${CACHE}`, { cause: err });
+    if (!newest)
+      throw new Error(`--node ${major}: cannot ask the npm registry for ${pkg}@${major} (${String(err)}), and none is cached in ${CACHE}`, { cause: err });
     log(`npm registry unreachable: using the cached Node ${newest}`);
   }
   if (!newest) throw new Error(`--node ${major}: the npm registry has no ${pkg}@${major}`);

@@ -70,7 +70,10 @@ export class ProcWatch {
   private rssMax = 0;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(readonly pid: number, everyMs = 1000) {
+  constructor(
+    readonly pid: number,
+    everyMs = 1000,
+  ) {
     this.timer = setInterval(() => this.sample(), everyMs);
     this.timer.unref();
   }

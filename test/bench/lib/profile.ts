@@ -179,6 +179,12 @@ export async function summariseProfile(file: string, fromMs: number, toMs: numbe
         const from = byCaller ? [...byCaller.entries()].sort((x, y) => y[1] - x[1])[0]?.[0] : undefined;
         return { what, ms, share: busy > 0 ? ms / busy : 0, ...(from !== undefined && m === self ? { from } : {}) };
       });
-  return { windowMs: total, busyMs: busy, stretches: stretchRows, selfByFunction: rows(self, top), selfByArea: rows(areas, top), inclusiveAgent: rows(inclusive, top) };
+  return {
+    windowMs: total,
+    busyMs: busy,
+    stretches: stretchRows,
+    selfByFunction: rows(self, top),
+    selfByArea: rows(areas, top),
+    inclusiveAgent: rows(inclusive, top),
+  };
 }
-

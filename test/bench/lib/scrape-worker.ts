@@ -28,7 +28,8 @@ async function get({ url, timeoutMs }: ScrapeRequest): Promise<Timed & { status:
   const { status, ms, from, to, body } = await httpGet(url, keepAlive, timeoutMs);
   // An ArrayBuffer of its own (a small body may be a slice of Buffer's shared pool), so that it
   // can be transferred rather than copied.
-  const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body.buffer : body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength);
+  const own =
+    body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body.buffer : body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength);
   return { status, ms, from, to, body: own as ArrayBuffer };
 }
 

@@ -113,7 +113,10 @@ export async function startBenchTargets(intervalMs: number): Promise<BenchTarget
   }
   const caFile = `${TLS_DIR}ca.crt`;
   const tlsServer = track(
-    https.createServer({ cert: readFileSync(`${TLS_DIR}localhost.crt`), key: readFileSync(`${TLS_DIR}localhost.key`), keepAliveTimeout: 5000, requestTimeout: 0 }, handler),
+    https.createServer(
+      { cert: readFileSync(`${TLS_DIR}localhost.crt`), key: readFileSync(`${TLS_DIR}localhost.key`), keepAliveTimeout: 5000, requestTimeout: 0 },
+      handler,
+    ),
   );
   tlsServer.on('tlsClientError', () => undefined);
   const httpsPort = await listen(tlsServer);

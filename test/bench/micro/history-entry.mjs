@@ -29,7 +29,14 @@ const entry = (r) => ({
 });
 /** A duration as the probes give it (connect.ts since()): ms in 0.01 ms steps. */
 const took = (ms) => Math.round(ms * 100) / 100;
-const up = (i) => ({ status: 'up', code: 'OK', detail: '200 in 12 ms', observedAt: Date.now() + i, phases: { total: took(Math.random() * 1000) }, httpStatus: 200 });
+const up = (i) => ({
+  status: 'up',
+  code: 'OK',
+  detail: '200 in 12 ms',
+  observedAt: Date.now() + i,
+  phases: { total: took(Math.random() * 1000) },
+  httpStatus: 200,
+});
 const down = (i) => ({
   status: 'down',
   code: 'HTTP_STATUS',
@@ -40,7 +47,13 @@ const down = (i) => ({
 });
 const timeout = 5000;
 /** A timeout repeated, as in an outage: equal details, each its own string as a probe builds it. */
-const timedOut = (i) => ({ status: 'down', code: 'TIMEOUT', observedAt: Date.now() + i, phases: { total: took(timeout + Math.random()) }, detail: `no answer within ${timeout} ms` });
+const timedOut = (i) => ({
+  status: 'down',
+  code: 'TIMEOUT',
+  observedAt: Date.now() + i,
+  phases: { total: took(timeout + Math.random()) },
+  detail: `no answer within ${timeout} ms`,
+});
 measure('object per result: up, http', (i) => entry(up(i)));
 measure('object per result: down, http, with detail', (i) => entry(down(i)));
 

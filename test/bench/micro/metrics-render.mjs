@@ -102,13 +102,19 @@ async function main() {
       `  longest loop iteration      ${worst.maxTurn.toFixed(1)} ms wall (${worst.maxTurnCpu.toFixed(1)} ms of process CPU in it); median over scrapes ${median(served.map((s) => s.maxTurn)).toFixed(1)} ms; ` +
         `most CPU in one iteration ${Math.max(...served.map((s) => s.maxCpu)).toFixed(1)} ms`,
     );
-    console.log(`  without a socket (median)   renderChunks() drained ${stats.chunksMs.toFixed(1)} ms; prom-client's registry.metrics() ${stats.registryMs.toFixed(1)} ms, checks.render() ${stats.checksMs.toFixed(1)} ms`);
+    console.log(
+      `  without a socket (median)   renderChunks() drained ${stats.chunksMs.toFixed(1)} ms; prom-client's registry.metrics() ${stats.registryMs.toFixed(1)} ms, checks.render() ${stats.checksMs.toFixed(1)} ms`,
+    );
     console.log(`  pieces / loop turns         ${served[0].pieces} / ${median(served.map((s) => s.turns))} a scrape (median)`);
     console.log(`  series / bytes              ${series.toLocaleString('en')} / ${page.length.toLocaleString('en')} (${mib(page.length)} MiB)`);
-    console.log(`  heap used (after full GC)   ${mib(ready.heapBase)} MiB empty → ${mib(ready.heapBuilt)} MiB with the checks (+${mib(ready.heapBuilt - ready.heapBase)} MiB, ${Math.round((ready.heapBuilt - ready.heapBase) / n)} B/check; cached check lines alone ${mib(ready.heapLines)} MiB, ${Math.round(ready.heapLines / n)} B/check) → ${mib(stats.heapAfter)} MiB after the scrapes`);
+    console.log(
+      `  heap used (after full GC)   ${mib(ready.heapBase)} MiB empty → ${mib(ready.heapBuilt)} MiB with the checks (+${mib(ready.heapBuilt - ready.heapBase)} MiB, ${Math.round((ready.heapBuilt - ready.heapBase) / n)} B/check; cached check lines alone ${mib(ready.heapLines)} MiB, ${Math.round(ready.heapLines / n)} B/check) → ${mib(stats.heapAfter)} MiB after the scrapes`,
+    );
     console.log(`  build (add + 1 result each) ${ready.buildMs.toFixed(0)} ms`);
     // With a simulated load the histogram's counts depend on timing: compare hashes of --load 0 runs.
-    console.log(`  families ${families.length}; raqib_* text sha256 ${createHash('sha256').update(raqib).digest('hex').slice(0, 16)}${load ? ' (varies with --load)' : ''}`);
+    console.log(
+      `  families ${families.length}; raqib_* text sha256 ${createHash('sha256').update(raqib).digest('hex').slice(0, 16)}${load ? ' (varies with --load)' : ''}`,
+    );
   }
 }
 
@@ -144,7 +150,7 @@ function prng(seed) {
 function checkOf(i, rand) {
   const slot = i % 20;
   const kind = slot < 7 ? 'http' : slot < 13 ? 'https' : slot < 17 ? 'tcp' : slot < 19 ? 'dns' : 'tls';
-  const b = (Math.floor(i / 20) + slot) * 37 % 100;
+  const b = ((Math.floor(i / 20) + slot) * 37) % 100;
   const ms = (lo, hi) => Math.round((lo + rand() * (hi - lo)) * 100) / 100;
   const type = kind === 'https' ? 'http' : kind;
   const phases = {};
@@ -164,15 +170,15 @@ function checkOf(i, rand) {
       phases.ttfb = b >= 85 && b < 92 ? ms(300, 1500) : ms(0.3, 4);
       phases.transfer = ms(0, 0.5);
       httpStatus = b >= 92 && b < 96 ? 503 : 200;
-      if (httpStatus === 503) (status = 'down'), (code = 'HTTP_STATUS');
-      else if (b >= 90 && b < 92) (status = 'degraded'), (code = 'SLOW');
+      if (httpStatus === 503) ((status = 'down'), (code = 'HTTP_STATUS'));
+      else if (b >= 90 && b < 92) ((status = 'degraded'), (code = 'SLOW'));
       if (kind === 'https') tlsCertExpiry = 1_790_000_000 + (i % 1000);
     }
   } else if (type === 'tcp') {
-    if (b >= 90 && b < 95) (status = 'down'), (code = 'ECONNREFUSED');
+    if (b >= 90 && b < 95) ((status = 'down'), (code = 'ECONNREFUSED'));
     else phases.connect = ms(0.1, 1.5);
   } else if (type === 'dns') {
-    if (b >= 90 && b < 95) (status = 'down'), (code = 'DNS_NXDOMAIN');
+    if (b >= 90 && b < 95) ((status = 'down'), (code = 'DNS_NXDOMAIN'));
     phases.dns = b >= 85 && b < 90 ? ms(200, 210) : ms(0.2, 3);
   } else {
     phases.connect = ms(0.1, 1.5);
@@ -182,7 +188,15 @@ function checkOf(i, rand) {
   phases.total = Math.round((Object.values(phases).reduce((a, x) => a + x, 0) + ms(0.05, 0.3)) * 100) / 100;
   if (status === 'down') state = 'DOWN';
   else if (status === 'degraded') state = 'DEGRADED';
-  const result = { status, code, detail: status === 'up' ? '' : `failed: ${code}`, phases, observedAt: 1_760_000_000_000 + i, ...(httpStatus ? { httpStatus } : {}), ...(tlsCertExpiry ? { tlsCertExpiry } : {}) };
+  const result = {
+    status,
+    code,
+    detail: status === 'up' ? '' : `failed: ${code}`,
+    phases,
+    observedAt: 1_760_000_000_000 + i,
+    ...(httpStatus ? { httpStatus } : {}),
+    ...(tlsCertExpiry ? { tlsCertExpiry } : {}),
+  };
   return { type, result, state };
 }
 
@@ -301,7 +315,7 @@ async function agent(n, load) {
         const now = performance.now();
         const cpu = process.cpuUsage(lastCpu);
         const cpuMs = (cpu.user + cpu.system) / 1000;
-        if (now - last > s.maxTurn) (s.maxTurn = now - last), (s.maxTurnCpu = cpuMs);
+        if (now - last > s.maxTurn) ((s.maxTurn = now - last), (s.maxTurnCpu = cpuMs));
         s.maxCpu = Math.max(s.maxCpu, cpuMs);
         s.turns++;
         last = now;

@@ -81,7 +81,10 @@ const me = fileURLToPath(import.meta.url);
 console.log(`node ${process.version}: bytes promoted by scavenges per operation, ${N} operations`);
 // `node promotion.mjs agent` runs only the cases whose name contains "agent".
 for (const name of Object.keys(CASES).filter((n) => n.includes(process.argv[2] ?? ''))) {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--trace-gc-nvp', '--max-semi-space-size=8', me, 'case', name, JSON.stringify(servers)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const out = execFileSync(process.execPath, ['--expose-gc', '--trace-gc-nvp', '--max-semi-space-size=8', me, 'case', name, JSON.stringify(servers)], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   const lines = out.slice(out.indexOf('MEASURE start'), out.indexOf('MEASURE end')).split('\n');
   let promoted = 0;
   let scavenges = 0;

@@ -23,7 +23,13 @@ const trust = tls.createSecureContext({ ca: [...tls.rootCertificates, readFileSy
 let session;
 const exchange = (resume) =>
   new Promise((resolve, reject) => {
-    const s = tls.connect({ host: '127.0.0.1', port: servers.https, secureContext: trust, ALPNProtocols: ['http/1.1'], ...(resume && session ? { session } : {}) });
+    const s = tls.connect({
+      host: '127.0.0.1',
+      port: servers.https,
+      secureContext: trust,
+      ALPNProtocols: ['http/1.1'],
+      ...(resume && session ? { session } : {}),
+    });
     s.on('session', (x) => (session = x));
     s.once('secureConnect', () => {
       s.getPeerCertificate(); // what the HTTP probe reads for the expiry
@@ -38,7 +44,7 @@ const exchange = (resume) =>
   });
 for (const round of [0, 1]) {
   for (const resume of [false, true]) {
-    for (const c of Object.values(calls)) (c[0] = 0), (c[1] = 0n);
+    for (const c of Object.values(calls)) ((c[0] = 0), (c[1] = 0n));
     const n = 1500;
     let reused = 0;
     const c0 = process.cpuUsage();

@@ -11,7 +11,13 @@ const log = createLogger({ level: 'warn' });
 const check = { id: 'x', type: 'tcp', host: '127.0.0.1', port: servers.tcp, expect: {} };
 const ctx = () => ({ signal: new AbortController().signal, log, timeoutMs: 5000 });
 
-for (const [rate, perWake] of [[100, 1], [100, 5], [333, 1], [333, 4], [1000, 1]]) {
+for (const [rate, perWake] of [
+  [100, 1],
+  [100, 5],
+  [333, 1],
+  [333, 4],
+  [1000, 1],
+]) {
   const seconds = 8;
   const n = rate * seconds;
   let done = 0;
