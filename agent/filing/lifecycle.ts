@@ -11,6 +11,7 @@
  * moment (queue.ts). It calls only what comes after it: the outbox and the team.
  */
 import type { Clock } from '../clock.js';
+import { SerialWork } from '../serial-work.js';
 import type { Config, ServiceConfig } from '../config/schema.js';
 import { RaqibError } from '../errors.js';
 import { activeWindow } from '../incidents/maintenance.js';
@@ -45,9 +46,9 @@ export interface FilingOptions {
 }
 
 export class Filing {
-  private timer: unknown;
   private readonly log: Logger;
-  private chain: Promise<void> = Promise.resolve();
+  /** Work runs one step at a time so two events never race on the same record. */
+  private readonly work: SerialWork;
   private readonly queue: ReportQueue;
   private readonly maintenance: MaintenanceReports;
   /** The latest copy of each open incident, by service: what "still down" updates say. */
@@ -57,6 +58,7 @@ export class Filing {
 
   constructor(private readonly opts: FilingOptions) {
     this.log = opts.log.child({ module: 'reporting' });
+    this.work = new SerialWork(opts.clock, this.log, 'reporting step failed');
     this.queue = new ReportQueue(opts.config, opts.ledger, opts.outbox, opts.clock);
     this.maintenance = new MaintenanceReports(
       opts.config,
@@ -80,30 +82,23 @@ export class Filing {
 
   start(): void {
     this.serially(() => this.upgradeQueued());
-    this.schedule();
+    this.work.every(
+      () => this.opts.tickMs ?? 10_000,
+      () => this.tick(),
+    );
   }
 
   stop(): void {
-    if (this.timer !== undefined) this.opts.clock.clearTimer(this.timer);
-    this.timer = undefined;
+    this.work.stop();
   }
 
   /** Waits for work already started (tests and shutdown). */
   idle(): Promise<void> {
-    return this.chain;
+    return this.work.idle();
   }
 
-  /** Work runs one step at a time so two events never race on the same record. */
   private serially(step: () => Promise<void>): Promise<void> {
-    this.chain = this.chain.then(step).catch((err: unknown) => this.log.error({ err }, 'reporting step failed'));
-    return this.chain;
-  }
-
-  private schedule(): void {
-    this.timer = this.opts.clock.setTimer(() => {
-      this.serially(() => this.tick());
-      this.schedule();
-    }, this.opts.tickMs ?? 10_000);
+    return this.work.run(step);
   }
 
   private service(id: string): ServiceConfig | undefined {
@@ -250,7 +245,7 @@ export class Filing {
         failure = err;
       }
     });
-    await this.chain;
+    await this.work.idle();
     if (failure) throw failure;
     return result!;
   }

@@ -10,6 +10,7 @@
 import type { AuthorityApi } from '../authority/client.js';
 import { isAuthorityError } from '../authority/errors.js';
 import type { Clock } from '../clock.js';
+import { SerialWork } from '../serial-work.js';
 import type { Config } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import { finalSince, Ledger } from '../ledger/ledger.js';
@@ -39,14 +40,14 @@ export interface FollowUpOptions {
 }
 
 export class FollowUp {
-  private timer: unknown;
   private readonly log: Logger;
   /** The last followup_interval slot (counted from filing) each report was read in. */
   private readonly slot = new Map<string, number>();
-  private chain: Promise<void> = Promise.resolve();
+  private readonly work: SerialWork;
 
   constructor(private readonly opts: FollowUpOptions) {
     this.log = opts.log.child({ module: 'followup' });
+    this.work = new SerialWork(opts.clock, this.log, 'follow-up step failed');
   }
 
   private get interval(): number {
@@ -54,30 +55,22 @@ export class FollowUp {
   }
 
   start(): void {
-    const loop = () => {
-      this.timer = this.opts.clock.setTimer(
-        () => {
-          this.serially(() => this.tick());
-          loop();
-        },
-        this.opts.tickMs ?? Math.min(10_000, Math.max(250, Math.round(this.interval / 10))),
-      );
-    };
-    loop();
+    this.work.every(
+      () => this.opts.tickMs ?? Math.min(10_000, Math.max(250, Math.round(this.interval / 10))),
+      () => this.tick(),
+    );
   }
 
   stop(): void {
-    if (this.timer !== undefined) this.opts.clock.clearTimer(this.timer);
-    this.timer = undefined;
+    this.work.stop();
   }
 
   idle(): Promise<void> {
-    return this.chain;
+    return this.work.idle();
   }
 
   private serially(step: () => Promise<void>): Promise<void> {
-    this.chain = this.chain.then(step).catch((err: unknown) => this.log.error({ err }, 'follow-up step failed'));
-    return this.chain;
+    return this.work.run(step);
   }
 
   /** The outbox's answers: a report just filed is read at once, and so is one a final report closed. */

@@ -4,6 +4,7 @@
  * disk full…), the team is told so and why, and again every NOT_FILED_MS until it is filed.
  */
 import type { Clock } from '../clock.js';
+import { SerialWork } from '../serial-work.js';
 import { Ledger } from '../ledger/ledger.js';
 import type { ReportRecord } from '../ledger/types.js';
 import type { Logger } from '../log.js';
@@ -14,8 +15,7 @@ import type { Outbox } from './outbox.js';
 export const NOT_FILED_MS = 10 * 60_000;
 
 export class Overdue {
-  private timer: unknown;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly work: SerialWork;
 
   constructor(
     private readonly ledger: Ledger,
@@ -25,22 +25,23 @@ export class Overdue {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly tickMs = 10_000,
-  ) {}
+  ) {
+    this.work = new SerialWork(clock, log, 'overdue check failed');
+  }
 
   start(): void {
-    this.timer = this.clock.setTimer(() => {
-      this.chain = this.chain.then(() => this.tick()).catch((err: unknown) => this.log.error({ err }, 'overdue check failed'));
-      this.start();
-    }, this.tickMs);
+    this.work.every(
+      () => this.tickMs,
+      () => this.tick(),
+    );
   }
 
   stop(): void {
-    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
-    this.timer = undefined;
+    this.work.stop();
   }
 
   idle(): Promise<void> {
-    return this.chain;
+    return this.work.idle();
   }
 
   async tick(): Promise<void> {
