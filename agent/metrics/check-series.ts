@@ -9,7 +9,7 @@
  *   certificate changes, a state moves): a scrape sends their text as Buffers made once per block
  *   of checks and kept until a value in the block changes or a check joins or leaves it. They are
  *   57% of the page (of 15.7 MiB at 20,000 checks), which a scrape then neither joins nor encodes
- *   again (test/bench/micro/metrics-render.mjs).
+ *   again.
  *
  * So a scrape sends the per-check families as Buffers, made again only where a value or a check
  * changed (the phases' copied, see phase-lines.ts).

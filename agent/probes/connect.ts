@@ -285,7 +285,7 @@ interface SessionSetter {
  * Node sets it twice (the TLS socket's constructor does, then tls.connect again), and OpenSSL
  * decodes it from bytes each time: ~200 µs of CPU per connection on Node 20 (OpenSSL 3.0).
  * Node 22.23.5 skips the second decode for verified connections, not with `insecure`
- * (test/bench/micro/https-probe.mjs, docs/performance.md).
+ * (docs/performance.md).
  */
 function startTls(raw: net.Socket, host: string, options: TlsOptions): tls.TLSSocket {
   const servername = options.servername ?? host;
