@@ -5,11 +5,15 @@
  */
 import { Registry } from 'prom-client';
 import { writeAgentFile } from './agent-file.js';
+import { AlertBook } from './alerts/book.js';
+import { compileMatchers, matchesAll } from './alerts/matchers.js';
+import { alertReceiver } from './alerts/receiver.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { loadConfigFile, type LoadedConfig, type LoadOptions } from './config/load.js';
 import { splitHostPort } from './config/fields.js';
-import { CANARY_SERVICE, resolveConnectivity } from './config/resolve.js';
+import { CANARY_SERVICE, resolveConnectivity, type CheckSpec } from './config/resolve.js';
+import type { AlertCheckConfig } from './config/schema.js';
 import { watchConfig, type ConfigWatcher } from './config/watch.js';
 import { describeError, formatProblem, isConfigError, RaqibError } from './errors.js';
 import { activeWindow } from './incidents/maintenance.js';
@@ -17,6 +21,7 @@ import { IncidentTracker, type ServicePolicy } from './incidents/tracker.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
 import { createProbeRunner, type ProbeRunner } from './probes/registry.js';
+import { TlsSessions } from './probes/tls-sessions.js';
 import { startReporting, type ReportingRuntime } from './reporting-chain.js';
 import { ConnectivityGuard } from './runner/connectivity.js';
 import { Monitor } from './runner/monitor.js';
@@ -92,7 +97,9 @@ export function createApp(options: AppOptions): App {
     });
     try {
       tracker = new IncidentTracker({ store, metrics, clock, log, policy: servicePolicy() });
-      const probe = options.probe ?? createProbeRunner();
+      const alertChecks = () => [...monitor!.checks.values()].filter((rt) => rt.spec.config.type === 'alert').map((rt) => rt.spec as CheckSpec<AlertCheckConfig>);
+      const alerts = new AlertBook(store, clock, () => alertChecks().map((s) => compileMatchers(s.config.matchers)));
+      const probe = options.probe ?? createProbeRunner(new TlsSessions(), alerts);
       guard = new ConnectivityGuard(probe, clock, log, { blind: metrics.agentBlind, canaryUp: metrics.canaryUp });
       monitor = new Monitor({ agentId: agent.id, store, metrics, clock, log, probe, tracker, guard });
       scheduler = new Scheduler({
@@ -152,6 +159,20 @@ export function createApp(options: AppOptions): App {
           const [first, ref, ...rest] = path.split('/');
           if (first === 'reports' && reporting && rest.length === 0) return reporting.view(ref ? decodeURIComponent(ref) : undefined);
           return api(path);
+        },
+        alertmanager: {
+          token: () => loaded.config.agent.alertmanager?.token,
+          unauthorized: () => metrics.alertDeliveries.inc({ result: 'unauthorized' }),
+          receive: alertReceiver({
+            book: alerts,
+            store,
+            log,
+            counted: (result) => metrics.alertDeliveries.inc({ result }),
+            moved: (moved) => {
+              for (const spec of alertChecks())
+                if (moved.some((a) => matchesAll(compileMatchers(spec.config.matchers), a.labels))) scheduler!.runSoon(spec.key, 0);
+            },
+          }),
         },
         action: async (path, body) => {
           if (!reporting) return undefined;

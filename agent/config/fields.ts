@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import * as z from 'zod';
 import { validateDetailed } from 'node-cron';
+import { parseMatcher } from '../alerts/matchers.js';
 import { parseDuration, parseSize } from './units.js';
 
 /**
@@ -145,6 +146,13 @@ export const cron = (alsoRefused?: (expr: string) => string | undefined) =>
         message: `invalid cron expression ${JSON.stringify(expr)}: ${why}. Write 6 fields (second minute hour day month weekday) such as "0 */5 * * * *", or 5 without seconds`,
       });
     }
+  });
+
+/** An Alertmanager label matcher (agent/alerts/matchers.ts). */
+export const labelMatcher = () =>
+  z.string({ error: 'expected a label matcher such as job="blackbox"' }).superRefine((text, ctx) => {
+    const m = parseMatcher(text);
+    if (typeof m === 'string') ctx.addIssue({ code: 'custom', message: `invalid label matcher ${JSON.stringify(text)}: ${m}` });
   });
 
 export const regex = () =>

@@ -3,7 +3,7 @@
  * so no later stage needs to know where a value came from.
  */
 import { createHash } from 'node:crypto';
-import { isLoopbackHost, needsDns, targetHost } from '../probes/reach.js';
+import { isLoopbackHost, needsDns, provesReach, targetHost } from '../probes/reach.js';
 import { unbracket } from './fields.js';
 import type { CheckConfig, CheckType, Config, ServiceConfig } from './schema.js';
 
@@ -58,8 +58,9 @@ export function resolveCheck(config: Config, service: ServiceConfig, check: Chec
     schedule: check.schedule,
     timeoutMs,
     retryIntervalMs: Math.min(retryIntervalMs, intervalMs ?? retryIntervalMs),
-    failureThreshold: check.failure_threshold ?? d.failure_threshold,
-    successThreshold: check.success_threshold ?? d.success_threshold,
+    // An alert has been confirmed by its rule's `for:` already: one firing delivery is the outage.
+    failureThreshold: check.failure_threshold ?? (check.type === 'alert' ? 1 : d.failure_threshold),
+    successThreshold: check.success_threshold ?? (check.type === 'alert' ? 1 : d.success_threshold),
     config: check,
   };
   return Object.assign(spec, { fingerprint: fingerprintOf(spec) });
@@ -119,10 +120,10 @@ export function resolveConnectivity(config: Config): Connectivity {
   return { canaries, builtin, sight: canaries.filter((k) => k.checkId !== RESOLVER || resolverDecides).map((k) => k.key), hosts };
 }
 
-/** The distinct hosts whose answers can prove sight (probes/reach.ts): not loopback, not DNS. */
+/** The distinct hosts whose answers can prove sight (probes/reach.ts): not loopback, not DNS or alert checks. */
 export function answeringHosts(config: Config): Set<string> {
   const hosts = new Set<string>();
-  for (const s of config.services) for (const c of s.checks) if (c.type !== 'dns' && !isLoopbackHost(targetHost(c))) hosts.add(targetHost(c));
+  for (const s of config.services) for (const c of s.checks) if (provesReach(c.type) && !isLoopbackHost(targetHost(c))) hosts.add(targetHost(c));
   return hosts;
 }
 

@@ -57,7 +57,23 @@ export function crossFieldProblems(config: Config): PathProblem[] {
       }
     });
   });
-  problems.push(...reportingProblems(config), ...guardProblems(config));
+  problems.push(...reportingProblems(config), ...guardProblems(config), ...alertProblems(config));
+  return problems;
+}
+
+/** Alert checks need the token Alertmanager sends, or nothing could ever reach them. */
+function alertProblems(config: Config): PathProblem[] {
+  if (config.agent.alertmanager) return [];
+  const problems: PathProblem[] = [];
+  config.services.forEach((s, si) =>
+    s.checks.forEach((c, ci) => {
+      if (c.type === 'alert')
+        problems.push({
+          path: ['services', si, 'checks', ci, 'type'],
+          message: 'an alert check needs agent.alertmanager.token, the bearer token Alertmanager sends to POST /api/v1/alertmanager',
+        });
+    }),
+  );
   return problems;
 }
 
@@ -73,6 +89,8 @@ function guardProblems(config: Config): PathProblem[] {
     else canaryIds.set(c.id, i);
     if (c.id.startsWith('builtin-'))
       problems.push({ path: [...at, 'id'], message: `canary ids starting with "builtin-" name the built-in canaries; choose another id than "${c.id}"` });
+    if (c.type === 'alert')
+      problems.push({ path: [...at, 'type'], message: "an alert check cannot be a canary: alerts say nothing of the agent's own reach; use http, tcp or tls" });
     const interval = c.interval ?? connectivity.interval;
     const timeout = c.timeout ?? connectivity.timeout;
     if (c.schedule === undefined && timeout > interval) {

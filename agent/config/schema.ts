@@ -3,7 +3,7 @@
  * Schema in config/raqib.schema.json. Every default lives here and nowhere else.
  */
 import * as z from 'zod';
-import { bilingual, cron, duration, entityCode, host, hostPort, httpUrl, id, port, regex, size, statusRange, timezone } from './fields.js';
+import { bilingual, cron, duration, entityCode, host, hostPort, httpUrl, id, labelMatcher, port, regex, size, statusRange, timezone } from './fields.js';
 import { authoritySchema, crisisTeamSchema, maintenanceSchema, notificationSchema } from './schema-reporting.js';
 
 /** Timing and thresholds a check inherits from `defaults:` unless it sets its own. */
@@ -119,7 +119,25 @@ const tlsCheck = z
   })
   .describe('TLS handshake: chain, host name and days until the certificate expires.');
 
-export const CHECK_TYPES = ['http', 'tcp', 'dns', 'tls'] as const;
+const alertCheck = z
+  .strictObject({
+    ...checkBase,
+    type: z.literal('alert'),
+    matchers: z
+      .array(labelMatcher())
+      .min(1, { error: 'list at least one label matcher, such as job="blackbox"' })
+      .describe('Label matchers as Alertmanager writes them (name="v", name!="v", name=~"re", name!~"re"); an alert counts when all match.'),
+    expire_after: duration({ positive: true })
+      .prefault('4h30m')
+      .describe(
+        "A firing alert not sent again for this long counts as ended. Longer than the route's repeat_interval in Alertmanager (4h by default), which resends firing alerts.",
+      ),
+  })
+  .describe(
+    "Alerts Alertmanager sends to POST /api/v1/alertmanager: DOWN while a matching alert fires. failure_threshold and success_threshold default to 1 (the alert rule's `for:` has already confirmed it).",
+  );
+
+export const CHECK_TYPES = ['http', 'tcp', 'dns', 'tls', 'alert'] as const;
 
 /** More than `changes` state changes within `window` make a service FLAPPING: one incident, reported as intermittent. */
 const flapping = () =>
@@ -128,7 +146,7 @@ const flapping = () =>
     window: duration({ positive: true }).prefault('30m'),
   });
 
-const check = z.discriminatedUnion('type', [httpCheck, tcpCheck, dnsCheck, tlsCheck]);
+const check = z.discriminatedUnion('type', [httpCheck, tcpCheck, dnsCheck, tlsCheck, alertCheck]);
 
 const service = z.strictObject({
   id: id().describe('Unique service id; the service label of metrics.'),
@@ -163,6 +181,15 @@ const agent = z.strictObject({
   auth_token: z.string().min(16, { error: 'must be at least 16 characters' }).optional().describe('Bearer token for /metrics and /api; use ${ENV}.'),
   shutdown_timeout: duration().prefault('10s').describe('How long in-flight probes may finish on SIGTERM.'),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  alertmanager: z
+    .strictObject({
+      token: z
+        .string()
+        .min(16, { error: 'must be at least 16 characters' })
+        .describe("Bearer token Alertmanager's webhook_config sends (http_config.authorization.credentials_file); use ${ENV}."),
+    })
+    .optional()
+    .describe('Takes alerts at POST /api/v1/alertmanager for checks of type alert. Without it that path answers 404.'),
   connectivity: z
     .strictObject({
       interval: duration({ positive: true }).prefault('10s').describe('How often each canary runs (unless it sets its own).'),
@@ -214,6 +241,7 @@ export type HttpCheckConfig = Extract<CheckConfig, { type: 'http' }>;
 export type TcpCheckConfig = Extract<CheckConfig, { type: 'tcp' }>;
 export type DnsCheckConfig = Extract<CheckConfig, { type: 'dns' }>;
 export type TlsCheckConfig = Extract<CheckConfig, { type: 'tls' }>;
+export type AlertCheckConfig = Extract<CheckConfig, { type: 'alert' }>;
 export type AuthorityConfig = NonNullable<Config['authority']>;
 export type CrisisTeamConfig = NonNullable<Config['crisis_team']>;
 export type MemberConfig = CrisisTeamConfig['members'][number];

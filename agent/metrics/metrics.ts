@@ -52,6 +52,7 @@ export class Metrics {
   readonly stateWrites: Counter<'result'>;
   readonly stateWriteErrors: Counter;
   readonly stateWriteDuration: Histogram;
+  readonly alertDeliveries: Counter<'result'>;
 
   /** Services and whether each is in a maintenance window now; app.ts sets it from the live config. */
   maintenance: () => Iterable<[string, boolean]> = () => [];
@@ -156,7 +157,14 @@ export class Metrics {
         for (const [service, active] of metrics.maintenance()) this.set({ service }, active ? 1 : 0);
       },
     });
+    this.alertDeliveries = new Counter({
+      name: 'raqib_alertmanager_deliveries_total',
+      help: "Alertmanager's webhook deliveries, by result: accepted, invalid (not its payload), unauthorized, unavailable (state not writable).",
+      labelNames: ['result'],
+      registers: r,
+    });
     for (const result of ['ok', 'error']) this.stateWrites.inc({ result }, 0);
+    for (const result of ['accepted', 'invalid', 'unauthorized', 'unavailable']) this.alertDeliveries.inc({ result }, 0);
     this.stateWriteErrors.inc(0);
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_PRECISION_MS });
   }

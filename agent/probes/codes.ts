@@ -33,6 +33,10 @@ export const CODES = {
   /** The body is not valid data of its Content-Encoding (a browser fails such a page too). */
   HTTP_CONTENT_DECODING_FAILED: 'HTTP_CONTENT_DECODING_FAILED',
   SLOW: 'SLOW',
+  /** An alert check: a matching alert from Alertmanager fires. */
+  ALERT_FIRING: 'ALERT_FIRING',
+  /** An alert check run where nothing receives alerts (a one-shot `raqib probe`). An agent limit. */
+  ALERT_NO_SOURCE: 'ALERT_NO_SOURCE',
   /** The TCP peer sent bytes, and not the expected banner. */
   TCP_BANNER_MISMATCH: 'TCP_BANNER_MISMATCH',
   /** The connection closed before the peer sent a byte (no answer; a firewall may do it too), while a banner was awaited. */

@@ -12,6 +12,9 @@ import type { ProbeResult } from '../probes/types.js';
 /** The system's resolvers, as the host of a DNS check that names no `server`. */
 export const SYSTEM_RESOLVER = '(system resolver)';
 
+/** The host of an alert check: it reaches out to nothing, Alertmanager sends to it. */
+export const ALERTMANAGER = '(alertmanager)';
+
 /** The host a check reaches out to, lower-cased: what "distinct hosts" counts. */
 export function targetHost(check: CheckConfig): string {
   switch (check.type) {
@@ -22,6 +25,8 @@ export function targetHost(check: CheckConfig): string {
       return check.host.toLowerCase();
     case 'dns':
       return check.server === undefined ? SYSTEM_RESOLVER : (splitHostPort(check.server, 53)?.host ?? check.server).toLowerCase();
+    case 'alert':
+      return ALERTMANAGER;
   }
 }
 
@@ -36,7 +41,16 @@ export function isLoopbackHost(host: string): boolean {
 
 /** Whether reaching `host` takes a DNS lookup (a name, not an address, and not loopback). */
 export function needsDns(host: string): boolean {
-  return host === SYSTEM_RESOLVER || (isIP(unbracket(host)) === 0 && !isLoopbackHost(host));
+  return host === SYSTEM_RESOLVER || (host !== ALERTMANAGER && isIP(unbracket(host)) === 0 && !isLoopbackHost(host));
+}
+
+/**
+ * Whether a check of this type can show the agent reaches the network. Not a DNS check (a resolver
+ * answers from its cache) nor an alert check (Alertmanager sends to the agent; it proves nothing
+ * of the agent's own reach).
+ */
+export function provesReach(type: CheckType): boolean {
+  return type !== 'dns' && type !== 'alert';
 }
 
 /**
@@ -60,10 +74,10 @@ const GATEWAY_STATUS = new Set([502, 504]);
 
 /**
  * Whether `result` shows the check's host answered: up, degraded, an HTTP status (but a gateway
- * error), or ANSWERED. A DNS check's answer never does: a resolver answers from its cache.
+ * error), or ANSWERED. Never for a type that cannot prove reach (provesReach).
  */
 export function reachedHost(type: CheckType, result: ProbeResult): boolean {
-  if (type === 'dns') return false;
+  if (!provesReach(type)) return false;
   if (result.httpStatus !== undefined) return !GATEWAY_STATUS.has(result.httpStatus);
   return result.status !== 'down' || ANSWERED.has(result.code);
 }

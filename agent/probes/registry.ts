@@ -3,6 +3,8 @@
  * line here, and the compiler checks every config type has its probe.
  */
 import type { CheckConfig, CheckType } from '../config/schema.js';
+import type { AlertSource } from '../alerts/book.js';
+import { alertProbe } from './alert.js';
 import { dnsProbe } from './dns.js';
 import { httpProbe } from './http.js';
 import { tcpProbe } from './tcp.js';
@@ -15,6 +17,7 @@ export const PROBES: { [T in CheckType]: ProbeFn<Extract<CheckConfig, { type: T 
   tcp: tcpProbe,
   dns: dnsProbe,
   tls: tlsProbe,
+  alert: alertProbe,
 };
 
 /** Runs the probe a check's type calls for. Injected into the monitor, so tests may pass their own. */
@@ -22,7 +25,7 @@ export type ProbeRunner = (check: CheckConfig, ctx: ProbeContext) => Promise<Pro
 
 export const runProbe: ProbeRunner = (check, ctx) => (PROBES[check.type] as ProbeFn<CheckConfig>)(check, ctx);
 
-/** The agent's runner: every probe it runs shares one cache of TLS sessions to resume. */
-export function createProbeRunner(tlsSessions = new TlsSessions()): ProbeRunner {
-  return (check, ctx) => runProbe(check, { ...ctx, tlsSessions });
+/** The agent's runner: every probe it runs shares one cache of TLS sessions to resume, and alert checks read `alerts`. */
+export function createProbeRunner(tlsSessions = new TlsSessions(), alerts?: AlertSource): ProbeRunner {
+  return (check, ctx) => runProbe(check, { ...ctx, tlsSessions, ...(alerts ? { alerts } : {}) });
 }

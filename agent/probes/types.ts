@@ -2,6 +2,7 @@
  * The one probe contract: a probe takes its check's config and a context, and resolves (never
  * rejects) with a result that says why. Probes touch no metrics, state or store.
  */
+import type { AlertSource } from '../alerts/book.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { TlsSessions } from './tls-sessions.js';
@@ -59,6 +60,8 @@ export interface ProbeContext {
    * measured on the high-resolution timer whatever the clock: they time the real network.
    */
   clock?: Clock;
+  /** What Alertmanager has sent, for alert checks; absent in a one-shot `raqib probe`. */
+  alerts?: AlertSource;
 }
 
 export type ProbeFn<C> = (check: C, ctx: ProbeContext) => Promise<ProbeResult>;

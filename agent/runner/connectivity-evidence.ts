@@ -1,12 +1,12 @@
 /**
  * What the checks' own results say about the agent's reach, for the blind guard (connectivity.ts):
- * the latest result of every check (but DNS checks, whose resolver may answer from its cache) on a
+ * the latest result of every check that can prove reach (not DNS, not alert: probes/reach.ts) on a
  * host that is not loopback, whether it was an answer from
  * that host (probes/reach.ts), and the counts the guard reads on every probe, kept as results
  * change so that reading them costs nothing at 10,000 checks.
  */
 import type { CheckSpec } from '../config/resolve.js';
-import { isLoopbackHost, reachedHost } from '../probes/reach.js';
+import { isLoopbackHost, provesReach, reachedHost } from '../probes/reach.js';
 import type { ProbeResult } from '../probes/types.js';
 
 interface Sighting {
@@ -42,7 +42,7 @@ export class ConnectivityEvidence {
   /** Take in a check's latest result; says whether it was an answer from its host. */
   observe(spec: CheckSpec, result: ProbeResult): boolean {
     this.forget(spec.key);
-    if (spec.type === 'dns' || this.isLoopback(spec.host)) return false; // a resolver answers from its cache
+    if (!provesReach(spec.type) || this.isLoopback(spec.host)) return false;
     const answered = reachedHost(spec.type, result);
     this.sightings.set(spec.key, { spec, answered, code: result.code, at: result.observedAt });
     if (answered) {

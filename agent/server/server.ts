@@ -1,7 +1,7 @@
 /**
  * The agent's own HTTP endpoints: /metrics for Prometheus, /healthz (alive) and /readyz (able to
- * do its job) for orchestrators, /api/v1/* for people and tools. GET only, no request bodies,
- * bounded time per request. /metrics and /api/* take a bearer token when one is configured;
+ * do its job) for orchestrators, /api/v1/* for people and tools. GET, but POST for actions and
+ * Alertmanager's webhook; bounded time per request. /metrics and /api/* take a bearer token when one is configured;
  * the health endpoints never do, so a container runtime can always ask.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -25,6 +25,11 @@ export interface ServerDeps {
   api(path: string, query: URLSearchParams): unknown;
   /** Handlers of POST /api/v1/<path> (actions such as finalizing a report); undefined for 404. */
   action?(path: string, body: unknown): Promise<{ status: number; data: unknown } | undefined>;
+  /**
+   * POST /api/v1/alertmanager, Alertmanager's webhook, with a token of its own (read on every
+   * request); 404 while `token()` is undefined.
+   */
+  alertmanager?: { token(): string | undefined; receive(body: unknown): Promise<{ status: number; data: unknown }>; unauthorized(): void };
 }
 
 /** An /api/v1 answer given as JSON text in pieces, written one by one (for answers of megabytes). */
@@ -34,6 +39,9 @@ export class JsonPieces {
 
 /** Largest action body accepted: actions are a few fields of text. */
 export const MAX_ACTION_BYTES = 64 * 1024;
+
+/** Largest Alertmanager delivery accepted: ~4,000 alerts with their labels and annotations. */
+export const MAX_ALERTS_BYTES = 4 * 1024 * 1024;
 
 export const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
 
@@ -75,6 +83,7 @@ export async function startServer(host: string, port: number, deps: ServerDeps):
 async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDeps): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://agent');
   const path = url.pathname;
+  if (req.method === 'POST' && path === '/api/v1/alertmanager') return handleAlertmanager(req, res, deps);
   if (req.method === 'POST' && path.startsWith('/api/v1/') && deps.action) return handleAction(req, res, deps, path.slice('/api/v1/'.length));
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
@@ -121,21 +130,47 @@ async function handleAction(req: IncomingMessage, res: ServerResponse, deps: Ser
     res.setHeader('www-authenticate', 'Bearer realm="raqib"');
     return send(res, 401, { error: token ? 'missing or wrong bearer token' : 'actions need agent.auth_token when called from another machine' });
   }
+  const body = await readJson(req, res, MAX_ACTION_BYTES);
+  if (body === NO_BODY) return;
+  const result = await deps.action!(path, body);
+  return result ? send(res, result.status, result.data) : send(res, 404, { error: 'not found' });
+}
+
+/** Alertmanager's webhook: its own bearer token, never the loopback exemption, a larger body. */
+async function handleAlertmanager(req: IncomingMessage, res: ServerResponse, deps: ServerDeps): Promise<void> {
+  const token = deps.alertmanager?.token();
+  if (!deps.alertmanager || token === undefined) return send(res, 404, { error: 'not found: set agent.alertmanager.token to take alerts here' });
+  if (!bearerMatches(req.headers.authorization, token)) {
+    deps.alertmanager.unauthorized();
+    res.setHeader('www-authenticate', 'Bearer realm="raqib"');
+    return send(res, 401, { error: 'missing or wrong bearer token (agent.alertmanager.token)' });
+  }
+  const body = await readJson(req, res, MAX_ALERTS_BYTES);
+  if (body === NO_BODY) return;
+  const result = await deps.alertmanager.receive(body);
+  return send(res, result.status, result.data);
+}
+
+const NO_BODY = Symbol('answered');
+
+/** The request's JSON body, or NO_BODY once it has answered 413 or 400. */
+async function readJson(req: IncomingMessage, res: ServerResponse, max: number): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_ACTION_BYTES) return send(res, 413, { error: `request body larger than ${MAX_ACTION_BYTES} bytes` });
+    if (size > max) {
+      send(res, 413, { error: `request body larger than ${max} bytes` });
+      return NO_BODY;
+    }
     chunks.push(chunk as Buffer);
   }
-  let body: unknown;
   try {
-    body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
+    return chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
   } catch {
-    return send(res, 400, { error: 'the body is not JSON' });
+    send(res, 400, { error: 'the body is not JSON' });
+    return NO_BODY;
   }
-  const result = await deps.action!(path, body);
-  return result ? send(res, result.status, result.data) : send(res, 404, { error: 'not found' });
 }
 
 /**

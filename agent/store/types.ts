@@ -2,6 +2,7 @@
  * What raqib keeps across restarts, and the narrow interface every module uses to reach it.
  * Only store/ touches the file; a PostgreSQL store can implement the same interface.
  */
+import type { KeptAlert } from '../alerts/book.js';
 import type { CheckState } from '../detect/transition.js';
 import type { ReportRecord } from '../ledger/types.js';
 import type { OutboxEntry } from '../outbox/types.js';
@@ -29,6 +30,8 @@ export interface StateData {
   team?: { id: string; fingerprint: string; registeredAt: number };
   /** Which authority the reports and the team belong to (`mode url`): switching leaves them behind. */
   authority?: string;
+  /** Alerts from Alertmanager that alert checks listen for, by fingerprint (alerts/book.ts). */
+  alerts?: Record<string, KeptAlert>;
 }
 
 export function emptyState(): StateData {

@@ -68,7 +68,7 @@ const REJECTIONS: Record<string, string[]> = {
   'missing-check-id': [
     '14:9: services[0].checks[0].id: is required: expected an id of lowercase letters, digits, "-" or "_" (at most 63, starting with a letter or digit)',
   ],
-  'missing-check-type': ['14:9: services[0].checks[0].type: is required: expected one of http, tcp, dns, tls'],
+  'missing-check-type': ['14:9: services[0].checks[0].type: is required: expected one of http, tcp, dns, tls, alert'],
   'missing-check-url': ['14:9: services[0].checks[0].url: is required: expected an absolute http:// or https:// URL'],
 
   // ── wrong shapes and types ──────────────────────────────────────────────────────────────────
@@ -99,7 +99,7 @@ const REJECTIONS: Record<string, string[]> = {
   ],
   'bad-channel': ['13:14: services[0].channel: expected one of web, mobile, api, gsb, got "mobil" (did you mean "mobile"?)'],
   'negative-beneficiaries': ['13:28: services[0].beneficiaries_per_day: must be at least 0, got -100'],
-  'unknown-check-type': ['15:15: services[0].checks[0].type: unknown type "htp"; expected one of http, tcp, dns, tls (did you mean "http"?)'],
+  'unknown-check-type': ['15:15: services[0].checks[0].type: unknown type "htp"; expected one of http, tcp, dns, tls, alert (did you mean "http"?)'],
   'url-not-http': ['16:14: services[0].checks[0].url: expected an absolute http:// or https:// URL, got "ftp://files.moh.gov.sa/"'],
   'bad-method': ['17:17: services[0].checks[0].method: expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, got "get" (did you mean "GET"?)'],
   'bad-status': [
@@ -119,6 +119,17 @@ const REJECTIONS: Record<string, string[]> = {
   'bad-listen': ['3:11: agent.listen: expected host:port such as 127.0.0.1:9470, got "localhost"'],
   'bad-timezone': ['3:13: agent.timezone: expected an IANA time zone such as Asia/Riyadh, got "Riyadh"'],
   'canary-duplicate-id': ['6:15: agent.connectivity.canaries[1].id: duplicate canary id "gateway" (first used by canaries[0])'],
+  'alert-matchers': [
+    '17:38: services[0].checks[0].matchers[1]: invalid label matcher "instance=~\\"(unclosed\\"": invalid regular expression "(unclosed": unterminated group',
+    '17:63: services[0].checks[0].matchers[2]: invalid label matcher "severity": expected a label matcher such as job="blackbox" or instance=~"https://.*" (name, then =, !=, =~ or !~, then a value)',
+    '18:23: services[0].checks[0].expire_after: expected a duration such as 500ms, 30s, 5m or 2h, got "never"',
+  ],
+  'alert-without-token': [
+    '15:15: services[0].checks[0].type: an alert check needs agent.alertmanager.token, the bearer token Alertmanager sends to POST /api/v1/alertmanager',
+  ],
+  'alert-canary': [
+    "6:31: agent.connectivity.canaries[0].type: an alert check cannot be a canary: alerts say nothing of the agent's own reach; use http, tcp or tls",
+  ],
   'canary-builtin-id': [
     '6:15: agent.connectivity.canaries[1].id: canary ids starting with "builtin-" name the built-in canaries; choose another id than "builtin-resolver"',
   ],

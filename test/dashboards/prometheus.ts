@@ -71,8 +71,12 @@ export interface PrometheusServer {
 export interface PrometheusOptions {
   dir: string;
   /** host:port of the agent to scrape. */
-  target: string;
+  target?: string;
   ruleFiles: string[];
+  /** Config after `global:` and `rule_files:`, instead of one job scraping `target`. */
+  scrapeConfig?: string;
+  /** More command-line flags. */
+  args?: string[];
 }
 
 /** Starts Prometheus scraping `target` every second and evaluating the rules every second. */
@@ -85,10 +89,9 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
     '  evaluation_interval: 1s',
     'rule_files:',
     ...opts.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`),
-    'scrape_configs:',
-    '  - job_name: raqib',
-    '    static_configs:',
-    `      - targets: [${JSON.stringify(opts.target)}]`,
+    ...(opts.scrapeConfig !== undefined
+      ? [opts.scrapeConfig]
+      : ['scrape_configs:', '  - job_name: raqib', '    static_configs:', `      - targets: [${JSON.stringify(opts.target)}]`]),
     '',
   ].join('\n');
   const configFile = join(opts.dir, 'prometheus.yml');
@@ -106,6 +109,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
         `--web.listen-address=127.0.0.1:${port}`,
         '--log.level=warn',
         '--storage.tsdb.retention.time=1d',
+        ...(opts.args ?? []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
