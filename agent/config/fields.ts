@@ -83,6 +83,23 @@ export const hostPort = (defaultPort?: number) => {
 };
 
 /**
+ * `host:port` of a server to probe (`[ipv6]:port` for an IPv6 literal): a host name or IP address
+ * and a port from 1 to 65535, both required (a gRPC server has no usual port to assume).
+ */
+export const endpoint = () => {
+  const expected = 'expected host:port such as grpc.example.gov.sa:443';
+  return z.string({ error: expected }).superRefine((s, ctx) => {
+    const hp = splitHostPort(s);
+    const port = /:(\d+)$/.exec(s)?.[1];
+    const hostOk = hp !== undefined && hp.host !== '0.0.0.0' && (isIP(unbracket(hp.host)) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9-]{0,62}\.?)*$/.test(hp.host));
+    if (hostOk && hp.port >= 1) return;
+    const range =
+      port === undefined ? '' : Number(port) > 65535 ? `; port ${port} is above 65535` : Number(port) === 0 ? '; port 0 is not a port to connect to' : '';
+    ctx.addIssue({ code: 'custom', message: `${expected}, got ${JSON.stringify(s)}${range}` });
+  });
+};
+
+/**
  * `host` without the brackets URLs and `host:port` put around an IPv6 literal (`[::1]` → `::1`), for
  * what takes a bare address (net.isIP, DNS, connect); anything else is returned as it is. The one
  * way of doing it: a bracket on one side only is left alone, not half-stripped.

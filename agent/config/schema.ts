@@ -3,7 +3,23 @@
  * Schema in config/raqib.schema.json. Every default lives here and nowhere else.
  */
 import * as z from 'zod';
-import { bilingual, cron, duration, entityCode, host, hostPort, httpUrl, id, labelMatcher, port, regex, size, statusRange, timezone } from './fields.js';
+import {
+  bilingual,
+  cron,
+  duration,
+  endpoint,
+  entityCode,
+  host,
+  hostPort,
+  httpUrl,
+  id,
+  labelMatcher,
+  port,
+  regex,
+  size,
+  statusRange,
+  timezone,
+} from './fields.js';
 import { authoritySchema, crisisTeamSchema, maintenanceSchema, notificationSchema } from './schema-reporting.js';
 
 /** Timing and thresholds a check inherits from `defaults:` unless it sets its own. */
@@ -119,6 +135,30 @@ const tlsCheck = z
   })
   .describe('TLS handshake: chain, host name and days until the certificate expires.');
 
+/** TLS fields of the probes that speak over TLS after the handshake (grpc, websocket), as an http check has them. */
+const tlsClientFields = {
+  insecure: z.boolean().default(false).describe('Skip TLS certificate verification. Off by default.'),
+  ca_file: z.string().optional().describe('PEM file of extra CA certificates to trust.'),
+  tls_resume: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Resume TLS sessions as http checks do (a full, verified handshake at least every 10 minutes and after any failure). false: a full handshake every probe.',
+    ),
+};
+
+const grpcCheck = z
+  .strictObject({
+    ...checkBase,
+    type: z.literal('grpc'),
+    target: endpoint().describe('host:port of the gRPC server.'),
+    service: z.string().default('').describe('Service name asked about (HealthCheckRequest.service); "" asks about the server as a whole.'),
+    tls: z.boolean().default(true).describe('HTTP/2 over TLS (h2); false: plaintext HTTP/2 (h2c).'),
+    servername: z.string().optional().describe("SNI and the name the certificate must match; the target's host by default."),
+    ...tlsClientFields,
+  })
+  .describe('gRPC health checking protocol (grpc.health.v1.Health/Check): up when the service is SERVING.');
+
 const alertCheck = z
   .strictObject({
     ...checkBase,
@@ -137,7 +177,7 @@ const alertCheck = z
     "Alerts Alertmanager sends to POST /api/v1/alertmanager: DOWN while a matching alert fires. failure_threshold and success_threshold default to 1 (the alert rule's `for:` has already confirmed it).",
   );
 
-export const CHECK_TYPES = ['http', 'tcp', 'dns', 'tls', 'alert'] as const;
+export const CHECK_TYPES = ['http', 'tcp', 'dns', 'tls', 'grpc', 'alert'] as const;
 
 /** More than `changes` state changes within `window` make a service FLAPPING: one incident, reported as intermittent. */
 const flapping = () =>
@@ -146,7 +186,7 @@ const flapping = () =>
     window: duration({ positive: true }).prefault('30m'),
   });
 
-const check = z.discriminatedUnion('type', [httpCheck, tcpCheck, dnsCheck, tlsCheck, alertCheck]);
+const check = z.discriminatedUnion('type', [httpCheck, tcpCheck, dnsCheck, tlsCheck, grpcCheck, alertCheck]);
 
 const service = z.strictObject({
   id: id().describe('Unique service id; the service label of metrics.'),
@@ -241,6 +281,7 @@ export type HttpCheckConfig = Extract<CheckConfig, { type: 'http' }>;
 export type TcpCheckConfig = Extract<CheckConfig, { type: 'tcp' }>;
 export type DnsCheckConfig = Extract<CheckConfig, { type: 'dns' }>;
 export type TlsCheckConfig = Extract<CheckConfig, { type: 'tls' }>;
+export type GrpcCheckConfig = Extract<CheckConfig, { type: 'grpc' }>;
 export type AlertCheckConfig = Extract<CheckConfig, { type: 'alert' }>;
 export type AuthorityConfig = NonNullable<Config['authority']>;
 export type CrisisTeamConfig = NonNullable<Config['crisis_team']>;

@@ -49,6 +49,20 @@ export const CODES = {
   TLS_HANDSHAKE_FAILED: 'TLS_HANDSHAKE_FAILED',
   /** The peer answered a TLS handshake without TLS: plain HTTP (or another protocol) on a TLS port. */
   TLS_PLAINTEXT_ANSWER: 'TLS_PLAINTEXT_ANSWER',
+  /** gRPC health: the server answered NOT_SERVING for the service. */
+  GRPC_NOT_SERVING: 'GRPC_NOT_SERVING',
+  /** gRPC health: the server answered UNKNOWN (it does not know the service's status yet). */
+  GRPC_UNKNOWN: 'GRPC_UNKNOWN',
+  /** gRPC health: the server does not know the service (grpc-status 5 NOT_FOUND, or SERVICE_UNKNOWN). */
+  GRPC_SERVICE_UNKNOWN: 'GRPC_SERVICE_UNKNOWN',
+  /** gRPC: grpc-status 14 UNAVAILABLE, which a proxy in front answers when it cannot reach the server. */
+  GRPC_UNAVAILABLE: 'GRPC_UNAVAILABLE',
+  /** gRPC: grpc-status 4 DEADLINE_EXCEEDED, from the server or a proxy in front of it. */
+  GRPC_DEADLINE_EXCEEDED: 'GRPC_DEADLINE_EXCEEDED',
+  /** gRPC: any other grpc-status than OK (UNIMPLEMENTED: no health service, PERMISSION_DENIED, …). */
+  GRPC_STATUS: 'GRPC_STATUS',
+  /** gRPC: the peer does not speak gRPC over HTTP/2 (no h2 in ALPN, HTTP/1.1, a malformed answer). */
+  GRPC_PROTOCOL_ERROR: 'GRPC_PROTOCOL_ERROR',
   CONFIG: 'CONFIG',
   ERROR: 'ERROR',
 } as const;

@@ -23,6 +23,8 @@ export function targetHost(check: CheckConfig): string {
     case 'tcp':
     case 'tls':
       return check.host.toLowerCase();
+    case 'grpc':
+      return unbracket(splitHostPort(check.target)?.host ?? check.target).toLowerCase();
     case 'dns':
       return check.server === undefined ? SYSTEM_RESOLVER : (splitHostPort(check.server, 53)?.host ?? check.server).toLowerCase();
     case 'alert':
@@ -67,6 +69,11 @@ const ANSWERED = new Set<string>([
   'TLS_HOSTNAME_MISMATCH',
   'TLS_PLAINTEXT_ANSWER',
   'TCP_BANNER_MISMATCH',
+  // A gRPC server's own verdict: a proxy in front says UNAVAILABLE or DEADLINE_EXCEEDED, not these.
+  'GRPC_NOT_SERVING',
+  'GRPC_UNKNOWN',
+  'GRPC_SERVICE_UNKNOWN',
+  'GRPC_STATUS',
 ]);
 
 /** Gateway errors: a proxy in between answered that it could not reach the host, as one does in a cut. */

@@ -6,6 +6,7 @@ import type { CheckConfig, CheckType } from '../config/schema.js';
 import type { AlertSource } from '../alerts/book.js';
 import { alertProbe } from './alert.js';
 import { dnsProbe } from './dns.js';
+import { grpcProbe } from './grpc.js';
 import { httpProbe } from './http.js';
 import { tcpProbe } from './tcp.js';
 import { tlsProbe } from './tls.js';
@@ -17,6 +18,7 @@ export const PROBES: { [T in CheckType]: ProbeFn<Extract<CheckConfig, { type: T 
   tcp: tcpProbe,
   dns: dnsProbe,
   tls: tlsProbe,
+  grpc: grpcProbe,
   alert: alertProbe,
 };
 

@@ -19,7 +19,7 @@ export interface ProbePhases {
   tls?: number;
   /** Request sent → first byte of the response head. */
   ttfb?: number;
-  /** Response head → end of the body read (HTTP only). */
+  /** Response head → end of the body read (HTTP), of the call (gRPC). */
   transfer?: number;
   total: number;
 }

@@ -60,6 +60,13 @@ export const CODE_REASONS: Readonly<Record<ResultCode, Bilingual>> = {
     en: 'the server answered without TLS (plain HTTP, or another protocol) where a secure connection was expected',
     ar: `أجاب الخادم دون اتصال آمن (${ltrIsolate('TLS')})، بنص ${ltrIsolate('HTTP')} عادي أو ببروتوكول آخر، حيث يُنتظر اتصال آمن`,
   },
+  GRPC_NOT_SERVING: { en: 'the service reports that it is not serving', ar: 'تُفيد الخدمة بأنها لا تعمل' },
+  GRPC_UNKNOWN: { en: 'the service cannot say whether it is serving', ar: 'لا تستطيع الخدمة أن تُفيد بحالة عملها' },
+  GRPC_SERVICE_UNKNOWN: { en: 'the server does not know the service', ar: 'لا يعرف الخادم الخدمة المطلوبة' },
+  GRPC_UNAVAILABLE: { en: 'the service is unavailable', ar: 'الخدمة غير متاحة' },
+  GRPC_DEADLINE_EXCEEDED: { en: 'the service did not answer within its deadline', ar: 'لم تُجب الخدمة ضمن المهلة المحددة لها' },
+  GRPC_STATUS: { en: 'the service answered with an error', ar: 'أجابت الخدمة برسالة خطأ' },
+  GRPC_PROTOCOL_ERROR: { en: `the server's answer is not valid gRPC`, ar: `جاءت إجابة الخادم مخالفة لبروتوكول ${ltrIsolate('gRPC')}` },
   CONFIG: { en: 'the check is misconfigured in raqib', ar: 'إعدادات الفحص في رقيب غير صحيحة' },
   ERROR: { en: 'an unexpected error', ar: 'حدث خطأ غير متوقع' },
 };

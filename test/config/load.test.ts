@@ -68,7 +68,7 @@ const REJECTIONS: Record<string, string[]> = {
   'missing-check-id': [
     '14:9: services[0].checks[0].id: is required: expected an id of lowercase letters, digits, "-" or "_" (at most 63, starting with a letter or digit)',
   ],
-  'missing-check-type': ['14:9: services[0].checks[0].type: is required: expected one of http, tcp, dns, tls, alert'],
+  'missing-check-type': ['14:9: services[0].checks[0].type: is required: expected one of http, tcp, dns, tls, grpc, alert'],
   'missing-check-url': ['14:9: services[0].checks[0].url: is required: expected an absolute http:// or https:// URL'],
 
   // ── wrong shapes and types ──────────────────────────────────────────────────────────────────
@@ -99,7 +99,7 @@ const REJECTIONS: Record<string, string[]> = {
   ],
   'bad-channel': ['13:14: services[0].channel: expected one of web, mobile, api, gsb, got "mobil" (did you mean "mobile"?)'],
   'negative-beneficiaries': ['13:28: services[0].beneficiaries_per_day: must be at least 0, got -100'],
-  'unknown-check-type': ['15:15: services[0].checks[0].type: unknown type "htp"; expected one of http, tcp, dns, tls, alert (did you mean "http"?)'],
+  'unknown-check-type': ['15:15: services[0].checks[0].type: unknown type "htp"; expected one of http, tcp, dns, tls, grpc, alert (did you mean "http"?)'],
   'url-not-http': ['16:14: services[0].checks[0].url: expected an absolute http:// or https:// URL, got "ftp://files.moh.gov.sa/"'],
   'bad-method': ['17:17: services[0].checks[0].method: expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, got "get" (did you mean "GET"?)'],
   'bad-status': [
@@ -152,6 +152,11 @@ const REJECTIONS: Record<string, string[]> = {
     '17:17: services[0].checks[0].server: expected host:port such as 127.0.0.1:53 (the port may be left out), got "10.0.0.53:99999"; port 99999 is above 65535',
   ],
   'bad-cert-valid-days': ['18:28: services[0].checks[0].expect.cert_valid_days: must be at least 0, got -7'],
+  'grpc-target-no-port': ['16:17: services[0].checks[0].target: expected host:port such as grpc.example.gov.sa:443, got "grpc.moh.gov.sa"'],
+  'grpc-port-too-big': [
+    '16:17: services[0].checks[0].target: expected host:port such as grpc.example.gov.sa:443, got "grpc.moh.gov.sa:70000"; port 70000 is above 65535',
+  ],
+  'grpc-tls-not-boolean': ['17:14: services[0].checks[0].tls: expected true or false, got "off"'],
   'env-var-missing': [
     '3:15: agent.auth_token: environment variable RAQIB_TEST_UNSET_TOKEN is not set; set it, or write ${RAQIB_TEST_UNSET_TOKEN:-default} to give a default',
     '19:26: services[0].checks[0].headers.Authorization: environment variable RAQIB_TEST_UNSET_API_KEY is not set; set it, or write ${RAQIB_TEST_UNSET_API_KEY:-default} to give a default',

@@ -5,7 +5,15 @@
  */
 import { createLogger } from '../../agent/log.js';
 import type { ProbeContext } from '../../agent/probes/types.js';
-import { configSchema, type CheckConfig, type ConfigInput, type HttpCheckConfig, type TcpCheckConfig, type TlsCheckConfig } from '../../agent/config/schema.js';
+import {
+  configSchema,
+  type CheckConfig,
+  type ConfigInput,
+  type GrpcCheckConfig,
+  type HttpCheckConfig,
+  type TcpCheckConfig,
+  type TlsCheckConfig,
+} from '../../agent/config/schema.js';
 
 type CheckInput = ConfigInput['services'][number]['checks'][number];
 /** A check as written in YAML, minus `type`, with `id` optional. */
@@ -23,6 +31,7 @@ function parseCheck(check: CheckInput): CheckConfig {
 export const httpCheck = (c: Partial_<'http'>): HttpCheckConfig => parseCheck({ id: 'c', ...c, type: 'http' } as CheckInput) as HttpCheckConfig;
 export const tcpCheck = (c: Partial_<'tcp'>): TcpCheckConfig => parseCheck({ id: 'c', ...c, type: 'tcp' } as CheckInput) as TcpCheckConfig;
 export const tlsCheck = (c: Partial_<'tls'>): TlsCheckConfig => parseCheck({ id: 'c', ...c, type: 'tls' } as CheckInput) as TlsCheckConfig;
+export const grpcCheck = (c: Partial_<'grpc'>): GrpcCheckConfig => parseCheck({ id: 'c', ...c, type: 'grpc' } as CheckInput) as GrpcCheckConfig;
 
 /**
  * A context that times out after `timeoutMs`, like the runner's (`AbortSignal.timeout`, combined
