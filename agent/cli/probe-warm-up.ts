@@ -7,7 +7,7 @@
  * code. A user checking a config would read SLOW where the agent reads OK. Each of those is done
  * here instead, against an HTTP server of this process on 127.0.0.1:
  *
- * - every selected http and tls check (and grpc check over TLS, as a tls check), aimed at that server over TLS with its own trust
+ * - every selected http and tls check (and grpc and websocket check over TLS, as a tls check), aimed at that server over TLS with its own trust
  *   (`ca_file` or Node's roots, built and memoized exactly as its real probe will use them): the
  *   server answers in plain HTTP, so the handshake fails right after the ClientHello (no server
  *   certificate is needed), having built the TLS client and its context;
@@ -39,7 +39,7 @@ function warmUpChecks(checks: CheckConfig[], port: number): CheckConfig[] {
       if (!out.has('http')) out.set('http', { ...quiet, url: `http://127.0.0.1:${port}/` });
     } else if (c.type === 'tls') {
       out.set(`tls|${c.ca_file ?? ''}`, { ...c, host: '127.0.0.1', port, servername: undefined });
-    } else if (c.type === 'grpc' && c.tls) {
+    } else if ((c.type === 'grpc' && c.tls) || (c.type === 'websocket' && c.url.startsWith('wss:'))) {
       // Their TLS set-up (trust, client) is the tls probe's: warmed through a copy of that type.
       const { id, critical, ca_file } = c;
       out.set(`tls|${ca_file ?? ''}`, { id, critical, type: 'tls', host: '127.0.0.1', port, ca_file, expect: { cert_valid_days: 14 } });

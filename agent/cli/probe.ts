@@ -41,7 +41,8 @@ function probeOnce(probe: ProbeRunner, spec: CheckSpec, log: Logger): Promise<Pr
 }
 
 /** A probe that waited out its whole timeout: another would only wait as long again. */
-const timedOut = (r: ProbeResult) => r.code === CODES.TIMEOUT || r.code === CODES.DNS_TIMEOUT;
+const WAITED_OUT = new Set<string>([CODES.TIMEOUT, CODES.DNS_TIMEOUT, CODES.WS_NO_MESSAGE]);
+const timedOut = (r: ProbeResult) => WAITED_OUT.has(r.code);
 
 export async function probeCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = usage('probe', () =>

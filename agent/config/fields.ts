@@ -99,6 +99,23 @@ export const endpoint = () => {
   });
 };
 
+/** A `ws://` or `wss://` URL with a host and no credentials. */
+export const wsUrl = () =>
+  z.string({ error: 'expected an absolute ws:// or wss:// URL' }).superRefine((s, ctx) => {
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      return void ctx.addIssue({ code: 'custom', message: `expected an absolute ws:// or wss:// URL, got ${JSON.stringify(s)}` });
+    }
+    if ((u.protocol !== 'ws:' && u.protocol !== 'wss:') || u.hostname === '') {
+      ctx.addIssue({ code: 'custom', message: `expected an absolute ws:// or wss:// URL, got ${JSON.stringify(s)}` });
+    } else if (u.username !== '' || u.password !== '') {
+      // Never echo the value: it holds a credential.
+      ctx.addIssue({ code: 'custom', message: 'a URL must not carry a user name or password (they would show in logs); send them in headers' });
+    }
+  });
+
 /**
  * `host` without the brackets URLs and `host:port` put around an IPv6 literal (`[::1]` → `::1`), for
  * what takes a bare address (net.isIP, DNS, connect); anything else is returned as it is. The one

@@ -19,6 +19,7 @@ import {
   size,
   statusRange,
   timezone,
+  wsUrl,
 } from './fields.js';
 import { authoritySchema, crisisTeamSchema, maintenanceSchema, notificationSchema } from './schema-reporting.js';
 
@@ -159,6 +160,27 @@ const grpcCheck = z
   })
   .describe('gRPC health checking protocol (grpc.health.v1.Health/Check): up when the service is SERVING.');
 
+const websocketCheck = z
+  .strictObject({
+    ...checkBase,
+    type: z.literal('websocket'),
+    url: wsUrl(),
+    headers: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('Request headers of the opening handshake (Origin, Authorization, Sec-WebSocket-Protocol); use ${ENV} for secrets.'),
+    send: z.string().optional().describe('Text message sent once the connection is open.'),
+    expect: z
+      .strictObject({
+        message_contains: z.string().optional().describe('Text the first message must contain.'),
+        message_matches: regex().optional().describe('JavaScript regular expression the first message must match.'),
+      })
+      .prefault({})
+      .describe('The first message, text or binary read as UTF-8, must arrive within the timeout and meet both when set.'),
+    ...tlsClientFields,
+  })
+  .describe('WebSocket opening handshake (RFC 6455), optionally a message sent and the first one received judged.');
+
 const alertCheck = z
   .strictObject({
     ...checkBase,
@@ -177,7 +199,7 @@ const alertCheck = z
     "Alerts Alertmanager sends to POST /api/v1/alertmanager: DOWN while a matching alert fires. failure_threshold and success_threshold default to 1 (the alert rule's `for:` has already confirmed it).",
   );
 
-export const CHECK_TYPES = ['http', 'tcp', 'dns', 'tls', 'grpc', 'alert'] as const;
+export const CHECK_TYPES = ['http', 'tcp', 'dns', 'tls', 'grpc', 'websocket', 'alert'] as const;
 
 /** More than `changes` state changes within `window` make a service FLAPPING: one incident, reported as intermittent. */
 const flapping = () =>
@@ -186,7 +208,7 @@ const flapping = () =>
     window: duration({ positive: true }).prefault('30m'),
   });
 
-const check = z.discriminatedUnion('type', [httpCheck, tcpCheck, dnsCheck, tlsCheck, grpcCheck, alertCheck]);
+const check = z.discriminatedUnion('type', [httpCheck, tcpCheck, dnsCheck, tlsCheck, grpcCheck, websocketCheck, alertCheck]);
 
 const service = z.strictObject({
   id: id().describe('Unique service id; the service label of metrics.'),
@@ -282,6 +304,7 @@ export type TcpCheckConfig = Extract<CheckConfig, { type: 'tcp' }>;
 export type DnsCheckConfig = Extract<CheckConfig, { type: 'dns' }>;
 export type TlsCheckConfig = Extract<CheckConfig, { type: 'tls' }>;
 export type GrpcCheckConfig = Extract<CheckConfig, { type: 'grpc' }>;
+export type WebsocketCheckConfig = Extract<CheckConfig, { type: 'websocket' }>;
 export type AlertCheckConfig = Extract<CheckConfig, { type: 'alert' }>;
 export type AuthorityConfig = NonNullable<Config['authority']>;
 export type CrisisTeamConfig = NonNullable<Config['crisis_team']>;

@@ -63,6 +63,18 @@ export const CODES = {
   GRPC_STATUS: 'GRPC_STATUS',
   /** gRPC: the peer does not speak gRPC over HTTP/2 (no h2 in ALPN, HTTP/1.1, a malformed answer). */
   GRPC_PROTOCOL_ERROR: 'GRPC_PROTOCOL_ERROR',
+  /** WebSocket: the server answered 101 without a valid handshake (Upgrade, Sec-WebSocket-Accept). */
+  WS_HANDSHAKE_INVALID: 'WS_HANDSHAKE_INVALID',
+  /** WebSocket: the first message does not contain or match what is expected. */
+  WS_MESSAGE_MISMATCH: 'WS_MESSAGE_MISMATCH',
+  /** WebSocket: no message within the timeout after the handshake. */
+  WS_NO_MESSAGE: 'WS_NO_MESSAGE',
+  /** WebSocket: the server closed the connection (or sent a close frame) before a message came. */
+  WS_CLOSED: 'WS_CLOSED',
+  /** WebSocket: a frame that breaks RFC 6455 (masked by the server, reserved bits, a bad length). */
+  WS_PROTOCOL_ERROR: 'WS_PROTOCOL_ERROR',
+  /** WebSocket: the first message is longer than the agent reads, and the part read does not match. An agent limit. */
+  WS_MESSAGE_TOO_LARGE: 'WS_MESSAGE_TOO_LARGE',
   CONFIG: 'CONFIG',
   ERROR: 'ERROR',
 } as const;
@@ -71,11 +83,16 @@ export type ResultCode = (typeof CODES)[keyof typeof CODES];
 
 /**
  * Failures that are the agent's limits, not the service's: the agent could not read all of an
- * answer that did arrive (too large for max_body_size, or in a coding this Node cannot decode), so
- * it cannot say the expected content is missing. A probe reports them degraded, which never opens
- * an incident: a page every browser reads must not be filed as an outage.
+ * answer that did arrive (too large for max_body_size or the WebSocket message cap, or in a coding
+ * this Node cannot decode), so it cannot say the expected content is missing. A probe reports
+ * them degraded, which never opens an incident: a page every browser reads must not be filed as
+ * an outage.
  */
-export const AGENT_LIMIT_CODES: ReadonlySet<string> = new Set<ResultCode>([CODES.BODY_TOO_LARGE, CODES.HTTP_CONTENT_ENCODING_UNSUPPORTED]);
+export const AGENT_LIMIT_CODES: ReadonlySet<string> = new Set<ResultCode>([
+  CODES.BODY_TOO_LARGE,
+  CODES.HTTP_CONTENT_ENCODING_UNSUPPORTED,
+  CODES.WS_MESSAGE_TOO_LARGE,
+]);
 
 const PUBLISHED: ReadonlySet<string> = new Set(Object.values(CODES));
 

@@ -25,6 +25,8 @@ export function targetHost(check: CheckConfig): string {
       return check.host.toLowerCase();
     case 'grpc':
       return unbracket(splitHostPort(check.target)?.host ?? check.target).toLowerCase();
+    case 'websocket':
+      return unbracket(new URL(check.url).hostname).toLowerCase();
     case 'dns':
       return check.server === undefined ? SYSTEM_RESOLVER : (splitHostPort(check.server, 53)?.host ?? check.server).toLowerCase();
     case 'alert':

@@ -10,6 +10,7 @@ import { grpcProbe } from './grpc.js';
 import { httpProbe } from './http.js';
 import { tcpProbe } from './tcp.js';
 import { tlsProbe } from './tls.js';
+import { websocketProbe } from './websocket.js';
 import { TlsSessions } from './tls-sessions.js';
 import type { ProbeContext, ProbeFn, ProbeResult } from './types.js';
 
@@ -19,6 +20,7 @@ export const PROBES: { [T in CheckType]: ProbeFn<Extract<CheckConfig, { type: T 
   dns: dnsProbe,
   tls: tlsProbe,
   grpc: grpcProbe,
+  websocket: websocketProbe,
   alert: alertProbe,
 };
 

@@ -17,9 +17,9 @@ export interface ProbePhases {
   dns?: number;
   connect?: number;
   tls?: number;
-  /** Request sent → first byte of the response head. */
+  /** Request sent → first byte of the response head (WebSocket: of the 101). */
   ttfb?: number;
-  /** Response head → end of the body read (HTTP), of the call (gRPC). */
+  /** Response head → end of the body read (HTTP), of the call (gRPC), or the first message (WebSocket). */
   transfer?: number;
   total: number;
 }

@@ -67,6 +67,21 @@ export const CODE_REASONS: Readonly<Record<ResultCode, Bilingual>> = {
   GRPC_DEADLINE_EXCEEDED: { en: 'the service did not answer within its deadline', ar: 'لم تُجب الخدمة ضمن المهلة المحددة لها' },
   GRPC_STATUS: { en: 'the service answered with an error', ar: 'أجابت الخدمة برسالة خطأ' },
   GRPC_PROTOCOL_ERROR: { en: `the server's answer is not valid gRPC`, ar: `جاءت إجابة الخادم مخالفة لبروتوكول ${ltrIsolate('gRPC')}` },
+  WS_HANDSHAKE_INVALID: {
+    en: 'the server did not open the WebSocket connection correctly',
+    ar: `لم يفتح الخادم اتصال ${ltrIsolate('WebSocket')} بالشكل الصحيح`,
+  },
+  WS_MESSAGE_MISMATCH: { en: "the service's message is not the expected one", ar: 'جاءت رسالة الخدمة مخالفة للمتوقع' },
+  WS_NO_MESSAGE: { en: 'the service sent no message within the time limit', ar: 'لم ترسل الخدمة أي رسالة خلال المهلة المحددة' },
+  WS_CLOSED: { en: 'the service closed the connection before sending a message', ar: 'أغلقت الخدمة الاتصال قبل أن ترسل أي رسالة' },
+  WS_PROTOCOL_ERROR: {
+    en: "the server's WebSocket messages are not valid",
+    ar: `جاءت رسائل ${ltrIsolate('WebSocket')} من الخادم غير صالحة`,
+  },
+  WS_MESSAGE_TOO_LARGE: {
+    en: "the service's message is larger than the monitoring reads, and the expected content is not in the part read",
+    ar: 'رسالة الخدمة أكبر من الحجم الذي تقرؤه المراقبة، ولا يتضمن الجزء المقروء منها المحتوى المتوقع',
+  },
   CONFIG: { en: 'the check is misconfigured in raqib', ar: 'إعدادات الفحص في رقيب غير صحيحة' },
   ERROR: { en: 'an unexpected error', ar: 'حدث خطأ غير متوقع' },
 };

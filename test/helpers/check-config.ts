@@ -13,6 +13,7 @@ import {
   type HttpCheckConfig,
   type TcpCheckConfig,
   type TlsCheckConfig,
+  type WebsocketCheckConfig,
 } from '../../agent/config/schema.js';
 
 type CheckInput = ConfigInput['services'][number]['checks'][number];
@@ -32,6 +33,8 @@ export const httpCheck = (c: Partial_<'http'>): HttpCheckConfig => parseCheck({ 
 export const tcpCheck = (c: Partial_<'tcp'>): TcpCheckConfig => parseCheck({ id: 'c', ...c, type: 'tcp' } as CheckInput) as TcpCheckConfig;
 export const tlsCheck = (c: Partial_<'tls'>): TlsCheckConfig => parseCheck({ id: 'c', ...c, type: 'tls' } as CheckInput) as TlsCheckConfig;
 export const grpcCheck = (c: Partial_<'grpc'>): GrpcCheckConfig => parseCheck({ id: 'c', ...c, type: 'grpc' } as CheckInput) as GrpcCheckConfig;
+export const websocketCheck = (c: Partial_<'websocket'>): WebsocketCheckConfig =>
+  parseCheck({ id: 'c', ...c, type: 'websocket' } as CheckInput) as WebsocketCheckConfig;
 
 /**
  * A context that times out after `timeoutMs`, like the runner's (`AbortSignal.timeout`, combined

@@ -103,6 +103,8 @@ const PATHS: Record<string, string[]> = {
   'unknown-nested-key': ['services[0].checks[0].timout'],
   'unknown-top-level-key': ['services', 'servces'],
   'url-not-http': ['services[0].checks[0].url'],
+  'websocket-bad-regex': ['services[0].checks[0].expect.message_matches'],
+  'websocket-url-not-ws': ['services[0].checks[0].url'],
   'yaml-unclosed-flow': [''],
   'zero-interval': ['services[0].checks[0].interval', 'services[0].checks[0].timeout'],
 };
