@@ -12,6 +12,11 @@ COPY agent ./agent
 RUN npm run build
 
 FROM node:24-bookworm-slim
+# ping for icmp checks (iputils-ping, with Debian's NET_RAW file capability). What the container
+# must allow for user node to use it: docs/operations.md, "ICMP checks".
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends iputils-ping \
+    && rm -rf /var/lib/apt/lists/*
 # The node flags and MALLOC_ARENA_MAX the agent runs with are in config/node-flags, which the
 # entry point bin/raqib applies (as `npm start` does, and the benchmark reads). A flag set in
 # NODE_OPTIONS (docker run -e NODE_OPTIONS=--max-old-space-size=1024) or a variable set with -e

@@ -41,7 +41,7 @@ function probeOnce(probe: ProbeRunner, spec: CheckSpec, log: Logger): Promise<Pr
 }
 
 /** A probe that waited out its whole timeout: another would only wait as long again. */
-const WAITED_OUT = new Set<string>([CODES.TIMEOUT, CODES.DNS_TIMEOUT, CODES.WS_NO_MESSAGE]);
+const WAITED_OUT = new Set<string>([CODES.TIMEOUT, CODES.DNS_TIMEOUT, CODES.ICMP_NO_REPLY, CODES.WS_NO_MESSAGE]);
 const timedOut = (r: ProbeResult) => WAITED_OUT.has(r.code);
 
 export async function probeCommand(args: string[], io: Io): Promise<number> {

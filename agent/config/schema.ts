@@ -181,6 +181,14 @@ const websocketCheck = z
   })
   .describe('WebSocket opening handshake (RFC 6455), optionally a message sent and the first one received judged.');
 
+const icmpCheck = z
+  .strictObject({
+    ...checkBase,
+    type: z.literal('icmp'),
+    host: host(),
+  })
+  .describe("ICMP echo (ping) through the system's ping (iputils-ping); see docs/operations.md for what a container needs.");
+
 const alertCheck = z
   .strictObject({
     ...checkBase,
@@ -199,7 +207,7 @@ const alertCheck = z
     "Alerts Alertmanager sends to POST /api/v1/alertmanager: DOWN while a matching alert fires. failure_threshold and success_threshold default to 1 (the alert rule's `for:` has already confirmed it).",
   );
 
-export const CHECK_TYPES = ['http', 'tcp', 'dns', 'tls', 'grpc', 'websocket', 'alert'] as const;
+export const CHECK_TYPES = ['http', 'tcp', 'dns', 'tls', 'grpc', 'websocket', 'icmp', 'alert'] as const;
 
 /** More than `changes` state changes within `window` make a service FLAPPING: one incident, reported as intermittent. */
 const flapping = () =>
@@ -208,7 +216,7 @@ const flapping = () =>
     window: duration({ positive: true }).prefault('30m'),
   });
 
-const check = z.discriminatedUnion('type', [httpCheck, tcpCheck, dnsCheck, tlsCheck, grpcCheck, websocketCheck, alertCheck]);
+const check = z.discriminatedUnion('type', [httpCheck, tcpCheck, dnsCheck, tlsCheck, grpcCheck, websocketCheck, icmpCheck, alertCheck]);
 
 const service = z.strictObject({
   id: id().describe('Unique service id; the service label of metrics.'),
@@ -305,6 +313,7 @@ export type DnsCheckConfig = Extract<CheckConfig, { type: 'dns' }>;
 export type TlsCheckConfig = Extract<CheckConfig, { type: 'tls' }>;
 export type GrpcCheckConfig = Extract<CheckConfig, { type: 'grpc' }>;
 export type WebsocketCheckConfig = Extract<CheckConfig, { type: 'websocket' }>;
+export type IcmpCheckConfig = Extract<CheckConfig, { type: 'icmp' }>;
 export type AlertCheckConfig = Extract<CheckConfig, { type: 'alert' }>;
 export type AuthorityConfig = NonNullable<Config['authority']>;
 export type CrisisTeamConfig = NonNullable<Config['crisis_team']>;

@@ -75,6 +75,14 @@ export const CODES = {
   WS_PROTOCOL_ERROR: 'WS_PROTOCOL_ERROR',
   /** WebSocket: the first message is longer than the agent reads, and the part read does not match. An agent limit. */
   WS_MESSAGE_TOO_LARGE: 'WS_MESSAGE_TOO_LARGE',
+  /** ICMP: no echo reply within the timeout. */
+  ICMP_NO_REPLY: 'ICMP_NO_REPLY',
+  /** ICMP: an ICMP error (destination unreachable, time exceeded) came instead, from a router or the agent's own host. */
+  ICMP_UNREACHABLE: 'ICMP_UNREACHABLE',
+  /** ICMP: the agent may not send echo requests (no CAP_NET_RAW, net.ipv4.ping_group_range, a local firewall). An agent limit. */
+  ICMP_NOT_PERMITTED: 'ICMP_NOT_PERMITTED',
+  /** ICMP: the agent has no usable ping (iputils-ping) to send echo requests with. An agent limit. */
+  ICMP_UNAVAILABLE: 'ICMP_UNAVAILABLE',
   CONFIG: 'CONFIG',
   ERROR: 'ERROR',
 } as const;
@@ -84,14 +92,16 @@ export type ResultCode = (typeof CODES)[keyof typeof CODES];
 /**
  * Failures that are the agent's limits, not the service's: the agent could not read all of an
  * answer that did arrive (too large for max_body_size or the WebSocket message cap, or in a coding
- * this Node cannot decode), so it cannot say the expected content is missing. A probe reports
- * them degraded, which never opens an incident: a page every browser reads must not be filed as
- * an outage.
+ * this Node cannot decode), so it cannot say the expected content is missing; or it could not ask
+ * at all (no ping, ICMP not permitted). A probe reports them degraded, which never opens an
+ * incident: a page every browser reads must not be filed as an outage.
  */
 export const AGENT_LIMIT_CODES: ReadonlySet<string> = new Set<ResultCode>([
   CODES.BODY_TOO_LARGE,
   CODES.HTTP_CONTENT_ENCODING_UNSUPPORTED,
   CODES.WS_MESSAGE_TOO_LARGE,
+  CODES.ICMP_NOT_PERMITTED,
+  CODES.ICMP_UNAVAILABLE,
 ]);
 
 const PUBLISHED: ReadonlySet<string> = new Set(Object.values(CODES));

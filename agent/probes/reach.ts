@@ -22,6 +22,7 @@ export function targetHost(check: CheckConfig): string {
       return unbracket(new URL(check.url).hostname).toLowerCase();
     case 'tcp':
     case 'tls':
+    case 'icmp':
       return check.host.toLowerCase();
     case 'grpc':
       return unbracket(splitHostPort(check.target)?.host ?? check.target).toLowerCase();
@@ -78,6 +79,12 @@ const ANSWERED = new Set<string>([
   'GRPC_STATUS',
 ]);
 
+/**
+ * Results that are not down and still prove nothing: the agent could not ask (no ping, ICMP not
+ * permitted), so nothing came from anywhere. Degraded, as agent limits are, but no sight.
+ */
+const NOT_ASKED = new Set<string>(['ICMP_NOT_PERMITTED', 'ICMP_UNAVAILABLE']);
+
 /** Gateway errors: a proxy in between answered that it could not reach the host, as one does in a cut. */
 const GATEWAY_STATUS = new Set([502, 504]);
 
@@ -87,6 +94,7 @@ const GATEWAY_STATUS = new Set([502, 504]);
  */
 export function reachedHost(type: CheckType, result: ProbeResult): boolean {
   if (!provesReach(type)) return false;
+  if (NOT_ASKED.has(result.code)) return false;
   if (result.httpStatus !== undefined) return !GATEWAY_STATUS.has(result.httpStatus);
   return result.status !== 'down' || ANSWERED.has(result.code);
 }

@@ -8,6 +8,7 @@ import { alertProbe } from './alert.js';
 import { dnsProbe } from './dns.js';
 import { grpcProbe } from './grpc.js';
 import { httpProbe } from './http.js';
+import { icmpProbe } from './icmp.js';
 import { tcpProbe } from './tcp.js';
 import { tlsProbe } from './tls.js';
 import { websocketProbe } from './websocket.js';
@@ -21,6 +22,7 @@ export const PROBES: { [T in CheckType]: ProbeFn<Extract<CheckConfig, { type: T 
   tls: tlsProbe,
   grpc: grpcProbe,
   websocket: websocketProbe,
+  icmp: icmpProbe,
   alert: alertProbe,
 };
 

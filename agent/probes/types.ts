@@ -17,7 +17,7 @@ export interface ProbePhases {
   dns?: number;
   connect?: number;
   tls?: number;
-  /** Request sent → first byte of the response head (WebSocket: of the 101). */
+  /** Request sent → first byte of the response head (WebSocket: of the 101; ICMP: the echo's round trip, as ping measured it). */
   ttfb?: number;
   /** Response head → end of the body read (HTTP), of the call (gRPC), or the first message (WebSocket). */
   transfer?: number;

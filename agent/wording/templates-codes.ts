@@ -82,6 +82,13 @@ export const CODE_REASONS: Readonly<Record<ResultCode, Bilingual>> = {
     en: "the service's message is larger than the monitoring reads, and the expected content is not in the part read",
     ar: 'رسالة الخدمة أكبر من الحجم الذي تقرؤه المراقبة، ولا يتضمن الجزء المقروء منها المحتوى المتوقع',
   },
+  ICMP_NO_REPLY: { en: 'the server did not answer ping within the time limit', ar: `لم يُجب الخادم على ${ltrIsolate('ping')} خلال المهلة المحددة` },
+  ICMP_UNREACHABLE: { en: 'the network reports that the server cannot be reached', ar: 'تُفيد الشبكة بتعذّر الوصول إلى الخادم' },
+  ICMP_NOT_PERMITTED: {
+    en: 'the monitoring is not permitted to send ping on its host',
+    ar: `لا يُسمح للمراقبة بإرسال ${ltrIsolate('ping')} من الجهاز الذي تعمل عليه`,
+  },
+  ICMP_UNAVAILABLE: { en: 'the monitoring has no ping tool installed', ar: `لا تتوفر أداة ${ltrIsolate('ping')} لدى المراقبة` },
   CONFIG: { en: 'the check is misconfigured in raqib', ar: 'إعدادات الفحص في رقيب غير صحيحة' },
   ERROR: { en: 'an unexpected error', ar: 'حدث خطأ غير متوقع' },
 };

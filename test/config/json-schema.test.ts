@@ -15,6 +15,6 @@ describe('config/raqib.schema.json', () => {
     };
     expect(schema.additionalProperties).toBe(false);
     const types = schema.properties.services.items.properties.checks.items.oneOf.map((o) => o.properties.type.const);
-    expect(types).toEqual(['http', 'tcp', 'dns', 'tls', 'grpc', 'websocket', 'alert']);
+    expect(types).toEqual(['http', 'tcp', 'dns', 'tls', 'grpc', 'websocket', 'icmp', 'alert']);
   });
 });

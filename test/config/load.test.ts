@@ -68,7 +68,7 @@ const REJECTIONS: Record<string, string[]> = {
   'missing-check-id': [
     '14:9: services[0].checks[0].id: is required: expected an id of lowercase letters, digits, "-" or "_" (at most 63, starting with a letter or digit)',
   ],
-  'missing-check-type': ['14:9: services[0].checks[0].type: is required: expected one of http, tcp, dns, tls, grpc, websocket, alert'],
+  'missing-check-type': ['14:9: services[0].checks[0].type: is required: expected one of http, tcp, dns, tls, grpc, websocket, icmp, alert'],
   'missing-check-url': ['14:9: services[0].checks[0].url: is required: expected an absolute http:// or https:// URL'],
 
   // ── wrong shapes and types ──────────────────────────────────────────────────────────────────
@@ -100,7 +100,7 @@ const REJECTIONS: Record<string, string[]> = {
   'bad-channel': ['13:14: services[0].channel: expected one of web, mobile, api, gsb, got "mobil" (did you mean "mobile"?)'],
   'negative-beneficiaries': ['13:28: services[0].beneficiaries_per_day: must be at least 0, got -100'],
   'unknown-check-type': [
-    '15:15: services[0].checks[0].type: unknown type "htp"; expected one of http, tcp, dns, tls, grpc, websocket, alert (did you mean "http"?)',
+    '15:15: services[0].checks[0].type: unknown type "htp"; expected one of http, tcp, dns, tls, grpc, websocket, icmp, alert (did you mean "http"?)',
   ],
   'url-not-http': ['16:14: services[0].checks[0].url: expected an absolute http:// or https:// URL, got "ftp://files.moh.gov.sa/"'],
   'bad-method': ['17:17: services[0].checks[0].method: expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, got "get" (did you mean "GET"?)'],
@@ -161,6 +161,8 @@ const REJECTIONS: Record<string, string[]> = {
   'grpc-tls-not-boolean': ['17:14: services[0].checks[0].tls: expected true or false, got "off"'],
   'websocket-url-not-ws': ['16:14: services[0].checks[0].url: expected an absolute ws:// or wss:// URL, got "https://live.moh.gov.sa/socket"'],
   'websocket-bad-regex': ['19:28: services[0].checks[0].expect.message_matches: invalid regular expression "\\"op\\":\\"pong\\"(": unterminated group'],
+  'icmp-bad-host': ['16:15: services[0].checks[0].host: expected a host name or IP address without scheme or port, got "10.0.0.1/24"'],
+  'icmp-port': ['17:9: services[0].checks[0].port: unknown key "port"; did you mean "host"?'],
   'env-var-missing': [
     '3:15: agent.auth_token: environment variable RAQIB_TEST_UNSET_TOKEN is not set; set it, or write ${RAQIB_TEST_UNSET_TOKEN:-default} to give a default',
     '19:26: services[0].checks[0].headers.Authorization: environment variable RAQIB_TEST_UNSET_API_KEY is not set; set it, or write ${RAQIB_TEST_UNSET_API_KEY:-default} to give a default',

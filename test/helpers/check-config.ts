@@ -11,6 +11,7 @@ import {
   type ConfigInput,
   type GrpcCheckConfig,
   type HttpCheckConfig,
+  type IcmpCheckConfig,
   type TcpCheckConfig,
   type TlsCheckConfig,
   type WebsocketCheckConfig,
@@ -35,6 +36,7 @@ export const tlsCheck = (c: Partial_<'tls'>): TlsCheckConfig => parseCheck({ id:
 export const grpcCheck = (c: Partial_<'grpc'>): GrpcCheckConfig => parseCheck({ id: 'c', ...c, type: 'grpc' } as CheckInput) as GrpcCheckConfig;
 export const websocketCheck = (c: Partial_<'websocket'>): WebsocketCheckConfig =>
   parseCheck({ id: 'c', ...c, type: 'websocket' } as CheckInput) as WebsocketCheckConfig;
+export const icmpCheck = (c: Partial_<'icmp'>): IcmpCheckConfig => parseCheck({ id: 'c', ...c, type: 'icmp' } as CheckInput) as IcmpCheckConfig;
 
 /**
  * A context that times out after `timeoutMs`, like the runner's (`AbortSignal.timeout`, combined

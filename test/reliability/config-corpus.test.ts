@@ -68,6 +68,8 @@ const PATHS: Record<string, string[]> = {
   'grpc-port-too-big': ['services[0].checks[0].target'],
   'grpc-target-no-port': ['services[0].checks[0].target'],
   'grpc-tls-not-boolean': ['services[0].checks[0].tls'],
+  'icmp-bad-host': ['services[0].checks[0].host'],
+  'icmp-port': ['services[0].checks[0].port'],
   'interval-and-schedule': ['services[0].checks[0].schedule'],
   'list-for-mapping': ['agent'],
   'mapping-for-list': ['services'],
