@@ -85,6 +85,11 @@ const ANSWERED = new Set<string>([
  */
 const NOT_ASKED = new Set<string>(['ICMP_NOT_PERMITTED', 'ICMP_UNAVAILABLE']);
 
+/** Whether the agent could not even ask (NOT_ASKED): nothing came from anywhere, whatever the status. */
+export function notAsked(result: ProbeResult): boolean {
+  return NOT_ASKED.has(result.code);
+}
+
 /** Gateway errors: a proxy in between answered that it could not reach the host, as one does in a cut. */
 const GATEWAY_STATUS = new Set([502, 504]);
 
@@ -94,7 +99,7 @@ const GATEWAY_STATUS = new Set([502, 504]);
  */
 export function reachedHost(type: CheckType, result: ProbeResult): boolean {
   if (!provesReach(type)) return false;
-  if (NOT_ASKED.has(result.code)) return false;
+  if (notAsked(result)) return false;
   if (result.httpStatus !== undefined) return !GATEWAY_STATUS.has(result.httpStatus);
   return result.status !== 'down' || ANSWERED.has(result.code);
 }

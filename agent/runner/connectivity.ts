@@ -14,6 +14,7 @@ import type { Gauge } from 'prom-client';
 import type { Clock } from '../clock.js';
 import { CANARY_SERVICE, RESOLVER, type CheckSpec, type Connectivity } from '../config/resolve.js';
 import type { Logger } from '../log.js';
+import { notAsked } from '../probes/reach.js';
 import type { ProbeRunner } from '../probes/registry.js';
 import type { ProbeResult } from '../probes/types.js';
 import { runBounded } from './bounded-probe.js';
@@ -38,6 +39,12 @@ export interface GuardMetrics {
 export type Verdict = 'count' | 'ignore' | 'restart';
 
 const CANARIES_FAIL = 'no connectivity canary answers';
+
+/**
+ * A canary answered: not down, and not a canary the agent could not even send (an icmp canary
+ * where ICMP is not permitted is degraded, an agent limit, and shows no sight: it counts as failing).
+ */
+const canaryAnswered = (r: ProbeResult) => r.status !== 'down' && !notAsked(r);
 /** Hosts of other checks asked again before an outage is confirmed: enough that one answers if any can. */
 const RECHECK_HOSTS = 4;
 
@@ -174,7 +181,7 @@ export class ConnectivityGuard {
   private async freshRound(asked: number): Promise<SightRound> {
     while (this.round && this.round.startedAt < asked) await this.round.done;
     if (!this.round) {
-      const canaries: RoundProbe[] = [...this.specs.values()].map((spec) => ({ spec, proves: (r) => this.sight.has(spec.key) && r.status !== 'down' }));
+      const canaries: RoundProbe[] = [...this.specs.values()].map((spec) => ({ spec, proves: (r) => this.sight.has(spec.key) && canaryAnswered(r) }));
       const checks: RoundProbe[] = this.builtin
         ? this.evidence.recheckable(RECHECK_HOSTS).map((spec) => ({ spec, proves: (r) => this.evidence.answered(spec, r) }))
         : [];
@@ -214,8 +221,8 @@ export class ConnectivityGuard {
 
   private record(spec: CheckSpec, result: ProbeResult): void {
     this.last.set(spec.key, result);
-    this.metrics.canaryUp.set({ canary: spec.checkId }, result.status === 'down' ? 0 : 1);
-    if (result.status !== 'down' && this.sight.has(spec.key)) this.refused = undefined;
+    this.metrics.canaryUp.set({ canary: spec.checkId }, canaryAnswered(result) ? 1 : 0);
+    if (canaryAnswered(result) && this.sight.has(spec.key)) this.refused = undefined;
     if (result.status === 'down' && this.sight.has(spec.key) && spec.type === 'dns' && this.evidence.answering > 0 && !this.hinted) {
       this.hinted = true;
       this.log.warn(
@@ -234,7 +241,7 @@ export class ConnectivityGuard {
     let sighted = 0;
     let failed = 0;
     for (const [key, r] of this.last) {
-      if (r.status === 'down') failed++;
+      if (!canaryAnswered(r)) failed++;
       else if (this.sight.has(key)) sighted++;
     }
     const canariesFail = this.specs.size > 0 && failed === this.specs.size;

@@ -228,6 +228,15 @@ describe('written canaries', () => {
     expect(await t.confirm(0, TIMEOUT)).toBe('count');
   });
 
+  it('take an icmp canary the agent may not send (ICMP_NOT_PERMITTED, degraded) as failing, never as sight', async () => {
+    const ping = { id: 'gateway', type: 'icmp', host: '198.51.100.1' };
+    const t = build(['https://a.example.gov.sa/'], { canaries: [ping] });
+    t.answers.set('gateway', { status: 'degraded', code: 'ICMP_NOT_PERMITTED', detail: '', phases: { total: 1 } });
+    await t.guard.run(t.canaries[0]!.key);
+    expect(t.guard.blind).toBe(true);
+    expect(await t.confirm(0, TIMEOUT)).toBe('ignore');
+  });
+
   it('with builtin: false and none written, every failure counts', async () => {
     const t = build(['http://198.51.100.7/', 'http://198.51.100.8/'], { builtin: false });
     expect(await t.confirm(0, TIMEOUT)).toBe('count');
