@@ -9,10 +9,11 @@
  * is given the address, with a deadline inside the check's timeout, and killed if the timeout
  * comes first. It sends an echo a second until one is answered, so one lost packet is not an outage.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
 import { systemClock } from '../clock.js';
 import { unbracket } from '../config/fields.js';
 import type { IcmpCheckConfig } from '../config/schema.js';
@@ -47,11 +48,17 @@ function runPing(args: string[], signal: AbortSignal): Promise<PingRun> {
     let stdout = '';
     let stderr = '';
     let spawnError: NodeJS.ErrnoException | undefined;
-    const child = spawn('ping', args, {
-      // PATH finds it; C keeps its words the ones parsed below.
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    let child: ChildProcessByStdio<null, Readable, Readable>;
+    try {
+      child = spawn('ping', args, {
+        // PATH finds it; C keeps its words the ones parsed below.
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (err) {
+      // Some failures to start throw rather than emit 'error' (EPERM: a file capability refused).
+      return resolve({ exitCode: null, stdout, stderr, spawnError: err as NodeJS.ErrnoException });
+    }
     const kill = () => child.kill('SIGKILL');
     signal.addEventListener('abort', kill, { once: true });
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout = (stdout + s).slice(0, OUTPUT_CAP)));
@@ -135,6 +142,16 @@ export const icmpProbe: ProbeFn<IcmpCheckConfig> = async (check, ctx) => {
   const { stdout, stderr } = run;
   const said = (stderr.trim().split('\n')[0] ?? '').slice(0, 200);
 
+  if (run.spawnError?.code === 'EPERM') {
+    // The kernel refuses to run a program whose file capability (Debian gives ping NET_RAW) the
+    // process may not have: a container without NET_RAW, whatever ping_group_range allows.
+    const gid = process.getgid?.() ?? 'of the agent';
+    return result(
+      'degraded',
+      CODES.ICMP_NOT_PERMITTED,
+      `ping cannot be run here (spawn EPERM): it carries the NET_RAW file capability, which this agent's container does not allow; add NET_RAW, or remove the capability from ping (setcap -r) and grant net.ipv4.ping_group_range covering gid ${gid}; see docs/operations.md`,
+    );
+  }
   if (run.spawnError) {
     const e = run.spawnError;
     const why = e.code === 'ENOENT' ? `no ping on PATH (${process.env.PATH ?? ''})` : `ping cannot be run: ${errorMessage(e)}`;

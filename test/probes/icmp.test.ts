@@ -2,16 +2,17 @@
  * The icmp probe through Debian's real `ping` (iputils-ping; `npm test` installs it): a reply over
  * loopback, and, through a lab network namespace acting as a router (test/helpers/netlab.ts), an
  * address it answers with an ICMP "host unreachable" and one whose packets it drops. The agent's
- * limits are real too: an unprivileged agent in a fresh network namespace (ping_group_range
- * "1 0") with a ping that has no file capability is refused the socket; the same agent where
- * ping_group_range covers its group gets its reply; and with no ping on PATH there is nothing to
- * run. Those run the built probe (dist/, `npm test` builds first) in a child process as uid 65534.
- * Needs root, as the blind-agent tests do.
+ * limits are real too, as in a container without NET_RAW (the capability out of the bounding set,
+ * a fresh network namespace whose ping_group_range is "1 0"): a ping without its file capability
+ * is refused the socket, Debian's ping with it cannot even be run, and the same agent gets its
+ * reply once ping_group_range covers its group; with no ping on PATH there is nothing to run.
+ * Those run the built probe (dist/, `npm test` builds first) in a child process. Needs root, as
+ * the blind-agent tests do.
  */
 import { execFile } from 'node:child_process';
 import { chmod, copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IcmpCheckConfig } from '../../agent/config/schema.js';
@@ -110,14 +111,17 @@ describe('icmpProbe through a router (a lab network namespace)', () => {
   });
 });
 
-describe('icmpProbe as an unprivileged agent', () => {
+describe('icmpProbe where the agent may not send ICMP', () => {
+  // The agent as a container without NET_RAW runs it (--cap-drop NET_RAW): NET_RAW out of the
+  // bounding set, in a fresh network namespace, whose ping_group_range is "1 0" (nobody).
+  const noNetRaw = ['unshare', '--net', 'setpriv', '--bounding-set=-net_raw'];
   let bin: string;
-  const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+  let system: string;
   beforeAll(async () => {
+    const { stdout } = await run('sh', ['-c', 'command -v ping']);
+    system = dirname(stdout.trim());
     // A copy of the real ping without its file capability (cap_net_raw), as where none was granted.
     bin = await mkdtemp(join(tmpdir(), 'raqib-ping-'));
-    await chmod(bin, 0o755);
-    const { stdout } = await run('sh', ['-c', 'command -v ping']);
     await copyFile(stdout.trim(), join(bin, 'ping'));
     await chmod(join(bin, 'ping'), 0o755);
   });
@@ -126,16 +130,22 @@ describe('icmpProbe as an unprivileged agent', () => {
   });
 
   it('is ICMP_NOT_PERMITTED, degraded, saying what to grant, where ping_group_range leaves its group out', async () => {
-    const r = await probeElsewhere(['unshare', '--net', ...nobody], icmpCheck({ host: '127.0.0.1' }), bin);
+    const r = await probeElsewhere(noNetRaw, icmpCheck({ host: '127.0.0.1' }), bin);
     expect(r).toMatchObject({ status: 'degraded', code: 'ICMP_NOT_PERMITTED' });
     expect(r.detail).toContain('this agent may not send ICMP echo requests (ping: socket: Operation not permitted)');
-    expect(r.detail).toContain('net.ipv4.ping_group_range covering gid 65534) or the NET_RAW capability');
+    expect(r.detail).toContain('net.ipv4.ping_group_range covering gid 0) or the NET_RAW capability');
     expect(reachedHost('icmp', r)).toBe(false);
+  });
+
+  it("is ICMP_NOT_PERMITTED when the kernel will not run Debian's ping, whose NET_RAW file capability the agent lacks", async () => {
+    const r = await probeElsewhere(noNetRaw, icmpCheck({ host: '127.0.0.1' }), system);
+    expect(r).toMatchObject({ status: 'degraded', code: 'ICMP_NOT_PERMITTED' });
+    expect(r.detail).toContain('ping cannot be run here (spawn EPERM): it carries the NET_RAW file capability');
   });
 
   it('gets its echo reply once ping_group_range covers its group (what docs/operations.md asks of a container)', async () => {
     const grant = 'ip link set lo up && sysctl -qw net.ipv4.ping_group_range="0 2147483647" && exec "$@"';
-    const r = await probeElsewhere(['unshare', '--net', 'sh', '-c', grant, 'sh', ...nobody], icmpCheck({ host: '127.0.0.1' }), bin);
+    const r = await probeElsewhere(['unshare', '--net', 'sh', '-c', grant, 'sh', 'setpriv', '--bounding-set=-net_raw'], icmpCheck({ host: '127.0.0.1' }), bin);
     expect(r).toMatchObject({ status: 'up', code: 'OK' });
   });
 });
