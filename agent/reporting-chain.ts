@@ -35,7 +35,7 @@ import type { OutboxEntry } from './outbox/types.js';
 import type { StateStore } from './store/types.js';
 import { Notifier } from './team/notify.js';
 import { draftTeam, ensureTeam, forgetTeam, registeredAs, registeredTeamId, teamFingerprint } from './team/registration.js';
-import { webhookSender } from './team/webhook.js';
+import { notificationSender } from './team/deliver.js';
 import type { TeamActions } from './wording/facts.js';
 import { teamText } from './wording/team-text.js';
 
@@ -77,7 +77,7 @@ export function buildReportingChain(p: ChainParts) {
     retry,
     random: p.random,
     owns: isNotification,
-    send: webhookSender(config, log),
+    send: notificationSender(config, log),
     hooks: {
       onSent: (e) => metrics.notifications.inc({ channel: e.channel ?? '', result: 'delivered' }),
       onDead: (e) => {

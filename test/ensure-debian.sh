@@ -1,5 +1,5 @@
 #!/usr/bin/env sh
-# npm test runs this for each Debian package its tests use for real (Prometheus, nginx, ping):
+# npm test runs this for each Debian package its tests use for real (Prometheus, nginx, ping, aiosmtpd):
 #   sh test/ensure-debian.sh PACKAGE "WHAT FOR" BINARY...
 # A BINARY is found on PATH, in /usr/sbin, or at the path in <BINARY>_BIN (NGINX_BIN, …). When one
 # is missing, installs PACKAGE if this user can (root, or sudo without a password); otherwise says

@@ -5,6 +5,7 @@
 import { undecodableCodings } from '../probes/accept-encoding.js';
 import { isLoopbackHost, targetHost } from '../probes/reach.js';
 import type { Connectivity } from './resolve.js';
+import { notificationProblems } from './rules-notifications.js';
 import type { Config } from './schema.js';
 import type { PathProblem } from './messages.js';
 import { formatDuration } from './units.js';
@@ -57,7 +58,7 @@ export function crossFieldProblems(config: Config): PathProblem[] {
       }
     });
   });
-  problems.push(...reportingProblems(config), ...guardProblems(config), ...alertProblems(config));
+  problems.push(...reportingProblems(config), ...notificationProblems(config), ...guardProblems(config), ...alertProblems(config));
   return problems;
 }
 

@@ -49,31 +49,7 @@ export const crisisTeamSchema = z
   .strictObject({ members: z.array(memberSchema).min(2, { error: 'a crisis team needs a manager and at least one alternate' }) })
   .describe('The crisis team registered with the authority: exactly one manager, at least one alternate.');
 
-export const NOTIFY_EVENTS = [
-  'incident_opened',
-  'incident_closed',
-  'report_filed',
-  'report_failed',
-  'report_acknowledged',
-  'guidance_received',
-  'returned_for_info',
-  'not_acknowledged',
-  'authorization_lost',
-  'final_report_due',
-] as const;
-export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
-
-export const notificationSchema = z.strictObject({
-  id: id(),
-  type: z.literal('webhook'),
-  url: httpUrl(),
-  format: z.enum(['json', 'slack', 'teams']).default('json').describe('json: raqib\'s event object; slack/teams: {"text": …} for incoming webhooks.'),
-  headers: z.record(z.string(), z.string()).default({}).describe('Sent with each call; use ${ENV} for secrets.'),
-  events: z
-    .array(z.enum(NOTIFY_EVENTS))
-    .min(1)
-    .default([...NOTIFY_EVENTS]),
-});
+export { NOTIFY_EVENTS, notificationSchema, type NotifyEvent } from './schema-notifications.js';
 
 /** A planned window: a cron start plus a duration, or fixed start and end times. */
 export const maintenanceSchema = z

@@ -38,6 +38,21 @@ export class NotReady extends Error {
   override name = 'NotReady';
 }
 
+/**
+ * Thrown by a sender when the far side refused the entry for good in a protocol other than HTTP (an
+ * SMTP 5xx reply): a dead letter at once. `status` is that protocol's reply code.
+ */
+export class Refused extends Error {
+  override name = 'Refused';
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** What the next stage hears of a delivery. Hooks only pass news on; they never call back in. */
 export interface OutboxHooks {
   onSent?(entry: OutboxEntry, answer: unknown): void;
@@ -279,7 +294,8 @@ export class Outbox {
       this.log.warn({ seq: entry.seq, summary: entry.summary, reason }, 'held');
       return;
     }
-    const retryable = !isAuthorityError(err) || err.retryable;
+    const retryable = err instanceof Refused ? false : !isAuthorityError(err) || err.retryable;
+    const status = isAuthorityError(err) || err instanceof Refused ? err.status : undefined;
     this.opts.store.update(() => {
       entry.attempts++;
       entry.lastError = reason;
@@ -287,7 +303,7 @@ export class Outbox {
         const retryAfter = isAuthorityError(err) ? err.retryAfterMs : undefined;
         entry.nextAttemptAt = now + retryDelay(entry.attempts, this.opts.retry ?? DEFAULT_RETRY, (this.opts.random ?? Math.random)(), retryAfter);
       } else {
-        entry.dead = { at: now, reason, ...(isAuthorityError(err) && err.status !== undefined ? { status: err.status } : {}) };
+        entry.dead = { at: now, reason, ...(status !== undefined ? { status } : {}) };
       }
     });
     this.opts.hooks?.onAttemptFailed?.(entry, err);

@@ -1,15 +1,18 @@
 /**
  * Tells the crisis team what needs a person: a report filed or refused, guidance received, a
  * report returned for more information or not acknowledged, the sign-in lost, a final report due.
- * Every event is logged; configured webhooks get it through the notification queue (an outbox of
- * its own in the state file), so a chat outage delays a notification but never loses it, and
- * never delays a report. Slack and Teams incoming webhooks take `{"text": …}`. The last stage of
- * the chain: it calls nothing upstream.
+ * Every event is logged; configured channels get it through the notification queue (an outbox of
+ * its own in the state file), so a chat or mail outage delays a notification but never loses it,
+ * and never delays a report. What each channel is sent is made here, once, and kept in the entry: a
+ * webhook's body (Slack and Teams incoming webhooks take `{"text": …}`), or one e-mail to all its
+ * recipients (email-message.ts). The last stage of the chain: it calls nothing upstream.
  */
 import type { Bilingual } from '../authority/contract.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { Outbox } from '../outbox/outbox.js';
+import type { NotificationChannel } from '../config/schema-notifications.js';
+import type { NewEntry, Outbox } from '../outbox/outbox.js';
+import { emailContent, type EmailContent } from './email-message.js';
 import { teamMessage, type TeamFacts } from './messages.js';
 
 export type TeamEvent = TeamFacts & {
@@ -44,16 +47,30 @@ export class Notifier {
     );
     const channels = this.config().notifications.filter((c) => c.events.includes(ev.event));
     if (channels.length === 0) return;
-    await this.queue.enqueue(
-      channels.map((c) => ({
-        lane: `notify:${c.id}`,
-        op: 'notify' as const,
-        channel: c.id,
-        idempotencyKey: `raqib:${this.config().entity.code}:notify:${c.id}:${ev.event}:${ev.subject}:${ev.at}`,
-        body: this.payload(ev, message, c.format),
-        summary: `notify ${ev.event}`,
-      })),
-    );
+    await this.queue.enqueue(channels.flatMap((c) => this.entries(c, ev, message)));
+  }
+
+  /** The entry one channel gets for an event. */
+  private entries(c: NotificationChannel, ev: TeamEvent, message: Bilingual): NewEntry[] {
+    const config = this.config();
+    const key = `raqib:${config.entity.code}:notify:${c.id}:${ev.event}:${ev.subject}:${ev.at}`;
+    const entry = { lane: `notify:${c.id}`, op: 'notify' as const, channel: c.id, idempotencyKey: key, summary: `notify ${ev.event}` };
+    const service = config.services.find((s) => s.id === ev.serviceId);
+    switch (c.type) {
+      case 'webhook':
+        return [{ ...entry, body: this.payload(ev, message, c.format) }];
+      case 'email': {
+        const email: EmailContent = emailContent(ev, message, {
+          entity: config.entity,
+          agentId: this.agentId,
+          timeZone: config.agent.timezone,
+          ...(service ? { serviceName: service.name } : {}),
+          from: c.from,
+          idempotencyKey: key,
+        });
+        return [{ ...entry, body: { email } }];
+      }
+    }
   }
 
   private payload(ev: TeamEvent, message: Bilingual, format: 'json' | 'slack' | 'teams'): unknown {
