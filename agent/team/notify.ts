@@ -2,10 +2,11 @@
  * Tells the crisis team what needs a person: a report filed or refused, guidance received, a
  * report returned for more information or not acknowledged, the sign-in lost, a final report due.
  * Every event is logged; configured channels get it through the notification queue (an outbox of
- * its own in the state file), so a chat or mail outage delays a notification but never loses it,
- * and never delays a report. What each channel is sent is made here, once, and kept in the entry: a
- * webhook's body (Slack and Teams incoming webhooks take `{"text": …}`), or one e-mail to all its
- * recipients (email-message.ts). The last stage of the chain: it calls nothing upstream.
+ * its own in the state file), so a chat, mail or SMS gateway outage delays a notification but never
+ * loses it, and never delays a report. What each channel is sent is made here, once, and kept in
+ * the entry: a webhook's body (Slack and Teams incoming webhooks take `{"text": …}`), one e-mail to
+ * all its recipients (email-message.ts), one SMS per number (sms-wording.ts), each number in a lane
+ * of its own. The last stage of the chain: it calls nothing upstream.
  */
 import type { Bilingual } from '../authority/contract.js';
 import type { Config } from '../config/schema.js';
@@ -14,6 +15,7 @@ import type { NotificationChannel } from '../config/schema-notifications.js';
 import type { NewEntry, Outbox } from '../outbox/outbox.js';
 import { emailContent, type EmailContent } from './email-message.js';
 import { teamMessage, type TeamFacts } from './messages.js';
+import { smsText } from './sms-wording.js';
 
 export type TeamEvent = TeamFacts & {
   at: number;
@@ -50,7 +52,7 @@ export class Notifier {
     await this.queue.enqueue(channels.flatMap((c) => this.entries(c, ev, message)));
   }
 
-  /** The entry one channel gets for an event. */
+  /** The entries one channel gets for an event: one, or one per number for SMS. */
   private entries(c: NotificationChannel, ev: TeamEvent, message: Bilingual): NewEntry[] {
     const config = this.config();
     const key = `raqib:${config.entity.code}:notify:${c.id}:${ev.event}:${ev.subject}:${ev.at}`;
@@ -69,6 +71,16 @@ export class Notifier {
           idempotencyKey: key,
         });
         return [{ ...entry, body: { email } }];
+      }
+      case 'sms': {
+        const text = smsText(ev, service?.name.ar, c.max_segments);
+        return c.to.map((to) => ({
+          ...entry,
+          lane: `notify:${c.id}:${to}`,
+          idempotencyKey: `${key}:${to}`,
+          summary: `notify ${ev.event} (sms to ${to})`,
+          body: { sms: { to, text, reference: ev.report?.reference ?? '', event: ev.event } },
+        }));
       }
     }
   }

@@ -163,7 +163,7 @@ const REJECTIONS: Record<string, string[]> = {
   'websocket-bad-regex': ['19:28: services[0].checks[0].expect.message_matches: invalid regular expression "\\"op\\":\\"pong\\"(": unterminated group'],
   'icmp-bad-host': ['16:15: services[0].checks[0].host: expected a host name or IP address without scheme or port, got "10.0.0.1/24"'],
   'icmp-port': ['17:9: services[0].checks[0].port: unknown key "port"; did you mean "host"?'],
-  'notification-unknown-type': ['17:11: notifications[0].type: unknown type "pagr"; expected one of webhook, email'],
+  'notification-unknown-type': ['17:11: notifications[0].type: unknown type "pagr"; expected one of webhook, email, sms'],
   'email-bad-address': ['20:29: notifications[0].to[1]: expected an e-mail address such as crisis@moh.gov.sa, got "sara at moh.gov.sa"'],
   'email-bad-tls': ['20:12: notifications[0].smtp.tls: expected one of starttls, implicit, none, got "start_tls" (did you mean "starttls"?)'],
   'email-password-file-missing': [
@@ -173,6 +173,19 @@ const REJECTIONS: Record<string, string[]> = {
     '22:22: notifications[0].smtp.password_file: password file /etc/passwd is open to group or others (mode 0644); make it private: chmod 600 /etc/passwd',
   ],
   'email-user-without-password-file': ['20:13: notifications[0].smtp.user: user needs password_file, the file that holds its password'],
+  'sms-bad-number': ['19:27: notifications[0].to[1]: expected a mobile number in E.164 form such as +966500000000, got "0500000002"'],
+  'sms-bad-success-status': ['19:29: notifications[0].success_status[1]: expected a status code (200), a class (2xx) or a range (200-299), got "20x"'],
+  'sms-max-segments': ['19:19: notifications[0].max_segments: expected one of 1, 2, got 3'],
+  'sms-unknown-placeholder': [
+    '21:13: notifications[0].request.body: unknown placeholder {{txt}}; use {{to}}, {{text}}, {{reference}}, {{event}}, {{id}} (did you mean "{{text}}"?)',
+    '21:13: notifications[0].request.body: unknown placeholder {{phone}}; use {{to}}, {{text}}, {{reference}}, {{event}}, {{id}}',
+  ],
+  'sms-body-without-content-type': [
+    '20:13: notifications[0].request.body: a body needs a Content-Type header (application/json, application/x-www-form-urlencoded, text/plain, …): it says how the values put into the body are escaped',
+  ],
+  'sms-json-body-unquoted': [
+    '21:13: notifications[0].request.body: is not valid JSON once its placeholders are filled; write each placeholder inside quotes, as in {"to": "{{to}}", "text": "{{text}}"}',
+  ],
   'env-var-missing': [
     '3:15: agent.auth_token: environment variable RAQIB_TEST_UNSET_TOKEN is not set; set it, or write ${RAQIB_TEST_UNSET_TOKEN:-default} to give a default',
     '19:26: services[0].checks[0].headers.Authorization: environment variable RAQIB_TEST_UNSET_API_KEY is not set; set it, or write ${RAQIB_TEST_UNSET_API_KEY:-default} to give a default',

@@ -1,6 +1,6 @@
 /**
- * The notification channels of the config: webhook and email told apart by `type`, with their
- * documented defaults (an SMTP port that follows tls, STARTTLS required), and
+ * The notification channels of the config: webhook, email and sms told apart by `type`, with their
+ * documented defaults (an SMTP port that follows tls, STARTTLS required, two SMS segments, 2xx), and
  * the rules that look across fields or at the password file. The rejections with their exact lines
  * are fixtures in load.test.ts; these are the ones a fixture cannot hold (a file made private).
  */
@@ -37,6 +37,8 @@ const email = (smtp: Record<string, unknown>) => ({
   from: 'raqib@moh.gov.sa',
   to: ['crisis@moh.gov.sa'],
 });
+const sms = (request: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ id: 'sms', type: 'sms', request, to: ['+966500000001'], ...extra });
+
 describe('email channels', () => {
   it.each([
     ['starttls', 587],
@@ -75,6 +77,37 @@ describe('email channels', () => {
     expect(problems([email({ password_file: await privateFile() })])).toEqual([
       'notifications[0].smtp.password_file: password_file needs user, the name to sign in as',
     ]);
+  });
+});
+
+describe('sms channels', () => {
+  it('posts by default, counts 2xx as delivered, and allows two segments', () => {
+    expect(load([sms({ url: 'https://sms.example.sa/send?to={{to}}&text={{text}}' })])[0]).toMatchObject({
+      request: { method: 'POST', headers: {} },
+      success_status: [{ min: 200, max: 299 }],
+      max_segments: 2,
+    });
+  });
+
+  it('reads placeholders with spaces inside the braces', () => {
+    expect(problems([sms({ url: 'https://sms.example.sa/send?to={{ to }}', headers: { 'X-Ref': '{{ id }}' } })])).toEqual([]);
+  });
+
+  it('refuses a number twice in one channel, a GET with a body, and a header with an unknown placeholder', () => {
+    expect(
+      problems([
+        sms({ method: 'GET', url: 'https://sms.example.sa/', headers: { 'X-Ref': '{{ref}}' }, body: 'x' }, { to: ['+966500000001', '+966500000001'] }),
+      ]),
+    ).toEqual(['notifications[0].request.headers.X-Ref: unknown placeholder {{ref}}; use {{to}}, {{text}}, {{reference}}, {{event}}, {{id}}']);
+    expect(problems([sms({ method: 'GET', url: 'https://sms.example.sa/', body: 'x' }, { to: ['+966500000001', '+966500000001'] })])).toEqual([
+      'notifications[0].request.body: a GET request has no body; use POST or PUT, or put the placeholders in the url',
+      'notifications[0].to[1]: duplicate number +966500000001 (first at to[0])',
+    ]);
+  });
+
+  it('takes a JSON body whose placeholders are quoted, under a JSON media type with parameters', () => {
+    const body = '{"to": ["{{to}}"], "text": "{{text}}", "ref": "{{reference}}"}';
+    expect(problems([sms({ url: 'https://sms.example.sa/', headers: { 'content-type': 'application/json; charset=utf-8' }, body })])).toEqual([]);
   });
 });
 

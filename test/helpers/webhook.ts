@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface Received {
+  method: string;
   path: string;
   headers: IncomingHttpHeaders;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON body of any shape, read field by field
@@ -12,12 +13,12 @@ export interface Received {
 export interface Webhook {
   url: string;
   received: Received[];
-  /** Status of the n-th request (0-based); 204 by default. */
-  statusFor: (n: number) => number;
+  /** Status of the n-th request (0-based), which is `request`; 204 by default. */
+  statusFor: (n: number, request: Received) => number;
   close(): Promise<void>;
 }
 
-export async function startWebhook(statusFor: (n: number) => number = () => 204): Promise<Webhook> {
+export async function startWebhook(statusFor: Webhook['statusFor'] = () => 204): Promise<Webhook> {
   const received: Received[] = [];
   const hook: Webhook = { url: '', received, statusFor, close: async () => undefined };
   const server = createServer((req, res) => {
@@ -31,8 +32,9 @@ export async function startWebhook(statusFor: (n: number) => number = () => 204)
       } catch {
         // keep the text
       }
-      const status = hook.statusFor(received.length);
-      received.push({ path: req.url ?? '', headers: req.headers, body });
+      const request: Received = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body };
+      const status = hook.statusFor(received.length, request);
+      received.push(request);
       res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? '' : 'no');
     });
   });
