@@ -97,8 +97,17 @@ export function createApp(options: AppOptions): App {
     });
     try {
       tracker = new IncidentTracker({ store, metrics, clock, log, policy: servicePolicy() });
-      const alertChecks = () => [...monitor!.checks.values()].filter((rt) => rt.spec.config.type === 'alert').map((rt) => rt.spec as CheckSpec<AlertCheckConfig>);
-      const alerts = new AlertBook(store, clock, () => alertChecks().map((s) => compileMatchers(s.config.matchers)));
+      const alertChecks = () =>
+        [...monitor!.checks.values()].filter((rt) => rt.spec.config.type === 'alert').map((rt) => rt.spec as CheckSpec<AlertCheckConfig>);
+      const alerts = new AlertBook(
+        store,
+        clock,
+        () => alertChecks().map((s) => compileMatchers(s.config.matchers)),
+        () => {
+          const dog = loaded.config.agent.alertmanager?.watchdog;
+          return dog && { matchers: compileMatchers(dog.matchers), expireAfterMs: dog.expire_after };
+        },
+      );
       const probe = options.probe ?? createProbeRunner(new TlsSessions(), alerts);
       guard = new ConnectivityGuard(probe, clock, log, { blind: metrics.agentBlind, canaryUp: metrics.canaryUp });
       monitor = new Monitor({ agentId: agent.id, store, metrics, clock, log, probe, tracker, guard });

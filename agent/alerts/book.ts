@@ -2,15 +2,19 @@
  * The alerts Alertmanager has sent that some `alert` check listens for, kept in the state file so
  * that a restart neither forgets an outage nor reads a silence as its end.
  *
- * An alert is one fingerprint (its label set); each time it starts firing is an episode, named by
- * its `startsAt`. Deliveries are merged so that repeats, duplicates from an Alertmanager cluster
- * and out-of-order retries change nothing they should not:
- * - an older episode than the one kept is ignored;
- * - a newer episode replaces it;
- * - within one episode, resolved is final: a firing delivery that arrives after it is a late retry.
- * A firing alert that is not sent again for the check's `expire_after` counts as ended
- * (Alertmanager resends a firing alert every `repeat_interval`). Resolved alerts are kept a day, to
- * recognize late retries; firing ones a week after they were last sent.
+ * An alert is one fingerprint (its label set); each stretch of firing is an episode. Deliveries are
+ * merged by time, not by equal fields, because an Alertmanager cluster (and Prometheus pairs
+ * behind it) may send the same episode with different `startsAt`, and in any order:
+ * - firing over firing renews it and keeps the earliest start;
+ * - a resolution ends the kept episode when it ends at or after its start; an earlier one belongs
+ *   to an older episode and is ignored;
+ * - firing over a resolution is a new episode when it started after that end. One that started
+ *   before is a retry or a lagging peer if it comes within LATE_RETRY_MS of the resolution, and
+ *   otherwise the same episode firing again (Alertmanager resolves an alert Prometheus has not
+ *   re-sent for a while, then takes it back with its old start when it is).
+ * A firing alert not sent again for a check's `expire_after`, counted from the later of its last
+ * delivery and this agent's start (so the agent's own downtime is not silence), counts as ended.
+ * Resolutions are kept a day, to recognize late retries; firing alerts a week after the last send.
  */
 import type { Clock } from '../clock.js';
 import type { StateStore } from '../store/types.js';
@@ -22,32 +26,65 @@ export interface KeptAlert extends DeliveredAlert {
   receivedAt: number;
 }
 
+/** How long after a resolution a firing delivery of the same episode is a retry, not a new firing. */
+export const LATE_RETRY_MS = 60_000;
 const RESOLVED_KEEP_MS = 24 * 3600_000;
-const FIRING_KEEP_MS = 7 * 24 * 3600_000;
+/** Also the longest expire_after the config takes. */
+export const FIRING_KEEP_MS = 7 * 24 * 3600_000;
 
 export interface ReceiveSummary {
-  /** Alerts of the delivery that some alert check listens for. */
+  /** Alerts of the delivery that some alert check listens for (or that the book holds). */
   matched: number;
-  /** Of those, deliveries that changed what is kept (not a repeat, not a late retry). */
+  /** Of those, deliveries that changed what is kept (a repeat renews a firing alert). */
   changed: number;
-  /** Late retries and older episodes, left out. */
+  /** Late retries and resolutions of older episodes, left out. */
   stale: number;
-  /** Fingerprints whose firing or resolved state changed: their checks are worth running now. */
+  /** Alerts that started or stopped firing: their checks are worth running now. */
   moved: KeptAlert[];
 }
 
-/** What the `alert` probe reads: the alerts matching a check's matchers, firing or lately expired. */
+/** What the `alert` probe reads. */
 export interface AlertSource {
+  /** The alerts matching `matchers` that fire now, and those that did until they expired. */
   firing(matchers: readonly Matcher[], expireAfterMs: number, now: number): { firing: KeptAlert[]; expired: KeptAlert[] };
+  /** False while the configured watchdog alert is not firing or has expired: alerts cannot be trusted to arrive. */
+  heard(now: number): boolean;
+}
+
+export interface Watchdog {
+  matchers: readonly Matcher[];
+  expireAfterMs: number;
+}
+
+type Merge = { kind: 'stale' | 'same' } | { kind: 'renewed' | 'moved'; next: KeptAlert };
+
+/** What delivery `a` received at `now` does to the alert kept for its fingerprint. */
+export function merge(old: KeptAlert | undefined, a: DeliveredAlert, now: number): Merge {
+  const next: KeptAlert = { ...a, receivedAt: now };
+  if (a.status === 'firing') {
+    if (!old) return { kind: 'moved', next };
+    if (old.status === 'firing') return { kind: 'renewed', next: { ...next, startsAt: Math.min(old.startsAt, a.startsAt) } };
+    if (a.startsAt > (old.endsAt ?? old.receivedAt)) return { kind: 'moved', next };
+    return now - old.receivedAt <= LATE_RETRY_MS ? { kind: 'stale' } : { kind: 'moved', next };
+  }
+  if (!old) return { kind: 'renewed', next }; // nothing was firing; kept to recognize a late firing retry
+  if (old.status === 'resolved') return { kind: 'same' };
+  if ((a.endsAt ?? now) < old.startsAt) return { kind: 'stale' };
+  return { kind: 'moved', next: { ...next, startsAt: Math.min(old.startsAt, a.startsAt) } };
 }
 
 export class AlertBook implements AlertSource {
+  private readonly startedAt: number;
+
   constructor(
     private readonly store: StateStore,
     private readonly clock: Clock,
-    /** The matchers of every alert check now configured: alerts no check listens for are not kept. */
+    /** The matchers of every alert check now configured: alerts nothing listens for are not kept. */
     private readonly interest: () => readonly (readonly Matcher[])[],
-  ) {}
+    private readonly watchdog: () => Watchdog | undefined = () => undefined,
+  ) {
+    this.startedAt = clock.now();
+  }
 
   private get kept(): Record<string, KeptAlert> {
     return this.store.data.alerts ?? {};
@@ -55,30 +92,29 @@ export class AlertBook implements AlertSource {
 
   receive(alerts: readonly DeliveredAlert[]): ReceiveSummary {
     const now = this.clock.now();
-    const interest = this.interest();
+    const dog = this.watchdog();
+    const interest = dog ? [...this.interest(), dog.matchers] : this.interest();
     const summary: ReceiveSummary = { matched: 0, changed: 0, stale: 0, moved: [] };
     const updates = new Map<string, KeptAlert>();
     for (const a of alerts) {
-      if (!interest.some((m) => matchesAll(m, a.labels))) continue;
-      summary.matched++;
       const old = updates.get(a.fingerprint) ?? this.kept[a.fingerprint];
-      if (old && (a.startsAt < old.startsAt || (a.startsAt === old.startsAt && old.status === 'resolved' && a.status === 'firing'))) {
-        summary.stale++;
-        continue;
-      }
-      const next: KeptAlert = { ...a, receivedAt: now };
-      if (old && old.startsAt === a.startsAt && old.status === a.status && sameMap(old.annotations, a.annotations) && a.status === 'resolved') continue;
+      // An alert already kept is always followed: a reload may have dropped the check meanwhile.
+      if (!old && !interest.some((m) => matchesAll(m, a.labels))) continue;
+      summary.matched++;
+      const m = merge(old, a, now);
+      if (m.kind === 'stale') summary.stale++;
+      if (m.kind !== 'renewed' && m.kind !== 'moved') continue;
       summary.changed++;
-      if (!old || old.status !== a.status || old.startsAt !== a.startsAt) summary.moved.push(next);
-      updates.set(a.fingerprint, next);
+      if (m.kind === 'moved') summary.moved.push(m.next);
+      updates.set(a.fingerprint, m.next);
     }
-    const expired = Object.values(this.kept).filter(
+    const gone = Object.values(this.kept).filter(
       (k) => !updates.has(k.fingerprint) && now - k.receivedAt > (k.status === 'resolved' ? RESOLVED_KEEP_MS : FIRING_KEEP_MS),
     );
-    if (updates.size > 0 || expired.length > 0) {
+    if (updates.size > 0 || gone.length > 0) {
       this.store.update((d) => {
         const book = (d.alerts ??= {});
-        for (const k of expired) delete book[k.fingerprint];
+        for (const k of gone) delete book[k.fingerprint];
         for (const [fp, k] of updates) book[fp] = k;
       });
     }
@@ -90,13 +126,17 @@ export class AlertBook implements AlertSource {
     const expired: KeptAlert[] = [];
     for (const k of Object.values(this.kept)) {
       if (k.status !== 'firing' || !matchesAll(matchers, k.labels)) continue;
-      (now - k.receivedAt > expireAfterMs ? expired : firing).push(k);
+      (this.silentFor(k, now) > expireAfterMs ? expired : firing).push(k);
     }
     return { firing, expired };
   }
-}
 
-function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+  heard(now: number): boolean {
+    const dog = this.watchdog();
+    return !dog || this.firing(dog.matchers, dog.expireAfterMs, now).firing.length > 0 || now - this.startedAt <= dog.expireAfterMs;
+  }
+
+  private silentFor(k: KeptAlert, now: number): number {
+    return now - Math.max(k.receivedAt, this.startedAt);
+  }
 }

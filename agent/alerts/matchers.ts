@@ -3,6 +3,8 @@
  * `name!="value"`, `name=~"regex"`, `name!~"regex"`. A value may be left unquoted when it has no
  * space, comma, quote or brace. A regex matches the whole value (anchored), as in Prometheus;
  * a label the alert does not have is the empty string, so `team=""` matches alerts without one.
+ * Regexes are JavaScript's: RE2's leading `(?i)` is taken as the i flag; other RE2-only syntax
+ * (named classes such as [[:alpha:]], other inline flags) is refused when the config is loaded.
  */
 
 import { Lru } from '../lru.js';
@@ -28,8 +30,9 @@ export function parseMatcher(text: string): Matcher | string {
   if (value === undefined)
     return `the value ${raw} is not a quoted string ("…" with \\" and \\\\ escapes) nor a bare word without spaces, commas, quotes or braces`;
   if (op === '=~' || op === '!~') {
+    const insensitive = value.startsWith('(?i)');
     try {
-      return { name, op, value, re: new RegExp(`^(?:${value})$`) };
+      return { name, op, value, re: new RegExp(`^(?:${insensitive ? value.slice(4) : value})$`, insensitive ? 'i' : '') };
     } catch (err) {
       const why = (err as Error).message.replace(/^Invalid regular expression: \/[\s\S]*\/[a-z]*: /, '');
       return `invalid regular expression ${JSON.stringify(value)}: ${why.charAt(0).toLowerCase()}${why.slice(1)}`;
@@ -68,7 +71,7 @@ export function compileMatchers(texts: readonly string[]): Matcher[] {
 /** Whether every matcher matches `labels`. */
 export function matchesAll(matchers: readonly Matcher[], labels: Readonly<Record<string, string>>): boolean {
   for (const m of matchers) {
-    const v = labels[m.name] ?? '';
+    const v = Object.hasOwn(labels, m.name) ? labels[m.name]! : '';
     const ok = m.re ? m.re.test(v) : v === m.value;
     if (ok !== (m.op === '=' || m.op === '=~')) return false;
   }

@@ -19,7 +19,10 @@ export interface DeliveredAlert {
 }
 
 const stringMap = z.record(z.string(), z.string());
-const time = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { error: (iss) => `expected an RFC 3339 time, got ${JSON.stringify(iss.input)}` });
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const time = z
+  .string()
+  .refine((s) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)), { error: (iss) => `expected an RFC 3339 time, got ${JSON.stringify(iss.input)}` });
 
 const alertSchema = z.looseObject({
   status: z.enum(['firing', 'resolved']),
@@ -33,16 +36,17 @@ const alertSchema = z.looseObject({
 const payloadSchema = z.looseObject({
   version: z.literal('4', { error: (iss) => `expected webhook payload version "4", got ${JSON.stringify(iss.input)}` }),
   alerts: z.array(alertSchema).max(10_000),
+  truncatedAlerts: z.number().int().min(0).optional(),
 });
 
-/** The alerts of a webhook body, or why it is not Alertmanager's payload. */
-export function readPayload(body: unknown): DeliveredAlert[] | string {
+/** The alerts of a webhook body and how many the sender left out (its max_alerts), or why it is not Alertmanager's payload. */
+export function readPayload(body: unknown): { alerts: DeliveredAlert[]; truncated: number } | string {
   const parsed = payloadSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     return `not an Alertmanager webhook payload: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`;
   }
-  return parsed.data.alerts.map((a) => {
+  const alerts = parsed.data.alerts.map((a): DeliveredAlert => {
     const endsAt = a.endsAt === undefined ? undefined : Date.parse(a.endsAt);
     return {
       fingerprint: a.fingerprint ?? fingerprintOf(a.labels),
@@ -54,6 +58,7 @@ export function readPayload(body: unknown): DeliveredAlert[] | string {
       ...(endsAt !== undefined && endsAt > 0 && a.status === 'resolved' ? { endsAt } : {}),
     };
   });
+  return { alerts, truncated: parsed.data.truncatedAlerts ?? 0 };
 }
 
 /** For senders that leave out the fingerprint: a hash of the sorted label set, as Alertmanager's is. */

@@ -25,14 +25,18 @@ export type AlertReceiver = (body: unknown) => Promise<{ status: number; data: u
 export function alertReceiver(deps: ReceiverDeps): AlertReceiver {
   const log = deps.log.child({ module: 'alertmanager' });
   return async (body) => {
-    const alerts = readPayload(body);
-    if (typeof alerts === 'string') {
+    const payload = readPayload(body);
+    if (typeof payload === 'string') {
       deps.counted('invalid');
-      log.warn({ problem: alerts }, 'refused a webhook delivery');
-      return { status: 400, data: { error: alerts } };
+      log.warn({ problem: payload }, 'refused a webhook delivery');
+      return { status: 400, data: { error: payload } };
     }
+    const { alerts, truncated } = payload;
+    if (truncated > 0) log.warn({ truncated }, "Alertmanager left alerts out of a delivery (max_alerts): remove max_alerts from raqib's webhook_config");
     const summary = deps.book.receive(alerts);
-    if (summary.changed > 0) {
+    // Also when this delivery changed nothing: an earlier copy's write may still be going, or have
+    // failed; the answer is 200 only once everything received is durable.
+    if (summary.matched > 0) {
       try {
         await deps.store.flush();
       } catch (err) {

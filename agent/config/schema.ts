@@ -198,9 +198,10 @@ const alertCheck = z
       .min(1, { error: 'list at least one label matcher, such as job="blackbox"' })
       .describe('Label matchers as Alertmanager writes them (name="v", name!="v", name=~"re", name!~"re"); an alert counts when all match.'),
     expire_after: duration({ positive: true })
+      .refine((ms) => ms <= 7 * 24 * 3600_000, { error: 'must be at most 7d' })
       .prefault('4h30m')
       .describe(
-        "A firing alert not sent again for this long counts as ended. Longer than the route's repeat_interval in Alertmanager (4h by default), which resends firing alerts.",
+        "A firing alert not sent again for this long counts as ended (at most 7d). Three times the route's repeat_interval in Alertmanager, which resends firing alerts, or more.",
       ),
   })
   .describe(
@@ -257,6 +258,15 @@ const agent = z.strictObject({
         .string()
         .min(16, { error: 'must be at least 16 characters' })
         .describe("Bearer token Alertmanager's webhook_config sends (http_config.authorization.credentials_file); use ${ENV}."),
+      watchdog: z
+        .strictObject({
+          matchers: z.array(labelMatcher()).min(1, { error: 'list at least one label matcher, such as alertname="Watchdog"' }),
+          expire_after: duration({ positive: true }).prefault('15m').describe("Longer than the watchdog route's repeat_interval."),
+        })
+        .optional()
+        .describe(
+          "An alert that always fires (a dead man's switch). While it is not heard, alert checks keep their state: a silent Prometheus or Alertmanager neither opens nor closes an outage.",
+        ),
     })
     .optional()
     .describe('Takes alerts at POST /api/v1/alertmanager for checks of type alert. Without it that path answers 404.'),

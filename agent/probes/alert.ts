@@ -1,7 +1,8 @@
 /**
  * The `alert` check: no network, it reads what Alertmanager has sent (alerts/book.ts). DOWN while
  * an alert matching the check's matchers fires; UP when none does, also when the last one expired
- * (not sent again for `expire_after`), which the detail says.
+ * (not sent again for `expire_after`), which the detail says. While the watchdog alert is not
+ * heard, ALERT_SOURCE_SILENT: the monitor does not count it, and the check keeps its state.
  */
 import { systemClock } from '../clock.js';
 import { compileMatchers } from '../alerts/matchers.js';
@@ -21,6 +22,9 @@ export const alertProbe: ProbeFn<AlertCheckConfig> = (check, ctx) => {
       CODES.ALERT_NO_SOURCE,
       'alert checks read what Alertmanager sends to the running agent (POST /api/v1/alertmanager); nothing to read here',
     );
+  }
+  if (!ctx.alerts.heard(now)) {
+    return done('degraded', CODES.ALERT_SOURCE_SILENT, 'the watchdog alert (agent.alertmanager.watchdog) is not heard: no verdict until it is');
   }
   const matchers = compileMatchers(check.matchers);
   const { firing, expired } = ctx.alerts.firing(matchers, check.expire_after, now);

@@ -37,6 +37,8 @@ export const CODES = {
   ALERT_FIRING: 'ALERT_FIRING',
   /** An alert check run where nothing receives alerts (a one-shot `raqib probe`). An agent limit. */
   ALERT_NO_SOURCE: 'ALERT_NO_SOURCE',
+  /** An alert check while the configured watchdog alert is not heard: no verdict, the check keeps its state. */
+  ALERT_SOURCE_SILENT: 'ALERT_SOURCE_SILENT',
   /** The TCP peer sent bytes, and not the expected banner. */
   TCP_BANNER_MISMATCH: 'TCP_BANNER_MISMATCH',
   /** The connection closed before the peer sent a byte (no answer; a firewall may do it too), while a banner was awaited. */

@@ -13,6 +13,7 @@ import type { IncidentTracker } from '../incidents/tracker.js';
 import type { Evidence } from '../incidents/types.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { CODES } from '../probes/codes.js';
 import type { ProbeRunner } from '../probes/registry.js';
 import type { ProbeResult } from '../probes/types.js';
 import type { RunInfo, Scheduler } from '../schedule/scheduler.js';
@@ -186,6 +187,8 @@ export class Monitor {
    * guard, asked again now, finds the agent can see the network.
    */
   private async counts(rt: CheckRuntime, result: ProbeResult): Promise<Verdict> {
+    // The alerts stopped arriving (the watchdog is silent): neither an outage nor its end is known.
+    if (result.code === CODES.ALERT_SOURCE_SILENT) return 'ignore';
     const guard = this.opts.guard;
     if (!guard || result.status === 'up') return 'count';
     const peek = transition(rt.detector, result, { failureThreshold: rt.spec.failureThreshold, successThreshold: rt.spec.successThreshold });
@@ -209,7 +212,7 @@ export class Monitor {
     rt.history.push(result);
     this.opts.metrics.observeProbe(spec, result);
     if (!counts) {
-      this.log.debug({ check: spec.key, code: result.code }, 'failure not counted: the agent is blind, or was when it began');
+      this.log.debug({ check: spec.key, code: result.code }, 'result not counted: the agent is blind (or was when it began), or the alerts are not heard');
       return;
     }
     const out = transition(rt.detector, result, { failureThreshold: spec.failureThreshold, successThreshold: spec.successThreshold });

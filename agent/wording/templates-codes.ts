@@ -45,6 +45,7 @@ export const CODE_REASONS: Readonly<Record<ResultCode, Bilingual>> = {
   SLOW: { en: 'answers slower than the accepted limit', ar: 'تستجيب الخدمة أبطأ من الحد المقبول' },
   ALERT_FIRING: { en: "the entity's own monitoring raised an alert for it", ar: 'أطلقت أنظمة المراقبة لدى الجهة تنبيهًا بشأنها' },
   ALERT_NO_SOURCE: { en: 'no alerts could be read', ar: 'تعذّرت قراءة التنبيهات' },
+  ALERT_SOURCE_SILENT: { en: "the entity's monitoring has stopped sending its alerts", ar: 'توقفت أنظمة المراقبة لدى الجهة عن إرسال تنبيهاتها' },
   TCP_BANNER_MISMATCH: { en: "the server's greeting is not the expected one", ar: 'جاءت رسالة الترحيب من الخادم مخالفة للمتوقع' },
   TCP_CLOSED: { en: 'the connection was closed before the server sent anything', ar: 'أُغلق الاتصال قبل أن يرسل الخادم أي بيانات' },
   TLS_CERT_EXPIRED: { en: 'the security (TLS) certificate has expired', ar: `انتهت صلاحية شهادة الأمان (${ltrIsolate('TLS')})` },

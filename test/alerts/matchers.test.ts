@@ -28,6 +28,13 @@ describe('label matchers', () => {
     expect(matchesAll(compileMatchers(['summary="say \\"hi\\""']), { summary: 'say "hi"' })).toBe(true);
   });
 
+  it("takes RE2's leading (?i) as case-insensitive, and reads no label from an object's prototype", () => {
+    expect(match('severity=~"(?i)PAGE"')).toBe(true);
+    expect(match('severity=~"PAGE"')).toBe(false);
+    expect(match('constructor=""')).toBe(true);
+    expect(match('toString!=""')).toBe(false);
+  });
+
   it('says what is wrong with a matcher that is not one', () => {
     expect(parseMatcher('blackbox')).toMatch(/expected a label matcher such as job="blackbox"/);
     expect(parseMatcher('job=="x"')).toMatch(/not a quoted string/);

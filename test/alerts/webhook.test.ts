@@ -18,7 +18,7 @@ afterEach(async () => {
 
 const TOKEN = 'alertmanager-token-0123456789';
 
-async function setup(withToken = true) {
+async function setup(withToken = true, alertmanager: Record<string, unknown> = {}) {
   const sandbox = await startTestSandbox();
   const dir = await tempDir('raqib-e2e-');
   const yaml = configYaml(
@@ -28,7 +28,7 @@ async function setup(withToken = true) {
         checks: [{ id: 'alerts', type: 'alert', matchers: ['job="blackbox"', 'instance=~"https://appointments\\\\..*"'], interval: '1s', timeout: '500ms' }],
       },
     ],
-    { data_dir: './data', ...(withToken ? { alertmanager: { token: TOKEN } } : {}) },
+    { data_dir: './data', ...(withToken ? { alertmanager: { token: TOKEN, ...alertmanager } } : {}) },
     {
       authority: { mode: 'sandbox', url: sandbox.url, update_interval: '2s', followup_interval: '500ms', retry_max_delay: '1s' },
       crisis_team: { members: [MANAGER, ALTERNATE] },
@@ -41,7 +41,7 @@ async function setup(withToken = true) {
 }
 
 const STARTS = '2026-12-08T03:00:00.000Z';
-function payload(status: 'firing' | 'resolved', startsAt = STARTS, instance = 'https://appointments.example.gov.sa/health') {
+function payload(status: 'firing' | 'resolved', startsAt = STARTS, instance = 'https://appointments.example.gov.sa/health', alertname = 'ProbeFailed') {
   return {
     version: '4',
     groupKey: '{}:{alertname="ProbeFailed"}',
@@ -55,12 +55,12 @@ function payload(status: 'firing' | 'resolved', startsAt = STARTS, instance = 'h
     alerts: [
       {
         status,
-        labels: { alertname: 'ProbeFailed', job: 'blackbox', instance },
+        labels: { alertname, job: 'blackbox', instance },
         annotations: { summary: 'appointments portal does not answer' },
         startsAt,
         endsAt: status === 'firing' ? '0001-01-01T00:00:00Z' : '2026-12-08T03:20:00.000Z',
         generatorURL: 'http://prometheus.example:9090/graph',
-        fingerprint: 'c6eadffa33fcdf37',
+        fingerprint: `${alertname}-c6eadffa33fcdf37`,
       },
     ],
   };
@@ -129,6 +129,26 @@ describe("Alertmanager's webhook", () => {
     expect(await checkState(again, 'UP')).toBe(true);
     expect(t.sandbox.state.reports).toHaveLength(1);
     expect(t.sandbox.state.reports[0]!.updates.filter((u) => u.status === 'restored')).toHaveLength(1);
+  });
+
+  it('holds the check as it is while the watchdog alert is not heard, and follows the alerts again once it is', async () => {
+    const t = await setup(true, { watchdog: { matchers: ['alertname="Watchdog"'], expire_after: '2s' } });
+    const agent = await t.start();
+    await eventually(() => t.sandbox.state.teams.length === 1);
+    const watchdog = () => post(agent, payload('firing', STARTS, 'prometheus', 'Watchdog'));
+    expect((await watchdog()).status).toBe(200);
+    expect((await post(agent, payload('firing'))).status).toBe(200);
+    await eventually(() => t.sandbox.state.reports[0]);
+    const history = async () => (await agent.api<{ history: { code: string }[] }>('checks/appointments/alerts')).history.map((h) => h.code);
+    await eventually(async () => (await history()).at(-1) === 'ALERT_SOURCE_SILENT'); // 2 s without the watchdog
+    const before = (await history()).length;
+    expect((await post(agent, payload('resolved'))).body).toMatchObject({ moved: 1 });
+    await eventually(async () => (await history()).length > before); // read after the resolution: still no verdict
+    expect((await history()).at(-1)).toBe('ALERT_SOURCE_SILENT');
+    expect(await checkState(agent, 'DOWN')).toBe(true);
+    expect(t.sandbox.state.reports[0]!.updates.some((u) => u.status === 'restored')).toBe(false);
+    expect((await watchdog()).status).toBe(200);
+    await eventually(() => t.sandbox.state.reports[0]!.updates.some((u) => u.status === 'restored'));
   });
 
   it('ignores alerts no check listens for', async () => {
