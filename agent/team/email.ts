@@ -33,7 +33,6 @@ interface SmtpFailure {
   response?: string;
   responseCode?: number;
   permanent?: boolean;
-  rejected?: string[];
 }
 
 export async function deliverEmail(channel: EmailChannel, email: EmailContent, log: Logger): Promise<void> {
@@ -65,8 +64,8 @@ export async function deliverEmail(channel: EmailChannel, email: EmailContent, l
       html: email.html,
       messageId: email.messageId,
       date: new Date(email.date),
-      // RFC 3834: no out-of-office replies to a machine.
-      headers: { 'Auto-Submitted': 'auto-generated' },
+      // No out-of-office replies to a machine: RFC 3834, and Exchange's own header for it.
+      headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
       signal: AbortSignal.timeout(SMTP_ATTEMPT_TIMEOUT_MS),
     });
     if (info.rejected.length > 0) {

@@ -77,6 +77,7 @@ describe('what the team receives', () => {
     expect(m.headers['From']).toBe(`رقيب raqib <${FROM}>`);
     expect(m.headers['To']).toBe(TO.join(', '));
     expect(m.headers['Auto-Submitted']).toBe('auto-generated');
+    expect(m.headers['X-Auto-Response-Suppress']).toBe('All');
     expect(new Date(m.headers['Date']!).getTime()).toBe(AT);
   });
 
