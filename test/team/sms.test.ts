@@ -161,6 +161,22 @@ describe('answers', () => {
   });
 });
 
+describe('config changes', () => {
+  it('drops a queued SMS whose number left the channel, and still sends to the others', async () => {
+    const { h, gateway } = await setup(
+      (url) => ({ ...json(url), to: [ONE, TWO] }),
+      (n) => (n < 2 ? 503 : 200),
+    );
+    await h.notifier.notify(filed);
+    await until(() => h.entries().every((e) => e.attempts === 1), 10_000, 'both attempts failed');
+    h.setConfig({ notifications: [{ id: 'sms', type: 'sms', to: [TWO], ...json(gateway.url) }] });
+    await h.clock.advance(1_000);
+    await until(() => h.entries().length === 0, 10_000, 'the outbox emptied');
+    expect(gateway.received.slice(2).map((r) => r.body.recipient)).toEqual([TWO]);
+    expect(h.logged('number no longer in its SMS channel; dropping its queued message')).toHaveLength(1);
+  });
+});
+
 describe('segments', () => {
   it.each([1, 2])('cuts long Arabic to max_segments %i, keeping the reference whole', async (max) => {
     const { h, gateway } = await setup((url) => ({ ...json(url), max_segments: max }));
