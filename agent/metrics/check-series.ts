@@ -17,7 +17,6 @@
  * The other families (per service, per agent) stay in the prom-client Registry;
  * `Metrics.renderChunks()` serves both.
  */
-import { freshString } from '../config/fresh-copy.js';
 import type { CheckState } from '../detect/transition.js';
 import type { ProbeResult } from '../probes/types.js';
 import {
@@ -104,10 +103,8 @@ export class CheckSeries {
    */
   add(spec: CheckRef, state: CheckState): void {
     this.remove(spec);
-    // One byte per character (fresh-copy.ts): a two-byte id would make every cached line of the
-    // check two-byte, twice the memory and a re-encoding at every scrape.
-    const labels = freshString(flat(['service="', escapeLabelValue(spec.serviceId), '",check="', escapeLabelValue(spec.checkId), '"']));
-    const successPrefix = freshString(flat([SUCCESS.name, '{', labels, ',type="', escapeLabelValue(spec.type), '"} ']));
+    const labels = flat(['service="', escapeLabelValue(spec.serviceId), '",check="', escapeLabelValue(spec.checkId), '"']);
+    const successPrefix = flat([SUCCESS.name, '{', labels, ',type="', escapeLabelValue(spec.type), '"} ']);
     let block = this.blocks.at(-1);
     if (!block || block.checks.length >= BLOCK_CHECKS) this.blocks.push((block = { checks: [], text: new Map(), newest: 0 }));
     const added = ++this.generation;

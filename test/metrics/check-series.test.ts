@@ -3,7 +3,6 @@ import type { CheckState } from '../../agent/detect/transition.js';
 import { CHECK_FAMILIES } from '../../agent/metrics/check-families.js';
 import { CheckSeries } from '../../agent/metrics/check-series.js';
 import type { ProbeResult } from '../../agent/probes/types.js';
-import { isOneByte, twoByteSlice } from '../helpers/one-byte.js';
 
 const spec = { key: 'web/portal', serviceId: 'web', checkId: 'portal', type: 'http' };
 const result = (over: Record<string, unknown> = {}) => ({
@@ -55,18 +54,6 @@ describe('per-check series', () => {
     expect(text).not.toContain('phase="tls"');
     expect(text).toContain('raqib_probe_http_status_code{service="web",check="portal"} 0\n');
     expect(text).toContain('raqib_probe_tls_cert_expiry_timestamp_seconds{service="web",check="portal"} 2000000000\n'); // last seen expiry stays
-  });
-
-  it('keeps its lines one byte per character when the ids came two bytes each (a config with Arabic)', () => {
-    const c = { key: 'web/portal', serviceId: twoByteSlice('web-services-portal'), checkId: twoByteSlice('portal-home-page'), type: 'http' };
-    const s = new CheckSeries();
-    s.add(c, 'UP');
-    s.observe(c, result({ tlsCertExpiry: 2_000_000_000 }));
-    const pieces = [...s.chunks()];
-    const strings = pieces.filter((p) => typeof p === 'string');
-    expect(pieces.join('')).toContain('raqib_probe_phase_seconds{service="web-services-portal",check="portal-home-page",phase="dns"} 0.001000000\n');
-    for (const piece of strings) expect(isOneByte(piece)).toBe(true);
-    expect(pieces.join('')).toContain('raqib_probe_success{service="web-services-portal",check="portal-home-page",type="http"} 1\n');
   });
 
   it('gives the same text in pieces as whole, and forgets a removed check', () => {
