@@ -61,12 +61,18 @@ export const port = () =>
     .min(1)
     .max(65535);
 
+/**
+ * A DNS host name: labels of letters, digits and inner hyphens, dot-separated, an optional final
+ * dot. No nested quantifier: a name that does not match is refused in linear time.
+ */
+const HOST_NAME = /^(?=.{1,254}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
 /** A host name or IP literal, without scheme or port. */
 export const host = () =>
   z
     .string({ error: 'expected a host name or IP address' })
     .min(1, { error: 'must not be empty' })
-    .refine((h) => isIP(h) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9-]{0,62}\.?)*$/.test(h), {
+    .refine((h) => isIP(h) !== 0 || HOST_NAME.test(h), {
       error: (iss) => `expected a host name or IP address without scheme or port, got ${JSON.stringify(iss.input)}`,
     });
 
@@ -91,7 +97,7 @@ export const endpoint = () => {
   return z.string({ error: expected }).superRefine((s, ctx) => {
     const hp = splitHostPort(s);
     const port = /:(\d+)$/.exec(s)?.[1];
-    const hostOk = hp !== undefined && hp.host !== '0.0.0.0' && (isIP(unbracket(hp.host)) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9-]{0,62}\.?)*$/.test(hp.host));
+    const hostOk = hp !== undefined && hp.host !== '0.0.0.0' && (isIP(unbracket(hp.host)) !== 0 || HOST_NAME.test(hp.host));
     if (hostOk && hp.port >= 1) return;
     const range =
       port === undefined ? '' : Number(port) > 65535 ? `; port ${port} is above 65535` : Number(port) === 0 ? '; port 0 is not a port to connect to' : '';
