@@ -239,9 +239,11 @@ export const grpcProbe: ProbeFn<GrpcCheckConfig> = async (check, ctx) => {
       httpStatus = a.status;
       return result('down', CODES.HTTP_STATUS, `HTTP ${a.status} from ${check.target}, expected 200 with a gRPC answer`);
     }
-    if (a.grpcStatus === undefined) {
-      const type = a.contentType ?? 'none';
-      const why = type.startsWith('application/grpc') ? 'no grpc-status in the answer' : `the answer is not gRPC (content-type: ${type})`;
+    const type = a.contentType ?? 'none';
+    const grpc = /^application\/grpc([+;]|$)/i.test(type);
+    // A grpc-status on an answer that is not gRPC is not a gRPC server's verdict (the spec's rule).
+    if (a.grpcStatus === undefined || !grpc) {
+      const why = grpc ? 'no grpc-status in the answer' : `the answer is not gRPC (content-type: ${type})`;
       return result('down', CODES.GRPC_PROTOCOL_ERROR, `${why} (${check.target})`);
     }
     if (a.grpcStatus !== 0) {

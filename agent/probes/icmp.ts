@@ -61,6 +61,7 @@ function runPing(args: string[], signal: AbortSignal): Promise<PingRun> {
     }
     const kill = () => child.kill('SIGKILL');
     signal.addEventListener('abort', kill, { once: true });
+    if (signal.aborted) kill(); // aborted before it started: 'abort' has fired already
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout = (stdout + s).slice(0, OUTPUT_CAP)));
     child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(0, OUTPUT_CAP)));
     child.on('error', (err: NodeJS.ErrnoException) => (spawnError = err));

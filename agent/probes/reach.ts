@@ -72,11 +72,11 @@ const ANSWERED = new Set<string>([
   'TLS_HOSTNAME_MISMATCH',
   'TLS_PLAINTEXT_ANSWER',
   'TCP_BANNER_MISMATCH',
-  // A gRPC server's own verdict: a proxy in front says UNAVAILABLE or DEADLINE_EXCEEDED, not these.
+  // The health service's own verdicts. Not GRPC_STATUS: a proxy on the agent's side turns its own
+  // HTTP errors into grpc-status codes (INTERNAL, UNKNOWN, UNIMPLEMENTED) without reaching the host.
   'GRPC_NOT_SERVING',
   'GRPC_UNKNOWN',
   'GRPC_SERVICE_UNKNOWN',
-  'GRPC_STATUS',
 ]);
 
 /**

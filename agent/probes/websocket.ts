@@ -73,7 +73,7 @@ function handshake(socket: Socket, url: URL, headers: Record<string, string>, si
 }
 
 /** Why a 101 answer is not a WebSocket handshake, or undefined when it is one. */
-function invalidHandshake(res: IncomingMessage, key: string): string | undefined {
+function invalidHandshake(res: IncomingMessage, key: string, offered: string | undefined): string | undefined {
   const h = res.headers;
   if (h.upgrade?.toLowerCase() !== 'websocket') return `101 without Upgrade: websocket (got ${JSON.stringify(h.upgrade ?? '')})`;
   if (
@@ -87,6 +87,11 @@ function invalidHandshake(res: IncomingMessage, key: string): string | undefined
   if (accept !== acceptFor(key))
     return `Sec-WebSocket-Accept ${JSON.stringify(accept ?? '')} does not answer the key sent (expected ${JSON.stringify(acceptFor(key))})`;
   if (h['sec-websocket-extensions']) return `the server chose extensions that were not offered (${h['sec-websocket-extensions']})`;
+  // RFC 6455 4.1: a subprotocol the client did not offer fails the connection.
+  const chosen = h['sec-websocket-protocol'];
+  const offers = (offered ?? '').split(',').map((p) => p.trim().toLowerCase());
+  if (chosen !== undefined && !offers.includes(chosen.trim().toLowerCase()))
+    return `the server chose a subprotocol that was not offered (${JSON.stringify(chosen)})`;
   return undefined;
 }
 
@@ -209,11 +214,14 @@ export const websocketProbe: ProbeFn<WebsocketCheckConfig> = async (check, ctx) 
     const hs = await handshake(socket, url, headers, ctx.signal, phases);
     if (!hs.upgraded) {
       httpStatus = hs.status;
+      // Node hands a 101 without Upgrade: websocket over as a plain answer: a handshake gone wrong.
+      if (hs.status === 101) return result('down', CODES.WS_HANDSHAKE_INVALID, `101 without Upgrade: websocket (${shown(url)})`);
       return result('down', CODES.HTTP_STATUS, `got ${hs.status}, expected 101 Switching Protocols (${shown(url)})`);
     }
     httpStatus = 101;
     upgraded = true;
-    const invalid = invalidHandshake(hs.res, key);
+    const offered = Object.entries(headers).find(([name]) => name.toLowerCase() === 'sec-websocket-protocol')?.[1];
+    const invalid = invalidHandshake(hs.res, key, offered);
     if (invalid) return result('down', CODES.WS_HANDSHAKE_INVALID, `${invalid} (${shown(url)})`);
     const headAt = performance.now();
     if (check.send !== undefined) socket.write(clientFrame(OPCODE.text, Buffer.from(check.send, 'utf8')));

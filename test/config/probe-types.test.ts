@@ -46,7 +46,7 @@ describe('which results of the new types prove the agent can see (reach.ts)', ()
     ['grpc', r('down', 'GRPC_NOT_SERVING'), true],
     ['grpc', r('down', 'GRPC_UNKNOWN'), true],
     ['grpc', r('down', 'GRPC_SERVICE_UNKNOWN'), true],
-    ['grpc', r('down', 'GRPC_STATUS'), true],
+    ['grpc', r('down', 'GRPC_STATUS'), false], // a proxy's own error may become one
     ['grpc', r('down', 'HTTP_STATUS', 503), true],
     ['grpc', r('down', 'HTTP_STATUS', 502), false],
     ['grpc', r('down', 'GRPC_UNAVAILABLE'), false],

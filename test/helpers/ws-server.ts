@@ -6,7 +6,9 @@
  * - `/big` sends one 200 KiB message             - `/ping-first` pings, and says "pong seen" once answered
  * - `/status/<code>` answers the handshake with that HTTP status instead of 101
  * - `/bad-accept` answers 101 with a Sec-WebSocket-Accept that does not answer the key
+ * - `/no-upgrade` answers 101 without Upgrade: websocket   - `/evil-protocol` picks a subprotocol never offered
  */
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
@@ -45,6 +47,15 @@ export async function startWsServer(opts: { tls?: CertName } = {}): Promise<WsSe
     const path = new URL(req.url ?? '/', 'http://ws').pathname;
     const status = /^\/status\/(\d{3})$/.exec(path)?.[1];
     if (status) return void socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[Number(status)] ?? ''}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    const accept = createHash('sha1')
+      .update(`${String(req.headers['sec-websocket-key'])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+      .digest('base64');
+    if (path === '/no-upgrade') return void socket.write(`HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    if (path === '/evil-protocol') {
+      return void socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: evil\r\n\r\n`,
+      );
+    }
     if (path === '/bad-accept') {
       return void socket.write(
         'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: d3JvbmcgYWNjZXB0IGtleQ==\r\n\r\n',

@@ -5,6 +5,8 @@
  * shows the agent can see, a failure without one shows nothing.
  */
 import * as grpc from '@grpc/grpc-js';
+import * as http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { grpcProbe } from '../../agent/probes/grpc.js';
 import { healthCheckRequest, readServingStatus } from '../../agent/probes/grpc-health.js';
@@ -59,11 +61,26 @@ describe('grpcProbe health verdicts (plaintext)', () => {
     expect(reachedHost('grpc', r)).toBe(true);
   });
 
+  it('does not take a SERVING answer from a server that does not answer as gRPC', async () => {
+    // An HTTP/2 server that answers every path with a page, carrying a grpc-status header and a body shaped like SERVING.
+    const server = http2.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html', 'grpc-status': '0' });
+      res.end(Buffer.from([0, 0, 0, 0, 2, 0x08, 0x01]));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    track({ port: (server.address() as AddressInfo).port, close: () => new Promise<void>((r) => server.close(() => r())) } as unknown as Target);
+    const r = await grpcProbe(plain((server.address() as AddressInfo).port), probeContext());
+    expect(r).toMatchObject({ status: 'down', code: 'GRPC_PROTOCOL_ERROR' });
+    expect(r.detail).toContain('the answer is not gRPC (content-type: text/html)');
+  });
+
   it('says a server without the health service as GRPC_STATUS 12 UNIMPLEMENTED', async () => {
     const s = track(await startGrpcServer({ health: false }));
     const r = await grpcProbe(plain(s.port), probeContext());
     expect(r).toMatchObject({ status: 'down', code: 'GRPC_STATUS' });
     expect(r.detail).toContain('grpc-status 12 UNIMPLEMENTED');
+    // A proxy on the agent's side makes such codes of its own errors: no proof the host answered.
+    expect(reachedHost('grpc', r)).toBe(false);
   });
 
   it("gives up at the check's deadline on a server that never answers, which proves nothing", async () => {

@@ -114,6 +114,17 @@ describe('websocketProbe over ws://', () => {
     expect(r.detail).toContain('does not answer the key sent');
   });
 
+  it('says a 101 without Upgrade, or with a subprotocol never offered, as WS_HANDSHAKE_INVALID', async () => {
+    const s = track(await startWsServer());
+    const bare = await websocketProbe(websocketCheck({ url: `ws://127.0.0.1:${s.port}/no-upgrade` }), probeContext());
+    expect(bare).toMatchObject({ status: 'down', code: 'WS_HANDSHAKE_INVALID' });
+    const evil = await websocketProbe(websocketCheck({ url: `ws://127.0.0.1:${s.port}/evil-protocol` }), probeContext());
+    expect(evil).toMatchObject({ status: 'down', code: 'WS_HANDSHAKE_INVALID' });
+    expect(evil.detail).toContain('the server chose a subprotocol that was not offered ("evil")');
+    const offered = websocketCheck({ url: `ws://127.0.0.1:${s.port}/evil-protocol`, headers: { 'Sec-WebSocket-Protocol': 'chat, evil' } });
+    expect(await websocketProbe(offered, probeContext())).toMatchObject({ status: 'up', code: 'OK' });
+  });
+
   it('says a refused connection as ECONNREFUSED and a silent server as TIMEOUT, neither proving anything', async () => {
     const refused = await websocketProbe(websocketCheck({ url: `ws://127.0.0.1:${await closedPort()}/` }), probeContext());
     expect(refused).toMatchObject({ status: 'down', code: 'ECONNREFUSED' });
