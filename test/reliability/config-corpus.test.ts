@@ -29,6 +29,9 @@ const CORPUS = readdirSync(FIXTURES)
  * file (YAML syntax, empty file, alias bomb), whose message must then say what is wrong instead.
  */
 const PATHS: Record<string, string[]> = {
+  'alert-canary': ['agent.connectivity.canaries[0].type'],
+  'alert-matchers': ['services[0].checks[0].matchers[1]', 'services[0].checks[0].matchers[2]', 'services[0].checks[0].expire_after'],
+  'alert-without-token': ['services[0].checks[0].type'],
   'alias-bomb': [''],
   'auth-token-short': ['agent.auth_token'],
   'bad-cert-valid-days': ['services[0].checks[0].expect.cert_valid_days'],
