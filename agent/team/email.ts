@@ -68,6 +68,14 @@ export async function deliverEmail(channel: EmailChannel, email: EmailContent, l
       headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
       signal: AbortSignal.timeout(SMTP_ATTEMPT_TIMEOUT_MS),
     });
+    // A recipient deferred with a 4xx must still get it: the message is sent again (under the same
+    // Message-ID, which the others' mail systems know already) rather than lost for them.
+    const deferred = (info.rejectedErrors ?? []).filter((r) => (r as SmtpFailure).responseCode === undefined || (r as SmtpFailure).responseCode! < 500);
+    if (deferred.length > 0) {
+      throw new Error(
+        `email ${channel.id}: the SMTP server deferred ${deferred.length} recipient(s) (${(deferred[0] as SmtpFailure).response ?? 'no reply'}); sending again`,
+      );
+    }
     if (info.rejected.length > 0) {
       log.warn(
         { module: 'notify', channel: channel.id, rejected: info.rejected, response: info.response },
@@ -77,8 +85,9 @@ export async function deliverEmail(channel: EmailChannel, email: EmailContent, l
   } catch (err) {
     const e = err as SmtpFailure;
     const reply = e.response ?? describeError(err);
-    // A refused sign-in is retried: the password file is read again at the next attempt.
-    if (e.permanent === true && e.code !== 'EAUTH')
+    // A refused sign-in is retried: the password file is read again at the next attempt. So is a
+    // server that does not offer STARTTLS (ETLS): its configuration, not the message, is at fault.
+    if (e.permanent === true && e.code !== 'EAUTH' && e.code !== 'ETLS')
       throw new Refused(
         `email ${channel.id}: the SMTP server refused the message${e.command !== undefined ? ` (${e.command})` : ''}: ${reply}`,
         e.responseCode,
