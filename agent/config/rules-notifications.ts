@@ -51,6 +51,12 @@ function smsProblems(channel: SmsChannel, at: (string | number)[]): PathProblem[
     else first.set(number, j);
   });
   const { request } = channel;
+  for (const [name, value] of Object.entries(request.headers))
+    if (/\{\{\s*text\s*\}\}/.test(value))
+      problems.push({
+        path: [...at, 'request', 'headers', name],
+        message: 'a header carries Latin-1 only, and {{text}} is Arabic: put {{text}} in the body or the url',
+      });
   if (request.body === undefined) return problems;
   const bodyAt = [...at, 'request', 'body'];
   if (request.method === 'GET') {

@@ -9,6 +9,7 @@ import { request } from 'undici';
 import { AuthorityError } from '../authority/errors.js';
 import type { SmsChannel } from '../config/schema-notifications.js';
 import { describeError } from '../errors.js';
+import { Refused } from '../outbox/outbox.js';
 import { parseRetryAfter } from '../outbox/retry.js';
 import type { OutboxEntry } from '../outbox/types.js';
 import { gatewayRequest } from './sms-request.js';
@@ -25,7 +26,13 @@ export interface SmsMessage {
 }
 
 export async function deliverSms(channel: SmsChannel, entry: OutboxEntry, sms: SmsMessage): Promise<void> {
-  const req = gatewayRequest(channel.request, { to: sms.to, text: sms.text, reference: sms.reference, event: sms.event, id: entry.idempotencyKey });
+  let req: ReturnType<typeof gatewayRequest>;
+  try {
+    req = gatewayRequest(channel.request, { to: sms.to, text: sms.text, reference: sms.reference, event: sms.event, id: entry.idempotencyKey });
+  } catch (err) {
+    // The same every time: not worth a retry.
+    throw new Refused(`sms ${channel.id}: the gateway's request cannot be made (${describeError(err)})`, undefined, { cause: err });
+  }
   let status: number;
   let retryAfter: string | undefined;
   try {

@@ -89,6 +89,12 @@ describe('sms channels', () => {
     });
   });
 
+  it('refuses {{text}} in a header, which carries Latin-1 only', () => {
+    expect(problems([sms({ url: 'https://sms.example.sa/send', headers: { 'X-Text': '{{ text }}' } })])).toEqual([
+      'notifications[0].request.headers.X-Text: a header carries Latin-1 only, and {{text}} is Arabic: put {{text}} in the body or the url',
+    ]);
+  });
+
   it('reads placeholders with spaces inside the braces', () => {
     expect(problems([sms({ url: 'https://sms.example.sa/send?to={{ to }}', headers: { 'X-Ref': '{{ id }}' } })])).toEqual([]);
   });
