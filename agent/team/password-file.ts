@@ -1,8 +1,8 @@
 /**
  * An SMTP password kept in a file of its own, as systemd credentials, Docker and Kubernetes secrets
- * hand them over: never in the config, the environment or a log. A file that group or others may
- * open is refused, as ssh refuses a private key: a password anyone on the host can read is no
- * secret. The config rules check it once at load; the sender reads it again at each send, so a
+ * hand them over: never in the config, the environment or a log. A file that others, or a group
+ * other than the agent's own, may open is refused, as ssh refuses a private key: a password anyone
+ * on the host can read is no secret. The config rules check it once at load; the sender reads it again at each send, so a
  * rotated password is used without a reload.
  */
 import { readFileSync, statSync, type Stats } from 'node:fs';
@@ -16,7 +16,10 @@ function problemOf(path: string, info: Stats | NodeJS.ErrnoException): string | 
   }
   if (!info.isFile()) return `password file ${path} is not a regular file`;
   const mode = info.mode & 0o777;
-  if ((mode & 0o077) !== 0) {
+  // Group read is allowed for the agent's own group only: Kubernetes mounts a secret 0440 under the
+  // pod's fsGroup, which is then the agent's group.
+  const groupOk = (mode & 0o070) === 0 || ((mode & 0o070) === 0o040 && info.gid === process.getgid?.());
+  if ((mode & 0o007) !== 0 || !groupOk) {
     return `password file ${path} is open to group or others (mode 0${mode.toString(8)}); make it private: chmod 600 ${path}`;
   }
   return undefined;

@@ -4,7 +4,7 @@
  * the rules that look across fields or at the password file. The rejections with their exact lines
  * are fixtures in load.test.ts; these are the ones a fixture cannot hold (a file made private).
  */
-import { writeFile } from 'node:fs/promises';
+import { chown, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../agent/config/load.js';
@@ -65,8 +65,15 @@ describe('email channels', () => {
     expect(problems([email({ user: 'raqib', password_file: await privateFile(0o400) })])).toEqual([]);
   });
 
-  it('refuses a password file group may read, and a password sent without TLS', async () => {
+  it("accepts group read for the agent's own group, as Kubernetes mounts a secret under fsGroup (0440)", async () => {
+    const file = await privateFile(0o440);
+    await chown(file, process.getuid!(), process.getgid!());
+    expect(problems([email({ user: 'raqib', password_file: file })])).toEqual([]);
+  });
+
+  it('refuses a password file another group may read, and a password sent without TLS', async () => {
     const file = await privateFile(0o640);
+    await chown(file, process.getuid!(), process.getgid!() + 4321); // a group the agent is not in
     expect(problems([email({ tls: 'none', user: 'raqib', password_file: file })])).toEqual([
       `notifications[0].smtp.tls: tls none would send the password in the clear; use starttls (port 587) or implicit (port 465)`,
       `notifications[0].smtp.password_file: password file ${file} is open to group or others (mode 0640); make it private: chmod 600 ${file}`,
