@@ -3,6 +3,7 @@
  * Schema in config/raqib.schema.json. Every default lives here and nowhere else.
  */
 import * as z from 'zod';
+import { FIRING_KEEP_MS } from '../alerts/book.js';
 import {
   bilingual,
   cron,
@@ -198,7 +199,7 @@ const alertCheck = z
       .min(1, { error: 'list at least one label matcher, such as job="blackbox"' })
       .describe('Label matchers as Alertmanager writes them (name="v", name!="v", name=~"re", name!~"re"); an alert counts when all match.'),
     expire_after: duration({ positive: true })
-      .refine((ms) => ms <= 7 * 24 * 3600_000, { error: 'must be at most 7d' })
+      .refine((ms) => ms <= FIRING_KEEP_MS, { error: 'must be at most 7d' })
       .prefault('4h30m')
       .describe(
         "A firing alert not sent again for this long counts as ended (at most 7d). Three times the route's repeat_interval in Alertmanager, which resends firing alerts, or more.",
